@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {Auth} from "./Auth.sol";
+import {Lock} from "./Lock.sol";
+import {SafeTransfer} from "./SafeTransfer.sol";
+import {DutchMath} from "./DutchMath.sol";
+import {IDutchCallee} from "./IDutchCallee.sol";
+import {IAccountant, IGovToken, IPriceOracle} from "./Interfaces.sol";
+
+/// @title DutchDebtAuction
+/// @notice Dutch debt auction (dss Clipper semantics applied to debt): a sale must raise `tab`
+/// stablecoin (WAD) and may mint at most `lot` governance tokens (WAD). The price starts at
+/// `top = oracle price * buf` (RAY) and falls along the curve `calc` (0 linear, 1 stair-step
+/// exponential, 2 exponential); anyone buys any part at the current price, optionally as a flash
+/// purchase (`IDutchCallee`). A sale older than `tail` or cheaper than `cusp * top` is done and must
+/// be reset with `redo`. Keepers that kick or redo may be paid `tip + chip * tab` stablecoin worth
+/// of newly minted governance tokens at the oracle price.
+/// Rules and check order: docs/design/mechanism.md, section "Dutch debt auction".
+///
+/// Storage per sale (two slots): slot 0 `uint128 tab | uint128 lot`, slot 1 `uint128 top | uint40 tic`.
+contract DutchDebtAuction is Auth, Lock {
+    using SafeTransfer for address;
+
+    uint256 internal constant WAD = 1e18;
+    uint256 internal constant RAY = 1e27;
+    /// @notice Largest timestamp a packed `tic` holds: 2^40 - 1.
+    uint256 public constant MAX_TIME = 2 ** 40 - 1;
+
+    struct Sale {
+        uint128 tab; // stablecoin still to raise, WAD
+        uint128 lot; // governance tokens still mintable, WAD
+        uint128 top; // starting price, RAY
+        uint40 tic; // start (kick or last redo)
+    }
+
+    /// @notice Accountant (hooks `settle`, `unwind`; receives `owe - k` of each take).
+    address public immutable accountant;
+    /// @notice Stablecoin takers pay in.
+    address public immutable stablecoin;
+    /// @notice Governance token minted to takers and keepers.
+    address public immutable govToken;
+    /// @notice Governance-token price feed (RAY).
+    address public immutable oracle;
+
+    /// @notice Starting price multiplier over the oracle price, RAY (> 0).
+    uint256 public buf;
+    /// @notice Age after which a sale must be reset, seconds (> 0).
+    uint256 public tail;
+    /// @notice Price drop `price / top` below which a sale must be reset, RAY (0 < cusp < RAY).
+    uint256 public cusp;
+    /// @notice Keeper reward as a fraction of `tab`, WAD (<= WAD).
+    uint256 public chip;
+    /// @notice Flat keeper reward, stablecoin WAD.
+    uint256 public tip;
+    /// @notice Dust: a partial take must leave 0 or at least `chost` of tab, WAD.
+    uint256 public chost;
+    /// @notice Price curve: 0 linear, 1 stair-step exponential, 2 exponential.
+    uint256 public calc;
+    /// @notice Linear curve: seconds until the price reaches zero (> 0).
+    uint256 public tau;
+    /// @notice Exponential curves: multiplier per step / per second, RAY (0 < cut <= RAY).
+    uint256 public cut;
+    /// @notice Stair-step curve: seconds per step (> 0).
+    uint256 public step;
+    /// @notice Number of sales started; ids start at 1.
+    uint256 public kicks;
+    mapping(uint256 id => Sale) internal sales_;
+
+    event Kick(
+        uint256 indexed id, uint256 top, uint256 tab, uint256 lot, address indexed kpr, uint256 coin, uint256 reward
+    );
+    event Take(
+        uint256 indexed id,
+        address indexed who,
+        uint256 max,
+        uint256 price,
+        uint256 owe,
+        uint256 slice,
+        uint256 tab,
+        uint256 lot
+    );
+    event Redo(
+        uint256 indexed id, uint256 top, uint256 tab, uint256 lot, address indexed kpr, uint256 coin, uint256 reward
+    );
+    event Yank(uint256 indexed id);
+    event File(bytes32 indexed what, uint256 data);
+
+    constructor(address accountant_, address stablecoin_, address govToken_, address oracle_) {
+        accountant = accountant_;
+        stablecoin = stablecoin_;
+        govToken = govToken_;
+        oracle = oracle_;
+        buf = 1.2e27;
+        tail = 3600;
+        cusp = 0.6e27;
+        calc = DutchMath.STAIRSTEP;
+        tau = 3600;
+        cut = 0.99e27;
+        step = 90;
+    }
+
+    // ---- views ----
+
+    /// @notice Sale `id`: `tab` (WAD), `lot` (WAD), `top` (RAY), `tic` (s).
+    function sales(uint256 id) external view returns (uint256 tab, uint256 lot, uint256 top, uint256 tic) {
+        Sale storage s = sales_[id];
+        return (s.tab, s.lot, s.top, s.tic);
+    }
+
+    /// @notice The configured curve's price (RAY) `dur` seconds after a start at `top`.
+    function price(uint256 top, uint256 dur) public view returns (uint256) {
+        return DutchMath.price(calc, top, dur, tau, cut, step);
+    }
+
+    /// @notice Whether sale `id` needs `redo`, its current price (RAY), lot and tab (WAD);
+    /// all zero for a sale that does not exist.
+    function getStatus(uint256 id) external view returns (bool needsRedo, uint256 price_, uint256 lot, uint256 tab) {
+        Sale storage s = sales_[id];
+        tab = s.tab;
+        if (tab == 0) return (false, 0, 0, 0);
+        lot = s.lot;
+        (needsRedo, price_) = _status(s.top, s.tic);
+    }
+
+    // ---- administration ----
+
+    /// @notice Set `buf`, `tail`, `cusp`, `chip`, `tip`, `chost`, `calc`, `tau`, `cut` or `step`.
+    function file(bytes32 what, uint256 data) external auth lock {
+        if (what == "buf") {
+            if (data == 0) revert InvalidParam(what);
+            buf = data;
+        } else if (what == "tail") {
+            if (data == 0) revert InvalidParam(what);
+            tail = data;
+        } else if (what == "cusp") {
+            if (data == 0 || data >= RAY) revert InvalidParam(what);
+            cusp = data;
+        } else if (what == "chip") {
+            if (data > WAD) revert InvalidParam(what);
+            chip = data;
+        } else if (what == "tip") {
+            tip = data;
+        } else if (what == "chost") {
+            chost = data;
+        } else if (what == "calc") {
+            if (data > DutchMath.EXPONENTIAL) revert InvalidParam(what);
+            calc = data;
+        } else if (what == "tau") {
+            if (data == 0) revert InvalidParam(what);
+            tau = data;
+        } else if (what == "cut") {
+            if (data == 0 || data > RAY) revert InvalidParam(what);
+            cut = data;
+        } else if (what == "step") {
+            if (data == 0) revert InvalidParam(what);
+            step = data;
+        } else {
+            revert InvalidParam(what);
+        }
+        emit File(what, data);
+    }
+
+    // ---- auction ----
+
+    /// @notice Start a sale raising `tab` stablecoin for at most `lot` governance tokens; `kpr`
+    /// receives the keeper reward if `tip` or `chip` is set.
+    function kick(uint256 tab, uint256 lot, address kpr) external auth lock returns (uint256 id) {
+        if (tab == 0) revert ZeroTab();
+        if (lot == 0) revert ZeroLot();
+        if (tab > type(uint128).max || lot > type(uint128).max) revert Overflow();
+        (uint256 feed, uint256 top) = _top();
+        if (block.timestamp > MAX_TIME) revert TimeOverflow();
+        // kicks < 2^256 - 1: one kick per call, unreachable.
+        unchecked {
+            id = ++kicks;
+        }
+        sales_[id] = Sale({tab: uint128(tab), lot: uint128(lot), top: uint128(top), tic: uint40(block.timestamp)});
+        uint256 coin;
+        uint256 reward;
+        if (tip > 0 || chip > 0) (coin, reward) = _reward(kpr, tab, feed);
+        emit Kick(id, top, tab, lot, kpr, coin, reward);
+    }
+
+    /// @notice Buy up to `amt` governance tokens (WAD) of sale `id` at the current price if it is at
+    /// most `max` (RAY). Tokens are minted to `who`; with non-empty `data`, `who.dutchCall` runs
+    /// before the stablecoin is pulled from the caller.
+    function take(uint256 id, uint256 amt, uint256 max, address who, bytes calldata data) external lock {
+        (uint256 price_, uint256 owe, uint256 slice, uint256 tab, uint256 lot) = _trade(id, amt, max);
+        if (slice != 0) IGovToken(govToken).mint(who, slice);
+        if (data.length > 0) IDutchCallee(who).dutchCall(msg.sender, owe, slice, data);
+        _collect(owe, lot == 0 ? tab : 0);
+        emit Take(id, who, max, price_, owe, slice, tab, lot);
+    }
+
+    /// @notice Restart a done sale at a new `top` from the oracle; `kpr` receives the keeper reward
+    /// unless the sale is dust.
+    function redo(uint256 id, address kpr) external lock {
+        Sale storage s = sales_[id];
+        uint256 tab = s.tab;
+        if (tab == 0) revert SaleNotFound(id);
+        (bool done,) = _status(s.top, s.tic);
+        if (!done) revert CannotReset(id);
+        (uint256 feed, uint256 top) = _top();
+        if (block.timestamp > MAX_TIME) revert TimeOverflow();
+        s.top = uint128(top);
+        s.tic = uint40(block.timestamp);
+        uint256 lot = s.lot;
+        uint256 coin;
+        uint256 reward;
+        if ((tip > 0 || chip > 0)) {
+            uint256 chost_ = chost;
+            if (tab >= chost_ && lot * feed / RAY >= chost_) (coin, reward) = _reward(kpr, tab, feed);
+        }
+        emit Redo(id, top, tab, lot, kpr, coin, reward);
+    }
+
+    /// @notice Remove sale `id`; its unraised tab goes back to the accountant's free debt.
+    function yank(uint256 id) external auth lock {
+        Sale storage s = sales_[id];
+        uint256 tab = s.tab;
+        if (tab == 0) revert SaleNotFound(id);
+        delete sales_[id];
+        IAccountant acc = IAccountant(accountant);
+        uint256 ash = acc.Ash();
+        acc.unwind(tab < ash ? tab : ash);
+        emit Yank(id);
+    }
+
+    // ---- internals ----
+
+    /// @dev Checks 1-4 of `take`, the sizing, and the new sale state (stored, or deleted when
+    /// `lot == 0 || tab == 0`). Returns the price, `owe`, `slice` and the post-trade `tab`, `lot`.
+    function _trade(uint256 id, uint256 amt, uint256 max)
+        internal
+        returns (uint256 price_, uint256 owe, uint256 slice, uint256 tab, uint256 lot)
+    {
+        Sale storage s = sales_[id];
+        tab = s.tab;
+        if (tab == 0) revert SaleNotFound(id);
+        lot = s.lot;
+        bool done;
+        (done, price_) = _status(s.top, s.tic);
+        if (done) revert NeedsReset(id);
+        if (max < price_) revert TooExpensive(price_, max);
+
+        // Not done implies price * RAY / top >= cusp > 0, so price > 0 in the divisions below.
+        slice = lot < amt ? lot : amt;
+        // slice < 2^128 and price <= top < 2^128: the product plus RAY - 1 fits 256 bits.
+        unchecked {
+            owe = (slice * price_ + (RAY - 1)) / RAY;
+        }
+        if (owe > tab) {
+            owe = tab;
+            slice = owe * RAY / price_;
+        } else if (owe < tab && slice < lot) {
+            uint256 chost_ = chost;
+            if (tab - owe < chost_) {
+                if (tab <= chost_) revert NoPartialPurchase(tab, chost_);
+                owe = tab - chost_;
+                slice = owe * RAY / price_;
+            }
+        }
+
+        // owe <= tab by construction; an adjusted slice is below the original, so slice <= lot.
+        tab -= owe;
+        lot -= slice;
+        if (lot == 0 || tab == 0) {
+            delete sales_[id];
+        } else {
+            s.tab = uint128(tab);
+            s.lot = uint128(lot);
+        }
+    }
+
+    /// @dev Pull `owe` from the caller: `k = min(owe, Ash)` to the sink, `owe - k` to the
+    /// accountant, `settle(k)`; then `unwind(min(unraised, Ash))` if `unraised > 0` (lot exhausted).
+    function _collect(uint256 owe, uint256 unraised) internal {
+        IAccountant acc = IAccountant(accountant);
+        uint256 ash = acc.Ash();
+        address sink = acc.sink();
+        if (sink == address(0)) revert NotConfigured();
+        uint256 k = owe < ash ? owe : ash;
+        if (k != 0) stablecoin.safeTransferFrom(msg.sender, sink, k);
+        // k <= owe, and k <= ash: Ash after settle is ash - k.
+        unchecked {
+            if (owe != k) stablecoin.safeTransferFrom(msg.sender, accountant, owe - k);
+            acc.settle(k);
+            ash -= k;
+        }
+        if (unraised != 0) acc.unwind(unraised < ash ? unraised : ash);
+    }
+
+    /// @dev `done` and the current price of a sale started at `tic` with `top`.
+    function _status(uint256 top, uint256 tic) internal view returns (bool done, uint256 price_) {
+        uint256 dur = block.timestamp - tic;
+        price_ = price(top, dur);
+        // price <= top < 2^128.
+        done = dur > tail || price_ * RAY / top < cusp;
+    }
+
+    /// @dev Oracle price and `top = rmul(price, buf)`: `InvalidPrice` if zero, `Overflow` above 128 bits.
+    function _top() internal view returns (uint256 feed, uint256 top) {
+        feed = IPriceOracle(oracle).price();
+        top = DutchMath.rmul(feed, buf);
+        if (top == 0) revert InvalidPrice(feed);
+        if (top > type(uint128).max) revert Overflow();
+    }
+
+    /// @dev Mint the keeper reward `coin * RAY / feed` for `coin = tip + chip * tab / WAD`.
+    function _reward(address kpr, uint256 tab, uint256 feed) internal returns (uint256 coin, uint256 reward) {
+        coin = tip + chip * tab / WAD;
+        reward = coin * RAY / feed;
+        if (reward != 0) IGovToken(govToken).mint(kpr, reward);
+    }
+}

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {Auth} from "./Auth.sol";
+import {Lock} from "./Lock.sol";
+import {SafeTransfer} from "./SafeTransfer.sol";
+import {IAccountant, IGovToken, IPriceOracle} from "./Interfaces.sol";
+
+/// @title EnglishDebtAuction
+/// @notice Reverse English debt auction (dss Flopper semantics): each auction raises a fixed `bid`
+/// of stablecoin (WAD); bidders compete by accepting a smaller `lot` of newly minted governance
+/// tokens (WAD). Adds two protections dss lacks, both off by default: oracle-sized opening lots
+/// (`sizing`, `discount`) and a dilution bound (`floor`, `maxTicks`).
+///
+/// Time windows are half-open: an auction takes bids while `now < end` and the current bid is open
+/// (`tic == 0 || now < tic`); it is finished once `now >= tic` (with a bid) or `now >= end`.
+/// Rules and check order: docs/design/mechanism.md, section "English debt auction".
+///
+/// Storage per auction (two slots): slot 0 `uint128 bid | uint128 lot`,
+/// slot 1 `address guy | uint40 tic | uint40 end | uint16 ticks`.
+contract EnglishDebtAuction is Auth, Lock {
+    using SafeTransfer for address;
+
+    uint256 internal constant WAD = 1e18;
+    uint256 internal constant RAY = 1e27;
+    /// @notice Largest timestamp a packed `tic`/`end` holds: 2^40 - 1.
+    uint256 public constant MAX_TIME = 2 ** 40 - 1;
+    /// @notice Largest `tau`: 10 years.
+    uint256 public constant MAX_DURATION = 315_360_000;
+
+    struct Bid {
+        uint128 bid; // stablecoin raised, WAD (fixed per auction)
+        uint128 lot; // governance tokens offered, WAD
+        address guy; // high bidder (the accountant before the first bid)
+        uint40 tic; // bid expiry, 0 = no bid yet
+        uint40 end; // auction expiry
+        uint16 ticks; // growth ticks so far, saturating at 65,535
+    }
+
+    /// @dev The parameters every hot path reads, packed in one slot.
+    struct Params {
+        uint64 beg; // WAD, WAD < beg <= 10 WAD (10 WAD < 2^64)
+        uint64 pad; // WAD, WAD <= pad <= 10 WAD
+        uint32 ttl; // s, 0 < ttl <= tau
+        uint32 tau; // s, 0 < tau <= MAX_DURATION (< 2^32)
+        uint16 maxTicks; // 0 = unlimited
+        uint8 sizing; // 0 = fixed dump, 1 = oracle
+        bool live;
+        bool hasFloor; // floor != 0: lets tick skip the floor slot when the bound is off
+    }
+
+    /// @notice Accountant (gal of every auction; receives `bid - k` of a first bid).
+    address public immutable accountant;
+    /// @notice Stablecoin bids are paid in.
+    address public immutable stablecoin;
+    /// @notice Governance token minted to winners.
+    address public immutable govToken;
+    /// @notice Governance-token price feed (RAY), read when `sizing == 1`.
+    address public immutable oracle;
+
+    Params internal params;
+    /// @dev Dilution floor price, RAY (0 = off).
+    uint256 internal floor_;
+    /// @dev Oracle discount for opening-lot sizing, WAD (< WAD).
+    uint256 internal discount_;
+    /// @notice Number of auctions started; ids start at 1.
+    uint256 public kicks;
+    mapping(uint256 id => Bid) internal bids_;
+
+    event Kick(uint256 indexed id, uint256 lot, uint256 bid, address indexed gal, uint256 end);
+    event Dent(uint256 indexed id, address indexed guy, uint256 lot, uint256 bid, uint256 tic);
+    event Deal(uint256 indexed id, address indexed guy, uint256 lot);
+    event Tick(uint256 indexed id, uint256 lot, uint256 end);
+    event Yank(uint256 indexed id);
+    event Cage();
+    event File(bytes32 indexed what, uint256 data);
+
+    constructor(address accountant_, address stablecoin_, address govToken_, address oracle_) {
+        accountant = accountant_;
+        stablecoin = stablecoin_;
+        govToken = govToken_;
+        oracle = oracle_;
+        params = Params({
+            beg: 1.05e18,
+            pad: 1.5e18,
+            ttl: 3 hours,
+            tau: 2 days,
+            maxTicks: 0,
+            sizing: 0,
+            live: true,
+            hasFloor: false
+        });
+    }
+
+    // ---- views ----
+
+    /// @notice Auction `id`: `bid` (WAD), `lot` (WAD), `guy`, `tic`, `end` (s), `ticks`.
+    function bids(uint256 id)
+        external
+        view
+        returns (uint256 bid, uint256 lot, address guy, uint256 tic, uint256 end, uint256 ticks)
+    {
+        Bid storage b = bids_[id];
+        return (b.bid, b.lot, b.guy, b.tic, b.end, b.ticks);
+    }
+
+    function live() external view returns (bool) {
+        return params.live;
+    }
+
+    /// @notice Minimum lot decrease per bid, WAD.
+    function beg() external view returns (uint256) {
+        return params.beg;
+    }
+
+    /// @notice Lot growth per tick, WAD.
+    function pad() external view returns (uint256) {
+        return params.pad;
+    }
+
+    /// @notice Bid lifetime, seconds.
+    function ttl() external view returns (uint256) {
+        return params.ttl;
+    }
+
+    /// @notice Auction length, seconds.
+    function tau() external view returns (uint256) {
+        return params.tau;
+    }
+
+    /// @notice Opening-lot sizing: 0 = fixed `dump`, 1 = oracle.
+    function sizing() external view returns (uint256) {
+        return params.sizing;
+    }
+
+    /// @notice Discount on the oracle price for opening-lot sizing, WAD.
+    function discount() external view returns (uint256) {
+        return discount_;
+    }
+
+    /// @notice Dilution floor price, RAY (0 = off).
+    function floor() external view returns (uint256) {
+        return floor_;
+    }
+
+    /// @notice Ticks that grow the lot (0 = unlimited).
+    function maxTicks() external view returns (uint256) {
+        return params.maxTicks;
+    }
+
+    /// @notice The opening lot for an auction raising `bid`: `dump`, or with oracle sizing
+    /// `bid * RAY / p` with `p = price * (WAD - discount) / WAD`; then at most `bid * RAY / floor`.
+    function openingLot(uint256 dump, uint256 bid) external view returns (uint256 lot) {
+        Params storage p = params;
+        if (p.sizing == 1) {
+            uint256 price = IPriceOracle(oracle).price();
+            uint256 discounted = price * (WAD - discount_) / WAD;
+            if (discounted == 0) revert InvalidPrice(price);
+            lot = bid * RAY / discounted;
+        } else {
+            lot = dump;
+        }
+        if (p.hasFloor) {
+            uint256 capped = bid * RAY / floor_;
+            if (capped < lot) lot = capped;
+        }
+    }
+
+    // ---- administration ----
+
+    /// @notice Set `beg`, `pad`, `ttl`, `tau`, `sizing`, `discount`, `floor` or `maxTicks`.
+    /// Applies to every later action, live auctions included.
+    function file(bytes32 what, uint256 data) external auth lock {
+        Params storage p = params;
+        if (what == "beg") {
+            if (data <= WAD || data > 10 * WAD) revert InvalidParam(what);
+            p.beg = uint64(data);
+        } else if (what == "pad") {
+            if (data < WAD || data > 10 * WAD) revert InvalidParam(what);
+            p.pad = uint64(data);
+        } else if (what == "ttl") {
+            if (data == 0 || data > p.tau) revert InvalidParam(what);
+            p.ttl = uint32(data);
+        } else if (what == "tau") {
+            if (data == 0 || data > MAX_DURATION || data < p.ttl) revert InvalidParam(what);
+            p.tau = uint32(data);
+        } else if (what == "sizing") {
+            if (data > 1) revert InvalidParam(what);
+            p.sizing = uint8(data);
+        } else if (what == "discount") {
+            if (data >= WAD) revert InvalidParam(what);
+            discount_ = data;
+        } else if (what == "floor") {
+            floor_ = data;
+            p.hasFloor = data != 0;
+        } else if (what == "maxTicks") {
+            if (data > type(uint16).max) revert InvalidParam(what);
+            p.maxTicks = uint16(data);
+        } else {
+            revert InvalidParam(what);
+        }
+        emit File(what, data);
+    }
+
+    /// @notice Stop the auction house: no more kicks, bids or deals; bids are refunded by `yank`.
+    function cage() external auth {
+        params.live = false;
+        emit Cage();
+    }
+
+    // ---- auction ----
+
+    /// @notice Start an auction raising `bid` stablecoin for at most `lot` governance tokens;
+    /// `gal` is the first `guy` (the accountant).
+    function kick(address gal, uint256 lot, uint256 bid) external auth lock returns (uint256 id) {
+        Params storage p = params;
+        if (!p.live) revert NotLive();
+        if (lot == 0) revert ZeroLot();
+        if (bid == 0) revert ZeroBid();
+        if (lot > type(uint128).max || bid > type(uint128).max) revert Overflow();
+        uint256 end = block.timestamp + p.tau;
+        if (end > MAX_TIME) revert TimeOverflow();
+        // kicks < 2^256 - 1: one kick per call, unreachable.
+        unchecked {
+            id = ++kicks;
+        }
+        bids_[id] = Bid({bid: uint128(bid), lot: uint128(lot), guy: gal, tic: 0, end: uint40(end), ticks: 0});
+        emit Kick(id, lot, bid, gal, end);
+    }
+
+    /// @notice Bid on auction `id`: pay the fixed `bid` for `lot` governance tokens, at least `beg`
+    /// less than the current lot.
+    function dent(uint256 id, uint256 lot, uint256 bid) external lock {
+        Params storage p = params;
+        if (!p.live) revert NotLive();
+        Bid storage b = bids_[id];
+        address guy = b.guy;
+        if (guy == address(0)) revert AuctionNotFound(id);
+        uint256 tic = b.tic;
+        if (tic != 0 && block.timestamp >= tic) revert BidExpired(id, tic);
+        uint256 end = b.end;
+        if (block.timestamp >= end) revert AuctionExpired(id, end);
+        uint256 bid0 = b.bid;
+        if (bid != bid0) revert BidMismatch(bid0, bid);
+        uint256 lot0 = b.lot;
+        if (lot >= lot0) revert LotNotLower(lot0, lot);
+        uint256 beg_ = p.beg;
+        // lot < lot0 < 2^128 and beg < 2^64, WAD < 2^60: neither product can overflow.
+        unchecked {
+            if (beg_ * lot > lot0 * WAD) revert IncrementTooSmall(lot0 * WAD / beg_, lot);
+        }
+        uint256 newTic = block.timestamp + p.ttl;
+        if (newTic > MAX_TIME) revert TimeOverflow();
+
+        b.lot = uint128(lot);
+        b.guy = msg.sender;
+        b.tic = uint40(newTic);
+        if (msg.sender != guy) _pay(guy, tic == 0, bid);
+        emit Dent(id, msg.sender, lot, bid, newTic);
+    }
+
+    /// @dev The bidder pays `bid`. First bid (`guy` is the accountant): `k = min(bid, Ash)` to the
+    /// sink, `bid - k` to the accountant, then `settle(k)`. Later bids: all of it to the outbid `guy`.
+    function _pay(address guy, bool first, uint256 bid) internal {
+        if (!first) {
+            stablecoin.safeTransferFrom(msg.sender, guy, bid);
+            return;
+        }
+        IAccountant acc = IAccountant(accountant);
+        uint256 ash = acc.Ash();
+        address sink = acc.sink();
+        if (sink == address(0)) revert NotConfigured();
+        uint256 k = bid < ash ? bid : ash;
+        if (k != 0) stablecoin.safeTransferFrom(msg.sender, sink, k);
+        // k <= bid.
+        unchecked {
+            if (bid != k) stablecoin.safeTransferFrom(msg.sender, accountant, bid - k);
+        }
+        acc.settle(k);
+    }
+
+    /// @notice Settle a finished auction: mint the lot to the winner.
+    function deal(uint256 id) external lock {
+        if (!params.live) revert NotLive();
+        Bid storage b = bids_[id];
+        address guy = b.guy;
+        if (guy == address(0)) revert AuctionNotFound(id);
+        uint256 tic = b.tic;
+        if (tic == 0) revert NoBids(id);
+        uint256 end = b.end;
+        if (block.timestamp < tic && block.timestamp < end) revert NotFinished(id, tic, end);
+        uint256 lot = b.lot;
+        delete bids_[id];
+        IGovToken(govToken).mint(guy, lot);
+        emit Deal(id, guy, lot);
+    }
+
+    /// @notice Restart an expired auction nobody bid on, growing the lot by `pad` (bounded by
+    /// `floor` and `maxTicks`).
+    function tick(uint256 id) external {
+        Bid storage b = bids_[id];
+        if (b.guy == address(0)) revert AuctionNotFound(id);
+        uint256 end = b.end;
+        if (block.timestamp < end) revert AuctionNotExpired(id, end);
+        if (b.tic != 0) revert HasBid(id);
+        Params storage p = params;
+        uint256 newEnd = block.timestamp + p.tau;
+        if (newEnd > MAX_TIME) revert TimeOverflow();
+        uint256 lot = b.lot;
+        uint256 ticks = b.ticks;
+        uint256 maxTicks_ = p.maxTicks;
+        if (maxTicks_ == 0 || ticks < maxTicks_) {
+            uint256 grown;
+            // pad < 2^64 and lot < 2^128; bid < 2^128 and RAY < 2^90: no product can overflow.
+            unchecked {
+                grown = p.pad * lot / WAD;
+                if (p.hasFloor) {
+                    uint256 bound = uint256(b.bid) * RAY / floor_;
+                    if (bound < lot) bound = lot;
+                    if (bound < grown) grown = bound;
+                }
+            }
+            if (grown > type(uint128).max) revert Overflow();
+            lot = grown;
+            b.lot = uint128(grown);
+        }
+        if (ticks < type(uint16).max) b.ticks = uint16(ticks + 1);
+        b.end = uint40(newEnd);
+        emit Tick(id, lot, newEnd);
+    }
+
+    /// @notice After `cage`: remove auction `id`, refunding its high bidder from the accountant.
+    function yank(uint256 id) external lock {
+        if (params.live) revert StillLive();
+        Bid storage b = bids_[id];
+        address guy = b.guy;
+        if (guy == address(0)) revert AuctionNotFound(id);
+        uint256 tic = b.tic;
+        uint256 bid = b.bid;
+        delete bids_[id];
+        if (tic != 0) IAccountant(accountant).refund(guy, bid);
+        emit Yank(id);
+    }
+}

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+/// @title IErrors
+/// @notice Every custom error of Backstop, declared once. Each contract inherits this interface
+/// (through `Auth`), so every artifact's ABI lists the whole set and a revert bubbled up from
+/// another Backstop contract (for instance `InsufficientBalance` from the stablecoin during a bid)
+/// decodes with any contract's ABI. Names and fields are those of `backstop_core::Error`
+/// (docs/design/mechanism.md); every field is a uint256 except `InvalidParam.what`.
+/// A checked-arithmetic `Panic(0x11)` decodes to `Overflow`.
+interface IErrors {
+    // ---- arithmetic and limits ----
+    /// A checked operation overflowed, or a value does not fit its 128-bit slot (bid, lot, tab, top).
+    error Overflow();
+    /// `now + ttl`, `now + tau` or `now` above MAX_TIME = 2^40 - 1.
+    error TimeOverflow();
+
+    // ---- parameters and configuration ----
+    /// `file(what, data)` with an unknown name or a value outside its range.
+    error InvalidParam(bytes32 what);
+    /// An address (auction, sink) or `sump`/`dump` the action needs is unset (contract side).
+    error NotConfigured();
+
+    // ---- accountant ----
+    error QueueNotReady(uint256 era, uint256 readyAt);
+    error InsufficientSurplus(uint256 available, uint256 requested);
+    error InsufficientFreeDebt(uint256 woe, uint256 requested);
+    error InsufficientOnAuction(uint256 ash, uint256 requested);
+    error InsufficientDebt(uint256 woe, uint256 sump);
+    error SurplusNotZero(uint256 surplus);
+
+    // ---- English auction ----
+    error NotLive();
+    error AuctionNotFound(uint256 id);
+    error BidExpired(uint256 id, uint256 tic);
+    error AuctionExpired(uint256 id, uint256 end);
+    error BidMismatch(uint256 expected, uint256 offered);
+    error LotNotLower(uint256 current, uint256 offered);
+    error IncrementTooSmall(uint256 required, uint256 offered);
+    error NoBids(uint256 id);
+    error NotFinished(uint256 id, uint256 tic, uint256 end);
+    error AuctionNotExpired(uint256 id, uint256 end);
+    error HasBid(uint256 id);
+    error StillLive();
+    error ZeroLot();
+    error ZeroBid();
+    error InvalidPrice(uint256 price);
+
+    // ---- Dutch auction ----
+    error SaleNotFound(uint256 id);
+    error NeedsReset(uint256 id);
+    error CannotReset(uint256 id);
+    error TooExpensive(uint256 price, uint256 max);
+    error NoPartialPurchase(uint256 tab, uint256 chost);
+    error ZeroTab();
+
+    // ---- tokens and contract-only kinds ----
+    error InsufficientBalance(uint256 have, uint256 need);
+    error InsufficientAllowance(uint256 have, uint256 need);
+    error NotAuthorized();
+    error Locked();
+}

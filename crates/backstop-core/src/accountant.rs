@@ -1,0 +1,339 @@
+//! The accountant: the protocol's balance sheet (dss Vow), which queues bad debt, cancels it with
+//! surplus, and starts debt auctions.
+//!
+//! ```text
+//!   fess(tab) ─► sin[now] ─(wait)─ flog(era) ─► woe (free debt) ─ heal(surplus) ─► cancelled
+//!                                                  │ flop: sump ≤ woe and surplus == 0
+//!                                                  ▼
+//!                                              Ash (on auction) ─ settle(raised) ─► cancelled
+//!                                                                 unwind(unraised) ─► woe
+//!   woe = debt − Sin − Ash
+//! ```
+//!
+//! All amounts are stablecoin, WAD. The surplus is the accountant's stablecoin balance; it is
+//! passed in by the caller (the [`crate::System`] reads it from its ledger, the contract from
+//! `balanceOf`). Stablecoin that cancels debt goes to the sink (outside this struct).
+
+use crate::{
+    Timestamp,
+    error::{Error, Result},
+    math::Wad,
+};
+use alloy_primitives::U256;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Parameters of the accountant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountantParams {
+    /// Delay before queued debt can be released by `flog`, seconds.
+    pub wait: u64,
+    /// Stablecoin raised per debt auction, WAD. `> 0`.
+    pub sump: Wad,
+    /// Opening English lot / maximum Dutch lot of governance tokens, WAD. `> 0`.
+    pub dump: Wad,
+}
+
+/// One parameter change, as `file(what, data)` on the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "what", content = "data", rename_all = "camelCase")]
+pub enum AccountantParam {
+    /// `wait`, seconds.
+    Wait(u64),
+    /// `sump`, WAD.
+    Sump(Wad),
+    /// `dump`, WAD.
+    Dump(Wad),
+}
+
+impl AccountantParam {
+    /// The contract's parameter name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Wait(_) => "wait",
+            Self::Sump(_) => "sump",
+            Self::Dump(_) => "dump",
+        }
+    }
+    /// The raw `uint256` the contract's `file` receives.
+    pub fn raw(&self) -> U256 {
+        match *self {
+            Self::Wait(s) => U256::from(s),
+            Self::Sump(w) | Self::Dump(w) => w.raw(),
+        }
+    }
+}
+
+impl AccountantParams {
+    /// Checks every rule; the error names the first failing field.
+    pub fn validate(&self) -> Result<()> {
+        let mut p = *self;
+        p.file(AccountantParam::Sump(self.sump))?;
+        p.file(AccountantParam::Dump(self.dump))
+    }
+
+    /// Applies one change after validating it.
+    pub fn file(&mut self, change: AccountantParam) -> Result<()> {
+        match change {
+            AccountantParam::Wait(v) => self.wait = v,
+            AccountantParam::Sump(v) | AccountantParam::Dump(v) if v.is_zero() => {
+                return Err(Error::invalid(change.name(), "must be above 0"));
+            }
+            AccountantParam::Sump(v) => self.sump = v,
+            AccountantParam::Dump(v) => self.dump = v,
+        }
+        Ok(())
+    }
+}
+
+/// Events of the accountant (the contract's events, same fields).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event")]
+pub enum AccountantEvent {
+    /// Bad debt entered the queue.
+    Fess {
+        /// Timestamp of the entry, seconds.
+        era: Timestamp,
+        /// WAD.
+        tab: Wad,
+    },
+    /// Queued debt was released to free debt.
+    Flog {
+        /// Era, seconds.
+        era: Timestamp,
+        /// WAD.
+        amount: Wad,
+    },
+    /// Surplus cancelled free debt.
+    Heal {
+        /// WAD.
+        amount: Wad,
+    },
+    /// Raised stablecoin cancelled debt on auction (`kiss`, or `settle` from an auction).
+    Kiss {
+        /// WAD.
+        amount: Wad,
+    },
+    /// Debt an auction could not raise went back to free debt.
+    Unwind {
+        /// WAD.
+        amount: Wad,
+    },
+    /// Surplus refunded a bidder of a yanked auction; the debt is open again.
+    Refund {
+        /// Recipient.
+        to: alloy_primitives::Address,
+        /// WAD.
+        amount: Wad,
+    },
+}
+
+/// The balance sheet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accountant {
+    /// Parameters.
+    pub params: AccountantParams,
+    debt: Wad,
+    sin: BTreeMap<Timestamp, Wad>,
+    sin_total: Wad,
+    ash: Wad,
+}
+
+impl Accountant {
+    /// An accountant with no debt.
+    pub fn new(params: AccountantParams) -> Result<Self> {
+        params.validate()?;
+        Ok(Self { params, debt: Wad::ZERO, sin: BTreeMap::new(), sin_total: Wad::ZERO, ash: Wad::ZERO })
+    }
+
+    /// Total bad debt, WAD.
+    pub fn debt(&self) -> Wad {
+        self.debt
+    }
+    /// Queued debt (`Sin`), WAD.
+    pub fn sin_total(&self) -> Wad {
+        self.sin_total
+    }
+    /// Debt queued at `era`, WAD.
+    pub fn sin(&self, era: Timestamp) -> Wad {
+        self.sin.get(&era).copied().unwrap_or_default()
+    }
+    /// Eras with queued debt, oldest first.
+    pub fn queue(&self) -> impl Iterator<Item = (Timestamp, Wad)> + '_ {
+        self.sin.iter().map(|(e, a)| (*e, *a))
+    }
+    /// Debt on auction (`Ash`), WAD.
+    pub fn ash(&self) -> Wad {
+        self.ash
+    }
+    /// Free bad debt `woe = debt − Sin − Ash`, WAD.
+    pub fn woe(&self) -> Wad {
+        self.debt.saturating_sub(self.sin_total).saturating_sub(self.ash)
+    }
+    /// True if every piece of bad debt is cleared.
+    pub fn is_cleared(&self) -> bool {
+        self.debt.is_zero()
+    }
+
+    /// New bad debt `tab` (WAD) enters the queue at `now`.
+    pub fn fess(&mut self, tab: Wad, now: Timestamp) -> Result<AccountantEvent> {
+        let debt = self.debt.checked_add(tab)?;
+        let sin_total = self.sin_total.checked_add(tab)?;
+        let era = self.sin(now).checked_add(tab)?;
+        self.debt = debt;
+        self.sin_total = sin_total;
+        self.sin.insert(now, era);
+        Ok(AccountantEvent::Fess { era: now, tab })
+    }
+
+    /// Releases the debt queued at `era` once `era + wait ≤ now`.
+    pub fn flog(&mut self, era: Timestamp, now: Timestamp) -> Result<AccountantEvent> {
+        let ready_at = era.checked_add(self.params.wait).ok_or(Error::Overflow)?;
+        if ready_at > now {
+            return Err(Error::QueueNotReady { era, ready_at });
+        }
+        let amount = self.sin.remove(&era).unwrap_or_default();
+        self.sin_total = self.sin_total.checked_sub(amount)?;
+        Ok(AccountantEvent::Flog { era, amount })
+    }
+
+    /// Validates cancelling `amount` of free debt with surplus.
+    pub fn check_heal(&self, amount: Wad, surplus: Wad) -> Result<()> {
+        if amount > surplus {
+            return Err(Error::InsufficientSurplus {
+                available: surplus.raw(),
+                requested: amount.raw(),
+            });
+        }
+        let woe = self.woe();
+        if amount > woe {
+            return Err(Error::InsufficientFreeDebt { woe: woe.raw(), requested: amount.raw() });
+        }
+        Ok(())
+    }
+
+    /// Cancels `amount` (WAD) of free debt; the caller sends `amount` of surplus to the sink.
+    pub fn heal(&mut self, amount: Wad, surplus: Wad) -> Result<AccountantEvent> {
+        self.check_heal(amount, surplus)?;
+        self.debt = self.debt.checked_sub(amount)?;
+        Ok(AccountantEvent::Heal { amount })
+    }
+
+    /// Validates cancelling `amount` of on-auction debt with surplus.
+    pub fn check_kiss(&self, amount: Wad, surplus: Wad) -> Result<()> {
+        if amount > self.ash {
+            return Err(Error::InsufficientOnAuction { ash: self.ash.raw(), requested: amount.raw() });
+        }
+        if amount > surplus {
+            return Err(Error::InsufficientSurplus {
+                available: surplus.raw(),
+                requested: amount.raw(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Cancels `amount` (WAD) of on-auction debt; the caller sends `amount` of surplus to the sink.
+    pub fn kiss(&mut self, amount: Wad, surplus: Wad) -> Result<AccountantEvent> {
+        self.check_kiss(amount, surplus)?;
+        Ok(self.settle(amount))
+    }
+
+    /// Validates starting a debt auction: `sump ≤ woe` and no surplus.
+    pub fn check_flop(&self, surplus: Wad) -> Result<()> {
+        let (woe, sump) = (self.woe(), self.params.sump);
+        if sump > woe {
+            return Err(Error::InsufficientDebt { woe: woe.raw(), sump: sump.raw() });
+        }
+        if !surplus.is_zero() {
+            return Err(Error::SurplusNotZero { surplus: surplus.raw() });
+        }
+        Ok(())
+    }
+
+    /// Puts `sump` on auction (`Ash += sump`) after [`Self::check_flop`]; returns `(sump, dump)`.
+    pub fn flop(&mut self, surplus: Wad) -> Result<(Wad, Wad)> {
+        self.check_flop(surplus)?;
+        self.ash = self.ash.checked_add(self.params.sump)?;
+        Ok((self.params.sump, self.params.dump))
+    }
+
+    /// The auctions' hook: `k` (WAD) raised, already paid to the sink, cancels on-auction debt.
+    /// Callers pass `k ≤ min(raised, Ash)`, so it cannot fail.
+    pub fn settle(&mut self, k: Wad) -> AccountantEvent {
+        self.ash = self.ash.saturating_sub(k);
+        self.debt = self.debt.saturating_sub(k);
+        AccountantEvent::Kiss { amount: k }
+    }
+
+    /// The auctions' hook: `amount` (WAD, `≤ Ash`) of on-auction debt was not raised; it is free
+    /// debt again.
+    pub fn unwind(&mut self, amount: Wad) -> AccountantEvent {
+        self.ash = self.ash.saturating_sub(amount);
+        AccountantEvent::Unwind { amount }
+    }
+
+    /// The English yank hook: after the caller paid `amount` (WAD) of surplus back to a bidder,
+    /// the debt is open again.
+    pub fn reopen(&mut self, to: alloy_primitives::Address, amount: Wad) -> Result<AccountantEvent> {
+        self.debt = self.debt.checked_add(amount)?;
+        Ok(AccountantEvent::Refund { to, amount })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(n: u64) -> Wad {
+        Wad::from_units(n)
+    }
+
+    fn acc(wait: u64) -> Accountant {
+        Accountant::new(AccountantParams { wait, sump: w(50_000), dump: w(250) }).unwrap()
+    }
+
+    #[test]
+    fn queue_then_flop() {
+        let mut a = acc(100);
+        a.fess(w(120_000), 10).unwrap();
+        assert_eq!(a.woe(), Wad::ZERO);
+        assert_eq!(a.flog(10, 109).unwrap_err(), Error::QueueNotReady { era: 10, ready_at: 110 });
+        a.flog(10, 110).unwrap();
+        assert_eq!(a.woe(), w(120_000));
+        assert_eq!(a.check_flop(w(1)).unwrap_err(), Error::SurplusNotZero { surplus: w(1).raw() });
+        a.flop(Wad::ZERO).unwrap();
+        a.flop(Wad::ZERO).unwrap();
+        assert_eq!(
+            a.check_flop(Wad::ZERO).unwrap_err(),
+            Error::InsufficientDebt { woe: w(20_000).raw(), sump: w(50_000).raw() }
+        );
+        assert_eq!(a.ash(), w(100_000));
+    }
+
+    /// dss issue #108: raised stablecoin cancelled with `heal` left `Ash` inflated for ever. Here
+    /// `heal` cannot touch on-auction debt, and `settle(min(bid, Ash))` always succeeds.
+    #[test]
+    fn issue_108_cannot_block_auctions() {
+        let mut a = acc(0);
+        a.fess(w(100_000), 0).unwrap();
+        a.flog(0, 0).unwrap();
+        a.flop(Wad::ZERO).unwrap(); // Ash = 50k, woe = 50k
+        // A third party kisses part of Ash with its own stablecoin.
+        a.kiss(w(10_000), w(10_000)).unwrap(); // Ash = 40k, debt = 90k
+        // The first bid settles min(bid, Ash) = 40k: no revert, Ash = 0.
+        let k = w(50_000).min(a.ash());
+        a.settle(k);
+        assert_eq!(a.ash(), Wad::ZERO);
+        // The extra 10k of the bid is surplus; healing it frees room, and the next auction starts.
+        a.heal(w(10_000), w(10_000)).unwrap();
+        assert_eq!(a.woe(), w(40_000));
+        assert_eq!(a.debt(), w(40_000));
+        // heal can never eat on-auction debt.
+        a.fess(w(60_000), 1).unwrap();
+        a.flog(1, 1).unwrap();
+        a.flop(Wad::ZERO).unwrap();
+        assert!(matches!(a.check_heal(w(60_000), w(60_000)), Err(Error::InsufficientFreeDebt { .. })));
+    }
+}

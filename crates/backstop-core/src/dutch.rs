@@ -1,0 +1,691 @@
+//! Dutch debt auction (dss Clipper/Abacus semantics applied to debt): raise `tab` stablecoin by
+//! minting at most `lot` governance tokens at a falling price.
+//!
+//! ```text
+//!  price
+//!   top ┤●━━━┓                       top = oracle · buf
+//!       │    ┗━━━┓                   linear:      top · (tau − dur) / tau
+//!       │        ┗━━━┓               stair-step:  top · cut^⌊dur / step⌋
+//! cusp·top ┄┄┄┄┄┄┄┄┄┄┄┄┗━━━  done    exponential: top · cut^dur
+//!       └────────────────────── dur = now − tic;  done = dur > tail or price / top < cusp
+//! ```
+//!
+//! Anyone `take`s any part at the current price (`slice` tokens for `owe = ⌈slice · price⌉`
+//! stablecoin), until `tab` is raised or `lot` is exhausted. A done sale cannot be bought from; `redo`
+//! restarts it at a fresh `top` and pays the caller `tip + chip · tab` (in governance tokens at the
+//! oracle price) unless the sale is dust (anti-farming).
+
+use crate::{
+    Timestamp,
+    error::{Error, Result},
+    math::{MAX_U128, RAY, Ray, Wad, fits_u128},
+};
+use alloy_primitives::{Address, U256};
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+/// The price curve (dss Abacus), with the contract's encoding `calc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Calc {
+    /// `calc = 0`: linear to zero over `tau` seconds.
+    Linear,
+    /// `calc = 1`: multiply by `cut` every `step` seconds.
+    #[default]
+    StairStep,
+    /// `calc = 2`: multiply by `cut` every second.
+    Exponential,
+}
+
+impl Calc {
+    /// The contract's encoding.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Linear => 0,
+            Self::StairStep => 1,
+            Self::Exponential => 2,
+        }
+    }
+    /// From the contract's encoding.
+    pub fn from_code(code: u64) -> Option<Self> {
+        match code {
+            0 => Some(Self::Linear),
+            1 => Some(Self::StairStep),
+            2 => Some(Self::Exponential),
+            _ => None,
+        }
+    }
+}
+
+/// Parameters of the Dutch debt auction house.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DutchParams {
+    /// Starting price over the oracle price, RAY (`top = price · buf`). `> 0`.
+    pub buf: Ray,
+    /// Seconds after which a sale is done and needs `redo`. `> 0`.
+    pub tail: u64,
+    /// Fraction of `top` below which a sale is done, RAY. `0 < cusp < 1`.
+    pub cusp: Ray,
+    /// Keeper reward as a fraction of `tab`, WAD. `≤ 1`.
+    pub chip: Wad,
+    /// Flat keeper reward, WAD of stablecoin value. `< 2^128`.
+    pub tip: Wad,
+    /// Dust: a partial take must leave at least this much tab, WAD. `< 2^128`.
+    pub chost: Wad,
+    /// Price curve.
+    pub calc: Calc,
+    /// Linear curve length, seconds. `> 0`.
+    pub tau: u64,
+    /// Per-step (stair-step) or per-second (exponential) multiplier, RAY. `0 < cut ≤ 1`.
+    pub cut: Ray,
+    /// Stair-step length, seconds. `> 0`.
+    pub step: u64,
+}
+
+impl Default for DutchParams {
+    /// The contract's defaults (dss ETH-A's curve): buf 1.2, tail 1 h, cusp 0.6, stair-step
+    /// `cut` 0.99 every 90 s, no keeper reward, linear `tau` 1 h.
+    fn default() -> Self {
+        Self {
+            buf: Ray::from_raw(RAY / U256::from(10) * U256::from(12)),
+            tail: 3600,
+            cusp: Ray::from_raw(RAY / U256::from(10) * U256::from(6)),
+            chip: Wad::ZERO,
+            tip: Wad::ZERO,
+            chost: Wad::ZERO,
+            calc: Calc::StairStep,
+            tau: 3600,
+            cut: Ray::from_raw(RAY / U256::from(100) * U256::from(99)),
+            step: 90,
+        }
+    }
+}
+
+/// One parameter change, as `file(what, data)` on the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "what", content = "data", rename_all = "camelCase")]
+pub enum DutchParam {
+    /// `buf`, RAY.
+    Buf(Ray),
+    /// `tail`, seconds.
+    Tail(u64),
+    /// `cusp`, RAY.
+    Cusp(Ray),
+    /// `chip`, WAD.
+    Chip(Wad),
+    /// `tip`, WAD.
+    Tip(Wad),
+    /// `chost`, WAD.
+    Chost(Wad),
+    /// `calc`.
+    Calc(Calc),
+    /// `tau`, seconds.
+    Tau(u64),
+    /// `cut`, RAY.
+    Cut(Ray),
+    /// `step`, seconds.
+    Step(u64),
+}
+
+impl DutchParam {
+    /// The contract's parameter name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Buf(_) => "buf",
+            Self::Tail(_) => "tail",
+            Self::Cusp(_) => "cusp",
+            Self::Chip(_) => "chip",
+            Self::Tip(_) => "tip",
+            Self::Chost(_) => "chost",
+            Self::Calc(_) => "calc",
+            Self::Tau(_) => "tau",
+            Self::Cut(_) => "cut",
+            Self::Step(_) => "step",
+        }
+    }
+    /// The raw `uint256` the contract's `file` receives.
+    pub fn raw(&self) -> U256 {
+        match *self {
+            Self::Buf(r) | Self::Cusp(r) | Self::Cut(r) => r.raw(),
+            Self::Chip(w) | Self::Tip(w) | Self::Chost(w) => w.raw(),
+            Self::Tail(s) | Self::Tau(s) | Self::Step(s) => U256::from(s),
+            Self::Calc(c) => U256::from(c.code()),
+        }
+    }
+}
+
+impl DutchParams {
+    /// Checks every rule; the error names the first failing field.
+    pub fn validate(&self) -> Result<()> {
+        let mut p = Self::default();
+        for change in [
+            DutchParam::Buf(self.buf),
+            DutchParam::Tail(self.tail),
+            DutchParam::Cusp(self.cusp),
+            DutchParam::Chip(self.chip),
+            DutchParam::Tip(self.tip),
+            DutchParam::Chost(self.chost),
+            DutchParam::Calc(self.calc),
+            DutchParam::Tau(self.tau),
+            DutchParam::Cut(self.cut),
+            DutchParam::Step(self.step),
+        ] {
+            p.file(change)?;
+        }
+        Ok(())
+    }
+
+    /// Applies one change after validating it.
+    pub fn file(&mut self, change: DutchParam) -> Result<()> {
+        let bad = |reason: &str| Err(Error::invalid(change.name(), reason));
+        match change {
+            DutchParam::Buf(v) if v.is_zero() => return bad("must be above 0"),
+            DutchParam::Tail(0) | DutchParam::Tau(0) | DutchParam::Step(0) => {
+                return bad("must be above 0 s");
+            }
+            DutchParam::Cusp(v) if v.is_zero() || v >= Ray::ONE => return bad("must be in (0, 1)"),
+            DutchParam::Chip(v) if v > Wad::ONE => return bad("must be at most 1"),
+            DutchParam::Tip(v) | DutchParam::Chost(v) if v.raw() > MAX_U128 => {
+                return bad("must be below 2^128");
+            }
+            DutchParam::Cut(v) if v.is_zero() || v > Ray::ONE => return bad("must be in (0, 1]"),
+            _ => {}
+        }
+        match change {
+            DutchParam::Buf(v) => self.buf = v,
+            DutchParam::Tail(v) => self.tail = v,
+            DutchParam::Cusp(v) => self.cusp = v,
+            DutchParam::Chip(v) => self.chip = v,
+            DutchParam::Tip(v) => self.tip = v,
+            DutchParam::Chost(v) => self.chost = v,
+            DutchParam::Calc(v) => self.calc = v,
+            DutchParam::Tau(v) => self.tau = v,
+            DutchParam::Cut(v) => self.cut = v,
+            DutchParam::Step(v) => self.step = v,
+        }
+        Ok(())
+    }
+
+    /// The curve's price at `dur` seconds after a start at `top` (RAY).
+    pub fn price(&self, top: Ray, dur: u64) -> Result<Ray> {
+        match self.calc {
+            Calc::Linear => {
+                if dur >= self.tau {
+                    return Ok(Ray::ZERO);
+                }
+                let frac = crate::math::mul(U256::from(self.tau - dur), RAY)? / U256::from(self.tau);
+                top.rmul(Ray::from_raw(frac))
+            }
+            Calc::StairStep => top.rmul(self.cut.rpow(dur / self.step)?),
+            Calc::Exponential => top.rmul(self.cut.rpow(dur)?),
+        }
+    }
+
+    /// `done` for a price: `dur > tail` or `price · RAY / top < cusp`.
+    pub fn is_done(&self, top: Ray, price: Ray, dur: u64) -> Result<bool> {
+        Ok(dur > self.tail || price.rdiv(top)? < self.cusp)
+    }
+
+    /// The keeper incentive `tip + chip · tab / WAD` (stablecoin value, WAD).
+    pub fn coin(&self, tab: Wad) -> Result<Wad> {
+        self.tip.checked_add(tab.wmul(self.chip)?)
+    }
+
+    /// True if any keeper incentive is configured.
+    pub fn has_incentive(&self) -> bool {
+        !self.tip.is_zero() || !self.chip.is_zero()
+    }
+}
+
+/// One Dutch sale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DutchSale {
+    /// Stablecoin still to raise, WAD.
+    pub tab: Wad,
+    /// Governance tokens that may still be minted, WAD.
+    pub lot: Wad,
+    /// Starting price, RAY.
+    pub top: Ray,
+    /// Start (kick or last redo), seconds.
+    pub tic: Timestamp,
+}
+
+/// A sale's status at a time (the contract's `getStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DutchStatus {
+    /// True if the sale is done and must be reset with `redo` before anyone can take.
+    pub needs_redo: bool,
+    /// Current price, RAY.
+    pub price: Ray,
+    /// Tokens left, WAD.
+    pub lot: Wad,
+    /// Stablecoin left to raise, WAD.
+    pub tab: Wad,
+}
+
+/// Events of the Dutch house (the contract's events, same fields).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event")]
+pub enum DutchEvent {
+    /// A sale started.
+    Kick {
+        /// Sale id.
+        id: u64,
+        /// Starting price, RAY.
+        top: Ray,
+        /// Stablecoin to raise, WAD.
+        tab: Wad,
+        /// Maximum tokens to mint, WAD.
+        lot: Wad,
+        /// Keeper rewarded.
+        kpr: Address,
+        /// Reward in stablecoin value, WAD.
+        coin: Wad,
+        /// Reward minted in governance tokens, WAD.
+        reward: Wad,
+    },
+    /// A purchase.
+    Take {
+        /// Sale id.
+        id: u64,
+        /// Recipient of the tokens.
+        who: Address,
+        /// Buyer's price limit, RAY.
+        max: Ray,
+        /// Price paid, RAY.
+        price: Ray,
+        /// Stablecoin paid, WAD.
+        owe: Wad,
+        /// Tokens minted, WAD.
+        slice: Wad,
+        /// Tab left, WAD.
+        tab: Wad,
+        /// Lot left, WAD.
+        lot: Wad,
+    },
+    /// A done sale restarted.
+    Redo {
+        /// Sale id.
+        id: u64,
+        /// New starting price, RAY.
+        top: Ray,
+        /// Tab, WAD.
+        tab: Wad,
+        /// Lot, WAD.
+        lot: Wad,
+        /// Keeper rewarded.
+        kpr: Address,
+        /// Reward in stablecoin value, WAD.
+        coin: Wad,
+        /// Reward minted in governance tokens, WAD.
+        reward: Wad,
+    },
+    /// A sale was removed by governance.
+    Yank {
+        /// Sale id.
+        id: u64,
+    },
+}
+
+/// A validated purchase, ready to apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TakePlan {
+    /// Sale id.
+    pub id: u64,
+    /// Price paid, RAY.
+    pub price: Ray,
+    /// Buyer's limit, RAY.
+    pub max: Ray,
+    /// Stablecoin the buyer pays, WAD.
+    pub owe: Wad,
+    /// Tokens minted to `who`, WAD.
+    pub slice: Wad,
+    /// Tab left after the take, WAD.
+    pub tab: Wad,
+    /// Lot left after the take, WAD.
+    pub lot: Wad,
+    /// Recipient.
+    pub who: Address,
+}
+
+impl TakePlan {
+    /// True if the sale ends with this take.
+    pub fn finishes(&self) -> bool {
+        self.tab.is_zero() || self.lot.is_zero()
+    }
+    /// Tab that could not be raised because the lot ran out (goes back to free debt), WAD.
+    pub fn unraised(&self) -> Wad {
+        if self.lot.is_zero() { self.tab } else { Wad::ZERO }
+    }
+}
+
+/// A keeper reward: `coin` (stablecoin value, WAD) paid as `reward` governance tokens (WAD).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reward {
+    /// Stablecoin value, WAD.
+    pub coin: Wad,
+    /// Governance tokens to mint, WAD.
+    pub reward: Wad,
+}
+
+/// The Dutch auction house.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DutchHouse {
+    /// Parameters (read at every action).
+    pub params: DutchParams,
+    sales: FxHashMap<u64, DutchSale>,
+    kicks: u64,
+}
+
+impl DutchHouse {
+    /// A house with validated parameters.
+    pub fn new(params: DutchParams) -> Result<Self> {
+        params.validate()?;
+        Ok(Self { params, sales: FxHashMap::default(), kicks: 0 })
+    }
+
+    /// The sale with this id, if running.
+    pub fn sale(&self, id: u64) -> Option<&DutchSale> {
+        self.sales.get(&id)
+    }
+    /// Every running sale (unordered).
+    pub fn sales(&self) -> impl Iterator<Item = (u64, &DutchSale)> {
+        self.sales.iter().map(|(id, s)| (*id, s))
+    }
+    /// Number of running sales.
+    pub fn len(&self) -> usize {
+        self.sales.len()
+    }
+    /// True if no sale is running.
+    pub fn is_empty(&self) -> bool {
+        self.sales.is_empty()
+    }
+    /// Sales started so far (the last id).
+    pub fn kicks(&self) -> u64 {
+        self.kicks
+    }
+
+    fn get(&self, id: u64) -> Result<&DutchSale> {
+        self.sales.get(&id).ok_or(Error::SaleNotFound { id })
+    }
+
+    fn top(&self, price: Ray) -> Result<Ray> {
+        let top = price.rmul(self.params.buf)?;
+        if top.is_zero() {
+            return Err(Error::InvalidPrice { price: price.raw() });
+        }
+        fits_u128(top.raw())?;
+        Ok(top)
+    }
+
+    fn reward(&self, tab: Wad, price: Ray) -> Result<Reward> {
+        let coin = self.params.coin(tab)?;
+        Ok(Reward { coin, reward: coin.rdiv(price)? })
+    }
+
+    /// Status of sale `id` at `now`: current price and whether it needs `redo`.
+    pub fn status(&self, id: u64, now: Timestamp) -> Result<DutchStatus> {
+        let s = self.get(id)?;
+        let dur = now.saturating_sub(s.tic);
+        let price = self.params.price(s.top, dur)?;
+        let needs_redo = self.params.is_done(s.top, price, dur)?;
+        Ok(DutchStatus { needs_redo, price, lot: s.lot, tab: s.tab })
+    }
+
+    /// The first time at or after `now` when sale `id` is done (needs `redo`), by time alone.
+    pub fn done_at(&self, id: u64, now: Timestamp) -> Result<Timestamp> {
+        let s = *self.get(id)?;
+        let limit = s.tic.saturating_add(self.params.tail).saturating_add(1);
+        // done is monotone in time (price non-increasing, dur increasing): binary search.
+        let (mut lo, mut hi) = (now.max(s.tic), limit);
+        if self.status(id, lo)?.needs_redo {
+            return Ok(lo);
+        }
+        while lo + 1 < hi {
+            let mid = lo + (hi - lo) / 2;
+            let dur = mid - s.tic;
+            let price = self.params.price(s.top, dur)?;
+            if self.params.is_done(s.top, price, dur)? { hi = mid } else { lo = mid }
+        }
+        Ok(hi)
+    }
+
+    /// Validates a kick; returns the starting price and the reward it would pay.
+    pub fn check_kick(&self, tab: Wad, lot: Wad, price: Ray, now: Timestamp) -> Result<(Ray, Reward)> {
+        if tab.is_zero() {
+            return Err(Error::ZeroTab);
+        }
+        if lot.is_zero() {
+            return Err(Error::ZeroLot);
+        }
+        fits_u128(tab.raw())?;
+        fits_u128(lot.raw())?;
+        let top = self.top(price)?;
+        if now > crate::MAX_TIME {
+            return Err(Error::TimeOverflow);
+        }
+        let reward =
+            if self.params.has_incentive() { self.reward(tab, price)? } else { Reward::default() };
+        Ok((top, reward))
+    }
+
+    /// Starts a sale raising `tab` (WAD) by minting at most `lot` (WAD) at a price starting at
+    /// `oracle price · buf`. Returns the id, the event and the reward to mint to `kpr`.
+    pub fn kick(
+        &mut self,
+        tab: Wad,
+        lot: Wad,
+        kpr: Address,
+        price: Ray,
+        now: Timestamp,
+    ) -> Result<(u64, DutchEvent, Reward)> {
+        let (top, reward) = self.check_kick(tab, lot, price, now)?;
+        let id = self.kicks.checked_add(1).ok_or(Error::Overflow)?;
+        self.kicks = id;
+        self.sales.insert(id, DutchSale { tab, lot, top, tic: now });
+        let ev = DutchEvent::Kick { id, top, tab, lot, kpr, coin: reward.coin, reward: reward.reward };
+        Ok((id, ev, reward))
+    }
+
+    /// Validates a purchase of up to `amt` tokens (WAD) at a price at most `max` (RAY).
+    pub fn check_take(
+        &self,
+        id: u64,
+        amt: Wad,
+        max: Ray,
+        who: Address,
+        now: Timestamp,
+    ) -> Result<TakePlan> {
+        let s = self.get(id)?;
+        let st = self.status(id, now)?;
+        if st.needs_redo {
+            return Err(Error::NeedsReset { id });
+        }
+        let price = st.price;
+        if max < price {
+            return Err(Error::TooExpensive { price: price.raw(), max: max.raw() });
+        }
+        let mut slice = s.lot.min(amt);
+        let mut owe = slice.rmul_up(price)?;
+        let chost = self.params.chost;
+        if owe > s.tab {
+            owe = s.tab;
+            slice = owe.rdiv(price)?;
+        } else if owe < s.tab && slice < s.lot && s.tab.checked_sub(owe)? < chost {
+            if s.tab <= chost {
+                return Err(Error::NoPartialPurchase { tab: s.tab.raw(), chost: chost.raw() });
+            }
+            owe = s.tab.checked_sub(chost)?;
+            slice = owe.rdiv(price)?;
+        }
+        Ok(TakePlan {
+            id,
+            price,
+            max,
+            owe,
+            slice,
+            tab: s.tab.checked_sub(owe)?,
+            lot: s.lot.checked_sub(slice)?,
+            who,
+        })
+    }
+
+    /// Applies a plan from [`Self::check_take`] (made against the current state).
+    pub fn apply_take(&mut self, plan: &TakePlan) -> DutchEvent {
+        if plan.finishes() {
+            self.sales.remove(&plan.id);
+        } else if let Some(s) = self.sales.get_mut(&plan.id) {
+            s.tab = plan.tab;
+            s.lot = plan.lot;
+        }
+        DutchEvent::Take {
+            id: plan.id,
+            who: plan.who,
+            max: plan.max,
+            price: plan.price,
+            owe: plan.owe,
+            slice: plan.slice,
+            tab: plan.tab,
+            lot: plan.lot,
+        }
+    }
+
+    /// Buys: validates, applies, returns the plan (what to mint and collect) and the event.
+    pub fn take(
+        &mut self,
+        id: u64,
+        amt: Wad,
+        max: Ray,
+        who: Address,
+        now: Timestamp,
+    ) -> Result<(TakePlan, DutchEvent)> {
+        let plan = self.check_take(id, amt, max, who, now)?;
+        let ev = self.apply_take(&plan);
+        Ok((plan, ev))
+    }
+
+    /// Validates a reset; returns the new top and the reward it pays.
+    pub fn check_redo(&self, id: u64, price: Ray, now: Timestamp) -> Result<(Ray, Reward)> {
+        let s = self.get(id)?;
+        if !self.status(id, now)?.needs_redo {
+            return Err(Error::CannotReset { id });
+        }
+        let top = self.top(price)?;
+        let chost = self.params.chost;
+        let pays = self.params.has_incentive() && s.tab >= chost && s.lot.rmul(price)? >= chost;
+        let reward = if pays { self.reward(s.tab, price)? } else { Reward::default() };
+        Ok((top, reward))
+    }
+
+    /// Restarts a done sale at `top = price · buf`; returns the event and the reward to mint.
+    pub fn redo(
+        &mut self,
+        id: u64,
+        kpr: Address,
+        price: Ray,
+        now: Timestamp,
+    ) -> Result<(DutchEvent, Reward)> {
+        let (top, reward) = self.check_redo(id, price, now)?;
+        let s = self.sales.get_mut(&id).ok_or(Error::SaleNotFound { id })?;
+        s.top = top;
+        s.tic = now;
+        let ev = DutchEvent::Redo {
+            id,
+            top,
+            tab: s.tab,
+            lot: s.lot,
+            kpr,
+            coin: reward.coin,
+            reward: reward.reward,
+        };
+        Ok((ev, reward))
+    }
+
+    /// Removes a sale (governance); returns the event and the tab that was not raised (WAD).
+    pub fn yank(&mut self, id: u64) -> Result<(DutchEvent, Wad)> {
+        let s = *self.get(id)?;
+        self.sales.remove(&id);
+        Ok((DutchEvent::Yank { id }, s.tab))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(s: &str) -> Ray {
+        s.parse().unwrap()
+    }
+    fn w(s: &str) -> Wad {
+        s.parse().unwrap()
+    }
+    const K: Address = Address::ZERO;
+
+    #[test]
+    fn curves_start_at_top_and_fall() {
+        let top = r("260");
+        for calc in [Calc::Linear, Calc::StairStep, Calc::Exponential] {
+            let p = DutchParams { calc, cut: r("0.9999"), ..DutchParams::default() };
+            assert_eq!(p.price(top, 0).unwrap(), top, "{calc:?}");
+            assert!(p.price(top, 600).unwrap() < top, "{calc:?}");
+        }
+        let p = DutchParams { calc: Calc::Linear, tau: 100, ..DutchParams::default() };
+        assert_eq!(p.price(top, 50).unwrap(), r("130"));
+        assert_eq!(p.price(top, 100).unwrap(), Ray::ZERO);
+        let p = DutchParams::default();
+        assert_eq!(p.price(top, 89).unwrap(), top, "stair-step is flat within a step");
+        assert_eq!(p.price(top, 90).unwrap(), r("257.4"));
+    }
+
+    #[test]
+    fn take_rounds_for_the_protocol_and_respects_dust() {
+        let mut h = DutchHouse::new(DutchParams {
+            chost: w("1000"),
+            calc: Calc::Exponential,
+            cut: Ray::ONE,
+            ..DutchParams::default()
+        })
+        .unwrap();
+        let (id, _, _) = h.kick(w("50000"), w("400"), K, r("200"), 0).unwrap();
+        // top = 240. Buying 200 tokens would cost 48,000 and leave 2,000 ≥ chost.
+        let plan = h.check_take(id, w("200"), r("240"), K, 1).unwrap();
+        assert_eq!((plan.owe, plan.slice, plan.tab), (w("48000"), w("200"), w("2000")));
+        // 205 tokens would leave 800 < chost: the take is cut to leave exactly chost.
+        let plan = h.check_take(id, w("205"), r("240"), K, 1).unwrap();
+        assert_eq!(plan.tab, w("1000"));
+        assert_eq!(plan.owe, w("49000"));
+        assert!(plan.slice.rmul_up(r("240")).unwrap() <= plan.owe);
+        // Asking for more than the tab buys exactly the tab.
+        let plan = h.check_take(id, w("400"), r("240"), K, 1).unwrap();
+        assert_eq!((plan.owe, plan.tab), (w("50000"), Wad::ZERO));
+        assert_eq!(
+            h.check_take(id, w("1"), r("239"), K, 1).unwrap_err(),
+            Error::TooExpensive { price: r("240").raw(), max: r("239").raw() }
+        );
+    }
+
+    #[test]
+    fn done_and_redo_with_anti_farming() {
+        let mut h = DutchHouse::new(DutchParams {
+            tip: w("100"),
+            chost: w("1000"),
+            ..DutchParams::default()
+        })
+        .unwrap();
+        let (id, _, rew) = h.kick(w("50000"), w("400"), K, r("200"), 0).unwrap();
+        assert_eq!(rew.reward, w("0.5"), "100 stablecoin of reward at 200 per token");
+        let done = h.done_at(id, 0).unwrap();
+        assert!(h.status(id, done).unwrap().needs_redo);
+        assert!(!h.status(id, done - 1).unwrap().needs_redo);
+        assert_eq!(h.check_redo(id, r("200"), done - 1).unwrap_err(), Error::CannotReset { id });
+        assert_eq!(h.check_take(id, w("1"), r("999"), K, done).unwrap_err(), Error::NeedsReset { id });
+        let (_, rew) = h.redo(id, K, r("200"), done).unwrap();
+        assert_eq!(rew.coin, w("100"));
+        // A dusty sale is reset without reward.
+        let (id, _, _) = h.kick(w("500"), w("400"), K, r("200"), 0).unwrap();
+        let done = h.done_at(id, 0).unwrap();
+        let (_, rew) = h.redo(id, K, r("200"), done).unwrap();
+        assert_eq!(rew, Reward::default());
+    }
+}
