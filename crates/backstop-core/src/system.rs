@@ -375,7 +375,8 @@ impl System {
         Ok(vec![Event::English(self.english.tick(id, now)?)])
     }
 
-    /// Removes an English auction after cage, refunding its bidder from surplus.
+    /// Removes an English auction after cage: refunds its bidder from surplus, or returns an unbid
+    /// auction's raise to free debt.
     pub fn yank(&mut self, id: u64) -> Result<Events> {
         let refund = self.english.check_yank(id)?;
         let mut events = Events::new();
@@ -390,6 +391,10 @@ impl System {
             self.accountant.debt().checked_add(bid)?;
             self.pay_out(guy, bid);
             events.push(Event::Accountant(self.accountant.reopen(guy, bid)?));
+        } else if let Some(a) = self.english.auction(id) {
+            // Never bid: its raise is still on auction.
+            let u = a.bid.min(self.accountant.ash());
+            events.push(Event::Accountant(self.accountant.unwind(u)));
         }
         let (ev, _) = self.english.yank(id)?;
         events.push(Event::English(ev));
