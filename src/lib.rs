@@ -1,6 +1,6 @@
-//! Backstop: recapitalize a DeFi protocol after bad debt with on-chain debt auctions.
+#![doc = include_str!("../README.md")]
 //!
-//! This root package re-exports the workspace crates; see each crate for its model:
+//! ## Crates
 //! - [`core`] (`backstop-core`): the auction mechanisms in exact on-chain arithmetic.
 
 pub use backstop_core as core;

@@ -144,7 +144,13 @@ impl Accountant {
     /// An accountant with no debt.
     pub fn new(params: AccountantParams) -> Result<Self> {
         params.validate()?;
-        Ok(Self { params, debt: Wad::ZERO, sin: BTreeMap::new(), sin_total: Wad::ZERO, ash: Wad::ZERO })
+        Ok(Self {
+            params,
+            debt: Wad::ZERO,
+            sin: BTreeMap::new(),
+            sin_total: Wad::ZERO,
+            ash: Wad::ZERO,
+        })
     }
 
     /// Total bad debt, WAD.
@@ -223,7 +229,10 @@ impl Accountant {
     /// Validates cancelling `amount` of on-auction debt with surplus.
     pub fn check_kiss(&self, amount: Wad, surplus: Wad) -> Result<()> {
         if amount > self.ash {
-            return Err(Error::InsufficientOnAuction { ash: self.ash.raw(), requested: amount.raw() });
+            return Err(Error::InsufficientOnAuction {
+                ash: self.ash.raw(),
+                requested: amount.raw(),
+            });
         }
         if amount > surplus {
             return Err(Error::InsufficientSurplus {
@@ -276,7 +285,11 @@ impl Accountant {
 
     /// The English yank hook: after the caller paid `amount` (WAD) of surplus back to a bidder,
     /// the debt is open again.
-    pub fn reopen(&mut self, to: alloy_primitives::Address, amount: Wad) -> Result<AccountantEvent> {
+    pub fn reopen(
+        &mut self,
+        to: alloy_primitives::Address,
+        amount: Wad,
+    ) -> Result<AccountantEvent> {
         self.debt = self.debt.checked_add(amount)?;
         Ok(AccountantEvent::Refund { to, amount })
     }
@@ -334,6 +347,9 @@ mod tests {
         a.fess(w(60_000), 1).unwrap();
         a.flog(1, 1).unwrap();
         a.flop(Wad::ZERO).unwrap();
-        assert!(matches!(a.check_heal(w(60_000), w(60_000)), Err(Error::InsufficientFreeDebt { .. })));
+        assert!(matches!(
+            a.check_heal(w(60_000), w(60_000)),
+            Err(Error::InsufficientFreeDebt { .. })
+        ));
     }
 }

@@ -33,9 +33,8 @@ pub const ACTORS: [Address; 4] = [
 
 /// A WAD between `lo` and `hi` whole units, with a random fraction down to the wei.
 pub fn arb_wad(lo: u64, hi: u64) -> impl Strategy<Value = Wad> {
-    (lo..=hi, 0u64..1_000_000_000_000_000_000).prop_map(|(units, frac)| {
-        Wad::from_raw(U256::from(units) * WAD + U256::from(frac))
-    })
+    (lo..=hi, 0u64..1_000_000_000_000_000_000)
+        .prop_map(|(units, frac)| Wad::from_raw(U256::from(units) * WAD + U256::from(frac)))
 }
 
 /// A RAY ratio between `lo` and `hi` thousandths.
@@ -75,7 +74,8 @@ pub fn arb_english_params() -> impl Strategy<Value = EnglishParams> {
             tau,
             sizing: if oracle { LotSizing::Oracle } else { LotSizing::Fixed },
             discount: Wad::from_raw(U256::from(discount) * WAD / U256::from(10_000)),
-            floor: floor.map_or(Ray::ZERO, |c| Ray::from_raw(U256::from(c) * RAY / U256::from(100))),
+            floor: floor
+                .map_or(Ray::ZERO, |c| Ray::from_raw(U256::from(c) * RAY / U256::from(100))),
             max_ticks: max_ticks.unwrap_or(0),
         })
 }
@@ -91,9 +91,11 @@ pub fn arb_dutch_params() -> impl Strategy<Value = DutchParams> {
         prop::option::weighted(0.5, arb_wad(0, 20_000)),
         prop_oneof![Just(Calc::Linear), Just(Calc::StairStep), Just(Calc::Exponential)],
         60u64..=86_400,
-        prop_oneof![arb_ray_ratio(900, 1_000), (999_000u64..=1_000_000).prop_map(|m| Ray::from_raw(
-            U256::from(m) * RAY / U256::from(1_000_000)
-        ))],
+        prop_oneof![
+            arb_ray_ratio(900, 1_000),
+            (999_000u64..=1_000_000)
+                .prop_map(|m| Ray::from_raw(U256::from(m) * RAY / U256::from(1_000_000)))
+        ],
         1u64..=600,
     )
         .prop_map(|(buf, tail, cusp, chip, tip, chost, calc, tau, cut, step)| DutchParams {
@@ -162,10 +164,12 @@ pub enum Step {
     Warp(u64),
     /// New bad debt.
     Fess(Wad),
+    /// New bad debt of `n/4 · sump`.
+    FessSumps(u8),
     /// Release the oldest queued era (or a missing one).
     Flog,
-    /// Heal a fraction (per mille, may exceed 1000) of `min(woe, surplus)`.
-    Heal(u16),
+    /// Heal a fraction (per mille, may exceed 1000) of the surplus (`false`) or of `woe` (`true`).
+    Heal(u16, bool),
     /// Kiss a fraction (per mille) of `min(Ash, surplus)`.
     Kiss(u16),
     /// Start an English auction.
@@ -210,8 +214,10 @@ pub enum Step {
     Poke(u16),
     /// Give an actor stablecoin.
     Mint(u8, Wad),
-    /// Fund the accountant (treasury surplus).
-    Treasury(Wad),
+    /// Give an actor `n/2 · sump` of stablecoin.
+    Fund(u8, u8),
+    /// Fund the accountant (treasury surplus) with a fraction (per mille) of `sump`.
+    Treasury(u16),
     /// An English parameter change.
     FileEnglish(EnglishParam),
     /// A Dutch parameter change.
@@ -228,8 +234,8 @@ fn arb_id() -> impl Strategy<Value = IdSel> {
 /// beyond [`MAX_TIME`].
 pub fn arb_step() -> impl Strategy<Value = Step> {
     let warp = prop_oneof![
-        6 => (0u64..=600).prop_map(Step::Warp),
-        4 => (600u64..=4 * 86_400).prop_map(Step::Warp),
+        30 => (0u64..=600).prop_map(Step::Warp),
+        20 => (600u64..=4 * 86_400).prop_map(Step::Warp),
         1 => (0u64..=MAX_TIME + 10).prop_map(Step::Warp),
     ];
     let lot = prop_oneof![
@@ -240,13 +246,19 @@ pub fn arb_step() -> impl Strategy<Value = Step> {
     ];
     let max = prop_oneof![4 => Just(MaxSel::AtPrice), 1 => Just(MaxSel::BelowPrice), 3 => Just(MaxSel::Unlimited)];
     let file_english = prop_oneof![
-        arb_wad_ratio(9_000, 20_000).prop_map(|w| EnglishParam::Beg(w)),
+        arb_wad_ratio(9_000, 20_000).prop_map(EnglishParam::Beg),
         arb_wad_ratio(9_000, 20_000).prop_map(EnglishParam::Pad),
         (0u64..=86_400).prop_map(EnglishParam::Ttl),
         (0u64..=3 * 86_400).prop_map(EnglishParam::Tau),
-        prop::bool::ANY.prop_map(|o| EnglishParam::Sizing(if o { LotSizing::Oracle } else { LotSizing::Fixed })),
+        prop::bool::ANY.prop_map(|o| EnglishParam::Sizing(if o {
+            LotSizing::Oracle
+        } else {
+            LotSizing::Fixed
+        })),
         arb_wad_ratio(0, 12_000).prop_map(EnglishParam::Discount),
-        (0u64..1_000_000).prop_map(|c| EnglishParam::Floor(Ray::from_raw(U256::from(c) * RAY / U256::from(100)))),
+        (0u64..1_000_000).prop_map(|c| EnglishParam::Floor(Ray::from_raw(
+            U256::from(c) * RAY / U256::from(100)
+        ))),
         (0u16..5).prop_map(EnglishParam::MaxTicks),
     ];
     let file_dutch = prop_oneof![
@@ -256,7 +268,8 @@ pub fn arb_step() -> impl Strategy<Value = Step> {
         arb_wad_ratio(0, 200).prop_map(DutchParam::Chip),
         arb_wad(0, 1_000).prop_map(DutchParam::Tip),
         arb_wad(0, 20_000).prop_map(DutchParam::Chost),
-        prop_oneof![Just(Calc::Linear), Just(Calc::StairStep), Just(Calc::Exponential)].prop_map(DutchParam::Calc),
+        prop_oneof![Just(Calc::Linear), Just(Calc::StairStep), Just(Calc::Exponential)]
+            .prop_map(DutchParam::Calc),
         (0u64..=86_400).prop_map(DutchParam::Tau),
         arb_ray_ratio(900, 1_001).prop_map(DutchParam::Cut),
         (0u64..=600).prop_map(DutchParam::Step),
@@ -268,9 +281,10 @@ pub fn arb_step() -> impl Strategy<Value = Step> {
     ];
     prop_oneof![
         8 => warp,
-        3 => arb_wad(1, 3_000_000).prop_map(Step::Fess),
-        3 => Just(Step::Flog),
-        2 => (0u16..=1_200).prop_map(Step::Heal),
+        1 => arb_wad(1, 3_000_000).prop_map(Step::Fess),
+        3 => (1u8..=12).prop_map(Step::FessSumps),
+        4 => Just(Step::Flog),
+        3 => (0u16..=1_200, prop::bool::weighted(0.3)).prop_map(|(m, woe)| Step::Heal(m, woe)),
         1 => (0u16..=1_200).prop_map(Step::Kiss),
         4 => Just(Step::Flop),
         4 => any::<u8>().prop_map(Step::FlopDutch),
@@ -282,8 +296,9 @@ pub fn arb_step() -> impl Strategy<Value = Step> {
         3 => (arb_id(), any::<u8>()).prop_map(|(id, k)| Step::Redo(id, k)),
         1 => arb_id().prop_map(Step::YankDutch),
         2 => (500u16..=1_500).prop_map(Step::Poke),
-        3 => (any::<u8>(), arb_wad(0, 2_000_000)).prop_map(|(a, w)| Step::Mint(a, w)),
-        1 => arb_wad(0, 500_000).prop_map(Step::Treasury),
+        1 => (any::<u8>(), arb_wad(0, 2_000_000)).prop_map(|(a, w)| Step::Mint(a, w)),
+        3 => (any::<u8>(), 1u8..=6).prop_map(|(a, n)| Step::Fund(a, n)),
+        2 => (0u16..=3_000).prop_map(Step::Treasury),
         1 => file_english.prop_map(Step::FileEnglish),
         1 => file_dutch.prop_map(Step::FileDutch),
         1 => file_accountant.prop_map(Step::FileAccountant),
@@ -298,7 +313,20 @@ pub fn arb_action_sequence(len: std::ops::Range<usize>) -> impl Strategy<Value =
 
 /// Like [`arb_step`], with a rare `Cage`.
 pub fn arb_step_with_cage() -> impl Strategy<Value = Step> {
-    prop_oneof![60 => arb_step(), 1 => Just(Step::Cage)]
+    prop_oneof![400 => arb_step(), 1 => Just(Step::Cage)]
+}
+
+/// Actions that put a fresh deployment in a state where auctions can run: `4 · sump` of bad debt
+/// queued and released (after `wait`), and every actor funded with `3 · sump` of stablecoin.
+/// Returns the actions with the time each is applied at.
+pub fn prologue(sys: &System, start: Timestamp) -> Vec<(Timestamp, Action)> {
+    let p = sys.accountant.params;
+    let mut out = vec![(start, Action::Fess { tab: per_mille(p.sump, 4000) })];
+    out.push((start + p.wait, Action::Flog { era: start }));
+    for a in ACTORS {
+        out.push((start + p.wait, Action::Mint { to: a, amount: per_mille(p.sump, 3000) }));
+    }
+    out
 }
 
 fn actor(i: u8) -> Address {
@@ -309,7 +337,7 @@ fn per_mille(x: Wad, m: u16) -> Wad {
     Wad::from_raw(x.raw() * U256::from(m) / U256::from(1000))
 }
 
-fn pick(ids: &mut Vec<u64>, sel: IdSel, next: u64) -> u64 {
+fn pick(ids: &mut [u64], sel: IdSel, next: u64) -> u64 {
     ids.sort_unstable();
     match sel {
         IdSel::Live(n) if !ids.is_empty() => ids[n as usize % ids.len()],
@@ -329,8 +357,11 @@ impl Step {
         let action = match *self {
             Self::Warp(dt) => return Resolved::Warp(now.saturating_add(dt)),
             Self::Fess(tab) => Action::Fess { tab },
+            Self::FessSumps(n) => Action::Fess { tab: per_mille(acc.params.sump, 250 * n as u16) },
             Self::Flog => Action::Flog { era: acc.queue().next().map_or(now, |(e, _)| e) },
-            Self::Heal(m) => Action::Heal { amount: per_mille(acc.woe().min(sys.surplus()), m) },
+            Self::Heal(m, of_woe) => Action::Heal {
+                amount: per_mille(if of_woe { acc.woe() } else { sys.surplus() }, m),
+            },
             Self::Kiss(m) => Action::Kiss { amount: per_mille(acc.ash().min(sys.surplus()), m) },
             Self::Flop => Action::Flop,
             Self::FlopDutch(k) => Action::FlopDutch { kpr: actor(k) },
@@ -345,7 +376,8 @@ impl Step {
                     LotSel::Same => cur_lot,
                     LotSel::Fraction(m) => per_mille(max, m),
                 };
-                let bid = if wrong_bid { Wad::from_raw(cur_bid.raw() + U256::from(1)) } else { cur_bid };
+                let bid =
+                    if wrong_bid { Wad::from_raw(cur_bid.raw() + U256::from(1)) } else { cur_bid };
                 Action::Dent { sender: actor(bidder), id, lot, bid }
             }
             Self::Deal(sel) => Action::Deal { id: eid(sel) },
@@ -371,7 +403,12 @@ impl Step {
                 price: Ray::from_raw(sys.oracle.raw() * U256::from(m) / U256::from(1000)),
             },
             Self::Mint(a, amount) => Action::Mint { to: actor(a), amount },
-            Self::Treasury(amount) => Action::Mint { to: sys.addrs.accountant, amount },
+            Self::Fund(a, n) => {
+                Action::Mint { to: actor(a), amount: per_mille(acc.params.sump, 500 * n as u16) }
+            }
+            Self::Treasury(m) => {
+                Action::Mint { to: sys.addrs.accountant, amount: per_mille(acc.params.sump, m) }
+            }
             Self::FileEnglish(change) => Action::FileEnglish { change },
             Self::FileDutch(change) => Action::FileDutch { change },
             Self::FileAccountant(change) => Action::FileAccountant { change },

@@ -214,7 +214,8 @@ impl DutchParams {
                 if dur >= self.tau {
                     return Ok(Ray::ZERO);
                 }
-                let frac = crate::math::mul(U256::from(self.tau - dur), RAY)? / U256::from(self.tau);
+                let frac =
+                    crate::math::mul(U256::from(self.tau - dur), RAY)? / U256::from(self.tau);
                 top.rmul(Ray::from_raw(frac))
             }
             Calc::StairStep => top.rmul(self.cut.rpow(dur / self.step)?),
@@ -452,7 +453,13 @@ impl DutchHouse {
     }
 
     /// Validates a kick; returns the starting price and the reward it would pay.
-    pub fn check_kick(&self, tab: Wad, lot: Wad, price: Ray, now: Timestamp) -> Result<(Ray, Reward)> {
+    pub fn check_kick(
+        &self,
+        tab: Wad,
+        lot: Wad,
+        price: Ray,
+        now: Timestamp,
+    ) -> Result<(Ray, Reward)> {
         if tab.is_zero() {
             return Err(Error::ZeroTab);
         }
@@ -484,7 +491,8 @@ impl DutchHouse {
         let id = self.kicks.checked_add(1).ok_or(Error::Overflow)?;
         self.kicks = id;
         self.sales.insert(id, DutchSale { tab, lot, top, tic: now });
-        let ev = DutchEvent::Kick { id, top, tab, lot, kpr, coin: reward.coin, reward: reward.reward };
+        let ev =
+            DutchEvent::Kick { id, top, tab, lot, kpr, coin: reward.coin, reward: reward.reward };
         Ok((id, ev, reward))
     }
 
@@ -679,7 +687,10 @@ mod tests {
         assert!(h.status(id, done).unwrap().needs_redo);
         assert!(!h.status(id, done - 1).unwrap().needs_redo);
         assert_eq!(h.check_redo(id, r("200"), done - 1).unwrap_err(), Error::CannotReset { id });
-        assert_eq!(h.check_take(id, w("1"), r("999"), K, done).unwrap_err(), Error::NeedsReset { id });
+        assert_eq!(
+            h.check_take(id, w("1"), r("999"), K, done).unwrap_err(),
+            Error::NeedsReset { id }
+        );
         let (_, rew) = h.redo(id, K, r("200"), done).unwrap();
         assert_eq!(rew.coin, w("100"));
         // A dusty sale is reset without reward.

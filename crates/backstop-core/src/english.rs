@@ -22,10 +22,10 @@
 use crate::{
     Timestamp,
     error::{Error, Result},
-    math::{Ray, Wad, fits_u128},
+    math::{Ray, Wad, fits_u128, mul_128_64},
     time_add,
 };
-use alloy_primitives::Address;
+use alloy_primitives::{Address, U256};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -88,8 +88,8 @@ impl Default for EnglishParams {
     /// The contract's defaults (dss Flopper's): beg 1.05, pad 1.5, ttl 3 h, tau 2 days.
     fn default() -> Self {
         Self {
-            beg: Wad::from_raw(crate::math::WAD / alloy_primitives::U256::from(100) * alloy_primitives::U256::from(105)),
-            pad: Wad::from_raw(crate::math::WAD / alloy_primitives::U256::from(10) * alloy_primitives::U256::from(15)),
+            beg: Wad::from_raw(U256::from(1_050_000_000_000_000_000u64)),
+            pad: Wad::from_raw(U256::from(1_500_000_000_000_000_000u64)),
             ttl: 3 * 3600,
             tau: 2 * 86400,
             sizing: LotSizing::Fixed,
@@ -137,8 +137,7 @@ impl EnglishParam {
         }
     }
     /// The raw `uint256` the contract's `file` receives.
-    pub fn raw(&self) -> alloy_primitives::U256 {
-        use alloy_primitives::U256;
+    pub fn raw(&self) -> U256 {
         match *self {
             Self::Beg(w) | Self::Pad(w) | Self::Discount(w) => w.raw(),
             Self::Ttl(s) | Self::Tau(s) => U256::from(s),
@@ -169,7 +168,10 @@ impl EnglishParams {
             EnglishParam::Tau(v) => {
                 check_tau(v)?;
                 if self.ttl > v {
-                    return Err(Error::invalid("tau", format!("{v} s is below ttl {} s", self.ttl)));
+                    return Err(Error::invalid(
+                        "tau",
+                        format!("{v} s is below ttl {} s", self.ttl),
+                    ));
                 }
                 self.tau = v;
                 Ok(())
@@ -492,9 +494,16 @@ impl EnglishHouse {
         if lot >= a.lot {
             return Err(Error::LotNotLower { current: a.lot.raw(), offered: lot.raw() });
         }
-        // beg · lot' ≤ lot · WAD. Both products fit: lot < 2^128, beg ≤ 10 WAD.
-        let lhs = crate::math::mul(self.params.beg.raw(), lot.raw())?;
-        let rhs = crate::math::mul(a.lot.raw(), crate::math::WAD)?;
+        // beg · lot' ≤ lot · WAD, with lot' < lot < 2^128 and beg ≤ 10 WAD < 2^64 on the fast path.
+        let beg = self.params.beg.raw();
+        let lhs = match mul_128_64(lot.raw(), beg) {
+            Some(x) => x,
+            None => crate::math::mul(beg, lot.raw())?,
+        };
+        let rhs = match mul_128_64(a.lot.raw(), crate::math::WAD) {
+            Some(x) => x,
+            None => crate::math::mul(a.lot.raw(), crate::math::WAD)?,
+        };
         if lhs > rhs {
             return Err(Error::IncrementTooSmall {
                 required: (rhs / self.params.beg.raw()),
@@ -519,7 +528,13 @@ impl EnglishHouse {
             a.lot = plan.lot;
             a.tic = plan.tic;
         }
-        EnglishEvent::Dent { id: plan.id, guy: plan.guy, lot: plan.lot, bid: plan.bid, tic: plan.tic }
+        EnglishEvent::Dent {
+            id: plan.id,
+            guy: plan.guy,
+            lot: plan.lot,
+            bid: plan.bid,
+            tic: plan.tic,
+        }
     }
 
     /// Bids: validates, applies and returns the event and the payment the caller must make.
@@ -613,7 +628,7 @@ impl EnglishHouse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy_primitives::{U256, address};
+    use alloy_primitives::address;
 
     const GAL: Address = address!("00000000000000000000000000000000000000aa");
     const A: Address = address!("0000000000000000000000000000000000000001");
@@ -663,10 +678,10 @@ mod tests {
         h.dent(A, id, w("200"), w("50000"), 10).unwrap();
         let tic = 10 + 6 * 3600;
         assert!(h.check_deal(id, tic - 1).is_err());
-        assert_eq!(h.check_dent(B, id, w("100"), w("50000"), tic).unwrap_err(), Error::BidExpired {
-            id,
-            tic
-        });
+        assert_eq!(
+            h.check_dent(B, id, w("100"), w("50000"), tic).unwrap_err(),
+            Error::BidExpired { id, tic }
+        );
         assert!(h.check_deal(id, tic).is_ok());
     }
 
@@ -716,7 +731,9 @@ mod tests {
         let bad = EnglishParams { ttl: 10, tau: 5, ..EnglishParams::default() };
         assert!(matches!(bad.validate(), Err(Error::InvalidParam { what, .. }) if what == "ttl"));
         let mut p = EnglishParams::default();
-        assert!(matches!(p.file(EnglishParam::Tau(60)), Err(Error::InvalidParam { what, .. }) if what == "tau"));
+        assert!(
+            matches!(p.file(EnglishParam::Tau(60)), Err(Error::InvalidParam { what, .. }) if what == "tau")
+        );
         assert_eq!(p, EnglishParams::default());
     }
 }

@@ -25,7 +25,9 @@ pub enum Error {
     #[error("timestamp overflow: beyond 2^40 - 1 seconds")]
     TimeOverflow,
     /// A decimal cannot be represented exactly in the fixed-point unit.
-    #[error("{value} is not exactly representable as a {unit} (18 decimals for WAD, 27 for RAY, no sign)")]
+    #[error(
+        "{value} is not exactly representable as a {unit} (18 decimals for WAD, 27 for RAY, no sign)"
+    )]
     NotRepresentable {
         /// The decimal as given.
         value: String,

@@ -96,7 +96,9 @@ pub mod arb;
 mod properties;
 
 pub use accountant::{Accountant, AccountantEvent, AccountantParam, AccountantParams};
-pub use dutch::{Calc, DutchEvent, DutchHouse, DutchParam, DutchParams, DutchSale, DutchStatus, TakePlan};
+pub use dutch::{
+    Calc, DutchEvent, DutchHouse, DutchParam, DutchParams, DutchSale, DutchStatus, TakePlan,
+};
 pub use english::{
     DentPayment, DentPlan, EnglishAuction, EnglishEvent, EnglishHouse, EnglishParam, EnglishParams,
     LotSizing,

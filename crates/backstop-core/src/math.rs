@@ -52,6 +52,21 @@ pub(crate) fn div_up(a: U256, b: U256) -> Result<U256> {
     let q = a / b;
     Ok(if (a % b).is_zero() { q } else { q + U256::from(1) })
 }
+/// `a · b` for `a < 2^128`, `b < 2^64` without a general 256-bit multiplication (the hot path of
+/// the `beg` rule); `None` if an operand is wider.
+#[inline]
+pub(crate) fn mul_128_64(a: U256, b: U256) -> Option<U256> {
+    let [a0, a1, a2, a3] = *a.as_limbs();
+    let [b0, b1, b2, b3] = *b.as_limbs();
+    if (a2 | a3 | b1 | b2 | b3) != 0 {
+        return None;
+    }
+    let lo = u128::from(a0) * u128::from(b0);
+    let hi = u128::from(a1) * u128::from(b0);
+    let mid = (lo >> 64) + u128::from(hi as u64);
+    Some(U256::from_limbs([lo as u64, mid as u64, ((hi >> 64) + (mid >> 64)) as u64, 0]))
+}
+
 /// `Ok(x)` if `x < 2^128` (fits a packed storage slot), else [`Error::Overflow`].
 #[inline]
 pub(crate) fn fits_u128(x: U256) -> Result<U256> {
@@ -336,7 +351,7 @@ pub fn rpow(mut x: U256, mut n: u64, b: U256) -> Result<U256> {
     if x.is_zero() {
         return Ok(U256::ZERO);
     }
-    let mut z = if n % 2 == 0 { b } else { x };
+    let mut z = if n.is_multiple_of(2) { b } else { x };
     let half = b / U256::from(2);
     n /= 2;
     while n != 0 {
@@ -386,7 +401,7 @@ mod tests {
 
     #[test]
     fn decimal_round_trip_and_rejection() {
-        let d = Decimal::new(10_5, 1); // 10.5
+        let d = Decimal::new(105, 1); // 10.5
         let w = Wad::from_decimal(d).unwrap();
         assert_eq!(w.to_decimal().unwrap(), d);
         let too_fine = Decimal::from_i128_with_scale(1, 19);
@@ -450,7 +465,13 @@ mod tests {
             }
             k /= 2;
         }
-        if n == 0 { U256::from(RAY) } else if x.is_zero() { U256::ZERO } else { U256::from(acc) }
+        if n == 0 {
+            U256::from(RAY)
+        } else if x.is_zero() {
+            U256::ZERO
+        } else {
+            U256::from(acc)
+        }
     }
 
     proptest! {
@@ -489,6 +510,12 @@ mod tests {
             let hi = a.rmul_up(p).unwrap();
             prop_assert!(hi == lo || hi.0 == lo.0 + U256::from(1));
             prop_assert!(hi.0 * RAY >= a.0 * p.0);
+        }
+
+        #[test]
+        fn mul_128_64_is_exact(a in any::<u128>(), b in any::<u64>()) {
+            let (a, b) = (U256::from(a), U256::from(b));
+            prop_assert_eq!(mul_128_64(a, b), Some(a * b));
         }
     }
 }

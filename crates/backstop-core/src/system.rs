@@ -478,8 +478,10 @@ impl System {
     /// failed. `debt ≥ Sin + Ash`; `Sin = Σ sin[era]`; `Ash ≤ Σ unbid English bids + Σ Dutch tabs`.
     pub fn check_invariants(&self) -> core::result::Result<(), String> {
         let a = &self.accountant;
-        let sum_sin =
-            a.queue().try_fold(Wad::ZERO, |s, (_, x)| s.checked_add(x)).map_err(|e| e.to_string())?;
+        let sum_sin = a
+            .queue()
+            .try_fold(Wad::ZERO, |s, (_, x)| s.checked_add(x))
+            .map_err(|e| e.to_string())?;
         if sum_sin != a.sin_total() {
             return Err(format!("Sin {} != Σ sin {}", a.sin_total(), sum_sin));
         }
