@@ -18,7 +18,7 @@ const outDir = path.resolve(process.argv[2] || path.join(ROOT, 'artifacts'));
 // Exact compiler settings, recorded in every artifact.
 const SETTINGS = {
   evmVersion: 'cancun',
-  optimizer: { enabled: true, runs: 200 },
+  optimizer: { enabled: true, runs: 1000000 },
   viaIR: false,
   metadata: { bytecodeHash: 'none', appendCBOR: false },
   outputSelection: {

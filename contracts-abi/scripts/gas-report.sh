@@ -66,7 +66,11 @@ artifact() { node -e 'const a=require(process.argv[1]); process.stdout.write(a[p
 send() {
   local from=$1 to=$2; shift 2
   local tx
-  tx=$("$CAST" send --rpc-url "$RPC" --unlocked --from "$from" --async "$to" "$@")
+  if ! tx=$("$CAST" send --rpc-url "$RPC" --unlocked --from "$from" --async "$to" "$@" 2>&1); then
+    echo "gas-report: tx failed: $to $*" >&2
+    echo "$tx" >&2
+    exit 1
+  fi
   local status
   status=$("$CAST" receipt --rpc-url "$RPC" "$tx" status)
   if [[ "$status" != "true" && "$status" != "1" && "$status" != "1 (success)" ]]; then
@@ -144,13 +148,13 @@ lifecycle=0
 g=$(send "$KEEPER" "$ACC" "flop()"); row "English kick through Accountant.flop()" "$g" 146859; lifecycle=$((lifecycle + g))
 ID=$(call "$ENG" "kicks()(uint256)")
 L=$(beg_lot "$(lot_of "$ID")")
-g=$(send "$B1" "$ENG" "dent(uint256,uint256,uint256)" "$ID" "$L" "$SUMP"); row "English first bid (dent)" "$g" 86188; lifecycle=$((lifecycle + g))
+warp 12; g=$(send "$B1" "$ENG" "dent(uint256,uint256,uint256)" "$ID" "$L" "$SUMP"); row "English first bid (dent)" "$g" 86188; lifecycle=$((lifecycle + g))
 L=$(beg_lot "$L")
-g=$(send "$B2" "$ENG" "dent(uint256,uint256,uint256)" "$ID" "$L" "$SUMP"); row "English outbid by another bidder (dent)" "$g" 61163; lifecycle=$((lifecycle + g))
+warp 12; g=$(send "$B2" "$ENG" "dent(uint256,uint256,uint256)" "$ID" "$L" "$SUMP"); row "English outbid by another bidder (dent)" "$g" 61163; lifecycle=$((lifecycle + g))
 L=$(beg_lot "$L")
-g=$(send "$B3" "$ENG" "dent(uint256,uint256,uint256)" "$ID" "$L" "$SUMP"); lifecycle=$((lifecycle + g))
+warp 12; g=$(send "$B3" "$ENG" "dent(uint256,uint256,uint256)" "$ID" "$L" "$SUMP"); lifecycle=$((lifecycle + g))
 L=$(beg_lot "$L")
-g=$(send "$B3" "$ENG" "dent(uint256,uint256,uint256)" "$ID" "$L" "$SUMP"); row "English same bidder lowering its lot (dent)" "$g" 42252
+warp 12; g=$(send "$B3" "$ENG" "dent(uint256,uint256,uint256)" "$ID" "$L" "$SUMP"); row "English same bidder lowering its lot (dent)" "$g" 42252
 warp $((3 * 3600))
 g=$(send "$KEEPER" "$ENG" "deal(uint256)" "$ID"); row "English deal (winner holds governance tokens)" "$g" 55106; lifecycle=$((lifecycle + g))
 # lifecycle: flop, first bid, two outbids by different bidders, deal (the same-bidder lowering is excluded)
@@ -166,7 +170,7 @@ g=$(send "$KEEPER" "$ACC" "flopDutch(address)" "$KEEPER"); row "Dutch kick throu
 SID=$(call "$DUT" "kicks()(uint256)")
 warp 180
 g=$(send "$B1" "$DUT" "take(uint256,uint256,uint256,address,bytes)" "$SID" "$(e18 50)" "$MAX" "$B1" 0x); row "Dutch take, partial" "$g" 113313
-g=$(send "$B2" "$DUT" "take(uint256,uint256,uint256,address,bytes)" "$SID" "$TOP_AMT" "$MAX" "$B2" 0x); row "Dutch take, full (rest of the tab)" "$g" 138920
+warp 12; g=$(send "$B2" "$DUT" "take(uint256,uint256,uint256,address,bytes)" "$SID" "$TOP_AMT" "$MAX" "$B2" 0x); row "Dutch take, full (rest of the tab)" "$g" 138920
 g=$(send "$DEPLOYER" "$DUT" "kick(uint256,uint256,address)" "$SUMP" "$DUMP" "$KEEPER"); row "Dutch kick (direct, by a ward)" "$g" 226258
 SID=$(call "$DUT" "kicks()(uint256)")
 warp 3700
@@ -185,7 +189,7 @@ q "$KEEPER" "$ACC" "flopDutch(address)" "$KEEPER"
 SID=$(call "$DUT" "kicks()(uint256)")
 warp 180
 g=$(send "$FRESH2" "$DUT" "take(uint256,uint256,uint256,address,bytes)" "$SID" "$(e18 50)" "$MAX" "$FRESH2" 0x); frow "Dutch take partial, first-time taker" "$g" 113313
-g=$(send "$FRESH3" "$DUT" "take(uint256,uint256,uint256,address,bytes)" "$SID" "$TOP_AMT" "$MAX" "$FRESH3" 0x); frow "Dutch take full, first-time taker" "$g" 138920
+warp 12; g=$(send "$FRESH3" "$DUT" "take(uint256,uint256,uint256,address,bytes)" "$SID" "$TOP_AMT" "$MAX" "$FRESH3" 0x); frow "Dutch take full, first-time taker" "$g" 138920
 
 # ---- report ----
 table() {

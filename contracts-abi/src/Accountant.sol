@@ -14,14 +14,21 @@ import {IERC20Min, IEnglishDebtAuction, IDutchDebtAuction} from "./Interfaces.so
 ///
 /// Invariant: `debt >= Sin + Ash`; free bad debt `woe = debt - Sin - Ash`.
 /// Rules and check order: docs/design/mechanism.md, section "Accountant".
+///
+/// Storage: the contract stores `woe`, `Sin` and `Ash`, and derives `debt = woe + Sin + Ash`. Every
+/// rule of the specification is applied to these three exactly (an increase of `debt` is checked
+/// against 2^256 - 1 as the sum), and the hot paths touch fewer slots: `settle` and `kiss` leave
+/// `woe` unchanged, so they write `Ash` only.
 contract Accountant is Auth, Lock {
     using SafeTransfer for address;
+
+    uint256 private constant WIDE = type(uint128).max;
 
     /// @notice The stablecoin (WAD).
     address public immutable stablecoin;
 
-    /// @notice Total bad debt, WAD.
-    uint256 public debt;
+    /// @dev Free bad debt `debt - Sin - Ash`, WAD.
+    uint256 internal woe_;
     /// @notice Queued debt, WAD: the sum of `sin[era]`.
     uint256 public Sin;
     /// @notice Debt on auction, WAD.
@@ -31,10 +38,17 @@ contract Accountant is Auth, Lock {
 
     /// @notice Queue delay before `flog`, seconds.
     uint256 public wait;
-    /// @notice Stablecoin raised per auction, WAD (must be filed, > 0).
-    uint256 public sump;
-    /// @notice Opening English lot / maximum Dutch lot of governance tokens, WAD (must be filed, > 0).
-    uint256 public dump;
+    /// @dev `sump` and `dump` packed in one slot (both are read by every flop). A value of 2^128 - 1
+    /// or more is stored as the marker 2^128 - 1 with the exact value in `sumpWide` / `dumpWide`,
+    /// so every uint256 is accepted and returned unchanged.
+    struct Sizes {
+        uint128 sump;
+        uint128 dump;
+    }
+
+    Sizes internal sizes;
+    uint256 internal sumpWide;
+    uint256 internal dumpWide;
 
     /// @notice Receives the stablecoin that cancels debt.
     address public sink;
@@ -59,14 +73,37 @@ contract Accountant is Auth, Lock {
 
     // ---- views ----
 
+    /// @notice Total bad debt, WAD.
+    function debt() public view returns (uint256) {
+        // Never overflows: every increase of debt is checked against 2^256 - 1.
+        unchecked {
+            return woe_ + Sin + Ash;
+        }
+    }
+
     /// @notice Free bad debt `debt - Sin - Ash`, WAD.
-    function woe() public view returns (uint256) {
-        return debt - Sin - Ash;
+    function woe() external view returns (uint256) {
+        return woe_;
     }
 
     /// @notice The accountant's stablecoin balance, WAD.
     function surplus() public view returns (uint256) {
         return IERC20Min(stablecoin).balanceOf(address(this));
+    }
+
+    /// @notice Stablecoin raised per auction, WAD (must be filed, > 0).
+    function sump() external view returns (uint256 sump_) {
+        (sump_,) = _sizes();
+    }
+
+    /// @notice Opening English lot / maximum Dutch lot of governance tokens, WAD (must be filed, > 0).
+    function dump() external view returns (uint256 dump_) {
+        (, dump_) = _sizes();
+    }
+
+    /// @notice `sink` and `Ash` in one call (what an auction reads before paying).
+    function sinkAndAsh() external view returns (address, uint256) {
+        return (sink, Ash);
     }
 
     // ---- administration ----
@@ -77,10 +114,12 @@ contract Accountant is Auth, Lock {
             wait = data;
         } else if (what == "sump") {
             if (data == 0) revert InvalidParam(what);
-            sump = data;
+            if (data >= WIDE) sumpWide = data;
+            sizes.sump = uint128(data < WIDE ? data : WIDE);
         } else if (what == "dump") {
             if (data == 0) revert InvalidParam(what);
-            dump = data;
+            if (data >= WIDE) dumpWide = data;
+            sizes.dump = uint128(data < WIDE ? data : WIDE);
         } else {
             revert InvalidParam(what);
         }
@@ -98,11 +137,14 @@ contract Accountant is Auth, Lock {
 
     // ---- debt queue ----
 
-    /// @notice New bad debt `tab` (WAD) enters the queue at `now`.
+    /// @notice New bad debt `tab` (WAD) enters the queue at `now`:
+    /// `sin[now] += tab; Sin += tab; debt += tab`.
     function fess(uint256 tab) external auth {
         sin[block.timestamp] += tab;
-        Sin += tab;
-        debt += tab;
+        uint256 sin_ = Sin;
+        Sin = sin_ + tab;
+        // debt += tab (woe is unchanged): the new debt must fit 256 bits.
+        if (tab > type(uint256).max - debt()) revert Overflow();
         emit Fess(block.timestamp, tab);
     }
 
@@ -113,6 +155,10 @@ contract Accountant is Auth, Lock {
         uint256 amount = sin[era];
         Sin -= amount;
         sin[era] = 0;
+        // Moves amount from Sin to woe: their sum (<= debt) cannot overflow.
+        unchecked {
+            woe_ += amount;
+        }
         emit Flog(era, amount);
     }
 
@@ -124,11 +170,11 @@ contract Accountant is Auth, Lock {
         if (sink_ == address(0)) revert NotConfigured();
         uint256 available = surplus();
         if (amount > available) revert InsufficientSurplus(available, amount);
-        uint256 woe_ = woe();
-        if (amount > woe_) revert InsufficientFreeDebt(woe_, amount);
-        // amount <= woe <= debt.
+        uint256 woe__ = woe_;
+        if (amount > woe__) revert InsufficientFreeDebt(woe__, amount);
+        // debt -= amount, taken from woe: amount <= woe was just checked.
         unchecked {
-            debt -= amount;
+            woe_ = woe__ - amount;
         }
         if (amount != 0) stablecoin.safeTransfer(sink_, amount);
         emit Heal(amount);
@@ -142,10 +188,9 @@ contract Accountant is Auth, Lock {
         if (amount > ash) revert InsufficientOnAuction(ash, amount);
         uint256 available = surplus();
         if (amount > available) revert InsufficientSurplus(available, amount);
-        // amount <= Ash <= debt.
+        // Ash -= amount and debt -= amount: woe is unchanged. amount <= Ash was just checked.
         unchecked {
             Ash = ash - amount;
-            debt -= amount;
         }
         if (amount != 0) stablecoin.safeTransfer(sink_, amount);
         emit Kiss(amount);
@@ -157,8 +202,7 @@ contract Accountant is Auth, Lock {
     /// @return id the English auction id
     function flop() external lock returns (uint256 id) {
         address english_ = english;
-        uint256 sump_ = sump;
-        uint256 dump_ = dump;
+        (uint256 sump_, uint256 dump_) = _sizes();
         if (english_ == address(0) || sump_ == 0 || dump_ == 0) revert NotConfigured();
         uint256 lot = _startable(sump_, dump_, english_);
         id = IEnglishDebtAuction(english_).kick(address(this), lot, sump_);
@@ -169,24 +213,30 @@ contract Accountant is Auth, Lock {
     /// @return id the Dutch sale id
     function flopDutch(address kpr) external lock returns (uint256 id) {
         address dutch_ = dutch;
-        uint256 sump_ = sump;
-        uint256 dump_ = dump;
+        (uint256 sump_, uint256 dump_) = _sizes();
         if (dutch_ == address(0) || sump_ == 0 || dump_ == 0) revert NotConfigured();
         _startable(sump_, dump_, address(0));
         id = IDutchDebtAuction(dutch_).kick(sump_, dump_, kpr);
     }
 
-    /// @dev Checks 1-2 of flop (and 3 for the English auction), then `Ash += sump`.
+    /// @dev `sump` and `dump`, reading the wide slots only behind the marker.
+    function _sizes() internal view returns (uint256 sump_, uint256 dump_) {
+        Sizes memory z = sizes;
+        sump_ = z.sump == WIDE ? sumpWide : z.sump;
+        dump_ = z.dump == WIDE ? dumpWide : z.dump;
+    }
+
+    /// @dev Checks 1-2 of flop (and 3, the opening lot, for the English auction), then `Ash += sump`.
     function _startable(uint256 sump_, uint256 dump_, address english_) internal returns (uint256 lot) {
-        uint256 ash = Ash;
-        uint256 woe_ = debt - Sin - ash;
-        if (sump_ > woe_) revert InsufficientDebt(woe_, sump_);
+        uint256 woe__ = woe_;
+        if (sump_ > woe__) revert InsufficientDebt(woe__, sump_);
         uint256 available = surplus();
         if (available != 0) revert SurplusNotZero(available);
         if (english_ != address(0)) lot = IEnglishDebtAuction(english_).openingLot(dump_, sump_);
-        // sump <= woe <= debt - ash, so ash + sump <= debt cannot overflow.
+        // Moves sump from woe to Ash: sump <= woe, and the sum (<= debt) cannot overflow.
         unchecked {
-            Ash = ash + sump_;
+            woe_ = woe__ - sump_;
+            Ash += sump_;
         }
     }
 
@@ -194,17 +244,18 @@ contract Accountant is Auth, Lock {
 
     /// @notice The auction has moved `k` stablecoin from a bidder to the sink: `Ash -= k; debt -= k`.
     function settle(uint256 k) external auth {
+        // Ash -= k (checked) and debt -= k: woe is unchanged.
         Ash -= k;
-        // k <= Ash <= debt.
-        unchecked {
-            debt -= k;
-        }
         emit Kiss(k);
     }
 
     /// @notice Debt an auction could not raise goes back to `woe`: `Ash -= amount`.
     function unwind(uint256 amount) external auth {
         Ash -= amount;
+        // Moves amount from Ash to woe: the sum (<= debt) cannot overflow.
+        unchecked {
+            woe_ += amount;
+        }
         emit Unwind(amount);
     }
 
@@ -212,7 +263,11 @@ contract Accountant is Auth, Lock {
     function refund(address to, uint256 amount) external auth lock {
         uint256 available = surplus();
         if (amount > available) revert InsufficientSurplus(available, amount);
-        debt += amount;
+        // debt += amount, as free debt: the new debt must fit 256 bits.
+        if (amount > type(uint256).max - debt()) revert Overflow();
+        unchecked {
+            woe_ += amount;
+        }
         if (amount != 0) stablecoin.safeTransfer(to, amount);
         emit Refund(to, amount);
     }

@@ -47,20 +47,22 @@ contract DutchDebtAuction is Auth, Lock {
     uint256 public buf;
     /// @notice Age after which a sale must be reset, seconds (> 0).
     uint256 public tail;
-    /// @notice Price drop `price / top` below which a sale must be reset, RAY (0 < cusp < RAY).
-    uint256 public cusp;
+    /// @dev `cusp`, `cut` and `calc`, which every price computation reads, packed in one slot.
+    struct Curve {
+        uint96 cusp; // RAY, 0 < cusp < RAY < 2^90
+        uint96 cut; // RAY, 0 < cut <= RAY
+        uint8 calc; // 0 linear, 1 stair-step, 2 exponential
+    }
+
+    Curve internal curve;
     /// @notice Keeper reward as a fraction of `tab`, WAD (<= WAD).
     uint256 public chip;
     /// @notice Flat keeper reward, stablecoin WAD.
     uint256 public tip;
     /// @notice Dust: a partial take must leave 0 or at least `chost` of tab, WAD.
     uint256 public chost;
-    /// @notice Price curve: 0 linear, 1 stair-step exponential, 2 exponential.
-    uint256 public calc;
     /// @notice Linear curve: seconds until the price reaches zero (> 0).
     uint256 public tau;
-    /// @notice Exponential curves: multiplier per step / per second, RAY (0 < cut <= RAY).
-    uint256 public cut;
     /// @notice Stair-step curve: seconds per step (> 0).
     uint256 public step;
     /// @notice Number of sales started; ids start at 1.
@@ -93,10 +95,8 @@ contract DutchDebtAuction is Auth, Lock {
         oracle = oracle_;
         buf = 1.2e27;
         tail = 3600;
-        cusp = 0.6e27;
-        calc = DutchMath.STAIRSTEP;
+        curve = Curve({cusp: 0.6e27, cut: 0.99e27, calc: uint8(DutchMath.STAIRSTEP)});
         tau = 3600;
-        cut = 0.99e27;
         step = 90;
     }
 
@@ -110,7 +110,23 @@ contract DutchDebtAuction is Auth, Lock {
 
     /// @notice The configured curve's price (RAY) `dur` seconds after a start at `top`.
     function price(uint256 top, uint256 dur) public view returns (uint256) {
-        return DutchMath.price(calc, top, dur, tau, cut, step);
+        Curve memory c = curve;
+        return _price(c.calc, c.cut, top, dur);
+    }
+
+    /// @notice Price drop `price / top` below which a sale must be reset, RAY (0 < cusp < RAY).
+    function cusp() external view returns (uint256) {
+        return curve.cusp;
+    }
+
+    /// @notice Exponential curves: multiplier per step / per second, RAY (0 < cut <= RAY).
+    function cut() external view returns (uint256) {
+        return curve.cut;
+    }
+
+    /// @notice Price curve: 0 linear, 1 stair-step exponential, 2 exponential.
+    function calc() external view returns (uint256) {
+        return curve.calc;
     }
 
     /// @notice Whether sale `id` needs `redo`, its current price (RAY), lot and tab (WAD);
@@ -135,7 +151,7 @@ contract DutchDebtAuction is Auth, Lock {
             tail = data;
         } else if (what == "cusp") {
             if (data == 0 || data >= RAY) revert InvalidParam(what);
-            cusp = data;
+            curve.cusp = uint96(data);
         } else if (what == "chip") {
             if (data > WAD) revert InvalidParam(what);
             chip = data;
@@ -145,13 +161,13 @@ contract DutchDebtAuction is Auth, Lock {
             chost = data;
         } else if (what == "calc") {
             if (data > DutchMath.EXPONENTIAL) revert InvalidParam(what);
-            calc = data;
+            curve.calc = uint8(data);
         } else if (what == "tau") {
             if (data == 0) revert InvalidParam(what);
             tau = data;
         } else if (what == "cut") {
             if (data == 0 || data > RAY) revert InvalidParam(what);
-            cut = data;
+            curve.cut = uint96(data);
         } else if (what == "step") {
             if (data == 0) revert InvalidParam(what);
             step = data;
@@ -277,8 +293,7 @@ contract DutchDebtAuction is Auth, Lock {
     /// accountant, `settle(k)`; then `unwind(min(unraised, Ash))` if `unraised > 0` (lot exhausted).
     function _collect(uint256 owe, uint256 unraised) internal {
         IAccountant acc = IAccountant(accountant);
-        uint256 ash = acc.Ash();
-        address sink = acc.sink();
+        (address sink, uint256 ash) = acc.sinkAndAsh();
         if (sink == address(0)) revert NotConfigured();
         uint256 k = owe < ash ? owe : ash;
         if (k != 0) stablecoin.safeTransferFrom(msg.sender, sink, k);
@@ -294,9 +309,17 @@ contract DutchDebtAuction is Auth, Lock {
     /// @dev `done` and the current price of a sale started at `tic` with `top`.
     function _status(uint256 top, uint256 tic) internal view returns (bool done, uint256 price_) {
         uint256 dur = block.timestamp - tic;
-        price_ = price(top, dur);
+        Curve memory c = curve;
+        price_ = _price(c.calc, c.cut, top, dur);
         // price <= top < 2^128.
-        done = dur > tail || price_ * RAY / top < cusp;
+        done = dur > tail || price_ * RAY / top < c.cusp;
+    }
+
+    /// @dev The curve's price, reading only the parameter slot the curve needs.
+    function _price(uint256 calc_, uint256 cut_, uint256 top, uint256 dur) internal view returns (uint256) {
+        if (calc_ == DutchMath.LINEAR) return DutchMath.linear(top, dur, tau);
+        if (calc_ == DutchMath.STAIRSTEP) return DutchMath.stairstep(top, dur, cut_, step);
+        return DutchMath.exponential(top, dur, cut_);
     }
 
     /// @dev Oracle price and `top = rmul(price, buf)`: `InvalidPrice` if zero, `Overflow` above 128 bits.

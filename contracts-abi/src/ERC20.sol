@@ -43,7 +43,12 @@ abstract contract ERC20 is Auth {
                 }
             }
         }
-        _move(from, to, amount);
+        // amount <= bal; the receiver's balance stays <= totalSupply.
+        unchecked {
+            balanceOf[from] = bal - amount;
+            balanceOf[to] += amount;
+        }
+        emit Transfer(from, to, amount);
         return true;
     }
 

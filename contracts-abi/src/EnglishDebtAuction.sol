@@ -37,17 +37,20 @@ contract EnglishDebtAuction is Auth, Lock {
         uint16 ticks; // growth ticks so far, saturating at 65,535
     }
 
-    /// @dev The parameters every hot path reads, packed in one slot.
+    /// @dev The parameters every hot path reads and the auction counter, packed in one slot.
     struct Params {
         uint64 beg; // WAD, WAD < beg <= 10 WAD (10 WAD < 2^64)
         uint64 pad; // WAD, WAD <= pad <= 10 WAD
         uint32 ttl; // s, 0 < ttl <= tau
         uint32 tau; // s, 0 < tau <= MAX_DURATION (< 2^32)
         uint16 maxTicks; // 0 = unlimited
-        uint8 sizing; // 0 = fixed dump, 1 = oracle
-        bool live;
-        bool hasFloor; // floor != 0: lets tick skip the floor slot when the bound is off
+        uint8 flags; // LIVE | SIZING (oracle) | FLOOR (floor != 0, so tick skips the floor slot when off)
+        uint40 kicks; // auctions started; 2^40 - 1 kicks is far beyond any chain's lifetime
     }
+
+    uint8 internal constant LIVE = 1;
+    uint8 internal constant SIZING = 2;
+    uint8 internal constant FLOOR = 4;
 
     /// @notice Accountant (gal of every auction; receives `bid - k` of a first bid).
     address public immutable accountant;
@@ -63,8 +66,6 @@ contract EnglishDebtAuction is Auth, Lock {
     uint256 internal floor_;
     /// @dev Oracle discount for opening-lot sizing, WAD (< WAD).
     uint256 internal discount_;
-    /// @notice Number of auctions started; ids start at 1.
-    uint256 public kicks;
     mapping(uint256 id => Bid) internal bids_;
 
     event Kick(uint256 indexed id, uint256 lot, uint256 bid, address indexed gal, uint256 end);
@@ -80,16 +81,7 @@ contract EnglishDebtAuction is Auth, Lock {
         stablecoin = stablecoin_;
         govToken = govToken_;
         oracle = oracle_;
-        params = Params({
-            beg: 1.05e18,
-            pad: 1.5e18,
-            ttl: 3 hours,
-            tau: 2 days,
-            maxTicks: 0,
-            sizing: 0,
-            live: true,
-            hasFloor: false
-        });
+        params = Params({beg: 1.05e18, pad: 1.5e18, ttl: 3 hours, tau: 2 days, maxTicks: 0, flags: LIVE, kicks: 0});
     }
 
     // ---- views ----
@@ -104,8 +96,14 @@ contract EnglishDebtAuction is Auth, Lock {
         return (b.bid, b.lot, b.guy, b.tic, b.end, b.ticks);
     }
 
+    /// @notice True until `cage`.
     function live() external view returns (bool) {
-        return params.live;
+        return params.flags & LIVE != 0;
+    }
+
+    /// @notice Number of auctions started; ids start at 1.
+    function kicks() external view returns (uint256) {
+        return params.kicks;
     }
 
     /// @notice Minimum lot decrease per bid, WAD.
@@ -130,7 +128,7 @@ contract EnglishDebtAuction is Auth, Lock {
 
     /// @notice Opening-lot sizing: 0 = fixed `dump`, 1 = oracle.
     function sizing() external view returns (uint256) {
-        return params.sizing;
+        return params.flags & SIZING != 0 ? 1 : 0;
     }
 
     /// @notice Discount on the oracle price for opening-lot sizing, WAD.
@@ -151,8 +149,8 @@ contract EnglishDebtAuction is Auth, Lock {
     /// @notice The opening lot for an auction raising `bid`: `dump`, or with oracle sizing
     /// `bid * RAY / p` with `p = price * (WAD - discount) / WAD`; then at most `bid * RAY / floor`.
     function openingLot(uint256 dump, uint256 bid) external view returns (uint256 lot) {
-        Params storage p = params;
-        if (p.sizing == 1) {
+        uint8 flags = params.flags;
+        if (flags & SIZING != 0) {
             uint256 price = IPriceOracle(oracle).price();
             uint256 discounted = price * (WAD - discount_) / WAD;
             if (discounted == 0) revert InvalidPrice(price);
@@ -160,7 +158,7 @@ contract EnglishDebtAuction is Auth, Lock {
         } else {
             lot = dump;
         }
-        if (p.hasFloor) {
+        if (flags & FLOOR != 0) {
             uint256 capped = bid * RAY / floor_;
             if (capped < lot) lot = capped;
         }
@@ -186,13 +184,13 @@ contract EnglishDebtAuction is Auth, Lock {
             p.tau = uint32(data);
         } else if (what == "sizing") {
             if (data > 1) revert InvalidParam(what);
-            p.sizing = uint8(data);
+            p.flags = data == 1 ? p.flags | SIZING : p.flags & ~SIZING;
         } else if (what == "discount") {
             if (data >= WAD) revert InvalidParam(what);
             discount_ = data;
         } else if (what == "floor") {
             floor_ = data;
-            p.hasFloor = data != 0;
+            p.flags = data != 0 ? p.flags | FLOOR : p.flags & ~FLOOR;
         } else if (what == "maxTicks") {
             if (data > type(uint16).max) revert InvalidParam(what);
             p.maxTicks = uint16(data);
@@ -204,57 +202,74 @@ contract EnglishDebtAuction is Auth, Lock {
 
     /// @notice Stop the auction house: no more kicks, bids or deals; bids are refunded by `yank`.
     function cage() external auth {
-        params.live = false;
+        params.flags &= ~LIVE;
         emit Cage();
     }
 
     // ---- auction ----
+    //
+    // The hot paths read and write the packed words directly (one SLOAD/SSTORE per slot), with the
+    // bit offsets of the `Params` and `Bid` structs above (Solidity packs from the low-order end):
+    //   params: beg [0,64) | pad [64,128) | ttl [128,160) | tau [160,192) | maxTicks [192,208)
+    //           | flags [208,216) | kicks [216,256)
+    //   bid slot 0: bid [0,128) | lot [128,256)
+    //   bid slot 1: guy [0,160) | tic [160,200) | end [200,240) | ticks [240,256)
+
+    uint256 private constant M16 = 0xffff;
+    uint256 private constant M32 = 0xffffffff;
+    uint256 private constant M40 = 0xffffffffff;
+    uint256 private constant M64 = 0xffffffffffffffff;
+    uint256 private constant M128 = type(uint128).max;
+    uint256 private constant M160 = type(uint160).max;
 
     /// @notice Start an auction raising `bid` stablecoin for at most `lot` governance tokens;
     /// `gal` is the first `guy` (the accountant).
     function kick(address gal, uint256 lot, uint256 bid) external auth lock returns (uint256 id) {
-        Params storage p = params;
-        if (!p.live) revert NotLive();
+        uint256 pw = _word(_paramsSlot());
+        if ((pw >> 208) & LIVE == 0) revert NotLive();
         if (lot == 0) revert ZeroLot();
         if (bid == 0) revert ZeroBid();
-        if (lot > type(uint128).max || bid > type(uint128).max) revert Overflow();
-        uint256 end = block.timestamp + p.tau;
+        if (lot > M128 || bid > M128) revert Overflow();
+        uint256 end = block.timestamp + ((pw >> 160) & M32);
         if (end > MAX_TIME) revert TimeOverflow();
-        // kicks < 2^256 - 1: one kick per call, unreachable.
-        unchecked {
-            id = ++kicks;
-        }
-        bids_[id] = Bid({bid: uint128(bid), lot: uint128(lot), guy: gal, tic: 0, end: uint40(end), ticks: 0});
+        id = (pw >> 216) + 1;
+        if (id > M40) revert Overflow();
+        _put(_paramsSlot(), (pw & ~(M40 << 216)) | (id << 216));
+        uint256 slot = _bidSlot(id);
+        _put(slot, bid | (lot << 128));
+        _put(slot + 1, uint256(uint160(gal)) | (end << 200));
         emit Kick(id, lot, bid, gal, end);
     }
 
     /// @notice Bid on auction `id`: pay the fixed `bid` for `lot` governance tokens, at least `beg`
     /// less than the current lot.
     function dent(uint256 id, uint256 lot, uint256 bid) external lock {
-        Params storage p = params;
-        if (!p.live) revert NotLive();
-        Bid storage b = bids_[id];
-        address guy = b.guy;
+        uint256 pw = _word(_paramsSlot());
+        if ((pw >> 208) & LIVE == 0) revert NotLive();
+        uint256 slot = _bidSlot(id);
+        uint256 w1 = _word(slot + 1);
+        address guy = address(uint160(w1));
         if (guy == address(0)) revert AuctionNotFound(id);
-        uint256 tic = b.tic;
+        uint256 tic = (w1 >> 160) & M40;
         if (tic != 0 && block.timestamp >= tic) revert BidExpired(id, tic);
-        uint256 end = b.end;
+        uint256 end = (w1 >> 200) & M40;
         if (block.timestamp >= end) revert AuctionExpired(id, end);
-        uint256 bid0 = b.bid;
+        uint256 w0 = _word(slot);
+        uint256 bid0 = w0 & M128;
         if (bid != bid0) revert BidMismatch(bid0, bid);
-        uint256 lot0 = b.lot;
+        uint256 lot0 = w0 >> 128;
         if (lot >= lot0) revert LotNotLower(lot0, lot);
-        uint256 beg_ = p.beg;
-        // lot < lot0 < 2^128 and beg < 2^64, WAD < 2^60: neither product can overflow.
+        uint256 beg_ = pw & M64;
+        // lot < lot0 < 2^128, beg < 2^64 and WAD < 2^60: neither product can overflow.
         unchecked {
             if (beg_ * lot > lot0 * WAD) revert IncrementTooSmall(lot0 * WAD / beg_, lot);
         }
-        uint256 newTic = block.timestamp + p.ttl;
+        uint256 newTic = block.timestamp + ((pw >> 128) & M32);
         if (newTic > MAX_TIME) revert TimeOverflow();
 
-        b.lot = uint128(lot);
-        b.guy = msg.sender;
-        b.tic = uint40(newTic);
+        // lot < lot0 fits 128 bits; newTic <= MAX_TIME fits 40 bits.
+        _put(slot, bid0 | (lot << 128));
+        _put(slot + 1, (w1 & ~(M160 | (M40 << 160))) | uint256(uint160(msg.sender)) | (newTic << 160));
         if (msg.sender != guy) _pay(guy, tic == 0, bid);
         emit Dent(id, msg.sender, lot, bid, newTic);
     }
@@ -267,8 +282,7 @@ contract EnglishDebtAuction is Auth, Lock {
             return;
         }
         IAccountant acc = IAccountant(accountant);
-        uint256 ash = acc.Ash();
-        address sink = acc.sink();
+        (address sink, uint256 ash) = acc.sinkAndAsh();
         if (sink == address(0)) revert NotConfigured();
         uint256 k = bid < ash ? bid : ash;
         if (k != 0) stablecoin.safeTransferFrom(msg.sender, sink, k);
@@ -281,16 +295,18 @@ contract EnglishDebtAuction is Auth, Lock {
 
     /// @notice Settle a finished auction: mint the lot to the winner.
     function deal(uint256 id) external lock {
-        if (!params.live) revert NotLive();
-        Bid storage b = bids_[id];
-        address guy = b.guy;
+        if ((_word(_paramsSlot()) >> 208) & LIVE == 0) revert NotLive();
+        uint256 slot = _bidSlot(id);
+        uint256 w1 = _word(slot + 1);
+        address guy = address(uint160(w1));
         if (guy == address(0)) revert AuctionNotFound(id);
-        uint256 tic = b.tic;
+        uint256 tic = (w1 >> 160) & M40;
         if (tic == 0) revert NoBids(id);
-        uint256 end = b.end;
+        uint256 end = (w1 >> 200) & M40;
         if (block.timestamp < tic && block.timestamp < end) revert NotFinished(id, tic, end);
-        uint256 lot = b.lot;
-        delete bids_[id];
+        uint256 lot = _word(slot) >> 128;
+        _put(slot, 0);
+        _put(slot + 1, 0);
         IGovToken(govToken).mint(guy, lot);
         emit Deal(id, guy, lot);
     }
@@ -298,47 +314,88 @@ contract EnglishDebtAuction is Auth, Lock {
     /// @notice Restart an expired auction nobody bid on, growing the lot by `pad` (bounded by
     /// `floor` and `maxTicks`).
     function tick(uint256 id) external {
-        Bid storage b = bids_[id];
-        if (b.guy == address(0)) revert AuctionNotFound(id);
-        uint256 end = b.end;
+        uint256 slot = _bidSlot(id);
+        uint256 w1 = _word(slot + 1);
+        if (address(uint160(w1)) == address(0)) revert AuctionNotFound(id);
+        uint256 end = (w1 >> 200) & M40;
         if (block.timestamp < end) revert AuctionNotExpired(id, end);
-        if (b.tic != 0) revert HasBid(id);
-        Params storage p = params;
-        uint256 newEnd = block.timestamp + p.tau;
+        if ((w1 >> 160) & M40 != 0) revert HasBid(id);
+        uint256 pw = _word(_paramsSlot());
+        uint256 newEnd = block.timestamp + ((pw >> 160) & M32);
         if (newEnd > MAX_TIME) revert TimeOverflow();
-        uint256 lot = b.lot;
-        uint256 ticks = b.ticks;
-        uint256 maxTicks_ = p.maxTicks;
+        uint256 w0 = _word(slot);
+        uint256 lot = w0 >> 128;
+        uint256 ticks = w1 >> 240;
+        uint256 maxTicks_ = (pw >> 192) & M16;
         if (maxTicks_ == 0 || ticks < maxTicks_) {
-            uint256 grown;
             // pad < 2^64 and lot < 2^128; bid < 2^128 and RAY < 2^90: no product can overflow.
             unchecked {
-                grown = p.pad * lot / WAD;
-                if (p.hasFloor) {
-                    uint256 bound = uint256(b.bid) * RAY / floor_;
+                uint256 grown = ((pw >> 64) & M64) * lot / WAD;
+                if ((pw >> 208) & FLOOR != 0) {
+                    uint256 bound = (w0 & M128) * RAY / floor_;
                     if (bound < lot) bound = lot;
                     if (bound < grown) grown = bound;
                 }
+                lot = grown;
             }
-            if (grown > type(uint128).max) revert Overflow();
-            lot = grown;
-            b.lot = uint128(grown);
+            if (lot > M128) revert Overflow();
+            _put(slot, (w0 & M128) | (lot << 128));
         }
-        if (ticks < type(uint16).max) b.ticks = uint16(ticks + 1);
-        b.end = uint40(newEnd);
+        // ticks saturates at 65,535; tic stays 0; guy is kept.
+        unchecked {
+            if (ticks < M16) ticks += 1;
+        }
+        _put(slot + 1, (w1 & M160) | (newEnd << 200) | (ticks << 240));
         emit Tick(id, lot, newEnd);
     }
 
-    /// @notice After `cage`: remove auction `id`, refunding its high bidder from the accountant.
+    // ---- storage words ----
+
+    function _paramsSlot() private pure returns (uint256 slot) {
+        assembly ("memory-safe") {
+            slot := params.slot
+        }
+    }
+
+    /// @dev Slot 0 of `bids_[id]` (slot 1 is the next one).
+    function _bidSlot(uint256 id) private pure returns (uint256 slot) {
+        assembly ("memory-safe") {
+            mstore(0x00, id)
+            mstore(0x20, bids_.slot)
+            slot := keccak256(0x00, 0x40)
+        }
+    }
+
+    function _word(uint256 slot) private view returns (uint256 w) {
+        assembly ("memory-safe") {
+            w := sload(slot)
+        }
+    }
+
+    function _put(uint256 slot, uint256 w) private {
+        assembly ("memory-safe") {
+            sstore(slot, w)
+        }
+    }
+
+    /// @notice After `cage`: remove auction `id`. A bidder who paid is refunded `bid` from the
+    /// accountant's surplus; an auction never bid on returns its raise to free debt
+    /// (`unwind(min(bid, Ash))`).
     function yank(uint256 id) external lock {
-        if (params.live) revert StillLive();
+        if ((_word(_paramsSlot()) >> 208) & LIVE != 0) revert StillLive();
         Bid storage b = bids_[id];
         address guy = b.guy;
         if (guy == address(0)) revert AuctionNotFound(id);
         uint256 tic = b.tic;
         uint256 bid = b.bid;
         delete bids_[id];
-        if (tic != 0) IAccountant(accountant).refund(guy, bid);
+        IAccountant acc = IAccountant(accountant);
+        if (tic != 0) {
+            acc.refund(guy, bid);
+        } else {
+            uint256 ash = acc.Ash();
+            acc.unwind(bid < ash ? bid : ash);
+        }
         emit Yank(id);
     }
 }

@@ -21,7 +21,7 @@ interface IPriceOracle {
 /// @notice The accountant's hooks and views that the auctions use.
 interface IAccountant {
     function Ash() external view returns (uint256);
-    function sink() external view returns (address);
+    function sinkAndAsh() external view returns (address sink, uint256 ash);
     function settle(uint256 k) external;
     function unwind(uint256 amount) external;
     function refund(address to, uint256 amount) external;

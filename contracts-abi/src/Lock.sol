@@ -4,16 +4,16 @@ pragma solidity ^0.8.30;
 import {IErrors} from "./Errors.sol";
 
 /// @title Lock
-/// @notice Reentrancy lock in transient storage (EIP-1153, cancun): it costs two TSTOREs and one
-/// TLOAD and is cleared at the end of the transaction even if a call frame forgets to. A reentrant
-/// call reverts `Locked()`.
+/// @notice Reentrancy lock in transient storage (EIP-1153, cancun): one TLOAD and two TSTOREs per
+/// call (a full-word flag, so setting it needs no read-modify-write). A reentrant call reverts
+/// `Locked()`.
 abstract contract Lock is IErrors {
-    bool private transient _locked;
+    uint256 private transient _locked;
 
     modifier lock() {
-        if (_locked) revert Locked();
-        _locked = true;
+        if (_locked != 0) revert Locked();
+        _locked = 1;
         _;
-        _locked = false;
+        _locked = 0;
     }
 }

@@ -11,8 +11,9 @@ library SafeTransfer {
         assembly ("memory-safe") {
             let p := mload(0x40)
             mstore(p, 0x23b872dd00000000000000000000000000000000000000000000000000000000)
-            mstore(add(p, 0x04), from)
-            mstore(add(p, 0x24), to)
+            // Address arguments may carry dirty high bits on the stack: clean them.
+            mstore(add(p, 0x04), shr(96, shl(96, from)))
+            mstore(add(p, 0x24), shr(96, shl(96, to)))
             mstore(add(p, 0x44), amount)
             if iszero(call(gas(), token, 0, p, 0x64, 0x00, 0x20)) {
                 returndatacopy(p, 0x00, returndatasize())
@@ -33,7 +34,7 @@ library SafeTransfer {
         assembly ("memory-safe") {
             let p := mload(0x40)
             mstore(p, 0xa9059cbb00000000000000000000000000000000000000000000000000000000)
-            mstore(add(p, 0x04), to)
+            mstore(add(p, 0x04), shr(96, shl(96, to)))
             mstore(add(p, 0x24), amount)
             if iszero(call(gas(), token, 0, p, 0x44, 0x00, 0x20)) {
                 returndatacopy(p, 0x00, returndatasize())
