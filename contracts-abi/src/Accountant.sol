@@ -140,11 +140,13 @@ contract Accountant is Auth, Lock {
     /// @notice New bad debt `tab` (WAD) enters the queue at `now`:
     /// `sin[now] += tab; Sin += tab; debt += tab`.
     function fess(uint256 tab) external auth {
-        sin[block.timestamp] += tab;
-        uint256 sin_ = Sin;
-        Sin = sin_ + tab;
         // debt += tab (woe is unchanged): the new debt must fit 256 bits.
         if (tab > type(uint256).max - debt()) revert Overflow();
+        // sin[now] <= Sin <= debt: neither sum can overflow once debt + tab fits.
+        unchecked {
+            sin[block.timestamp] += tab;
+            Sin += tab;
+        }
         emit Fess(block.timestamp, tab);
     }
 
