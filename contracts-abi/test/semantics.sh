@@ -312,6 +312,26 @@ ASH1=$(first "$ACC" "Ash()(uint256)")
 tx "$GOVN" "$DUT" "yank(uint256)" "$SID"
 eq "dutch yank unwinds min(tab, Ash)" "$(first "$ACC" "Ash()(uint256)")" "$(big "const a=${ASH1}n, t=${SUMP}n; console.log((a - (t<a?t:a)).toString())")"
 
+echo "# flash callback and reentrancy lock"
+REENTER_BC=$(node -e '
+const solc=require(process.argv[1]), fs=require("fs");
+const out=JSON.parse(solc.compile(JSON.stringify({language:"Solidity",
+  sources:{"Reenter.sol":{content:fs.readFileSync(process.argv[2],"utf8")}},
+  settings:{evmVersion:"cancun",optimizer:{enabled:true,runs:200},outputSelection:{"*":{"*":["evm.bytecode.object"]}}}})));
+for (const e of out.errors||[]) if (e.severity==="error") { console.error(e.formattedMessage); process.exit(1); }
+process.stdout.write("0x"+out.contracts["Reenter.sol"].Reenter.evm.bytecode.object);' "$HERE/../node_modules/solc" "$HERE/Reenter.sol")
+h=$("$CAST" send --rpc-url "$RPC" --unlocked --from "$GOVN" --async --create "$REENTER_BC" "constructor(address)" "$DUT")
+CALLEE=$("$CAST" receipt --rpc-url "$RPC" "$h" contractAddress)
+tx "$GOVN" "$DUT" "file(bytes32,uint256)" "$(b32 tip)" 0
+T6=$(( $(now) + 10 ))
+at "$T6" "$GOVN" "$DUT" "kick(uint256,uint256,address)" "$SUMP" "$DUMP" "$KPR"
+SID=$(first "$DUT" "kicks()(uint256)")
+mine_at $((T6 + 5))
+reverts "take re-entered from the flash callback: Locked" "$B1" "$DUT" "take(uint256,uint256,uint256,address,bytes)" "$SID" "$(e18 1n)" "$MAX" "$CALLEE" 0x01 -- "Locked()"
+at $((T6 + 5)) "$B1" "$DUT" "take(uint256,uint256,uint256,address,bytes)" "$SID" "$(e18 1n)" "$MAX" "$CALLEE" 0x02
+eq "flash callback ran once with sender, owe = ceil(slice*top/RAY), slice" "$(first "$CALLEE" "calls()(uint256)") $(first "$CALLEE" "lastSlice()(uint256)") $(first "$CALLEE" "lastOwe()(uint256)") $(first "$CALLEE" "lastSender()(address)" | tr A-F a-f)" "1 $(e18 1n) $(e18 240n) $(tr A-F a-f <<<"$B1")"
+eq "flash purchase minted the slice to the callee" "$(first "$GOV" "balanceOf(address)(uint256)" "$CALLEE")" "$(e18 1n)"
+
 echo "# tokens"
 reverts "transfer above balance: InsufficientBalance(have, need)" "$NOBODY" "$STABLE" "transfer(address,uint256)" "$B1" 1 -- "InsufficientBalance(uint256,uint256)" 0 1
 reverts "transferFrom above allowance: InsufficientAllowance(have, need)" "$NOBODY" "$STABLE" "transferFrom(address,address,uint256)" "$B1" "$B2" 1 -- "InsufficientAllowance(uint256,uint256)" 0 1
