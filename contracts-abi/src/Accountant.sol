@@ -23,6 +23,8 @@ contract Accountant is Auth, Lock {
     using SafeTransfer for address;
 
     uint256 private constant WIDE = type(uint128).max;
+    /// @notice Longest `wait`, seconds (10 years).
+    uint256 public constant MAX_DURATION = 315_360_000;
 
     /// @notice The stablecoin (WAD).
     address public immutable stablecoin;
@@ -111,6 +113,7 @@ contract Accountant is Auth, Lock {
     /// @notice `wait` (any), `sump` (> 0), `dump` (> 0).
     function file(bytes32 what, uint256 data) external auth lock {
         if (what == "wait") {
+            if (data > MAX_DURATION) revert InvalidParam(what);
             wait = data;
         } else if (what == "sump") {
             if (data == 0) revert InvalidParam(what);

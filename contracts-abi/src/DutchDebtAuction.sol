@@ -26,6 +26,7 @@ contract DutchDebtAuction is Auth, Lock {
     uint256 internal constant RAY = 1e27;
     /// @notice Largest timestamp a packed `tic` holds: 2^40 - 1.
     uint256 public constant MAX_TIME = 2 ** 40 - 1;
+    uint256 public constant MAX_DURATION = 315_360_000;
 
     struct Sale {
         uint128 tab; // stablecoin still to raise, WAD
@@ -147,7 +148,7 @@ contract DutchDebtAuction is Auth, Lock {
             if (data == 0) revert InvalidParam(what);
             buf = data;
         } else if (what == "tail") {
-            if (data == 0) revert InvalidParam(what);
+            if (data == 0 || data > MAX_DURATION) revert InvalidParam(what);
             tail = data;
         } else if (what == "cusp") {
             if (data == 0 || data >= RAY) revert InvalidParam(what);
@@ -156,20 +157,22 @@ contract DutchDebtAuction is Auth, Lock {
             if (data > WAD) revert InvalidParam(what);
             chip = data;
         } else if (what == "tip") {
+            if (data > type(uint128).max) revert InvalidParam(what);
             tip = data;
         } else if (what == "chost") {
+            if (data > type(uint128).max) revert InvalidParam(what);
             chost = data;
         } else if (what == "calc") {
             if (data > DutchMath.EXPONENTIAL) revert InvalidParam(what);
             curve.calc = uint8(data);
         } else if (what == "tau") {
-            if (data == 0) revert InvalidParam(what);
+            if (data == 0 || data > MAX_DURATION) revert InvalidParam(what);
             tau = data;
         } else if (what == "cut") {
             if (data == 0 || data > RAY) revert InvalidParam(what);
             curve.cut = uint96(data);
         } else if (what == "step") {
-            if (data == 0) revert InvalidParam(what);
+            if (data == 0 || data > MAX_DURATION) revert InvalidParam(what);
             step = data;
         } else {
             revert InvalidParam(what);

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountantParams {
-    /// Delay before queued debt can be released by `flog`, seconds.
+    /// Delay before queued debt can be released by `flog`, seconds. `≤ MAX_DURATION`.
     pub wait: u64,
     /// Stablecoin raised per debt auction, WAD. `> 0`.
     pub sump: Wad,
@@ -69,6 +69,7 @@ impl AccountantParams {
     /// Checks every rule; the error names the first failing field.
     pub fn validate(&self) -> Result<()> {
         let mut p = *self;
+        p.file(AccountantParam::Wait(self.wait))?;
         p.file(AccountantParam::Sump(self.sump))?;
         p.file(AccountantParam::Dump(self.dump))
     }
@@ -76,6 +77,9 @@ impl AccountantParams {
     /// Applies one change after validating it.
     pub fn file(&mut self, change: AccountantParam) -> Result<()> {
         match change {
+            AccountantParam::Wait(v) if v > crate::MAX_DURATION => {
+                return Err(Error::invalid("wait", "must be at most MAX_DURATION = 315,360,000 s"));
+            }
             AccountantParam::Wait(v) => self.wait = v,
             AccountantParam::Sump(v) | AccountantParam::Dump(v) if v.is_zero() => {
                 return Err(Error::invalid(change.name(), "must be above 0"));

@@ -47,6 +47,28 @@ pub fn arb_wad_ratio(lo: u64, hi: u64) -> impl Strategy<Value = Wad> {
     (lo..=hi).prop_map(|m| Wad::from_raw(U256::from(m) * WAD / U256::from(10_000)))
 }
 
+/// Boundary values of a 256-bit amount: 0, 1, 2^128 − 1, 2^128, 2^256 − 1.
+pub fn arb_edge_u256() -> impl Strategy<Value = U256> {
+    prop_oneof![
+        Just(U256::ZERO),
+        Just(U256::from(1)),
+        Just(crate::math::MAX_U128),
+        Just(crate::math::MAX_U128 + U256::from(1)),
+        Just(U256::MAX),
+    ]
+}
+
+/// Boundary values of a duration: 0, 1, `MAX_DURATION`, `MAX_DURATION + 1`, `u64::MAX`.
+pub fn arb_edge_seconds() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        Just(0),
+        Just(1),
+        Just(crate::MAX_DURATION),
+        Just(crate::MAX_DURATION + 1),
+        Just(u64::MAX)
+    ]
+}
+
 /// A price (RAY, stablecoin per token) between 0.01 and 100,000, with random low digits.
 pub fn arb_price() -> impl Strategy<Value = Ray> {
     (1u64..10_000_000, 0u64..1_000_000_000).prop_map(|(cents, dust)| {
@@ -162,6 +184,11 @@ pub enum MaxSel {
 pub enum Step {
     /// Let time pass, seconds.
     Warp(u64),
+    /// Go to this time, seconds, unless it is in the past.
+    WarpTo(Timestamp),
+    /// Jump to a boundary of the state (a bid expiry, an auction end, a sale turning done, a queued
+    /// era's release) plus `offset` seconds (−1, 0 or +1), picked by index; never backwards.
+    WarpToBoundary(u8, i8),
     /// New bad debt.
     Fess(Wad),
     /// New bad debt of `n/4 · sump`.
@@ -195,13 +222,14 @@ pub enum Step {
     Cage,
     /// Yank an English auction.
     Yank(IdSel),
-    /// Dutch take of a fraction (per mille) of the lot.
+    /// Dutch take of a fraction (per mille) of what the tab buys at the current price (capped by the
+    /// lot), so that partial takes, the dust rule and the whole-tab cap are all reached.
     Take {
         /// Actor index.
         bidder: u8,
         /// Sale.
         id: IdSel,
-        /// Fraction of the lot, per mille (may exceed 1000).
+        /// Fraction of `min(lot, tab / price)`, per mille (may exceed 1000).
         amt: u16,
         /// Price limit rule.
         max: MaxSel,
@@ -212,6 +240,8 @@ pub enum Step {
     YankDutch(IdSel),
     /// Move the oracle price by a factor (per mille).
     Poke(u16),
+    /// Set the oracle price, RAY.
+    PokeTo(Ray),
     /// Give an actor stablecoin.
     Mint(u8, Wad),
     /// Give an actor `n/2 · sump` of stablecoin.
@@ -235,8 +265,10 @@ fn arb_id() -> impl Strategy<Value = IdSel> {
 pub fn arb_step() -> impl Strategy<Value = Step> {
     let warp = prop_oneof![
         30 => (0u64..=600).prop_map(Step::Warp),
+        20 => (any::<u8>(), -1i8..=1).prop_map(|(i, o)| Step::WarpToBoundary(i, o)),
         20 => (600u64..=4 * 86_400).prop_map(Step::Warp),
         1 => (0u64..=MAX_TIME + 10).prop_map(Step::Warp),
+        2 => (0u64..=400_000_000).prop_map(|back| Step::WarpTo(MAX_TIME.saturating_sub(back))),
     ];
     let lot = prop_oneof![
         6 => Just(LotSel::MaxValid),
@@ -245,6 +277,30 @@ pub fn arb_step() -> impl Strategy<Value = Step> {
         2 => (1u16..=1000).prop_map(LotSel::Fraction),
     ];
     let max = prop_oneof![4 => Just(MaxSel::AtPrice), 1 => Just(MaxSel::BelowPrice), 3 => Just(MaxSel::Unlimited)];
+    let wad_edge = || arb_edge_u256().prop_map(Wad::from_raw);
+    let ray_edge = || arb_edge_u256().prop_map(Ray::from_raw);
+    let file_edges = prop_oneof![
+        wad_edge().prop_map(|w| Step::FileEnglish(EnglishParam::Beg(w))),
+        wad_edge().prop_map(|w| Step::FileEnglish(EnglishParam::Pad(w))),
+        wad_edge().prop_map(|w| Step::FileEnglish(EnglishParam::Discount(w))),
+        ray_edge().prop_map(|r| Step::FileEnglish(EnglishParam::Floor(r))),
+        arb_edge_seconds().prop_map(|t| Step::FileEnglish(EnglishParam::Tau(t))),
+        arb_edge_seconds().prop_map(|t| Step::FileEnglish(EnglishParam::Ttl(t))),
+        any::<u16>().prop_map(|n| Step::FileEnglish(EnglishParam::MaxTicks(n))),
+        ray_edge().prop_map(|r| Step::FileDutch(DutchParam::Buf(r))),
+        ray_edge().prop_map(|r| Step::FileDutch(DutchParam::Cusp(r))),
+        ray_edge().prop_map(|r| Step::FileDutch(DutchParam::Cut(r))),
+        wad_edge().prop_map(|w| Step::FileDutch(DutchParam::Chip(w))),
+        wad_edge().prop_map(|w| Step::FileDutch(DutchParam::Tip(w))),
+        wad_edge().prop_map(|w| Step::FileDutch(DutchParam::Chost(w))),
+        arb_edge_seconds().prop_map(|t| Step::FileDutch(DutchParam::Tail(t))),
+        arb_edge_seconds().prop_map(|t| Step::FileDutch(DutchParam::Tau(t))),
+        arb_edge_seconds().prop_map(|t| Step::FileDutch(DutchParam::Step(t))),
+        arb_edge_seconds().prop_map(|t| Step::FileAccountant(AccountantParam::Wait(t))),
+        wad_edge().prop_map(|w| Step::FileAccountant(AccountantParam::Sump(w))),
+        wad_edge().prop_map(|w| Step::FileAccountant(AccountantParam::Dump(w))),
+        ray_edge().prop_map(Step::PokeTo),
+    ];
     let file_english = prop_oneof![
         arb_wad_ratio(9_000, 20_000).prop_map(EnglishParam::Beg),
         arb_wad_ratio(9_000, 20_000).prop_map(EnglishParam::Pad),
@@ -302,6 +358,7 @@ pub fn arb_step() -> impl Strategy<Value = Step> {
         1 => file_english.prop_map(Step::FileEnglish),
         1 => file_dutch.prop_map(Step::FileDutch),
         1 => file_accountant.prop_map(Step::FileAccountant),
+        1 => file_edges,
     ]
 }
 
@@ -356,6 +413,24 @@ impl Step {
         let did = |sel| pick(&mut dutch_ids(), sel, sys.dutch.kicks());
         let action = match *self {
             Self::Warp(dt) => return Resolved::Warp(now.saturating_add(dt)),
+            Self::WarpTo(t) => return Resolved::Warp(now.max(t)),
+            Self::WarpToBoundary(i, offset) => {
+                let mut times: Vec<Timestamp> = Vec::new();
+                for (_, a) in sys.english.auctions() {
+                    times.extend([a.tic, a.end].into_iter().filter(|t| *t != 0));
+                }
+                for (id, _) in sys.dutch.sales() {
+                    times.extend(sys.dutch.done_at(id, now).ok());
+                }
+                let wait = acc.params.wait;
+                times.extend(acc.queue().map(|(e, _)| e.saturating_add(wait)));
+                times.sort_unstable();
+                let t = match times.get(i as usize % times.len().max(1)) {
+                    Some(t) => t.saturating_add_signed(offset.into()),
+                    None => now,
+                };
+                return Resolved::Warp(now.max(t));
+            }
             Self::Fess(tab) => Action::Fess { tab },
             Self::FessSumps(n) => Action::Fess { tab: per_mille(acc.params.sump, 250 * n as u16) },
             Self::Flog => Action::Flog { era: acc.queue().next().map_or(now, |(e, _)| e) },
@@ -387,21 +462,28 @@ impl Step {
             Self::Take { bidder, id, amt, max } => {
                 let id = did(id);
                 let status = sys.dutch.status(id, now).ok();
-                let lot = status.map_or(Wad::ONE, |s| s.lot);
                 let price = status.map_or(Ray::ONE, |s| s.price);
+                let affordable = status.map_or(Wad::ONE, |s| {
+                    if s.price.is_zero() {
+                        s.lot
+                    } else {
+                        s.lot.min(s.tab.rdiv(s.price).unwrap_or(s.lot))
+                    }
+                });
                 let max = match max {
                     MaxSel::AtPrice => price,
                     MaxSel::BelowPrice => Ray::from_raw(price.raw().saturating_sub(U256::from(1))),
                     MaxSel::Unlimited => Ray::from_raw(U256::MAX),
                 };
                 let who = actor(bidder);
-                Action::Take { sender: who, id, amt: per_mille(lot, amt), max, who }
+                Action::Take { sender: who, id, amt: per_mille(affordable, amt), max, who }
             }
             Self::Redo(sel, k) => Action::Redo { id: did(sel), kpr: actor(k) },
             Self::YankDutch(sel) => Action::YankDutch { id: did(sel) },
             Self::Poke(m) => Action::Poke {
                 price: Ray::from_raw(sys.oracle.raw() * U256::from(m) / U256::from(1000)),
             },
+            Self::PokeTo(price) => Action::Poke { price },
             Self::Mint(a, amount) => Action::Mint { to: actor(a), amount },
             Self::Fund(a, n) => {
                 Action::Mint { to: actor(a), amount: per_mille(acc.params.sump, 500 * n as u16) }

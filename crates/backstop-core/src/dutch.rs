@@ -63,7 +63,7 @@ impl Calc {
 pub struct DutchParams {
     /// Starting price over the oracle price, RAY (`top = price · buf`). `> 0`.
     pub buf: Ray,
-    /// Seconds after which a sale is done and needs `redo`. `> 0`.
+    /// Seconds after which a sale is done and needs `redo`. `0 < tail ≤ MAX_DURATION`.
     pub tail: u64,
     /// Fraction of `top` below which a sale is done, RAY. `0 < cusp < 1`.
     pub cusp: Ray,
@@ -75,11 +75,11 @@ pub struct DutchParams {
     pub chost: Wad,
     /// Price curve.
     pub calc: Calc,
-    /// Linear curve length, seconds. `> 0`.
+    /// Linear curve length, seconds. `0 < tau ≤ MAX_DURATION`.
     pub tau: u64,
     /// Per-step (stair-step) or per-second (exponential) multiplier, RAY. `0 < cut ≤ 1`.
     pub cut: Ray,
-    /// Stair-step length, seconds. `> 0`.
+    /// Stair-step length, seconds. `0 < step ≤ MAX_DURATION`.
     pub step: u64,
 }
 
@@ -181,8 +181,10 @@ impl DutchParams {
         let bad = |reason: &str| Err(Error::invalid(change.name(), reason));
         match change {
             DutchParam::Buf(v) if v.is_zero() => return bad("must be above 0"),
-            DutchParam::Tail(0) | DutchParam::Tau(0) | DutchParam::Step(0) => {
-                return bad("must be above 0 s");
+            DutchParam::Tail(v) | DutchParam::Tau(v) | DutchParam::Step(v)
+                if v == 0 || v > crate::MAX_DURATION =>
+            {
+                return bad("must be in (0, MAX_DURATION = 315,360,000 s]");
             }
             DutchParam::Cusp(v) if v.is_zero() || v >= Ray::ONE => return bad("must be in (0, 1)"),
             DutchParam::Chip(v) if v > Wad::ONE => return bad("must be at most 1"),
@@ -580,6 +582,9 @@ impl DutchHouse {
             return Err(Error::CannotReset { id });
         }
         let top = self.top(price)?;
+        if now > crate::MAX_TIME {
+            return Err(Error::TimeOverflow);
+        }
         let chost = self.params.chost;
         let pays = self.params.has_incentive() && s.tab >= chost && s.lot.rmul(price)? >= chost;
         let reward = if pays { self.reward(s.tab, price)? } else { Reward::default() };

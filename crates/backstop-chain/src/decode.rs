@@ -1,0 +1,281 @@
+//! From chain data back to the core's terms: revert data into [`backstop_core::Error`] (one-to-one
+//! with the contracts' custom errors; `Panic(0x11)` is `Overflow`) and logs into
+//! [`backstop_core::Event`].
+
+use crate::bindings::{
+    Accountant::{self, AccountantErrors, AccountantEvents},
+    DutchDebtAuction::DutchDebtAuctionEvents,
+    EnglishDebtAuction::{self, EnglishDebtAuctionErrors, EnglishDebtAuctionEvents},
+    PriceOracle::PriceOracleEvents,
+};
+use alloy::sol_types::{SolEventInterface, SolInterface};
+use alloy_primitives::{Address, B256, Log, U256};
+use backstop_core::{AccountantEvent, Contract, DutchEvent, EnglishEvent, Error, Event, Ray, Wad};
+
+const PANIC_SELECTOR: [u8; 4] = [0x4e, 0x48, 0x7b, 0x71];
+
+fn id(x: U256) -> u64 {
+    u64::try_from(x).unwrap_or(u64::MAX)
+}
+
+/// Decodes revert data into the core error it stands for; `None` if it is not one of the
+/// contracts' errors (or a `Panic` the core knows).
+pub fn revert_to_core(data: &[u8]) -> Option<Error> {
+    if data.len() == 36 && data[..4] == PANIC_SELECTOR {
+        let code = U256::from_be_slice(&data[4..]);
+        return match u64::try_from(code).ok()? {
+            0x11 => Some(Error::Overflow),
+            0x12 => Some(Error::DivisionByZero),
+            _ => None,
+        };
+    }
+    if let Ok(e) = EnglishDebtAuctionErrors::abi_decode(data) {
+        return Some(english_error(e));
+    }
+    AccountantErrors::abi_decode(data).ok().map(accountant_error)
+}
+
+macro_rules! map_errors {
+    ($fn:ident, $m:ident, $enum:ident) => {
+        fn $fn(e: $m::$enum) -> Error {
+            use $m::$enum as E;
+            match e {
+                E::Overflow(_) => Error::Overflow,
+                E::TimeOverflow(_) => Error::TimeOverflow,
+                E::InvalidParam(x) => Error::InvalidParam {
+                    what: bytes32_name(x.what).to_owned(),
+                    reason: String::new(),
+                },
+                E::QueueNotReady(x) => {
+                    Error::QueueNotReady { era: id(x.era), ready_at: id(x.readyAt) }
+                }
+                E::InsufficientSurplus(x) => {
+                    Error::InsufficientSurplus { available: x.available, requested: x.requested }
+                }
+                E::InsufficientFreeDebt(x) => {
+                    Error::InsufficientFreeDebt { woe: x.woe, requested: x.requested }
+                }
+                E::InsufficientOnAuction(x) => {
+                    Error::InsufficientOnAuction { ash: x.ash, requested: x.requested }
+                }
+                E::InsufficientDebt(x) => Error::InsufficientDebt { woe: x.woe, sump: x.sump },
+                E::SurplusNotZero(x) => Error::SurplusNotZero { surplus: x.surplus },
+                E::NotConfigured(_) => Error::NotConfigured,
+                E::NotLive(_) => Error::NotLive,
+                E::AuctionNotFound(x) => Error::AuctionNotFound { id: id(x.id) },
+                E::BidExpired(x) => Error::BidExpired { id: id(x.id), tic: id(x.tic) },
+                E::AuctionExpired(x) => Error::AuctionExpired { id: id(x.id), end: id(x.end) },
+                E::BidMismatch(x) => {
+                    Error::BidMismatch { expected: x.expected, offered: x.offered }
+                }
+                E::LotNotLower(x) => Error::LotNotLower { current: x.current, offered: x.offered },
+                E::IncrementTooSmall(x) => {
+                    Error::IncrementTooSmall { required: x.required, offered: x.offered }
+                }
+                E::NoBids(x) => Error::NoBids { id: id(x.id) },
+                E::NotFinished(x) => {
+                    Error::NotFinished { id: id(x.id), tic: id(x.tic), end: id(x.end) }
+                }
+                E::AuctionNotExpired(x) => {
+                    Error::AuctionNotExpired { id: id(x.id), end: id(x.end) }
+                }
+                E::HasBid(x) => Error::HasBid { id: id(x.id) },
+                E::StillLive(_) => Error::StillLive,
+                E::ZeroLot(_) => Error::ZeroLot,
+                E::ZeroBid(_) => Error::ZeroBid,
+                E::InvalidPrice(x) => Error::InvalidPrice { price: x.price },
+                E::SaleNotFound(x) => Error::SaleNotFound { id: id(x.id) },
+                E::NeedsReset(x) => Error::NeedsReset { id: id(x.id) },
+                E::CannotReset(x) => Error::CannotReset { id: id(x.id) },
+                E::TooExpensive(x) => Error::TooExpensive { price: x.price, max: x.max },
+                E::NoPartialPurchase(x) => Error::NoPartialPurchase { tab: x.tab, chost: x.chost },
+                E::ZeroTab(_) => Error::ZeroTab,
+                E::InsufficientBalance(x) => {
+                    Error::InsufficientBalance { have: x.have, need: x.need }
+                }
+                E::InsufficientAllowance(x) => {
+                    Error::InsufficientAllowance { have: x.have, need: x.need }
+                }
+                E::NotAuthorized(_) => Error::NotAuthorized,
+                E::Locked(_) => Error::Locked,
+            }
+        }
+    };
+}
+
+map_errors!(english_error, EnglishDebtAuction, EnglishDebtAuctionErrors);
+map_errors!(accountant_error, Accountant, AccountantErrors);
+
+/// Every parameter name a `file` can carry.
+const PARAM_NAMES: &[&str] = &[
+    "wait", "sump", "dump", "beg", "pad", "ttl", "tau", "sizing", "discount", "floor", "maxTicks",
+    "buf", "tail", "cusp", "chip", "tip", "chost", "calc", "cut", "step",
+];
+
+/// The parameter name in a `bytes32` (`"beg"`), or `"?"` if it is not one of Backstop's.
+pub fn bytes32_name(b: B256) -> &'static str {
+    let len = b.iter().position(|c| *c == 0).unwrap_or(32);
+    let s = core::str::from_utf8(&b[..len]).unwrap_or("?");
+    PARAM_NAMES.iter().find(|n| **n == s).copied().unwrap_or("?")
+}
+
+/// A parameter name as the `bytes32` `file` takes.
+pub fn name_bytes32(name: &str) -> B256 {
+    let mut b = [0u8; 32];
+    b[..name.len().min(32)].copy_from_slice(&name.as_bytes()[..name.len().min(32)]);
+    B256::from(b)
+}
+
+/// The addresses whose logs [`log_to_core`] understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Emitters {
+    /// The accountant.
+    pub accountant: Address,
+    /// The English house.
+    pub english: Address,
+    /// The Dutch house.
+    pub dutch: Address,
+    /// The price oracle.
+    pub oracle: Address,
+}
+
+fn wad(x: U256) -> Wad {
+    Wad::from_raw(x)
+}
+fn ray(x: U256) -> Ray {
+    Ray::from_raw(x)
+}
+
+/// The core event a log stands for; `None` for logs the core does not model (token transfers,
+/// `rely`/`deny`, address `file`s, other emitters).
+pub fn log_to_core(log: &Log, e: &Emitters) -> Option<Event> {
+    if log.address == e.accountant {
+        use AccountantEvents as A;
+        return Some(match AccountantEvents::decode_log(log).ok()?.data {
+            A::Fess(x) => {
+                Event::Accountant(AccountantEvent::Fess { era: id(x.era), tab: wad(x.tab) })
+            }
+            A::Flog(x) => {
+                Event::Accountant(AccountantEvent::Flog { era: id(x.era), amount: wad(x.amount) })
+            }
+            A::Heal(x) => Event::Accountant(AccountantEvent::Heal { amount: wad(x.amount) }),
+            A::Kiss(x) => Event::Accountant(AccountantEvent::Kiss { amount: wad(x.amount) }),
+            A::Unwind(x) => Event::Accountant(AccountantEvent::Unwind { amount: wad(x.amount) }),
+            A::Refund(x) => {
+                Event::Accountant(AccountantEvent::Refund { to: x.to, amount: wad(x.amount) })
+            }
+            A::File(x) => Event::File {
+                contract: Contract::Accountant,
+                what: bytes32_name(x.what),
+                data: x.data,
+            },
+            _ => return None,
+        });
+    }
+    if log.address == e.english {
+        use EnglishDebtAuctionEvents as E;
+        return Some(match EnglishDebtAuctionEvents::decode_log(log).ok()?.data {
+            E::Kick(x) => Event::English(EnglishEvent::Kick {
+                id: id(x.id),
+                lot: wad(x.lot),
+                bid: wad(x.bid),
+                gal: x.gal,
+                end: id(x.end),
+            }),
+            E::Dent(x) => Event::English(EnglishEvent::Dent {
+                id: id(x.id),
+                guy: x.guy,
+                lot: wad(x.lot),
+                bid: wad(x.bid),
+                tic: id(x.tic),
+            }),
+            E::Deal(x) => {
+                Event::English(EnglishEvent::Deal { id: id(x.id), guy: x.guy, lot: wad(x.lot) })
+            }
+            E::Tick(x) => {
+                Event::English(EnglishEvent::Tick { id: id(x.id), lot: wad(x.lot), end: id(x.end) })
+            }
+            E::Cage(_) => Event::English(EnglishEvent::Cage),
+            E::Yank(x) => Event::English(EnglishEvent::Yank { id: id(x.id) }),
+            E::File(x) => Event::File {
+                contract: Contract::English,
+                what: bytes32_name(x.what),
+                data: x.data,
+            },
+            _ => return None,
+        });
+    }
+    if log.address == e.dutch {
+        use DutchDebtAuctionEvents as D;
+        return Some(match DutchDebtAuctionEvents::decode_log(log).ok()?.data {
+            D::Kick(x) => Event::Dutch(DutchEvent::Kick {
+                id: id(x.id),
+                top: ray(x.top),
+                tab: wad(x.tab),
+                lot: wad(x.lot),
+                kpr: x.kpr,
+                coin: wad(x.coin),
+                reward: wad(x.reward),
+            }),
+            D::Take(x) => Event::Dutch(DutchEvent::Take {
+                id: id(x.id),
+                who: x.who,
+                max: ray(x.max),
+                price: ray(x.price),
+                owe: wad(x.owe),
+                slice: wad(x.slice),
+                tab: wad(x.tab),
+                lot: wad(x.lot),
+            }),
+            D::Redo(x) => Event::Dutch(DutchEvent::Redo {
+                id: id(x.id),
+                top: ray(x.top),
+                tab: wad(x.tab),
+                lot: wad(x.lot),
+                kpr: x.kpr,
+                coin: wad(x.coin),
+                reward: wad(x.reward),
+            }),
+            D::Yank(x) => Event::Dutch(DutchEvent::Yank { id: id(x.id) }),
+            D::File(x) => {
+                Event::File { contract: Contract::Dutch, what: bytes32_name(x.what), data: x.data }
+            }
+            _ => return None,
+        });
+    }
+    if log.address == e.oracle {
+        return match PriceOracleEvents::decode_log(log).ok()?.data {
+            PriceOracleEvents::Poke(x) => Some(Event::Poke { price: ray(x.price) }),
+            _ => None,
+        };
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::sol_types::SolError;
+
+    #[test]
+    fn errors_round_trip() {
+        let e = EnglishDebtAuction::IncrementTooSmall {
+            required: U256::from(5),
+            offered: U256::from(6),
+        };
+        assert_eq!(
+            revert_to_core(&e.abi_encode()),
+            Some(Error::IncrementTooSmall { required: U256::from(5), offered: U256::from(6) })
+        );
+        let mut panic = PANIC_SELECTOR.to_vec();
+        panic.extend_from_slice(&U256::from(0x11).to_be_bytes::<32>());
+        assert_eq!(revert_to_core(&panic), Some(Error::Overflow));
+        assert_eq!(revert_to_core(b"garbage"), None);
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(bytes32_name(name_bytes32("maxTicks")), "maxTicks");
+        assert_eq!(bytes32_name(name_bytes32("nope")), "?");
+    }
+}

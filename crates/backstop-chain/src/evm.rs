@@ -1,0 +1,286 @@
+//! The embedded EVM backend: revm in-process, one block per transaction, a clock that only moves
+//! when told. Deterministic and fast; the default backend of the demo and of the differential tests.
+//!
+//! Any address can send (no signatures; every sender is treated as a funded dev account) and gas is
+//! free (`basefee = 0`, `gas_price = 0`), while `gas_used` is metered exactly as on a real chain of
+//! the same hardfork (Prague), so gas reports match Anvil's receipts.
+
+use crate::settlement::{CallOutcome, ChainLog, LogQuery, Receipt, Settlement, TxRequest};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use revm::{
+    Context, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext,
+    context::{BlockEnv, CfgEnv, TxEnv, result::ExecutionResult},
+    database::{CacheDB, EmptyDB},
+    handler::MainnetEvm,
+    primitives::{TxKind, hardfork::SpecId},
+    state::AccountInfo,
+};
+use std::{future::Future, sync::Mutex};
+
+/// What can go wrong in the embedded EVM (never a revert: that is a receipt with status 0).
+#[derive(Debug, thiserror::Error)]
+pub enum EvmError {
+    /// revm refused the transaction (nonce, gas limit, malformed).
+    #[error("embedded EVM rejected the transaction: {0}")]
+    Invalid(String),
+    /// The state lock was poisoned by a panic in another thread.
+    #[error("embedded EVM state poisoned by an earlier panic")]
+    Poisoned,
+}
+
+type Db = CacheDB<EmptyDB>;
+type Evm = MainnetEvm<revm::handler::MainnetContext<Db>>;
+
+/// revm's EVM is not `Send`; the state is, so an EVM is built around it for each transaction.
+fn build_evm(db: Db, chain_id: u64, block: BlockEnv) -> Evm {
+    let mut cfg = CfgEnv::new_with_spec(SpecId::PRAGUE);
+    cfg.chain_id = chain_id;
+    Context::mainnet().with_db(db).with_cfg(cfg).with_block(block).build_mainnet()
+}
+
+struct Snapshot {
+    db: Db,
+    block: u64,
+    timestamp: u64,
+    logs: usize,
+}
+
+struct Inner {
+    db: Db,
+    block: u64,
+    timestamp: u64,
+    logs: Vec<ChainLog>,
+    snapshots: Vec<Snapshot>,
+    tx_count: u64,
+}
+
+/// revm running the contracts in-process.
+pub struct EmbeddedEvm {
+    inner: Mutex<Inner>,
+    chain_id: u64,
+}
+
+impl std::fmt::Debug for EmbeddedEvm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedEvm").field("chain_id", &self.chain_id).finish_non_exhaustive()
+    }
+}
+
+/// Gas limit of every block (and of a transaction without one), as Anvil's default.
+pub const BLOCK_GAS_LIMIT: u64 = 30_000_000;
+
+impl EmbeddedEvm {
+    /// An empty chain (id 31337, like Anvil) at `timestamp` seconds, block 0.
+    pub fn new(timestamp: u64) -> Self {
+        Self::with_chain_id(31_337, timestamp)
+    }
+
+    /// An empty chain with the given id.
+    pub fn with_chain_id(chain_id: u64, timestamp: u64) -> Self {
+        Self {
+            inner: Mutex::new(Inner {
+                db: Db::default(),
+                block: 0,
+                timestamp,
+                logs: Vec::new(),
+                snapshots: Vec::new(),
+                tx_count: 0,
+            }),
+            chain_id,
+        }
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, EvmError> {
+        self.inner.lock().map_err(|_| EvmError::Poisoned)
+    }
+
+    fn tx_env(&self, inner: &mut Inner, tx: &TxRequest) -> TxEnv {
+        let nonce = inner.db.cache.accounts.get(&tx.from).map_or(0, |a| a.info.nonce);
+        TxEnv {
+            caller: tx.from,
+            gas_limit: tx.gas_limit.unwrap_or(BLOCK_GAS_LIMIT),
+            gas_price: 0,
+            kind: tx.to.map_or(TxKind::Create, TxKind::Call),
+            value: tx.value,
+            data: tx.data.clone(),
+            nonce,
+            chain_id: Some(self.chain_id),
+            ..TxEnv::default()
+        }
+    }
+
+    fn run_call(&self, tx: &TxRequest) -> Result<CallOutcome, EvmError> {
+        let mut inner = self.lock()?;
+        let env = self.tx_env(&mut inner, tx);
+        let block = block_env(inner.block + 1, inner.timestamp);
+        let mut evm = build_evm(std::mem::take(&mut inner.db), self.chain_id, block);
+        let out = evm.transact(env);
+        inner.db = evm.ctx.journaled_state.database;
+        let out = out.map_err(|e| EvmError::Invalid(e.to_string()))?;
+        Ok(match out.result {
+            ExecutionResult::Success { output, .. } => CallOutcome::Success(output.into_data()),
+            ExecutionResult::Revert { output, .. } => CallOutcome::Revert(output),
+            ExecutionResult::Halt { reason, .. } => {
+                CallOutcome::Revert(Bytes::from(format!("halt: {reason:?}").into_bytes()))
+            }
+        })
+    }
+
+    fn run_send(&self, tx: TxRequest) -> Result<Receipt, EvmError> {
+        let mut inner = self.lock()?;
+        let env = self.tx_env(&mut inner, &tx);
+        let number = inner.block + 1;
+        let block = block_env(number, inner.timestamp);
+        let mut evm = build_evm(std::mem::take(&mut inner.db), self.chain_id, block);
+        let result = evm.transact_commit(env);
+        inner.db = evm.ctx.journaled_state.database;
+        let result = result.map_err(|e| EvmError::Invalid(e.to_string()))?;
+        inner.block = number;
+        inner.tx_count += 1;
+        let tx_hash = keccak256([tx.from.as_slice(), &inner.tx_count.to_be_bytes()].concat());
+        let gas_used = result.gas().tx_gas_used();
+        let contract_address = match (&result, tx.to) {
+            (ExecutionResult::Success { output, .. }, None) => output.address().copied(),
+            _ => None,
+        };
+        let (status, logs, revert_data) = match result {
+            ExecutionResult::Success { logs, .. } => (true, logs, None),
+            ExecutionResult::Revert { output, .. } => (false, vec![], Some(output)),
+            ExecutionResult::Halt { reason, .. } => {
+                (false, vec![], Some(Bytes::from(format!("halt: {reason:?}").into_bytes())))
+            }
+        };
+        let logs: Vec<ChainLog> = logs
+            .into_iter()
+            .enumerate()
+            .map(|(i, log)| ChainLog {
+                block_number: number,
+                block_hash: B256::ZERO,
+                tx_hash,
+                log_index: i as u64,
+                log,
+                removed: false,
+            })
+            .collect();
+        inner.logs.extend(logs.iter().cloned());
+        Ok(Receipt {
+            tx_hash,
+            block_number: number,
+            status,
+            gas_used,
+            effective_gas_price: 0,
+            contract_address,
+            logs,
+            revert_data,
+        })
+    }
+}
+
+fn block_env(number: u64, timestamp: u64) -> BlockEnv {
+    BlockEnv {
+        number: U256::from(number),
+        timestamp: U256::from(timestamp),
+        gas_limit: BLOCK_GAS_LIMIT,
+        basefee: 0,
+        prevrandao: Some(B256::ZERO),
+        ..BlockEnv::default()
+    }
+}
+
+impl Settlement for EmbeddedEvm {
+    type Error = EvmError;
+
+    fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    fn call(&self, tx: &TxRequest) -> impl Future<Output = Result<CallOutcome, EvmError>> + Send {
+        std::future::ready(self.run_call(tx))
+    }
+
+    fn send(&self, tx: TxRequest) -> impl Future<Output = Result<Receipt, EvmError>> + Send {
+        std::future::ready(self.run_send(tx))
+    }
+
+    fn block_number(&self) -> impl Future<Output = Result<u64, EvmError>> + Send {
+        std::future::ready(self.lock().map(|i| i.block))
+    }
+
+    fn timestamp(&self) -> impl Future<Output = Result<u64, EvmError>> + Send {
+        std::future::ready(self.lock().map(|i| i.timestamp))
+    }
+
+    fn logs(&self, q: &LogQuery) -> impl Future<Output = Result<Vec<ChainLog>, EvmError>> + Send {
+        let out = self.lock().map(|i| {
+            // Logs are in block order: start at the first log of `from_block`.
+            let start = i.logs.partition_point(|l| l.block_number < q.from_block);
+            i.logs[start..]
+                .iter()
+                .take_while(|l| q.to_block.is_none_or(|to| l.block_number <= to))
+                .filter(|l| q.addresses.is_empty() || q.addresses.contains(&l.log.address))
+                .cloned()
+                .collect()
+        });
+        std::future::ready(out)
+    }
+
+    fn set_next_timestamp(&self, t: u64) -> impl Future<Output = Result<(), EvmError>> + Send {
+        std::future::ready(self.lock().map(|mut i| i.timestamp = t))
+    }
+
+    fn increase_time(&self, dt: u64) -> impl Future<Output = Result<(), EvmError>> + Send {
+        std::future::ready(self.lock().map(|mut i| i.timestamp = i.timestamp.saturating_add(dt)))
+    }
+
+    fn mine(&self) -> impl Future<Output = Result<(), EvmError>> + Send {
+        std::future::ready(self.lock().map(|mut i| i.block += 1))
+    }
+
+    fn snapshot(&self) -> impl Future<Output = Result<U256, EvmError>> + Send {
+        let out = self.lock().map(|mut i| {
+            let snap = Snapshot {
+                db: i.db.clone(),
+                block: i.block,
+                timestamp: i.timestamp,
+                logs: i.logs.len(),
+            };
+            i.snapshots.push(snap);
+            U256::from(i.snapshots.len() - 1)
+        });
+        std::future::ready(out)
+    }
+
+    fn revert(&self, id: U256) -> impl Future<Output = Result<bool, EvmError>> + Send {
+        let out = self.lock().map(|mut i| {
+            let Ok(idx) = usize::try_from(id) else { return false };
+            if idx >= i.snapshots.len() {
+                return false;
+            }
+            // Like Anvil: reverting to a snapshot drops it and every later one.
+            let snap = i.snapshots.drain(idx..).next().expect("index checked");
+            i.db = snap.db;
+            i.block = snap.block;
+            i.timestamp = snap.timestamp;
+            i.logs.truncate(snap.logs);
+            true
+        });
+        std::future::ready(out)
+    }
+
+    fn set_balance(
+        &self,
+        who: Address,
+        wei: U256,
+    ) -> impl Future<Output = Result<(), EvmError>> + Send {
+        let out = self.lock().map(|mut i| {
+            let db = &mut i.db;
+            let mut info =
+                db.cache.accounts.get(&who).map(|a| a.info.clone()).unwrap_or_else(|| {
+                    AccountInfo { balance: U256::ZERO, ..AccountInfo::default() }
+                });
+            info.balance = wei;
+            db.insert_account_info(who, info);
+        });
+        std::future::ready(out)
+    }
+}

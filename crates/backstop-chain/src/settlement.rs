@@ -1,0 +1,146 @@
+//! The settlement trait: what Backstop needs from a chain, whatever runs it.
+//!
+//! Two backends implement it: [`crate::EmbeddedEvm`] (revm in-process, deterministic, no node) and
+//! the Anvil/JSON-RPC backend (any node over HTTP or WebSocket). Like revm's `Database`, the trait
+//! carries an associated error type, so each backend reports its own failures.
+//!
+//! A reverted transaction is not an error of the backend: it is a [`Receipt`] with
+//! `status == false` (it was mined and paid for gas), with the revert data where the backend can
+//! know it. Typed calls and revert decoding live in [`crate::SettlementExt`].
+
+use alloy_primitives::{Address, B256, Bytes, Log, U256};
+use core::future::Future;
+
+/// A transaction (or a call) to run.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TxRequest {
+    /// Sender.
+    pub from: Address,
+    /// Recipient; `None` creates a contract from `data`.
+    pub to: Option<Address>,
+    /// Calldata (or init code).
+    pub data: Bytes,
+    /// Value, wei.
+    pub value: U256,
+    /// Gas limit; `None` lets the backend choose (estimate, or the block limit).
+    pub gas_limit: Option<u64>,
+}
+
+impl TxRequest {
+    /// A call of `to` with `data` from `from`.
+    pub fn call(from: Address, to: Address, data: impl Into<Bytes>) -> Self {
+        Self { from, to: Some(to), data: data.into(), ..Self::default() }
+    }
+    /// A contract creation from `from`.
+    pub fn create(from: Address, init_code: impl Into<Bytes>) -> Self {
+        Self { from, to: None, data: init_code.into(), ..Self::default() }
+    }
+}
+
+/// A log with where it was included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainLog {
+    /// Block number.
+    pub block_number: u64,
+    /// Block hash (zero on the embedded EVM, which has no real block hashes).
+    pub block_hash: B256,
+    /// Transaction hash.
+    pub tx_hash: B256,
+    /// Index of the log in its block.
+    pub log_index: u64,
+    /// The log: emitter, topics, data.
+    pub log: Log,
+    /// True if a reorg removed it (only from watchers).
+    pub removed: bool,
+}
+
+/// The outcome of a mined transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// Transaction hash.
+    pub tx_hash: B256,
+    /// Block it was included in.
+    pub block_number: u64,
+    /// True if it succeeded.
+    pub status: bool,
+    /// Gas used, including the 21,000 base and calldata.
+    pub gas_used: u64,
+    /// Effective gas price paid, wei.
+    pub effective_gas_price: u128,
+    /// Address of the created contract, for a creation.
+    pub contract_address: Option<Address>,
+    /// Logs emitted (empty when reverted).
+    pub logs: Vec<ChainLog>,
+    /// Revert data, where the backend knows it (the embedded EVM always; JSON-RPC after a replay).
+    pub revert_data: Option<Bytes>,
+}
+
+/// The outcome of a call that is not mined (`eth_call`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// Returned data.
+    Success(Bytes),
+    /// Reverted with data.
+    Revert(Bytes),
+}
+
+/// Which logs to read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogQuery {
+    /// First block, inclusive.
+    pub from_block: u64,
+    /// Last block, inclusive; `None` = latest.
+    pub to_block: Option<u64>,
+    /// Emitters; empty = any.
+    pub addresses: Vec<Address>,
+}
+
+/// What Backstop needs from a chain. Every method is `&self`; backends synchronise internally.
+pub trait Settlement: Send + Sync {
+    /// The backend's failure (transport, node, EVM), never a revert.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// The chain id.
+    fn chain_id(&self) -> u64;
+
+    /// Runs `tx` against the latest state without mining it (`eth_call`).
+    fn call(&self, tx: &TxRequest)
+    -> impl Future<Output = Result<CallOutcome, Self::Error>> + Send;
+
+    /// Sends and mines `tx` (or waits until it is mined) and returns its receipt.
+    fn send(&self, tx: TxRequest) -> impl Future<Output = Result<Receipt, Self::Error>> + Send;
+
+    /// The latest block number.
+    fn block_number(&self) -> impl Future<Output = Result<u64, Self::Error>> + Send;
+
+    /// The latest block's timestamp, seconds.
+    fn timestamp(&self) -> impl Future<Output = Result<u64, Self::Error>> + Send;
+
+    /// Logs matching `query`, in chain order.
+    fn logs(
+        &self,
+        query: &LogQuery,
+    ) -> impl Future<Output = Result<Vec<ChainLog>, Self::Error>> + Send;
+
+    /// The timestamp of the next block, seconds (dev chains).
+    fn set_next_timestamp(&self, t: u64) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Moves the clock forward by `dt` seconds (dev chains).
+    fn increase_time(&self, dt: u64) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Mines an empty block (dev chains).
+    fn mine(&self) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Saves the whole state; returns an id for [`Self::revert`] (dev chains).
+    fn snapshot(&self) -> impl Future<Output = Result<U256, Self::Error>> + Send;
+
+    /// Restores a snapshot; false if the id is unknown (dev chains).
+    fn revert(&self, id: U256) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+
+    /// Sets the ether balance of `who`, wei (dev chains).
+    fn set_balance(
+        &self,
+        who: Address,
+        wei: U256,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
