@@ -44,20 +44,17 @@ trap 'rm -rf "$TMP"' EXIT
 node "$ABI/scripts/compile.js" "$TMP" >/dev/null
 
 bad=()
-for f in "$TMP"/*.json; do
-  name="$(basename "$f")"
+while IFS= read -r name; do
   if [[ ! -f "$ABI/artifacts/$name" ]]; then
     bad+=("contracts-abi/artifacts/$name (missing)")
-  elif ! cmp -s "$f" "$ABI/artifacts/$name"; then
+  elif ! cmp -s "$TMP/$name" "$ABI/artifacts/$name"; then
     bad+=("contracts-abi/artifacts/$name (differs)")
   fi
-done
+done < <(cd "$TMP" && find . -name '*.json' | sed 's#^\./##' | sort)
 if [[ -d "$ABI/artifacts" ]]; then
-  for f in "$ABI/artifacts"/*.json; do
-    [[ -e "$f" ]] || continue
-    name="$(basename "$f")"
+  while IFS= read -r name; do
     [[ -f "$TMP/$name" ]] || bad+=("contracts-abi/artifacts/$name (stale: no such contract)")
-  done
+  done < <(cd "$ABI/artifacts" && find . -name '*.json' | sed 's#^\./##' | sort)
 fi
 
 if (( ${#bad[@]} )); then
@@ -65,4 +62,4 @@ if (( ${#bad[@]} )); then
   printf '  %s\n' "${bad[@]}" >&2
   exit 1
 fi
-echo "build-contracts --check: $(ls "$TMP"/*.json | wc -l) artifacts up to date"
+echo "build-contracts --check: $(cd "$TMP" && find . -name '*.json' | wc -l) artifacts up to date"

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Compile every contracts-abi/src/*.sol with the pinned solc (npm `solc`, exact version in
+// Compile every contracts-abi/src/*.sol (and the test-only contracts in contracts-abi/mocks/*.sol,
+// written to <outDir>/mocks/) with the pinned solc (npm `solc`, exact version in
 // package.json) through standard JSON, and write one artifact per deployable contract:
 //   <outDir>/<ContractName>.json = { contractName, abi, bytecode, deployedBytecode, compiler, sourcePath }
 // Usage: node scripts/compile.js [outDir]   (default: contracts-abi/artifacts)
@@ -30,11 +31,22 @@ const SETTINGS = {
 };
 
 function main() {
-  const files = fs.readdirSync(SRC).filter((f) => f.endsWith('.sol')).sort();
-  if (files.length === 0) throw new Error(`no .sol files in ${SRC}`);
+  const written = compileDir('src', outDir);
+  const mocks = compileDir('mocks', path.join(outDir, 'mocks'));
+  process.stdout.write(
+    `compile.js: solc ${solc.version()}: wrote ${written.length} artifacts and ${mocks.length} mocks to ${outDir}\n`,
+  );
+}
+
+// Compiles ROOT/<dir>/*.sol and writes one artifact per deployable contract to `out`.
+function compileDir(dir, out) {
+  const from = path.join(ROOT, dir);
+  if (!fs.existsSync(from)) return [];
+  const files = fs.readdirSync(from).filter((f) => f.endsWith('.sol')).sort();
+  if (files.length === 0) throw new Error(`no .sol files in ${from}`);
   const sources = {};
   for (const f of files) {
-    sources[`src/${f}`] = { content: fs.readFileSync(path.join(SRC, f), 'utf8') };
+    sources[`${dir}/${f}`] = { content: fs.readFileSync(path.join(from, f), 'utf8') };
   }
   const input = { language: 'Solidity', sources, settings: SETTINGS };
   const output = JSON.parse(
@@ -53,7 +65,7 @@ function main() {
     process.exit(1);
   }
 
-  fs.mkdirSync(outDir, { recursive: true });
+  fs.mkdirSync(out, { recursive: true });
   const written = [];
   for (const sourcePath of Object.keys(output.contracts).sort()) {
     const deployable = deployableContracts(output.sources[sourcePath].ast);
@@ -68,12 +80,12 @@ function main() {
         compiler: { version: solc.version(), settings: SETTINGS },
         sourcePath: `contracts-abi/${sourcePath}`,
       };
-      const file = path.join(outDir, `${name}.json`);
+      const file = path.join(out, `${name}.json`);
       fs.writeFileSync(file, `${JSON.stringify(artifact, null, 2)}\n`);
       written.push(`${name}.json`);
     }
   }
-  process.stdout.write(`compile.js: solc ${solc.version()}: wrote ${written.length} artifacts to ${outDir}\n`);
+  return written;
 }
 
 // Names of the non-abstract `contract`s (not interfaces or libraries) defined in a source unit.

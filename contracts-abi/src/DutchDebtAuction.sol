@@ -132,12 +132,16 @@ contract DutchDebtAuction is Auth, Lock {
 
     /// @notice Whether sale `id` needs `redo`, its current price (RAY), lot and tab (WAD);
     /// all zero for a sale that does not exist.
-    function getStatus(uint256 id) external view returns (bool needsRedo, uint256 price, uint256 lot, uint256 tab) {
+    function getStatus(uint256 id)
+        external
+        view
+        returns (bool needsRedo, uint256 price_, uint256 lot, uint256 tab)
+    {
         Sale storage s = sales_[id];
         tab = s.tab;
         if (tab == 0) return (false, 0, 0, 0);
         lot = s.lot;
-        (needsRedo, price) = _status(s.top, s.tic);
+        (needsRedo, price_) = _status(s.top, s.tic);
     }
 
     // ---- administration ----

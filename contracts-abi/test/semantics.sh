@@ -319,7 +319,7 @@ const out=JSON.parse(solc.compile(JSON.stringify({language:"Solidity",
   sources:{"Reenter.sol":{content:fs.readFileSync(process.argv[2],"utf8")}},
   settings:{evmVersion:"cancun",optimizer:{enabled:true,runs:200},outputSelection:{"*":{"*":["evm.bytecode.object"]}}}})));
 for (const e of out.errors||[]) if (e.severity==="error") { console.error(e.formattedMessage); process.exit(1); }
-process.stdout.write("0x"+out.contracts["Reenter.sol"].Reenter.evm.bytecode.object);' "$HERE/../node_modules/solc" "$HERE/Reenter.sol")
+process.stdout.write("0x"+out.contracts["Reenter.sol"].Reenter.evm.bytecode.object);' "$HERE/../node_modules/solc" "$HERE/../mocks/Reenter.sol")
 h=$("$CAST" send --rpc-url "$RPC" --unlocked --from "$GOVN" --async --create "$REENTER_BC" "constructor(address)" "$DUT")
 CALLEE=$("$CAST" receipt --rpc-url "$RPC" "$h" contractAddress)
 tx "$GOVN" "$DUT" "file(bytes32,uint256)" "$(b32 tip)" 0
