@@ -37,3 +37,14 @@ sol!(
     PriceOracle,
     "../../contracts-abi/artifacts/PriceOracle.json"
 );
+
+/// Test-only contracts (`contracts-abi/mocks/`), for the crate's own tests and for users' tests.
+pub mod mocks {
+    use alloy::sol;
+
+    sol!(
+        #[sol(all_derives)]
+        Reenter,
+        "../../contracts-abi/artifacts/mocks/Reenter.json"
+    );
+}

@@ -1,0 +1,149 @@
+//! The model against the chain, action by action: the harness behind the differential tests (and
+//! the simulator's chain replays). Each action is applied to the [`System`] model and sent to the
+//! contracts; then the decision, the error, the events and the whole [`StateView`] must agree.
+
+use crate::{
+    Deployment, Settlement, SystemClient,
+    client::{StateView, deploy_system},
+};
+use alloy_primitives::Address;
+use backstop_core::{Action, Error, Ray, System, SystemParams};
+
+/// The deployer (ward of everything) the harness deploys from.
+pub const DEPLOYER: Address = Address::new([0xde; 20]);
+/// The sender of permissionless actions (flog, heal, kiss, flop, deal, tick, redo, yank).
+pub const KEEPER: Address = Address::new([0x4e; 20]);
+/// The sink of the harness's deployments.
+pub const SINK: Address = Address::new([0x5e; 20]);
+
+/// Who sends an action: the deployer where authority is needed, the bidder for bids, a keeper
+/// for the permissionless rest.
+pub fn sender(a: &Action) -> Address {
+    match a {
+        Action::Fess { .. }
+        | Action::Cage
+        | Action::YankDutch { .. }
+        | Action::FileAccountant { .. }
+        | Action::FileEnglish { .. }
+        | Action::FileDutch { .. }
+        | Action::Poke { .. }
+        | Action::Mint { .. } => DEPLOYER,
+        Action::Dent { sender, .. } | Action::Take { sender, .. } => *sender,
+        _ => KEEPER,
+    }
+}
+
+/// Errors compare by kind and fields; `InvalidParam` by the parameter name only (the contract
+/// carries no reason text).
+pub fn same_error(model: &Error, chain: &Error) -> bool {
+    match (model, chain) {
+        (Error::InvalidParam { what: a, .. }, Error::InvalidParam { what: b, .. }) => a == b,
+        _ => model == chain,
+    }
+}
+
+/// A model and a deployment driven in lock-step.
+#[derive(Debug)]
+pub struct Differential<S> {
+    /// The chain.
+    pub chain: S,
+    /// Its deployment.
+    pub deployment: Deployment,
+    /// The model.
+    pub sys: System,
+    /// The current time, seconds.
+    pub now: u64,
+    /// Addresses whose balances are compared.
+    pub watch: Vec<Address>,
+    /// Actions applied.
+    pub actions: usize,
+    /// Actions both sides accepted.
+    pub accepted: usize,
+    /// Print every action and its outcome to stderr.
+    pub trace: bool,
+}
+
+impl<S: Settlement> Differential<S> {
+    /// Deploys `params` with the oracle at `price` on `chain`, builds the matching model, and
+    /// approves the auctions for every `bidder`.
+    pub async fn deploy(
+        chain: S,
+        params: SystemParams,
+        price: Ray,
+        bidders: &[Address],
+    ) -> Result<Self, String> {
+        let now = chain.timestamp().await.map_err(|e| e.to_string())?;
+        let deployment = deploy_system(&chain, DEPLOYER, &params, price, SINK)
+            .await
+            .map_err(|e| format!("deploy: {e}"))?;
+        let sys =
+            System::new(params, price, deployment.core_addresses()).map_err(|e| e.to_string())?;
+        let client = SystemClient::new(&chain, deployment);
+        for a in bidders {
+            client.approve_auctions(*a).await.map_err(|e| e.to_string())?;
+        }
+        let mut watch = bidders.to_vec();
+        watch.extend([deployment.accountant, SINK, KEEPER, DEPLOYER]);
+        Ok(Self { chain, deployment, sys, now, watch, actions: 0, accepted: 0, trace: false })
+    }
+
+    /// Applies `action` at `now` to both sides and compares everything.
+    pub async fn apply(&mut self, action: Action, now: u64) -> Result<(), String> {
+        self.now = now;
+        self.chain.set_next_timestamp(now).await.map_err(|e| e.to_string())?;
+        let model = self.sys.apply(&action, now);
+        let client = SystemClient::new(&self.chain, self.deployment);
+        let chain = client.apply(sender(&action), &action).await;
+        self.actions += 1;
+        if self.trace {
+            eprintln!(
+                "{now} {action:?}\n  model {model:?}\n  chain {:?}",
+                chain.as_ref().map(|x| &x.1)
+            );
+        }
+        match (&model, &chain) {
+            (Ok(m), Ok((_, c))) if m == c => self.accepted += 1,
+            (Ok(m), Ok((_, c))) => {
+                return Err(format!(
+                    "{action:?} at {now}: events differ\nmodel {m:?}\nchain {c:?}"
+                ));
+            }
+            (Err(m), Err(c)) if c.core_error().is_some_and(|c| same_error(m, c)) => {}
+            _ => {
+                return Err(format!(
+                    "{action:?} at {now}: decisions differ\nmodel {model:?}\nchain {:?}",
+                    chain.as_ref().map(|(_, e)| e)
+                ));
+            }
+        }
+        self.compare_state().await
+    }
+
+    /// Compares the model's and the chain's [`StateView`].
+    pub async fn compare_state(&self) -> Result<(), String> {
+        let eras: Vec<u64> = self.sys.accountant.queue().map(|(e, _)| e).collect();
+        let model = StateView::of_model(&self.sys, &eras, &self.watch);
+        let client = SystemClient::new(&self.chain, self.deployment);
+        let chain = client.state_view(&eras, &self.watch).await.map_err(|e| e.to_string())?;
+        if model != chain {
+            return Err(format!("state differs at {}\nmodel {model:?}\nchain {chain:?}", self.now));
+        }
+        Ok(())
+    }
+
+    /// Runs the generated `steps` (after [`backstop_core::arb::prologue`]) through both sides.
+    #[cfg(feature = "proptest")]
+    pub async fn run(&mut self, steps: &[backstop_core::arb::Step]) -> Result<(), String> {
+        use backstop_core::arb::{Resolved, prologue};
+        for (t, a) in prologue(&self.sys, self.now) {
+            self.apply(a, t).await?;
+        }
+        for step in steps {
+            match step.resolve(&self.sys, self.now) {
+                Resolved::Warp(t) => self.now = t,
+                Resolved::Act(a) => self.apply(a, self.now).await?,
+            }
+        }
+        Ok(())
+    }
+}
