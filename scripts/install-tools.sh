@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Install the pinned tools of the contract assurance suite into project-local, git-ignored folders:
+#   tools/node_modules  (npm ci in tools/: forge, anvil, cast 1.7.1; forge-std 1.9.7 from
+#                       @layerzerolabs/toolbox-foundry 0.1.13; pins in tools/package-lock.json)
+#   .tools/venv         (CPython 3.11 venv: slither-analyzer, halmos and every dependency pinned with
+#                       == in tools/requirements.txt, installed from wheels with --no-deps)
+# The compiler is not installed here: contracts-abi/tools/solc (SOLC_WRAPPER) wraps the npm solc that
+# scripts/build-contracts.sh installs into contracts-abi/node_modules.
+#
+#   scripts/install-tools.sh                 install what is missing or out of date; silent when
+#                                            everything is already installed from the same pins
+#   scripts/install-tools.sh --print-paths   the same, then print one NAME=absolute-path per line:
+#                                            FORGE, ANVIL, CAST, SLITHER, HALMOS, SOLC_WRAPPER
+#                                            (progress goes to stderr, so stdout is only the paths)
+#
+# Each part is skipped when its stamp (sha256 of the lock / requirements file, and the Python version
+# for the venv) matches and its binaries exist. BACKSTOP_PYTHON picks the interpreter (default:
+# python3.11, else python3 if it is 3.11). Works from any directory; exits non-zero with a message
+# naming the failed step.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/tools"
+VENV="$ROOT/.tools/venv"
+PRINT=0
+case "${1:-}" in
+  "") ;;
+  --print-paths) PRINT=1 ;;
+  -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
+  *) echo "install-tools: unknown argument: $1 (expected --print-paths)" >&2; exit 2 ;;
+esac
+
+FORGE="$TOOLS/node_modules/@foundry-rs/forge-linux-amd64/bin/forge"
+ANVIL="$TOOLS/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
+CAST="$TOOLS/node_modules/@foundry-rs/cast-linux-amd64/bin/cast"
+FORGE_STD="$TOOLS/node_modules/@layerzerolabs/toolbox-foundry/lib/forge-std"
+SLITHER="$VENV/bin/slither"
+HALMOS="$VENV/bin/halmos"
+SOLC_WRAPPER="$ROOT/contracts-abi/tools/solc"
+FOUNDRY_VERSION="1.7.1"
+
+die() { echo "install-tools: $*" >&2; exit 1; }
+# Run a command quietly: its output is shown (on stderr) only if it fails.
+quiet() {
+  local log rc=0
+  log="$(mktemp)"
+  "$@" >"$log" 2>&1 || rc=$?
+  if (( rc )); then cat "$log" >&2; fi
+  rm -f "$log"
+  return "$rc"
+}
+sha256() { sha256sum "$1" | cut -d' ' -f1; }
+
+[[ "$(uname -s)-$(uname -m)" == "Linux-x86_64" ]] \
+  || die "the pinned Foundry packages are linux-amd64 only (this is $(uname -s)-$(uname -m))"
+
+# ---- npm: forge, anvil, cast, forge-std ----
+command -v npm >/dev/null 2>&1 || die "npm is required (node 20 or later)"
+NPM_STAMP="$TOOLS/node_modules/.backstop-lock-sha256"
+npm_want="$(sha256 "$TOOLS/package-lock.json")"
+if [[ ! -f "$NPM_STAMP" || "$(cat "$NPM_STAMP")" != "$npm_want" || ! -x "$FORGE" || ! -x "$ANVIL" \
+      || ! -x "$CAST" || ! -f "$FORGE_STD/Test.sol" ]]; then
+  echo "install-tools: npm ci (tools/: forge, anvil, cast $FOUNDRY_VERSION, forge-std)" >&2
+  rm -f "$NPM_STAMP"
+  (cd "$TOOLS" && quiet npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tools/ failed"
+  for bin in "$FORGE" "$ANVIL" "$CAST"; do
+    [[ -x "$bin" ]] || die "npm ci did not install $bin"
+    "$bin" --version 2>/dev/null | grep -q "Version: $FOUNDRY_VERSION" \
+      || die "$bin is not version $FOUNDRY_VERSION: $("$bin" --version 2>&1 | head -1)"
+  done
+  printf '%s' "$npm_want" >"$NPM_STAMP"
+fi
+
+# ---- Python venv: slither, halmos ----
+pick_python() {
+  local cand
+  for cand in ${BACKSTOP_PYTHON:-} python3.11 python3; do
+    if command -v "$cand" >/dev/null 2>&1 \
+        && "$cand" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) and sys.implementation.name == "cpython" else 1)' 2>/dev/null; then
+      command -v "$cand"
+      return 0
+    fi
+  done
+  return 1
+}
+VENV_STAMP="$VENV/.backstop-requirements-sha256"
+venv_want="$(sha256 "$TOOLS/requirements.txt")"
+venv_ok=0
+if [[ -f "$VENV_STAMP" && -x "$VENV/bin/python" && -x "$SLITHER" && -x "$HALMOS" ]]; then
+  venv_have_py="$("$VENV/bin/python" -c 'import platform; print(platform.python_version())' 2>/dev/null || true)"
+  [[ "$(cat "$VENV_STAMP")" == "$venv_want $venv_have_py" ]] && venv_ok=1
+fi
+if (( ! venv_ok )); then
+  PY="$(pick_python)" || die "CPython 3.11 is required for .tools/venv (set BACKSTOP_PYTHON to one)"
+  echo "install-tools: creating .tools/venv with $("$PY" --version 2>&1) (slither, halmos)" >&2
+  rm -rf "$VENV"
+  mkdir -p "$ROOT/.tools"
+  "$PY" -m venv "$VENV" || die "python -m venv failed"
+  export PIP_DISABLE_PIP_VERSION_CHECK=1
+  quiet "$VENV/bin/python" -m pip install --no-input --no-deps --only-binary=:all: \
+    -r "$TOOLS/requirements.txt" || die "pip install -r tools/requirements.txt failed"
+  quiet "$VENV/bin/python" -m pip check \
+    || die "the pinned Python requirements are inconsistent (pip check)"
+  [[ -x "$SLITHER" && -x "$HALMOS" ]] || die "slither or halmos missing from .tools/venv/bin"
+  py_ver="$("$VENV/bin/python" -c 'import platform; print(platform.python_version())')"
+  printf '%s %s' "$venv_want" "$py_ver" >"$VENV_STAMP"
+fi
+
+[[ -x "$SOLC_WRAPPER" ]] || die "$SOLC_WRAPPER is missing or not executable"
+
+if (( PRINT )); then
+  printf 'FORGE=%s\nANVIL=%s\nCAST=%s\nSLITHER=%s\nHALMOS=%s\nSOLC_WRAPPER=%s\n' \
+    "$FORGE" "$ANVIL" "$CAST" "$SLITHER" "$HALMOS" "$SOLC_WRAPPER"
+fi
