@@ -142,15 +142,62 @@ pub async fn deploy_system<S: Settlement>(
     price: Ray,
     sink: Address,
 ) -> Result<Deployment> {
+    deploy_inner(chain, deployer, params, price, sink, None).await
+}
+
+/// Deploys from a [`crate::DeployConfig`]: as [`deploy_system`], with the sink (the deployer if
+/// unset) and, when `stablecoin` is given, an existing 18-decimal ERC20 instead of a new one.
+pub async fn deploy_with<S: Settlement>(
+    chain: &S,
+    deployer: Address,
+    cfg: &crate::DeployConfig,
+) -> Result<Deployment> {
+    let sink = cfg.sink.unwrap_or(deployer);
+    deploy_inner(chain, deployer, &cfg.params(), cfg.oracle_price, sink, cfg.stablecoin).await
+}
+
+async fn deploy_inner<S: Settlement>(
+    chain: &S,
+    deployer: Address,
+    params: &SystemParams,
+    price: Ray,
+    sink: Address,
+    existing_stablecoin: Option<Address>,
+) -> Result<Deployment> {
     let from_block = chain.block_number().await.map_err(|e| ChainError::Backend(e.to_string()))?;
-    let stablecoin = chain
-        .deploy_code(
-            deployer,
-            &Stablecoin::BYTECODE,
-            Stablecoin::constructorCall { name_: "Backstop USD".into(), symbol_: "BUSD".into() }
-                .abi_encode(),
-        )
-        .await?;
+    let stablecoin = match existing_stablecoin {
+        Some(token) => {
+            let decimals = chain
+                .call_sol(deployer, token, &Stablecoin::decimalsCall {})
+                .await
+                .map_err(|e| ChainError::Config {
+                    path: "stablecoin".into(),
+                    reason: format!("{token} does not answer decimals(): {e}"),
+                })?;
+            if decimals != 18 {
+                return Err(ChainError::Config {
+                    path: "stablecoin".into(),
+                    reason: format!(
+                        "{token} has {decimals} decimals; Backstop's amounts are WAD (18 decimals)"
+                    ),
+                });
+            }
+            token
+        }
+        None => {
+            chain
+                .deploy_code(
+                    deployer,
+                    &Stablecoin::BYTECODE,
+                    Stablecoin::constructorCall {
+                        name_: "Backstop USD".into(),
+                        symbol_: "BUSD".into(),
+                    }
+                    .abi_encode(),
+                )
+                .await?
+        }
+    };
     let gov_token = chain
         .deploy_code(
             deployer,

@@ -84,6 +84,8 @@ impl<S: Settlement> Differential<S> {
         }
         let mut watch = bidders.to_vec();
         watch.extend([deployment.accountant, SINK, KEEPER, DEPLOYER]);
+        // Deploying took blocks (and, on a node, wall-clock time): start from the latest block.
+        let now = chain.timestamp().await.map_err(|e| e.to_string())?.max(now);
         Ok(Self { chain, deployment, sys, now, watch, actions: 0, accepted: 0, trace: false })
     }
 

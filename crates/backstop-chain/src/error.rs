@@ -32,6 +32,14 @@ pub enum ChainError {
         /// Why it failed.
         reason: String,
     },
+    /// A configuration or addresses file is malformed or inconsistent.
+    #[error("{path}: {reason}")]
+    Config {
+        /// The file (or what was read).
+        path: String,
+        /// What is wrong and where.
+        reason: String,
+    },
     /// The backend failed (transport, node, EVM).
     #[error("backend: {0}")]
     Backend(String),

@@ -40,6 +40,7 @@ fn build_evm(db: Db, chain_id: u64, block: BlockEnv) -> Evm {
 
 struct Snapshot {
     db: Db,
+    hashes: usize,
     block: u64,
     timestamp: u64,
     logs: usize,
@@ -50,8 +51,22 @@ struct Inner {
     block: u64,
     timestamp: u64,
     logs: Vec<ChainLog>,
+    /// Hash of every block, by number (block 0 included).
+    hashes: Vec<B256>,
     snapshots: Vec<Snapshot>,
     tx_count: u64,
+}
+
+impl Inner {
+    /// Seals a new block: its hash commits to its number, its content and the chain so far, so a
+    /// chain rebuilt after `revert` gets different hashes (what a log watcher sees as a reorg).
+    fn seal(&mut self, number: u64, content: B256) -> B256 {
+        let parent = self.hashes.last().copied().unwrap_or_default();
+        let hash =
+            keccak256([parent.as_slice(), &number.to_be_bytes(), content.as_slice()].concat());
+        self.hashes.push(hash);
+        hash
+    }
 }
 
 /// revm running the contracts in-process.
@@ -83,6 +98,7 @@ impl EmbeddedEvm {
                 block: 0,
                 timestamp,
                 logs: Vec::new(),
+                hashes: vec![keccak256(chain_id.to_be_bytes())],
                 snapshots: Vec::new(),
                 tx_count: 0,
             }),
@@ -138,6 +154,7 @@ impl EmbeddedEvm {
         inner.block = number;
         inner.tx_count += 1;
         let tx_hash = keccak256([tx.from.as_slice(), &inner.tx_count.to_be_bytes()].concat());
+        let block_hash = inner.seal(number, tx_hash);
         let gas_used = result.gas().tx_gas_used();
         let contract_address = match (&result, tx.to) {
             (ExecutionResult::Success { output, .. }, None) => output.address().copied(),
@@ -155,7 +172,7 @@ impl EmbeddedEvm {
             .enumerate()
             .map(|(i, log)| ChainLog {
                 block_number: number,
-                block_hash: B256::ZERO,
+                block_hash,
                 tx_hash,
                 log_index: i as u64,
                 log,
@@ -233,13 +250,25 @@ impl Settlement for EmbeddedEvm {
     }
 
     fn mine(&self) -> impl Future<Output = Result<(), EvmError>> + Send {
-        std::future::ready(self.lock().map(|mut i| i.block += 1))
+        std::future::ready(self.lock().map(|mut i| {
+            i.block += 1;
+            let n = i.block;
+            i.seal(n, B256::ZERO);
+        }))
+    }
+
+    fn block_hash(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = Result<Option<B256>, EvmError>> + Send {
+        std::future::ready(self.lock().map(|i| i.hashes.get(number as usize).copied()))
     }
 
     fn snapshot(&self) -> impl Future<Output = Result<U256, EvmError>> + Send {
         let out = self.lock().map(|mut i| {
             let snap = Snapshot {
                 db: i.db.clone(),
+                hashes: i.hashes.len(),
                 block: i.block,
                 timestamp: i.timestamp,
                 logs: i.logs.len(),
@@ -262,6 +291,7 @@ impl Settlement for EmbeddedEvm {
             i.block = snap.block;
             i.timestamp = snap.timestamp;
             i.logs.truncate(snap.logs);
+            i.hashes.truncate(snap.hashes);
             true
         });
         std::future::ready(out)

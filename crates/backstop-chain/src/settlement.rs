@@ -42,7 +42,7 @@ impl TxRequest {
 pub struct ChainLog {
     /// Block number.
     pub block_number: u64,
-    /// Block hash (zero on the embedded EVM, which has no real block hashes).
+    /// Block hash.
     pub block_hash: B256,
     /// Transaction hash.
     pub tx_hash: B256,
@@ -112,6 +112,12 @@ pub trait Settlement: Send + Sync {
 
     /// The latest block number.
     fn block_number(&self) -> impl Future<Output = Result<u64, Self::Error>> + Send;
+
+    /// The hash of block `number`; `None` if the chain has no such block.
+    fn block_hash(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = Result<Option<B256>, Self::Error>> + Send;
 
     /// The latest block's timestamp, seconds.
     fn timestamp(&self) -> impl Future<Output = Result<u64, Self::Error>> + Send;

@@ -1,0 +1,483 @@
+//! The JSON-RPC backend: [`Settlement`] over an alloy provider, so the same code runs on Anvil, on
+//! an Anvil fork and on any real node (HTTP or WebSocket, by the URL's scheme).
+//!
+//! Transactions from an address with a local signer (a private key from an environment variable or
+//! an encrypted keystore) are signed here with EIP-1559 fees (capped when a cap is set); on a dev
+//! chain, any other sender is impersonated (`anvil_impersonateAccount`) and given 1,000 ether of
+//! gas money if it has less. Receipts are awaited with a
+//! timeout. A transaction whose gas estimation reverts is not sent: `send` returns a receipt with
+//! `status = false`, a zero hash and the revert data; a mined transaction that reverted is replayed
+//! with `eth_call` on its parent block to recover its revert data.
+
+use crate::settlement::{CallOutcome, ChainLog, LogQuery, Receipt, Settlement, TxRequest};
+use alloy::{
+    eips::BlockNumberOrTag,
+    network::{EthereumWallet, TransactionBuilder},
+    providers::{DynProvider, Provider, ProviderBuilder, ext::AnvilApi},
+    rpc::types::{Filter, TransactionRequest},
+    signers::local::PrivateKeySigner,
+    transports::{RpcError, TransportErrorKind},
+};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use std::{collections::HashSet, path::Path, sync::Mutex, time::Duration};
+
+/// What can go wrong talking to a node (a revert is not an error: see [`Receipt`]).
+#[derive(Debug, thiserror::Error)]
+pub enum RpcChainError {
+    /// The URL is not `http(s)://` or `ws(s)://`, or does not parse.
+    #[error("invalid RPC URL `{url}`: {reason}")]
+    BadUrl {
+        /// The URL given.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The node did not answer, or answered with an error.
+    #[error("RPC {method} failed: {reason}")]
+    Rpc {
+        /// The call that failed.
+        method: &'static str,
+        /// The transport or node error.
+        reason: String,
+    },
+    /// No receipt within the timeout.
+    #[error("no receipt for {tx_hash} within {timeout:?}")]
+    ReceiptTimeout {
+        /// The transaction.
+        tx_hash: B256,
+        /// The timeout.
+        timeout: Duration,
+    },
+    /// A transaction from an address with no local signer, on a chain that is not a dev chain.
+    #[error("no signer for {0}: give its key (env var or keystore) or use a dev chain")]
+    NoSigner(Address),
+    /// A dev-chain method on a chain that is not a dev chain.
+    #[error("{0} needs a dev chain (Anvil)")]
+    NotDevChain(&'static str),
+    /// The chain id is not the one expected.
+    #[error("wrong chain: expected chain id {expected}, the node says {actual}")]
+    WrongChain {
+        /// Expected.
+        expected: u64,
+        /// Reported by the node.
+        actual: u64,
+    },
+    /// A key could not be read.
+    #[error("cannot read the key: {0}")]
+    Key(String),
+}
+
+fn rpc_err(method: &'static str) -> impl FnOnce(RpcError<TransportErrorKind>) -> RpcChainError {
+    move |e| RpcChainError::Rpc { method, reason: e.to_string() }
+}
+
+/// Reads a private key from an environment variable (hex, with or without `0x`). The key is never
+/// logged; an error names the variable, not the value.
+pub fn signer_from_env(var: &str) -> Result<PrivateKeySigner, RpcChainError> {
+    let raw = std::env::var(var).map_err(|_| RpcChainError::Key(format!("{var} is not set")))?;
+    raw.trim()
+        .parse()
+        .map_err(|_| RpcChainError::Key(format!("{var} is not a 32-byte hex private key")))
+}
+
+/// Decrypts an encrypted JSON keystore (Web3 Secret Storage) with `password`.
+pub fn signer_from_keystore(
+    path: &Path,
+    password: &str,
+) -> Result<PrivateKeySigner, RpcChainError> {
+    PrivateKeySigner::decrypt_keystore(path, password)
+        .map_err(|e| RpcChainError::Key(format!("keystore {}: {e}", path.display())))
+}
+
+/// How to connect.
+#[derive(Debug, Clone)]
+pub struct RpcConfig {
+    /// `http(s)://…` or `ws(s)://…`.
+    pub url: String,
+    /// Local signers.
+    pub signers: Vec<PrivateKeySigner>,
+    /// Allow dev-chain methods (time control, snapshots, impersonation): Anvil.
+    pub dev: bool,
+    /// How long to wait for a receipt.
+    pub receipt_timeout: Duration,
+    /// Cap on `maxFeePerGas`, wei.
+    pub max_fee_cap: Option<u128>,
+    /// Refuse to work unless the node reports this chain id.
+    pub expect_chain_id: Option<u64>,
+}
+
+impl RpcConfig {
+    /// A dev-chain (Anvil) connection to `url`, no local signers, 30 s receipt timeout.
+    pub fn dev(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            signers: vec![],
+            dev: true,
+            receipt_timeout: Duration::from_secs(30),
+            max_fee_cap: None,
+            expect_chain_id: None,
+        }
+    }
+}
+
+/// [`Settlement`] over JSON-RPC.
+#[derive(Debug)]
+pub struct RpcChain {
+    signing: DynProvider,
+    raw: DynProvider,
+    local: HashSet<Address>,
+    impersonated: Mutex<HashSet<Address>>,
+    chain_id: u64,
+    cfg: RpcConfig,
+}
+
+impl RpcChain {
+    /// Connects (HTTP or WebSocket by the URL's scheme) and checks the chain id.
+    pub async fn connect(cfg: RpcConfig) -> Result<Self, RpcChainError> {
+        let scheme_ok =
+            ["http://", "https://", "ws://", "wss://"].iter().any(|s| cfg.url.starts_with(s));
+        if !scheme_ok {
+            return Err(RpcChainError::BadUrl {
+                url: cfg.url.clone(),
+                reason: "expected http(s):// or ws(s)://".into(),
+            });
+        }
+        let mut wallet: Option<EthereumWallet> = None;
+        let mut local = HashSet::new();
+        for s in &cfg.signers {
+            local.insert(s.address());
+            match wallet.as_mut() {
+                Some(w) => w.register_signer(s.clone()),
+                None => wallet = Some(EthereumWallet::from(s.clone())),
+            }
+        }
+        let bad_url = |e: RpcError<TransportErrorKind>| RpcChainError::BadUrl {
+            url: cfg.url.clone(),
+            reason: e.to_string(),
+        };
+        let raw = ProviderBuilder::new()
+            .with_simple_nonce_management()
+            .connect(&cfg.url)
+            .await
+            .map_err(bad_url)?
+            .erased();
+        let signing = match wallet {
+            Some(w) => ProviderBuilder::new()
+                .with_simple_nonce_management()
+                .wallet(w)
+                .connect(&cfg.url)
+                .await
+                .map_err(bad_url)?
+                .erased(),
+            None => raw.clone(),
+        };
+        let chain_id = raw.get_chain_id().await.map_err(rpc_err("eth_chainId"))?;
+        if let Some(expected) = cfg.expect_chain_id
+            && expected != chain_id
+        {
+            return Err(RpcChainError::WrongChain { expected, actual: chain_id });
+        }
+        Ok(Self { signing, raw, local, impersonated: Mutex::new(HashSet::new()), chain_id, cfg })
+    }
+
+    /// The provider without local signers (reads, dev-chain methods).
+    pub fn provider(&self) -> &DynProvider {
+        &self.raw
+    }
+
+    fn dev(&self, method: &'static str) -> Result<&DynProvider, RpcChainError> {
+        if self.cfg.dev { Ok(&self.raw) } else { Err(RpcChainError::NotDevChain(method)) }
+    }
+
+    fn request(tx: &TxRequest) -> TransactionRequest {
+        let mut req = TransactionRequest::default()
+            .with_from(tx.from)
+            .with_input(tx.data.clone())
+            .with_value(tx.value);
+        req = match tx.to {
+            Some(to) => req.with_to(to),
+            None => req.with_kind(TxKind::Create),
+        };
+        if let Some(g) = tx.gas_limit {
+            req = req.with_gas_limit(g);
+        }
+        req
+    }
+
+    async fn sender(&self, from: Address) -> Result<&DynProvider, RpcChainError> {
+        if self.local.contains(&from) {
+            return Ok(&self.signing);
+        }
+        let p = self.dev("impersonation").map_err(|_| RpcChainError::NoSigner(from))?;
+        let fresh = self.impersonated.lock().map(|mut s| s.insert(from)).unwrap_or(true);
+        if fresh {
+            p.anvil_impersonate_account(from).await.map_err(rpc_err("anvil_impersonateAccount"))?;
+            // Gas money for impersonated senders (dev chains only).
+            let balance = p.get_balance(from).await.map_err(rpc_err("eth_getBalance"))?;
+            let floor = U256::from(10u64).pow(U256::from(21)); // 1,000 ether
+            if balance < floor {
+                p.anvil_set_balance(from, floor).await.map_err(rpc_err("anvil_setBalance"))?;
+            }
+        }
+        Ok(p)
+    }
+
+    async fn do_send(&self, tx: TxRequest) -> Result<Receipt, RpcChainError> {
+        match self.try_send(tx.clone()).await {
+            // A restarted dev node forgot who is impersonated: impersonate again, once.
+            Err(RpcChainError::Rpc { reason, .. })
+                if !self.local.contains(&tx.from) && reason.contains("No Signer available") =>
+            {
+                if let Ok(mut s) = self.impersonated.lock() {
+                    s.remove(&tx.from);
+                }
+                self.try_send(tx).await
+            }
+            other => other,
+        }
+    }
+
+    async fn try_send(&self, tx: TxRequest) -> Result<Receipt, RpcChainError> {
+        let provider = self.sender(tx.from).await?;
+        let mut req = Self::request(&tx);
+        if let Some(cap) = self.cfg.max_fee_cap {
+            let fees = provider.estimate_eip1559_fees().await.map_err(rpc_err("eth_feeHistory"))?;
+            req = req
+                .with_max_fee_per_gas(fees.max_fee_per_gas.min(cap))
+                .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas.min(cap));
+        }
+        let pending = match provider.send_transaction(req).await {
+            Ok(p) => p,
+            Err(e) => {
+                // A revert found while estimating gas: the transaction was not sent.
+                if let Some(data) = e.as_error_resp().and_then(|p| p.as_revert_data()) {
+                    let block_number =
+                        self.raw.get_block_number().await.map_err(rpc_err("eth_blockNumber"))?;
+                    return Ok(Receipt {
+                        tx_hash: B256::ZERO,
+                        block_number,
+                        status: false,
+                        gas_used: 0,
+                        effective_gas_price: 0,
+                        contract_address: None,
+                        logs: vec![],
+                        revert_data: Some(data),
+                    });
+                }
+                return Err(RpcChainError::Rpc {
+                    method: "eth_sendTransaction",
+                    reason: e.to_string(),
+                });
+            }
+        };
+        let tx_hash = *pending.tx_hash();
+        let timeout = self.cfg.receipt_timeout;
+        let r = pending.with_timeout(Some(timeout)).get_receipt().await.map_err(|e| match e {
+            alloy::providers::PendingTransactionError::TxWatcher(_) => {
+                RpcChainError::ReceiptTimeout { tx_hash, timeout }
+            }
+            other => RpcChainError::Rpc {
+                method: "eth_getTransactionReceipt",
+                reason: other.to_string(),
+            },
+        })?;
+        let block_number = r.block_number.unwrap_or_default();
+        let status = r.status();
+        let revert_data = if status {
+            None
+        } else {
+            // Replay on the parent block to learn why (exact when the block holds only this
+            // transaction, as with automine).
+            let call = self
+                .raw
+                .call(Self::request(&tx))
+                .block(BlockNumberOrTag::Number(block_number.saturating_sub(1)).into())
+                .await;
+            Some(match call {
+                Ok(_) => Bytes::new(),
+                Err(e) => e.as_error_resp().and_then(|p| p.as_revert_data()).unwrap_or_default(),
+            })
+        };
+        let logs = r
+            .inner
+            .logs()
+            .iter()
+            .map(|l| ChainLog {
+                block_number: l.block_number.unwrap_or(block_number),
+                block_hash: l.block_hash.unwrap_or_default(),
+                tx_hash: l.transaction_hash.unwrap_or(tx_hash),
+                log_index: l.log_index.unwrap_or_default(),
+                log: l.inner.clone(),
+                removed: l.removed,
+            })
+            .collect();
+        Ok(Receipt {
+            tx_hash,
+            block_number,
+            status,
+            gas_used: r.gas_used,
+            effective_gas_price: r.effective_gas_price,
+            contract_address: r.contract_address,
+            logs,
+            revert_data,
+        })
+    }
+
+    async fn do_call(&self, tx: &TxRequest) -> Result<CallOutcome, RpcChainError> {
+        match self.raw.call(Self::request(tx)).await {
+            Ok(out) => Ok(CallOutcome::Success(out)),
+            Err(e) => match e.as_error_resp().and_then(|p| p.as_revert_data()) {
+                Some(data) => Ok(CallOutcome::Revert(data)),
+                None if e.as_error_resp().is_some_and(|p| p.message.contains("revert")) => {
+                    Ok(CallOutcome::Revert(Bytes::new()))
+                }
+                None => Err(RpcChainError::Rpc { method: "eth_call", reason: e.to_string() }),
+            },
+        }
+    }
+
+    async fn do_logs(&self, q: &LogQuery) -> Result<Vec<ChainLog>, RpcChainError> {
+        let mut filter = Filter::new().from_block(q.from_block);
+        filter = match q.to_block {
+            Some(to) => filter.to_block(to),
+            None => filter.to_block(BlockNumberOrTag::Latest),
+        };
+        if !q.addresses.is_empty() {
+            filter = filter.address(q.addresses.clone());
+        }
+        let logs = self.raw.get_logs(&filter).await.map_err(rpc_err("eth_getLogs"))?;
+        Ok(logs
+            .into_iter()
+            .map(|l| ChainLog {
+                block_number: l.block_number.unwrap_or_default(),
+                block_hash: l.block_hash.unwrap_or_default(),
+                tx_hash: l.transaction_hash.unwrap_or_default(),
+                log_index: l.log_index.unwrap_or_default(),
+                log: l.inner,
+                removed: l.removed,
+            })
+            .collect())
+    }
+
+    async fn do_block_hash(&self, number: u64) -> Result<Option<B256>, RpcChainError> {
+        let b = self
+            .raw
+            .get_block_by_number(BlockNumberOrTag::Number(number))
+            .await
+            .map_err(rpc_err("eth_getBlockByNumber"))?;
+        Ok(b.map(|b| b.header.hash))
+    }
+
+    /// New block numbers as they are mined, over a WebSocket subscription (`eth_subscribe
+    /// newHeads`); `None` on an HTTP connection (poll instead). The stream ends when the
+    /// subscription is lost; the caller then re-syncs from its cursor and subscribes again.
+    pub async fn new_heads(
+        &self,
+    ) -> Result<Option<impl futures_util::Stream<Item = u64> + Send + use<>>, RpcChainError> {
+        use futures_util::StreamExt;
+        match self.raw.subscribe_blocks().await {
+            Ok(sub) => Ok(Some(sub.into_stream().map(|h| h.number))),
+            Err(RpcError::Transport(TransportErrorKind::PubsubUnavailable)) => Ok(None),
+            Err(e) => Err(RpcChainError::Rpc { method: "eth_subscribe", reason: e.to_string() }),
+        }
+    }
+
+    /// The next nonce of `who` (`eth_getTransactionCount`, pending).
+    pub async fn nonce(&self, who: Address) -> Result<u64, RpcChainError> {
+        self.raw
+            .get_transaction_count(who)
+            .pending()
+            .await
+            .map_err(rpc_err("eth_getTransactionCount"))
+    }
+
+    /// Dumps the node's whole state (`anvil_dumpState`, gzipped JSON) for [`Self::load_state`].
+    pub async fn dump_state(&self) -> Result<Bytes, RpcChainError> {
+        self.dev("anvil_dumpState")?.anvil_dump_state().await.map_err(rpc_err("anvil_dumpState"))
+    }
+
+    /// Loads a state from [`Self::dump_state`] (`anvil_loadState`).
+    pub async fn load_state(&self, state: Bytes) -> Result<bool, RpcChainError> {
+        self.dev("anvil_loadState")?
+            .anvil_load_state(state)
+            .await
+            .map_err(rpc_err("anvil_loadState"))
+    }
+
+    /// Moves the chain `depth` blocks back and re-mines them empty (`anvil_reorg`).
+    pub async fn reorg(&self, depth: u64) -> Result<(), RpcChainError> {
+        let opts = alloy::rpc::types::anvil::ReorgOptions { depth, tx_block_pairs: vec![] };
+        self.dev("anvil_reorg")?.anvil_reorg(opts).await.map_err(rpc_err("anvil_reorg"))
+    }
+}
+
+impl Settlement for RpcChain {
+    type Error = RpcChainError;
+
+    fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    async fn call(&self, tx: &TxRequest) -> Result<CallOutcome, RpcChainError> {
+        self.do_call(tx).await
+    }
+
+    async fn send(&self, tx: TxRequest) -> Result<Receipt, RpcChainError> {
+        self.do_send(tx).await
+    }
+
+    async fn block_number(&self) -> Result<u64, RpcChainError> {
+        self.raw.get_block_number().await.map_err(rpc_err("eth_blockNumber"))
+    }
+
+    async fn block_hash(&self, number: u64) -> Result<Option<B256>, RpcChainError> {
+        self.do_block_hash(number).await
+    }
+
+    async fn timestamp(&self) -> Result<u64, RpcChainError> {
+        let b = self
+            .raw
+            .get_block_by_number(BlockNumberOrTag::Latest)
+            .await
+            .map_err(rpc_err("eth_getBlockByNumber"))?;
+        Ok(b.map(|b| b.header.timestamp).unwrap_or_default())
+    }
+
+    async fn logs(&self, q: &LogQuery) -> Result<Vec<ChainLog>, RpcChainError> {
+        self.do_logs(q).await
+    }
+
+    async fn set_next_timestamp(&self, t: u64) -> Result<(), RpcChainError> {
+        self.dev("evm_setNextBlockTimestamp")?
+            .anvil_set_next_block_timestamp(t)
+            .await
+            .map_err(rpc_err("evm_setNextBlockTimestamp"))
+    }
+
+    async fn increase_time(&self, dt: u64) -> Result<(), RpcChainError> {
+        self.dev("evm_increaseTime")?
+            .anvil_increase_time(dt)
+            .await
+            .map(|_| ())
+            .map_err(rpc_err("evm_increaseTime"))
+    }
+
+    async fn mine(&self) -> Result<(), RpcChainError> {
+        self.dev("evm_mine")?.evm_mine(None).await.map(|_| ()).map_err(rpc_err("evm_mine"))
+    }
+
+    async fn snapshot(&self) -> Result<U256, RpcChainError> {
+        self.dev("evm_snapshot")?.anvil_snapshot().await.map_err(rpc_err("evm_snapshot"))
+    }
+
+    async fn revert(&self, id: U256) -> Result<bool, RpcChainError> {
+        self.dev("evm_revert")?.anvil_revert(id).await.map_err(rpc_err("evm_revert"))
+    }
+
+    async fn set_balance(&self, who: Address, wei: U256) -> Result<(), RpcChainError> {
+        self.dev("anvil_setBalance")?
+            .anvil_set_balance(who, wei)
+            .await
+            .map_err(rpc_err("anvil_setBalance"))
+    }
+}
