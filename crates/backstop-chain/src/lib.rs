@@ -8,6 +8,7 @@
 //!   starts and stops the pinned Anvil.
 //! - [`client`]: deploy and wire a system, send the core's actions, read state back.
 //! - [`differential`]: the model and a deployment in lock-step, compared after every action.
+//! - [`live`]: load every live auction, the balance sheet and the parameters into a core `System`.
 //! - [`watch`]: a reorg-aware log follower from a block cursor, for any backend.
 //! - [`decode`]: revert data into [`backstop_core::Error`], logs into [`backstop_core::Event`].
 
@@ -19,6 +20,7 @@ pub mod decode;
 pub mod differential;
 mod error;
 pub mod evm;
+pub mod live;
 pub mod rpc;
 pub mod settlement;
 pub mod watch;

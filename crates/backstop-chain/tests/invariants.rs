@@ -282,3 +282,34 @@ async fn flash_callback_cannot_reenter() {
         "100000".parse::<Wad>().unwrap().checked_sub(owe).unwrap()
     );
 }
+
+/// What `load_live` reads back from the chain equals the model after a random walk: the live
+/// auctions, the accountant and the parameters, found from events without scanning every id.
+#[test]
+fn load_live_matches_the_model() {
+    use backstop_chain::differential::Differential;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[5; 32]),
+    );
+    let strat =
+        (arb::arb_system_params(), arb::arb_price(), prop::collection::vec(arb::arb_step(), 80));
+    for _ in 0..20 {
+        let (params, price, steps) = strat.new_tree(&mut runner).unwrap().current();
+        block_on(async {
+            let mut h = Differential::deploy(EmbeddedEvm::new(START), params, price, &ACTORS)
+                .await
+                .unwrap();
+            h.run(&steps).await.unwrap();
+            let live = backstop_chain::live::load_live(&h.chain, &h.deployment).await.unwrap();
+            let m = &h.sys;
+            assert_eq!(live.system.accountant, m.accountant);
+            assert_eq!(live.system.english, m.english);
+            assert_eq!(live.system.dutch, m.dutch);
+            assert_eq!(live.system.oracle, m.oracle);
+            assert_eq!(live.system.surplus(), m.surplus());
+        });
+    }
+}

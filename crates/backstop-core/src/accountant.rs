@@ -157,6 +157,20 @@ impl Accountant {
         })
     }
 
+    /// An accountant as read back from a chain: total debt, the queue (era, amount) and `Ash`
+    /// (WAD). `Sin` is the queue's sum.
+    pub fn restore(
+        params: AccountantParams,
+        debt: Wad,
+        queue: impl IntoIterator<Item = (Timestamp, Wad)>,
+        ash: Wad,
+    ) -> Result<Self> {
+        let sin: BTreeMap<Timestamp, Wad> =
+            queue.into_iter().filter(|(_, a)| !a.is_zero()).collect();
+        let sin_total = sin.values().try_fold(Wad::ZERO, |s, x| s.checked_add(*x))?;
+        Ok(Self { params, debt, sin, sin_total, ash })
+    }
+
     /// Total bad debt, WAD.
     pub fn debt(&self) -> Wad {
         self.debt

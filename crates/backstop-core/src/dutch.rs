@@ -388,6 +388,28 @@ impl DutchHouse {
         Ok(Self { params, sales: FxHashMap::default(), kicks: 0 })
     }
 
+    /// A house as read back from a chain: parameters, the kick counter and the running sales.
+    pub fn restore(
+        params: DutchParams,
+        kicks: u64,
+        sales: impl IntoIterator<Item = (u64, DutchSale)>,
+    ) -> Self {
+        Self { params, sales: sales.into_iter().collect(), kicks }
+    }
+
+    /// Inserts or replaces one sale (as read from a chain); `None` removes it.
+    pub fn set_sale(&mut self, id: u64, sale: Option<DutchSale>) {
+        match sale {
+            Some(x) => {
+                self.sales.insert(id, x);
+            }
+            None => {
+                self.sales.remove(&id);
+            }
+        }
+        self.kicks = self.kicks.max(id);
+    }
+
     /// The sale with this id, if running.
     pub fn sale(&self, id: u64) -> Option<&DutchSale> {
         self.sales.get(&id)

@@ -388,6 +388,30 @@ impl EnglishHouse {
         Ok(Self { params, auctions: FxHashMap::default(), kicks: 0, live: true })
     }
 
+    /// A house as read back from a chain: parameters, the kick counter, `live`, and the auctions
+    /// that exist (by id).
+    pub fn restore(
+        params: EnglishParams,
+        kicks: u64,
+        live: bool,
+        auctions: impl IntoIterator<Item = (u64, EnglishAuction)>,
+    ) -> Self {
+        Self { params, auctions: auctions.into_iter().collect(), kicks, live }
+    }
+
+    /// Inserts or replaces one auction (as read from a chain); `None` removes it.
+    pub fn set_auction(&mut self, id: u64, auction: Option<EnglishAuction>) {
+        match auction {
+            Some(a) => {
+                self.auctions.insert(id, a);
+            }
+            None => {
+                self.auctions.remove(&id);
+            }
+        }
+        self.kicks = self.kicks.max(id);
+    }
+
     /// The auction with this id, if it exists.
     pub fn auction(&self, id: u64) -> Option<&EnglishAuction> {
         self.auctions.get(&id)
