@@ -59,7 +59,7 @@ impl Calc {
 
 /// Parameters of the Dutch debt auction house.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct DutchParams {
     /// Starting price over the oracle price, RAY (`top = price · buf`). `> 0`.
     pub buf: Ray,

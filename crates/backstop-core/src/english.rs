@@ -60,7 +60,7 @@ impl LotSizing {
 
 /// Parameters of the English debt auction house.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct EnglishParams {
     /// Minimum lot decrease per bid, WAD: `beg · lot' ≤ lot · WAD`. `1 < beg ≤ 10`.
     pub beg: Wad,

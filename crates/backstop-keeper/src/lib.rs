@@ -1,0 +1,11 @@
+//! # backstop-keeper: the keeper and the `backstop` command
+//!
+//! The library holds what an operator's process needs: connecting to a node with a key from an
+//! environment variable or an encrypted keystore ([`operator`]), and (with the keeper) discovering
+//! work, bidding within limits and settling until the bad debt is cleared. The `backstop` binary
+//! puts a command line on it: `deploy`, `status`, `anvil`, and the keeper and the demo.
+
+mod error;
+pub mod operator;
+
+pub use error::{Error, Result};

@@ -1,0 +1,262 @@
+//! `backstop`: deploy a system, attach to one, start the pinned Anvil, run keepers and the demo.
+
+use anyhow::{Context, bail};
+use backstop_chain::{
+    AnvilConfig, AnvilNode, DeployConfig, Deployment, Settlement, client::deploy_with,
+    live::load_live,
+};
+use backstop_keeper::operator::{Connection, KEY_ENV, KeySource};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Recapitalize a protocol after bad debt with on-chain debt auctions.
+#[derive(Debug, Parser)]
+#[command(name = "backstop", version, about)]
+struct Cli {
+    /// Log format.
+    #[arg(long, global = true, value_enum, default_value = "human", env = "BACKSTOP_LOG_FORMAT")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Deploy and wire a whole system from a parameter file; write the addresses JSON.
+    Deploy {
+        #[command(flatten)]
+        conn: ConnArgs,
+        /// The parameter file (TOML, human decimals; see docs in the README).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Where to write the addresses.
+        #[arg(long, short, default_value = "deployment.json")]
+        out: PathBuf,
+    },
+    /// Attach to a deployment and print its state: the balance sheet and every live auction.
+    Status {
+        #[command(flatten)]
+        conn: ConnArgs,
+        /// The addresses file written by `deploy`.
+        #[arg(long, short, default_value = "deployment.json")]
+        deployment: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start the pinned Anvil on loopback (optionally forking a network) and wait for Ctrl-C.
+    Anvil {
+        /// Fork this network's JSON-RPC endpoint.
+        #[arg(long)]
+        fork_url: Option<String>,
+        /// Fork at this block.
+        #[arg(long, requires = "fork_url")]
+        fork_block: Option<u64>,
+        /// Listen on this port (a free one if unset).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Mine every this many seconds instead of on every transaction.
+        #[arg(long)]
+        block_time: Option<f64>,
+        /// Start from a state file (`anvil --dump-state`).
+        #[arg(long)]
+        load_state: Option<PathBuf>,
+    },
+}
+
+/// How to reach the chain and sign.
+#[derive(Debug, Args)]
+struct ConnArgs {
+    /// JSON-RPC endpoint, http(s):// or ws(s)://.
+    #[arg(long, env = "ETH_RPC_URL", default_value = "http://127.0.0.1:8545")]
+    rpc_url: String,
+    /// Read the private key from this environment variable.
+    #[arg(long, default_value = KEY_ENV)]
+    key_env: String,
+    /// Use an encrypted JSON keystore instead (password: BACKSTOP_KEYSTORE_PASSWORD or --password-file).
+    #[arg(long, conflicts_with = "key_env")]
+    keystore: Option<PathBuf>,
+    /// File holding the keystore's password.
+    #[arg(long, requires = "keystore")]
+    password_file: Option<PathBuf>,
+    /// A dev chain (Anvil): allow time control and, without a key, an unlocked account.
+    #[arg(long)]
+    dev: bool,
+    /// Refuse a node whose chain id differs.
+    #[arg(long)]
+    chain_id: Option<u64>,
+    /// Cap on maxFeePerGas, in gwei.
+    #[arg(long)]
+    max_fee_gwei: Option<u64>,
+}
+
+impl ConnArgs {
+    async fn connection(&self) -> anyhow::Result<Connection> {
+        let key = match (&self.keystore, std::env::var_os(&self.key_env)) {
+            (Some(path), _) => KeySource::Keystore {
+                path: path.clone(),
+                password_file: self.password_file.clone(),
+            },
+            (None, Some(_)) => KeySource::Env(self.key_env.clone()),
+            (None, None) if self.dev => {
+                // The node's first unlocked account.
+                let probe = backstop_chain::RpcChain::connect(backstop_chain::RpcConfig::dev(
+                    &self.rpc_url,
+                ))
+                .await
+                .with_context(|| format!("connecting to {}", self.rpc_url))?;
+                use alloy::providers::Provider;
+                let accounts = probe.provider().get_accounts().await.context("eth_accounts")?;
+                let first = *accounts.first().context("the dev node has no unlocked account")?;
+                KeySource::Unlocked(first)
+            }
+            (None, None) => bail!(
+                "no key: set {} (hex private key) or pass --keystore; --dev allows an unlocked account",
+                self.key_env
+            ),
+        };
+        Ok(Connection {
+            url: self.rpc_url.clone(),
+            key,
+            chain_id: self.chain_id,
+            max_fee_cap: self.max_fee_gwei.map(|g| u128::from(g) * 1_000_000_000),
+            dev: self.dev,
+        })
+    }
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BACKSTOP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Human => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logs(cli.log_format);
+    match cli.command {
+        Command::Deploy { conn, config, out } => {
+            let cfg = DeployConfig::load(&config)?;
+            let (chain, from) = conn.connection().await?.open().await?;
+            tracing::info!(deployer = %from, chain_id = chain.chain_id(), "deploying");
+            let d = deploy_with(&chain, from, &cfg).await.context("deploying")?;
+            d.save(&out)?;
+            println!("deployed on chain {}: addresses in {}", d.chain_id, out.display());
+            println!("{}", serde_json::to_string_pretty(&d)?);
+        }
+        Command::Status { conn, deployment, json } => {
+            let d = Deployment::load(&deployment)?;
+            // Reading needs no key.
+            let cfg = backstop_chain::RpcConfig {
+                dev: conn.dev,
+                expect_chain_id: conn.chain_id,
+                ..backstop_chain::RpcConfig::dev(&conn.rpc_url)
+            };
+            let chain = backstop_chain::RpcChain::connect(cfg).await?;
+            if chain.chain_id() != d.chain_id {
+                bail!(
+                    "{} was deployed on chain {}, the node at {} is chain {}",
+                    deployment.display(),
+                    d.chain_id,
+                    conn.rpc_url,
+                    chain.chain_id()
+                );
+            }
+            let live = load_live(&chain, &d).await?;
+            print_status(&live, json)?;
+        }
+        Command::Anvil { fork_url, fork_block, port, block_time, load_state } => {
+            let cfg = AnvilConfig {
+                fork_url,
+                fork_block,
+                port,
+                block_time,
+                load_state,
+                ..AnvilConfig::default()
+            };
+            let node = AnvilNode::spawn(&cfg)?;
+            println!(
+                "anvil {} on {} (ws {})",
+                node.binary().display(),
+                node.endpoint(),
+                node.ws_endpoint()
+            );
+            println!("chain id {}; unlocked accounts:", node.chain_id());
+            for a in node.accounts() {
+                println!("  {a}");
+            }
+            tokio::signal::ctrl_c().await?;
+        }
+    }
+    Ok(())
+}
+
+fn print_status(live: &backstop_chain::live::LiveState, json: bool) -> anyhow::Result<()> {
+    let sys = &live.system;
+    let a = &sys.accountant;
+    if json {
+        let english: Vec<_> = sys
+            .english
+            .auctions()
+            .map(|(id, x)| serde_json::json!({"id": id, "auction": x}))
+            .collect();
+        let dutch: Vec<_> =
+            sys.dutch.sales().map(|(id, x)| serde_json::json!({"id": id, "sale": x})).collect();
+        let out = serde_json::json!({
+            "block": live.block,
+            "timestamp": live.timestamp,
+            "debt": a.debt(), "queued": a.sin_total(), "onAuction": a.ash(), "free": a.woe(),
+            "surplus": sys.surplus(), "oraclePrice": sys.oracle,
+            "params": {"accountant": a.params, "english": sys.english.params, "dutch": sys.dutch.params},
+            "english": english, "dutch": dutch,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!("block {} (timestamp {})", live.block, live.timestamp);
+    println!(
+        "bad debt      {} (queued {}, on auction {}, free {})",
+        a.debt(),
+        a.sin_total(),
+        a.ash(),
+        a.woe()
+    );
+    println!("surplus       {}", sys.surplus());
+    println!("oracle price  {} stablecoin per token", sys.oracle);
+    println!("auction size  sump {} stablecoin, dump {} tokens", a.params.sump, a.params.dump);
+    let mut english: Vec<_> = sys.english.auctions().collect();
+    english.sort_by_key(|(id, _)| *id);
+    println!("English auctions live: {}", english.len());
+    for (id, x) in english {
+        let price = x.implied_price().map(|p| p.to_string()).unwrap_or_else(|_| "-".into());
+        println!(
+            "  #{id}: {} tokens for {} (price {price}), high bidder {}, bid ends {}, auction ends {}",
+            x.lot, x.bid, x.guy, x.tic, x.end
+        );
+    }
+    let mut dutch: Vec<_> = sys.dutch.sales().map(|(id, _)| id).collect();
+    dutch.sort_unstable();
+    println!("Dutch sales live: {}", dutch.len());
+    for id in dutch {
+        let st = sys.dutch.status(id, live.timestamp)?;
+        println!(
+            "  #{id}: tab {} lot {} price {}{}",
+            st.tab,
+            st.lot,
+            st.price,
+            if st.needs_redo { " (needs redo)" } else { "" }
+        );
+    }
+    Ok(())
+}
