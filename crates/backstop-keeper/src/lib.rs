@@ -7,5 +7,6 @@
 
 mod error;
 pub mod operator;
+pub mod strategy;
 
 pub use error::{Error, Result};
