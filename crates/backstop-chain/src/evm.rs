@@ -5,7 +5,9 @@
 //! free (`basefee = 0`, `gas_price = 0`), while `gas_used` is metered exactly as on a real chain of
 //! the same hardfork (Prague), so gas reports match Anvil's receipts.
 
-use crate::settlement::{CallOutcome, ChainLog, LogQuery, Receipt, Settlement, TxRequest};
+use crate::settlement::{
+    Broadcast, BroadcastError, CallOutcome, ChainLog, Fees, LogQuery, Receipt, Settlement, TxRequest,
+};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use revm::{
     Context, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext,
@@ -55,6 +57,8 @@ struct Inner {
     hashes: Vec<B256>,
     snapshots: Vec<Snapshot>,
     tx_count: u64,
+    /// Receipts by hash, for [`Broadcast::receipt`].
+    receipts: std::collections::HashMap<B256, Receipt>,
 }
 
 impl Inner {
@@ -101,6 +105,7 @@ impl EmbeddedEvm {
                 hashes: vec![keccak256(chain_id.to_be_bytes())],
                 snapshots: Vec::new(),
                 tx_count: 0,
+                receipts: std::collections::HashMap::new(),
             }),
             chain_id,
         }
@@ -180,7 +185,7 @@ impl EmbeddedEvm {
             })
             .collect();
         inner.logs.extend(logs.iter().cloned());
-        Ok(Receipt {
+        let receipt = Receipt {
             tx_hash,
             block_number: number,
             status,
@@ -189,7 +194,66 @@ impl EmbeddedEvm {
             contract_address,
             logs,
             revert_data,
+        };
+        inner.receipts.insert(tx_hash, receipt.clone());
+        Ok(receipt)
+    }
+
+    fn account_nonce(&self, who: Address) -> Result<u64, EvmError> {
+        Ok(self.lock()?.db.cache.accounts.get(&who).map_or(0, |a| a.info.nonce))
+    }
+
+    fn run_estimate(&self, tx: &TxRequest) -> Result<Result<u64, Bytes>, EvmError> {
+        let mut inner = self.lock()?;
+        let env = self.tx_env(&mut inner, tx);
+        let block = block_env(inner.block + 1, inner.timestamp);
+        let mut evm = build_evm(std::mem::take(&mut inner.db), self.chain_id, block);
+        let out = evm.transact(env);
+        inner.db = evm.ctx.journaled_state.database;
+        let out = out.map_err(|e| EvmError::Invalid(e.to_string()))?;
+        Ok(match out.result {
+            ExecutionResult::Success { gas, .. } => Ok(gas.tx_gas_used()),
+            ExecutionResult::Revert { output, .. } => Err(output),
+            ExecutionResult::Halt { reason, .. } => Err(Bytes::from(format!("halt: {reason:?}").into_bytes())),
         })
+    }
+}
+
+impl Broadcast for EmbeddedEvm {
+    fn nonce(&self, who: Address, _pending: bool) -> impl Future<Output = Result<u64, EvmError>> + Send {
+        // Nothing is ever pending: a broadcast is mined at once.
+        std::future::ready(self.account_nonce(who))
+    }
+
+    fn fees(&self) -> impl Future<Output = Result<Fees, EvmError>> + Send {
+        std::future::ready(Ok(Fees::default()))
+    }
+
+    fn estimate(&self, tx: &TxRequest) -> impl Future<Output = Result<Result<u64, Bytes>, EvmError>> + Send {
+        std::future::ready(self.run_estimate(tx))
+    }
+
+    fn broadcast(
+        &self,
+        tx: &TxRequest,
+        nonce: u64,
+        _fees: Fees,
+    ) -> impl Future<Output = Result<B256, BroadcastError>> + Send {
+        let out = (|| {
+            let current = self.account_nonce(tx.from).map_err(|e| BroadcastError::Other(e.to_string()))?;
+            if nonce < current {
+                return Err(BroadcastError::NonceTooLow);
+            }
+            if nonce > current {
+                return Err(BroadcastError::Other(format!("nonce gap: {nonce} > {current}")));
+            }
+            self.run_send(tx.clone()).map(|r| r.tx_hash).map_err(|e| BroadcastError::Other(e.to_string()))
+        })();
+        std::future::ready(out)
+    }
+
+    fn receipt(&self, hash: B256) -> impl Future<Output = Result<Option<Receipt>, EvmError>> + Send {
+        std::future::ready(self.lock().map(|i| i.receipts.get(&hash).cloned()))
     }
 }
 

@@ -31,5 +31,7 @@ pub use config::DeployConfig;
 pub use error::{ChainError, Result};
 pub use evm::{EmbeddedEvm, EvmError};
 pub use rpc::{RpcChain, RpcChainError, RpcConfig};
-pub use settlement::{CallOutcome, ChainLog, LogQuery, Receipt, Settlement, TxRequest};
+pub use settlement::{
+    Broadcast, BroadcastError, CallOutcome, ChainLog, Fees, LogQuery, Receipt, Settlement, TxRequest,
+};
 pub use watch::{EventWatcher, WatchEvent};

@@ -9,7 +9,9 @@
 //! `status = false`, a zero hash and the revert data; a mined transaction that reverted is replayed
 //! with `eth_call` on its parent block to recover its revert data.
 
-use crate::settlement::{CallOutcome, ChainLog, LogQuery, Receipt, Settlement, TxRequest};
+use crate::settlement::{
+    Broadcast, BroadcastError, CallOutcome, ChainLog, Fees, LogQuery, Receipt, Settlement, TxRequest,
+};
 use alloy::{
     eips::BlockNumberOrTag,
     network::{EthereumWallet, TransactionBuilder},
@@ -304,9 +306,9 @@ impl RpcChain {
                 reason: other.to_string(),
             },
         })?;
-        let block_number = r.block_number.unwrap_or_default();
-        let status = r.status();
-        let revert_data = if status {
+        let mut receipt = to_receipt(&r, tx_hash);
+        let (block_number, status) = (receipt.block_number, receipt.status);
+        receipt.revert_data = if status {
             None
         } else {
             // Replay on the parent block to learn why (exact when the block holds only this
@@ -321,29 +323,7 @@ impl RpcChain {
                 Err(e) => e.as_error_resp().and_then(|p| p.as_revert_data()).unwrap_or_default(),
             })
         };
-        let logs = r
-            .inner
-            .logs()
-            .iter()
-            .map(|l| ChainLog {
-                block_number: l.block_number.unwrap_or(block_number),
-                block_hash: l.block_hash.unwrap_or_default(),
-                tx_hash: l.transaction_hash.unwrap_or(tx_hash),
-                log_index: l.log_index.unwrap_or_default(),
-                log: l.inner.clone(),
-                removed: l.removed,
-            })
-            .collect();
-        Ok(Receipt {
-            tx_hash,
-            block_number,
-            status,
-            gas_used: r.gas_used,
-            effective_gas_price: r.effective_gas_price,
-            contract_address: r.contract_address,
-            logs,
-            revert_data,
-        })
+        Ok(receipt)
     }
 
     /// The receipt of a transaction that was not sent because it would revert.
@@ -446,6 +426,94 @@ impl RpcChain {
     pub async fn reorg(&self, depth: u64) -> Result<(), RpcChainError> {
         let opts = alloy::rpc::types::anvil::ReorgOptions { depth, tx_block_pairs: vec![] };
         self.dev("anvil_reorg")?.anvil_reorg(opts).await.map_err(rpc_err("anvil_reorg"))
+    }
+}
+
+/// Our receipt from the node's (revert data unknown: `None`).
+fn to_receipt(r: &alloy::rpc::types::TransactionReceipt, tx_hash: B256) -> Receipt {
+    let block_number = r.block_number.unwrap_or_default();
+    let logs = r
+        .inner
+        .logs()
+        .iter()
+        .map(|l| ChainLog {
+            block_number: l.block_number.unwrap_or(block_number),
+            block_hash: l.block_hash.unwrap_or_default(),
+            tx_hash: l.transaction_hash.unwrap_or(tx_hash),
+            log_index: l.log_index.unwrap_or_default(),
+            log: l.inner.clone(),
+            removed: l.removed,
+        })
+        .collect();
+    Receipt {
+        tx_hash,
+        block_number,
+        status: r.status(),
+        gas_used: r.gas_used,
+        effective_gas_price: r.effective_gas_price,
+        contract_address: r.contract_address,
+        logs,
+        revert_data: None,
+    }
+}
+
+fn broadcast_error(e: impl std::fmt::Display) -> BroadcastError {
+    let msg = e.to_string();
+    let lower = msg.to_lowercase();
+    if lower.contains("nonce too low") || lower.contains("already known") && lower.contains("nonce") {
+        BroadcastError::NonceTooLow
+    } else if lower.contains("underpriced") {
+        BroadcastError::Underpriced
+    } else {
+        BroadcastError::Other(msg)
+    }
+}
+
+impl Broadcast for RpcChain {
+    async fn nonce(&self, who: Address, pending: bool) -> Result<u64, RpcChainError> {
+        let q = self.raw.get_transaction_count(who);
+        let q = if pending { q.pending() } else { q.latest() };
+        q.await.map_err(rpc_err("eth_getTransactionCount"))
+    }
+
+    async fn fees(&self) -> Result<Fees, RpcChainError> {
+        let f = self.raw.estimate_eip1559_fees().await.map_err(rpc_err("eth_feeHistory"))?;
+        Ok(Fees { max_fee: f.max_fee_per_gas, priority: f.max_priority_fee_per_gas })
+    }
+
+    async fn estimate(&self, tx: &TxRequest) -> Result<Result<u64, Bytes>, RpcChainError> {
+        match self.raw.estimate_gas(Self::request(tx)).await {
+            Ok(g) => Ok(Ok(g)),
+            Err(e) => match e.as_error_resp().and_then(|p| p.as_revert_data()) {
+                Some(data) => Ok(Err(data)),
+                None => Err(RpcChainError::Rpc { method: "eth_estimateGas", reason: e.to_string() }),
+            },
+        }
+    }
+
+    async fn broadcast(&self, tx: &TxRequest, nonce: u64, fees: Fees) -> Result<B256, BroadcastError> {
+        let provider = self.sender(tx.from).await.map_err(|e| BroadcastError::Other(e.to_string()))?;
+        let mut req = Self::request(tx)
+            .with_nonce(nonce)
+            .with_max_fee_per_gas(fees.max_fee)
+            .with_max_priority_fee_per_gas(fees.priority)
+            .with_chain_id(self.chain_id);
+        if tx.gas_limit.is_none() {
+            req = req.with_gas_limit(GAS_LIMIT_CAP);
+        }
+        match provider.send_transaction(req).await {
+            Ok(p) => Ok(*p.tx_hash()),
+            Err(e) => Err(broadcast_error(e)),
+        }
+    }
+
+    async fn receipt(&self, hash: B256) -> Result<Option<Receipt>, RpcChainError> {
+        let r = self
+            .raw
+            .get_transaction_receipt(hash)
+            .await
+            .map_err(rpc_err("eth_getTransactionReceipt"))?;
+        Ok(r.map(|r| to_receipt(&r, hash)))
     }
 }
 

@@ -150,3 +150,65 @@ pub trait Settlement: Send + Sync {
         wei: U256,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
+
+/// EIP-1559 fees, wei per gas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Fees {
+    /// `maxFeePerGas`.
+    pub max_fee: u128,
+    /// `maxPriorityFeePerGas`.
+    pub priority: u128,
+}
+
+impl Fees {
+    /// Both fees raised by `percent` (at least +1 wei each, as replacement rules require), then
+    /// capped at `cap` (`maxFeePerGas`).
+    pub fn bumped(self, percent: u64, cap: Option<u128>) -> Self {
+        let up = |x: u128| x.saturating_add((x * u128::from(percent) / 100).max(1));
+        let mut f = Self { max_fee: up(self.max_fee), priority: up(self.priority) };
+        if let Some(c) = cap {
+            f.max_fee = f.max_fee.min(c);
+            f.priority = f.priority.min(f.max_fee);
+        }
+        f
+    }
+}
+
+/// Why a broadcast was refused by the node.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BroadcastError {
+    /// The nonce is already used (by us, or by the same account elsewhere).
+    #[error("nonce too low")]
+    NonceTooLow,
+    /// A replacement whose fees are not enough above the pending one's.
+    #[error("replacement underpriced")]
+    Underpriced,
+    /// Any other refusal or failure.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The lower half of sending, for a keeper that manages its own nonces and fees: estimate (which
+/// also simulates), broadcast at a given nonce and fees without waiting, look for the receipt
+/// later. Replacing a stuck transaction is broadcasting again at the same nonce with higher fees.
+pub trait Broadcast: Settlement {
+    /// The next nonce of `who`: counting pending transactions, or only mined ones.
+    fn nonce(&self, who: Address, pending: bool) -> impl Future<Output = Result<u64, Self::Error>> + Send;
+
+    /// Fees for the next block.
+    fn fees(&self) -> impl Future<Output = Result<Fees, Self::Error>> + Send;
+
+    /// Gas `tx` uses, or the revert data if it reverts now (a simulation).
+    fn estimate(&self, tx: &TxRequest) -> impl Future<Output = Result<Result<u64, Bytes>, Self::Error>> + Send;
+
+    /// Broadcasts `tx` at `nonce` with `fees` (and `tx.gas_limit`); returns its hash at once.
+    fn broadcast(
+        &self,
+        tx: &TxRequest,
+        nonce: u64,
+        fees: Fees,
+    ) -> impl Future<Output = Result<B256, BroadcastError>> + Send;
+
+    /// The receipt of `hash`, once mined.
+    fn receipt(&self, hash: B256) -> impl Future<Output = Result<Option<Receipt>, Self::Error>> + Send;
+}

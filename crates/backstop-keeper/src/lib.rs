@@ -7,6 +7,8 @@
 
 mod error;
 pub mod operator;
+pub mod price;
 pub mod strategy;
+pub mod tx;
 
 pub use error::{Error, Result};

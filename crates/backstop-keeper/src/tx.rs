@@ -1,0 +1,332 @@
+//! One nonce sequence per account, EIP-1559 fees with a cap, stuck transactions replaced with
+//! bumped fees, and settlement that never blocks a bid.
+//!
+//! ```text
+//!  submit ─► simulate (estimate) ─ revert? ─► Rejected (decoded; quiet when a race was lost)
+//!              │ ok
+//!              ▼
+//!  a bid while a settlement waits at nonce n? ─► the bid takes nonce n (bumped fees), the
+//!              │ no                              settlement is dropped and found again later
+//!              ▼
+//!  broadcast at the next nonce ─ "nonce too low" ─► resync from the node (used elsewhere), retry
+//!              │
+//!  poll: mined? ─► Confirmed │ older than `replace_after`? ─► same nonce, fees +`bump`% (≤ cap)
+//! ```
+//!
+//! The manager keeps no file: on start it takes the node's pending nonce, and while the node holds
+//! transactions of ours that the manager does not know (a previous process's), [`TxManager::drained`]
+//! is false and the keeper sends no new bid, so a restart never double-bids.
+
+use alloy_primitives::{Address, B256};
+use backstop_chain::{Broadcast, BroadcastError, Fees, Receipt, TxRequest, decode::revert_to_core};
+use std::{collections::BTreeMap, time::{Duration, Instant}};
+
+/// What a transaction is for: bids and takes come first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TxKind {
+    /// An English bid or a Dutch take.
+    Bid,
+    /// Starting an auction (flop, flopDutch) or resetting one (redo).
+    Kick,
+    /// deal, tick, flog, heal, kiss.
+    Settle,
+    /// Approvals and other set-up.
+    Admin,
+}
+
+/// Fee policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeePolicy {
+    /// Cap on `maxFeePerGas`, wei; `None` = the node's estimate, uncapped.
+    pub max_fee_cap: Option<u128>,
+    /// Raise both fees by this percentage on each replacement (≥ 10 for replacement rules).
+    pub bump_percent: u64,
+    /// Replace a transaction not mined after this long.
+    pub replace_after: Duration,
+}
+
+impl Default for FeePolicy {
+    fn default() -> Self {
+        Self { max_fee_cap: None, bump_percent: 13, replace_after: Duration::from_secs(30) }
+    }
+}
+
+/// A transaction in flight.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// What it does, for logs and the report.
+    pub label: String,
+    /// Its kind.
+    pub kind: TxKind,
+    /// The transaction.
+    pub tx: TxRequest,
+    /// Every hash it was broadcast under (replacements add one).
+    pub hashes: Vec<B256>,
+    /// The last fees.
+    pub fees: Fees,
+    /// When it was last broadcast.
+    pub sent_at: Instant,
+    /// When it was first submitted (for latency).
+    pub submitted_at: Instant,
+}
+
+/// A mined transaction of ours.
+#[derive(Debug, Clone)]
+pub struct Confirmed {
+    /// What it did.
+    pub label: String,
+    /// Its kind.
+    pub kind: TxKind,
+    /// The receipt.
+    pub receipt: Receipt,
+    /// From submission to receipt seen.
+    pub latency: Duration,
+}
+
+/// Why a submission did not go out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubmitError {
+    /// The simulation reverted: the rule that failed (or raw data).
+    #[error("{label} would revert: {reason}")]
+    Rejected {
+        /// What was attempted.
+        label: String,
+        /// The decoded rule, if it is one of the contracts' errors.
+        error: Option<backstop_core::Error>,
+        /// Human-readable reason.
+        reason: String,
+    },
+    /// The node refused or failed.
+    #[error("{label}: {reason}")]
+    Node {
+        /// What was attempted.
+        label: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl SubmitError {
+    /// True when the revert only means another keeper got there first (outbid, auction gone):
+    /// logged quietly, not as a failure.
+    pub fn is_race_lost(&self) -> bool {
+        matches!(self, Self::Rejected { error: Some(e), .. } if e.is_race_lost())
+    }
+}
+
+/// The nonce sequence and in-flight transactions of one account.
+#[derive(Debug)]
+pub struct TxManager {
+    from: Address,
+    next_nonce: u64,
+    pending: BTreeMap<u64, Pending>,
+    policy: FeePolicy,
+    /// Foreign transactions of ours still pending at start (nonces below this were not ours).
+    foreign_until: u64,
+    /// Gas used by our mined transactions.
+    pub gas_used: u64,
+    /// Wei paid for gas by our mined transactions.
+    pub gas_paid: u128,
+    /// Replacements broadcast.
+    pub replacements: u64,
+    /// Times the nonce was found used elsewhere and resynced.
+    pub resyncs: u64,
+}
+
+impl TxManager {
+    /// Starts a sequence for `from` at the node's pending nonce.
+    pub async fn new<B: Broadcast>(chain: &B, from: Address, policy: FeePolicy) -> Result<Self, B::Error> {
+        let pending = chain.nonce(from, true).await?;
+        Ok(Self {
+            from,
+            next_nonce: pending,
+            pending: BTreeMap::new(),
+            policy,
+            foreign_until: pending,
+            gas_used: 0,
+            gas_paid: 0,
+            replacements: 0,
+            resyncs: 0,
+        })
+    }
+
+    /// The account.
+    pub fn from(&self) -> Address {
+        self.from
+    }
+
+    /// Transactions in flight, by nonce.
+    pub fn pending(&self) -> impl Iterator<Item = (&u64, &Pending)> {
+        self.pending.iter()
+    }
+
+    /// True once no transaction from before this process is pending on the node: only then may new
+    /// bids go out (a restarted keeper never bids twice).
+    pub async fn drained<B: Broadcast>(&mut self, chain: &B) -> Result<bool, B::Error> {
+        if self.foreign_until == 0 {
+            return Ok(true);
+        }
+        let mined = chain.nonce(self.from, false).await?;
+        if mined >= self.foreign_until {
+            self.foreign_until = 0;
+        }
+        Ok(self.foreign_until == 0)
+    }
+
+    /// True if a transaction with this label is in flight.
+    pub fn in_flight(&self, label: &str) -> bool {
+        self.pending.values().any(|p| p.label == label)
+    }
+
+    fn capped(&self, fees: Fees) -> Fees {
+        match self.policy.max_fee_cap {
+            Some(c) => Fees { max_fee: fees.max_fee.min(c), priority: fees.priority.min(c) },
+            None => fees,
+        }
+    }
+
+    /// Simulates `tx`, then broadcasts it; returns its nonce. A bid takes over the nonce of a
+    /// settlement transaction that is waiting, so settlement never delays it.
+    pub async fn submit<B: Broadcast>(
+        &mut self,
+        chain: &B,
+        kind: TxKind,
+        label: String,
+        mut tx: TxRequest,
+    ) -> Result<u64, SubmitError> {
+        let node = |label: &str, e: &dyn std::fmt::Display| SubmitError::Node {
+            label: label.to_owned(),
+            reason: e.to_string(),
+        };
+        tx.from = self.from;
+        let gas = match chain.estimate(&tx).await.map_err(|e| node(&label, &e))? {
+            Ok(g) => g,
+            Err(data) => {
+                let error = revert_to_core(&data);
+                let reason = error.as_ref().map_or_else(|| format!("revert data {data}"), |e| e.to_string());
+                return Err(SubmitError::Rejected { label, error, reason });
+            }
+        };
+        tx.gas_limit = Some(gas.saturating_add(gas / 4));
+        let mut fees = self.capped(chain.fees().await.map_err(|e| node(&label, &e))?);
+        // A waiting settlement gives its nonce to a bid.
+        let takeover = (kind == TxKind::Bid)
+            .then(|| {
+                self.pending
+                    .iter()
+                    .find(|(_, p)| p.kind == TxKind::Settle && p.sent_at.elapsed() >= self.policy.replace_after / 2)
+                    .map(|(n, p)| (*n, p.fees))
+            })
+            .flatten();
+        let nonce = match takeover {
+            Some((n, old)) => {
+                let bumped = old.bumped(self.policy.bump_percent, self.policy.max_fee_cap);
+                fees = Fees { max_fee: fees.max_fee.max(bumped.max_fee), priority: fees.priority.max(bumped.priority) };
+                if let Some(p) = self.pending.remove(&n) {
+                    tracing::info!(nonce = n, settlement = %p.label, bid = %label, "bid takes over a waiting settlement's nonce");
+                }
+                n
+            }
+            None => self.next_nonce,
+        };
+        let mut attempt = 0;
+        let (nonce, hash) = loop {
+            attempt += 1;
+            let n = if takeover.is_some() && attempt == 1 { nonce } else { self.next_nonce };
+            match chain.broadcast(&tx, n, fees).await {
+                Ok(h) => break (n, h),
+                Err(BroadcastError::NonceTooLow) if attempt < 3 => {
+                    // Used elsewhere by the same account: resync from the node.
+                    self.resyncs += 1;
+                    let node_nonce = chain.nonce(self.from, true).await.map_err(|e| node(&label, &e))?;
+                    tracing::warn!(ours = self.next_nonce, node = node_nonce, "nonce used elsewhere; resynced");
+                    self.next_nonce = node_nonce.max(self.next_nonce + 1);
+                }
+                Err(BroadcastError::Underpriced) if attempt < 3 => {
+                    fees = fees.bumped(self.policy.bump_percent.max(10), self.policy.max_fee_cap);
+                }
+                Err(e) => return Err(node(&label, &e)),
+            }
+        };
+        if nonce >= self.next_nonce {
+            self.next_nonce = nonce + 1;
+        }
+        let now = Instant::now();
+        self.pending.insert(
+            nonce,
+            Pending { label, kind, tx, hashes: vec![hash], fees, sent_at: now, submitted_at: now },
+        );
+        Ok(nonce)
+    }
+
+    /// Collects receipts; replaces what has waited longer than `replace_after`; drops what the same
+    /// account replaced elsewhere.
+    pub async fn poll<B: Broadcast>(&mut self, chain: &B) -> Result<Vec<Confirmed>, B::Error> {
+        let mut done = Vec::new();
+        if self.pending.is_empty() {
+            return Ok(done);
+        }
+        let mined_nonce = chain.nonce(self.from, false).await?;
+        let nonces: Vec<u64> = self.pending.keys().copied().collect();
+        for n in nonces {
+            let p = self.pending.get(&n).expect("key from the map").clone();
+            let mut found = None;
+            for h in p.hashes.iter().rev() {
+                if let Some(r) = chain.receipt(*h).await? {
+                    found = Some(r);
+                    break;
+                }
+            }
+            if let Some(receipt) = found {
+                self.pending.remove(&n);
+                self.gas_used += receipt.gas_used;
+                self.gas_paid += u128::from(receipt.gas_used) * receipt.effective_gas_price;
+                done.push(Confirmed { label: p.label, kind: p.kind, receipt, latency: p.submitted_at.elapsed() });
+                continue;
+            }
+            if n < mined_nonce {
+                // The nonce was consumed by a transaction we did not send (same key elsewhere).
+                tracing::warn!(nonce = n, label = %p.label, "nonce consumed elsewhere; dropping ours");
+                self.pending.remove(&n);
+                self.resyncs += 1;
+                continue;
+            }
+            if p.sent_at.elapsed() >= self.policy.replace_after {
+                let fees = p.fees.bumped(self.policy.bump_percent, self.policy.max_fee_cap);
+                if fees == p.fees {
+                    continue; // at the cap: nothing more to offer
+                }
+                match chain.broadcast(&p.tx, n, fees).await {
+                    Ok(h) => {
+                        self.replacements += 1;
+                        tracing::info!(nonce = n, label = %p.label, max_fee = fees.max_fee, "replaced a stuck transaction");
+                        let e = self.pending.get_mut(&n).expect("present");
+                        e.hashes.push(h);
+                        e.fees = fees;
+                        e.sent_at = Instant::now();
+                    }
+                    Err(BroadcastError::NonceTooLow) => {} // mined meanwhile: the next poll sees it
+                    Err(e) => tracing::warn!(nonce = n, label = %p.label, error = %e, "replacement refused"),
+                }
+            }
+        }
+        if mined_nonce > self.next_nonce {
+            self.resyncs += 1;
+            self.next_nonce = mined_nonce;
+        }
+        Ok(done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bumps_are_at_least_one_wei_and_capped() {
+        let f = Fees { max_fee: 100, priority: 5 };
+        assert_eq!(f.bumped(13, None), Fees { max_fee: 113, priority: 6 });
+        assert_eq!(f.bumped(50, Some(120)), Fees { max_fee: 120, priority: 7 });
+        assert_eq!(Fees::default().bumped(10, None), Fees { max_fee: 1, priority: 1 });
+    }
+}
