@@ -6,7 +6,8 @@
 //! the same hardfork (Prague), so gas reports match Anvil's receipts.
 
 use crate::settlement::{
-    Broadcast, BroadcastError, CallOutcome, ChainLog, Fees, LogQuery, Receipt, Settlement, TxRequest,
+    Broadcast, BroadcastError, CallOutcome, ChainLog, Fees, LogQuery, Receipt, Settlement,
+    TxRequest,
 };
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use revm::{
@@ -214,13 +215,19 @@ impl EmbeddedEvm {
         Ok(match out.result {
             ExecutionResult::Success { gas, .. } => Ok(gas.tx_gas_used()),
             ExecutionResult::Revert { output, .. } => Err(output),
-            ExecutionResult::Halt { reason, .. } => Err(Bytes::from(format!("halt: {reason:?}").into_bytes())),
+            ExecutionResult::Halt { reason, .. } => {
+                Err(Bytes::from(format!("halt: {reason:?}").into_bytes()))
+            }
         })
     }
 }
 
 impl Broadcast for EmbeddedEvm {
-    fn nonce(&self, who: Address, _pending: bool) -> impl Future<Output = Result<u64, EvmError>> + Send {
+    fn nonce(
+        &self,
+        who: Address,
+        _pending: bool,
+    ) -> impl Future<Output = Result<u64, EvmError>> + Send {
         // Nothing is ever pending: a broadcast is mined at once.
         std::future::ready(self.account_nonce(who))
     }
@@ -229,7 +236,10 @@ impl Broadcast for EmbeddedEvm {
         std::future::ready(Ok(Fees::default()))
     }
 
-    fn estimate(&self, tx: &TxRequest) -> impl Future<Output = Result<Result<u64, Bytes>, EvmError>> + Send {
+    fn estimate(
+        &self,
+        tx: &TxRequest,
+    ) -> impl Future<Output = Result<Result<u64, Bytes>, EvmError>> + Send {
         std::future::ready(self.run_estimate(tx))
     }
 
@@ -240,19 +250,25 @@ impl Broadcast for EmbeddedEvm {
         _fees: Fees,
     ) -> impl Future<Output = Result<B256, BroadcastError>> + Send {
         let out = (|| {
-            let current = self.account_nonce(tx.from).map_err(|e| BroadcastError::Other(e.to_string()))?;
+            let current =
+                self.account_nonce(tx.from).map_err(|e| BroadcastError::Other(e.to_string()))?;
             if nonce < current {
                 return Err(BroadcastError::NonceTooLow);
             }
             if nonce > current {
                 return Err(BroadcastError::Other(format!("nonce gap: {nonce} > {current}")));
             }
-            self.run_send(tx.clone()).map(|r| r.tx_hash).map_err(|e| BroadcastError::Other(e.to_string()))
+            self.run_send(tx.clone())
+                .map(|r| r.tx_hash)
+                .map_err(|e| BroadcastError::Other(e.to_string()))
         })();
         std::future::ready(out)
     }
 
-    fn receipt(&self, hash: B256) -> impl Future<Output = Result<Option<Receipt>, EvmError>> + Send {
+    fn receipt(
+        &self,
+        hash: B256,
+    ) -> impl Future<Output = Result<Option<Receipt>, EvmError>> + Send {
         std::future::ready(self.lock().map(|i| i.receipts.get(&hash).cloned()))
     }
 }

@@ -32,6 +32,7 @@ pub use error::{ChainError, Result};
 pub use evm::{EmbeddedEvm, EvmError};
 pub use rpc::{RpcChain, RpcChainError, RpcConfig};
 pub use settlement::{
-    Broadcast, BroadcastError, CallOutcome, ChainLog, Fees, LogQuery, Receipt, Settlement, TxRequest,
+    Broadcast, BroadcastError, CallOutcome, ChainLog, Fees, LogQuery, Receipt, Settlement,
+    TxRequest,
 };
 pub use watch::{EventWatcher, WatchEvent};

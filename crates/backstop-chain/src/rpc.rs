@@ -10,7 +10,8 @@
 //! with `eth_call` on its parent block to recover its revert data.
 
 use crate::settlement::{
-    Broadcast, BroadcastError, CallOutcome, ChainLog, Fees, LogQuery, Receipt, Settlement, TxRequest,
+    Broadcast, BroadcastError, CallOutcome, ChainLog, Fees, LogQuery, Receipt, Settlement,
+    TxRequest,
 };
 use alloy::{
     eips::BlockNumberOrTag,
@@ -460,7 +461,8 @@ fn to_receipt(r: &alloy::rpc::types::TransactionReceipt, tx_hash: B256) -> Recei
 fn broadcast_error(e: impl std::fmt::Display) -> BroadcastError {
     let msg = e.to_string();
     let lower = msg.to_lowercase();
-    if lower.contains("nonce too low") || lower.contains("already known") && lower.contains("nonce") {
+    if lower.contains("nonce too low") || lower.contains("already known") && lower.contains("nonce")
+    {
         BroadcastError::NonceTooLow
     } else if lower.contains("underpriced") {
         BroadcastError::Underpriced
@@ -486,13 +488,21 @@ impl Broadcast for RpcChain {
             Ok(g) => Ok(Ok(g)),
             Err(e) => match e.as_error_resp().and_then(|p| p.as_revert_data()) {
                 Some(data) => Ok(Err(data)),
-                None => Err(RpcChainError::Rpc { method: "eth_estimateGas", reason: e.to_string() }),
+                None => {
+                    Err(RpcChainError::Rpc { method: "eth_estimateGas", reason: e.to_string() })
+                }
             },
         }
     }
 
-    async fn broadcast(&self, tx: &TxRequest, nonce: u64, fees: Fees) -> Result<B256, BroadcastError> {
-        let provider = self.sender(tx.from).await.map_err(|e| BroadcastError::Other(e.to_string()))?;
+    async fn broadcast(
+        &self,
+        tx: &TxRequest,
+        nonce: u64,
+        fees: Fees,
+    ) -> Result<B256, BroadcastError> {
+        let provider =
+            self.sender(tx.from).await.map_err(|e| BroadcastError::Other(e.to_string()))?;
         let mut req = Self::request(tx)
             .with_nonce(nonce)
             .with_max_fee_per_gas(fees.max_fee)

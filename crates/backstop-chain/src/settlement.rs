@@ -193,13 +193,20 @@ pub enum BroadcastError {
 /// later. Replacing a stuck transaction is broadcasting again at the same nonce with higher fees.
 pub trait Broadcast: Settlement {
     /// The next nonce of `who`: counting pending transactions, or only mined ones.
-    fn nonce(&self, who: Address, pending: bool) -> impl Future<Output = Result<u64, Self::Error>> + Send;
+    fn nonce(
+        &self,
+        who: Address,
+        pending: bool,
+    ) -> impl Future<Output = Result<u64, Self::Error>> + Send;
 
     /// Fees for the next block.
     fn fees(&self) -> impl Future<Output = Result<Fees, Self::Error>> + Send;
 
     /// Gas `tx` uses, or the revert data if it reverts now (a simulation).
-    fn estimate(&self, tx: &TxRequest) -> impl Future<Output = Result<Result<u64, Bytes>, Self::Error>> + Send;
+    fn estimate(
+        &self,
+        tx: &TxRequest,
+    ) -> impl Future<Output = Result<Result<u64, Bytes>, Self::Error>> + Send;
 
     /// Broadcasts `tx` at `nonce` with `fees` (and `tx.gas_limit`); returns its hash at once.
     fn broadcast(
@@ -210,5 +217,8 @@ pub trait Broadcast: Settlement {
     ) -> impl Future<Output = Result<B256, BroadcastError>> + Send;
 
     /// The receipt of `hash`, once mined.
-    fn receipt(&self, hash: B256) -> impl Future<Output = Result<Option<Receipt>, Self::Error>> + Send;
+    fn receipt(
+        &self,
+        hash: B256,
+    ) -> impl Future<Output = Result<Option<Receipt>, Self::Error>> + Send;
 }

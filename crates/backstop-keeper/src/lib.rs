@@ -5,7 +5,10 @@
 //! work, bidding within limits and settling until the bad debt is cleared. The `backstop` binary
 //! puts a command line on it: `deploy`, `status`, `anvil`, and the keeper and the demo.
 
+pub mod demo;
 mod error;
+pub mod keeper;
+pub mod metrics;
 pub mod operator;
 pub mod price;
 pub mod strategy;

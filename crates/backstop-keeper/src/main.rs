@@ -5,9 +5,14 @@ use backstop_chain::{
     AnvilConfig, AnvilNode, DeployConfig, Deployment, Settlement, client::deploy_with,
     live::load_live,
 };
-use backstop_keeper::operator::{Connection, KEY_ENV, KeySource};
+use backstop_keeper::{
+    demo::{Progress, Scenario, run_demo},
+    keeper::{Keeper, KeeperConfig, Mechanism},
+    operator::{Connection, KEY_ENV, KeySource},
+};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::{io::Write, sync::Arc, time::Duration};
 
 /// Recapitalize a protocol after bad debt with on-chain debt auctions.
 #[derive(Debug, Parser)]
@@ -28,6 +33,54 @@ enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The demo: deploy, book a scenario's bad debt, run competing keepers until it is cleared,
+    /// print a report. On the embedded EVM unless --anvil or --fork-url.
+    Demo {
+        /// The crisis to replay.
+        #[arg(long, value_enum, default_value = "black-thursday")]
+        scenario: Scenario,
+        /// Dutch debt auctions instead of English.
+        #[arg(long)]
+        dutch: bool,
+        /// Run on a local Anvil (the pinned binary) instead of the embedded EVM.
+        #[arg(long, conflicts_with = "fork_url")]
+        anvil: bool,
+        /// Run on an Anvil fork of this network.
+        #[arg(long)]
+        fork_url: Option<String>,
+        /// Fork at this block.
+        #[arg(long, requires = "fork_url")]
+        fork_block: Option<u64>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Stop after this many rounds.
+        #[arg(long, default_value_t = 200_000)]
+        max_rounds: u64,
+    },
+    /// Run a keeper against a deployment: discover, bid within limits, settle.
+    Keeper {
+        #[command(flatten)]
+        conn: ConnArgs,
+        /// The addresses file written by `deploy`.
+        #[arg(long, short, default_value = "deployment.json")]
+        deployment: PathBuf,
+        /// The keeper's configuration (TOML; see the README).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Stop once no bad debt is left and no auction runs (or nothing more can happen).
+        #[arg(long)]
+        until_cleared: bool,
+        /// Log what would be sent; send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9100).
+        #[arg(long)]
+        metrics: Option<std::net::SocketAddr>,
+        /// Seconds between steps when the node has no subscriptions (HTTP).
+        #[arg(long, default_value_t = 1.0)]
+        interval: f64,
+    },
     /// Deploy and wire a whole system from a parameter file; write the addresses JSON.
     Deploy {
         #[command(flatten)]
@@ -131,9 +184,9 @@ impl ConnArgs {
     }
 }
 
-fn init_logs(format: LogFormat) {
+fn init_logs(format: LogFormat, default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("BACKSTOP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Human => builder.init(),
@@ -144,8 +197,140 @@ fn init_logs(format: LogFormat) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_logs(cli.log_format);
+    // The demo prints a report: only warnings in the log unless asked.
+    let quiet = matches!(cli.command, Command::Demo { .. });
+    init_logs(cli.log_format, if quiet { "warn" } else { "info" });
     match cli.command {
+        Command::Demo { scenario, dutch, anvil, fork_url, fork_block, json, max_rounds } => {
+            let mechanism = if dutch { Mechanism::Dutch } else { Mechanism::English };
+            let show = |p: &Progress| {
+                if p.rounds % 25 == 1 {
+                    eprint!(
+                        "\r  round {:>6}  auctions {:>4} (live {:>3})  bad debt left {:>16}   ",
+                        p.rounds,
+                        p.auctions,
+                        p.live,
+                        format!("{:.2}", p.debt_left.to_string().parse::<f64>().unwrap_or(0.0))
+                    );
+                    let _ = std::io::stderr().flush();
+                }
+            };
+            let report = if anvil || fork_url.is_some() {
+                let mut cfg = AnvilConfig::default();
+                if let Some(url) = &fork_url {
+                    cfg = cfg.fork(url.clone(), fork_block);
+                }
+                let node = AnvilNode::spawn(&cfg)?;
+                let chain = backstop_chain::RpcChain::connect(backstop_chain::RpcConfig::dev(
+                    node.endpoint(),
+                ))
+                .await?;
+                let label = match &fork_url {
+                    Some(u) => format!("Anvil fork of {u}"),
+                    None => format!("Anvil {}", node.endpoint()),
+                };
+                run_demo(Arc::new(chain), label, scenario, mechanism, max_rounds, show).await?
+            } else {
+                let chain = backstop_chain::EmbeddedEvm::new(1_584_628_080);
+                run_demo(
+                    Arc::new(chain),
+                    "embedded EVM".into(),
+                    scenario,
+                    mechanism,
+                    max_rounds,
+                    show,
+                )
+                .await?
+            };
+            eprintln!();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{report}");
+            }
+            if !report.debt_left.is_zero() {
+                bail!("bad debt left: {}", report.debt_left);
+            }
+        }
+        Command::Keeper { conn, deployment, config, until_cleared, dry_run, metrics, interval } => {
+            let d = Deployment::load(&deployment)?;
+            let text =
+                std::fs::read_to_string(&config).with_context(|| config.display().to_string())?;
+            let mut cfg: KeeperConfig =
+                toml::from_str(&text).with_context(|| format!("{}", config.display()))?;
+            cfg.dry_run |= dry_run;
+            let conn = conn.connection().await?;
+            let (chain, me) = conn.open().await?;
+            if chain.chain_id() != d.chain_id {
+                bail!(
+                    "{} is for chain {}, the node is chain {}",
+                    deployment.display(),
+                    d.chain_id,
+                    chain.chain_id()
+                );
+            }
+            let chain = Arc::new(chain);
+            let mut keeper = Keeper::start(chain.clone(), d, me, cfg).await?;
+            if let Some(addr) = metrics {
+                tokio::spawn(keeper.metrics().serve(addr));
+            }
+            let heads = chain.new_heads().await?;
+            let mut heads = heads.map(Box::pin);
+            let mut backoff = Duration::from_millis(100);
+            loop {
+                match keeper.step().await {
+                    Ok(_) => backoff = Duration::from_millis(100),
+                    Err(e) => {
+                        // A node restart or a dropped connection: retry with backoff.
+                        tracing::warn!(error = %e, retry_in = ?backoff, "step failed");
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(30));
+                        continue;
+                    }
+                }
+                if until_cleared && keeper.is_finished() {
+                    break;
+                }
+                let wait = Duration::from_secs_f64(interval.max(0.001));
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => break,
+                    _ = async {
+                        match heads.as_mut() {
+                            Some(h) => {
+                                use futures_util::StreamExt;
+                                if h.next().await.is_none() {
+                                    tokio::time::sleep(wait).await;
+                                }
+                            }
+                            None => tokio::time::sleep(wait).await,
+                        }
+                    } => {}
+                }
+            }
+            let s = &keeper.stats;
+            println!(
+                "keeper {} ({}): {}",
+                keeper.cfg.name,
+                keeper.account(),
+                if keeper.is_cleared() { "bad debt cleared" } else { "stopped" }
+            );
+            println!(
+                "  auctions seen {}, bids sent {}, won {}, lost {}",
+                s.auctions_seen, s.bids_sent, s.won, s.lost
+            );
+            println!(
+                "  tokens bought {}, stablecoin spent {}, P&L at limit {}",
+                s.tokens,
+                s.spent,
+                s.pnl()
+            );
+            println!(
+                "  transactions {}, gas {}, replacements {}",
+                s.txs,
+                s.gas_used,
+                keeper.replacements()
+            );
+        }
         Command::Deploy { conn, config, out } => {
             let cfg = DeployConfig::load(&config)?;
             let (chain, from) = conn.connection().await?.open().await?;

@@ -69,7 +69,10 @@ pub struct PriceSource {
 
 impl std::fmt::Debug for PriceSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PriceSource").field("cfg", &self.cfg).field("models", &self.models.len()).finish()
+        f.debug_struct("PriceSource")
+            .field("cfg", &self.cfg)
+            .field("models", &self.models.len())
+            .finish()
     }
 }
 
@@ -86,10 +89,10 @@ impl PriceSource {
             PriceConfig::Fixed { price } => Some(*price),
             PriceConfig::Command { command } => {
                 let key = (status.kind == "dutch", status.id);
-                if !self.models.contains_key(&key) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = self.models.entry(key) {
                     match spawn_model(command) {
                         Ok(m) => {
-                            self.models.insert(key, m);
+                            slot.insert(m);
                         }
                         Err(e) => {
                             tracing::error!(%command, error = %e, "cannot start the price model");
@@ -139,7 +142,9 @@ fn spawn_model(command: &str) -> std::io::Result<Model> {
             }
             match serde_json::from_str::<Answer>(&line) {
                 Ok(a) => *sink.lock().await = Some(a.price),
-                Err(e) => tracing::warn!(%line, error = %e, "price model answered something else than {{\"price\": …}}"),
+                Err(e) => {
+                    tracing::warn!(%line, error = %e, "price model answered something else than {{\"price\": …}}")
+                }
             }
         }
     });

@@ -55,6 +55,19 @@ pub enum NoBid {
     Budget,
 }
 
+/// Who bids, up to what price and with how much.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bidder {
+    /// The bidder's account.
+    pub me: Address,
+    /// The highest price it pays, RAY (stablecoin per token).
+    pub limit: Ray,
+    /// Stablecoin it may still commit, WAD.
+    pub budget: Wad,
+    /// How it moves.
+    pub mode: EnglishMode,
+}
+
 /// `⌈a · b / c⌉`, `None` on overflow or division by zero.
 fn mul_div_up(a: U256, b: U256, c: U256) -> Option<U256> {
     if c.is_zero() {
@@ -64,18 +77,15 @@ fn mul_div_up(a: U256, b: U256, c: U256) -> Option<U256> {
     Some(p.div_ceil(c))
 }
 
-/// The English bid a bidder with `me`, a `limit` price (RAY) and `budget` (WAD, stablecoin it may
-/// still commit) sends on auction `id` at `now`; `Err` says why it sends none.
+/// The English bid `bidder` sends on auction `id` at `now`; `Err` says why it sends none.
 pub fn english_bid(
     id: u64,
     a: &EnglishAuction,
     params: &EnglishParams,
-    me: Address,
-    limit: Ray,
-    budget: Wad,
-    mode: EnglishMode,
+    bidder: &Bidder,
     now: Timestamp,
 ) -> Result<EnglishBid, NoBid> {
+    let Bidder { me, limit, budget, mode } = *bidder;
     if a.guy == me && a.has_bid() {
         return Err(NoBid::Winning);
     }
@@ -86,7 +96,8 @@ pub fn english_bid(
         return Err(NoBid::Budget);
     }
     // The largest lot the contract accepts: beg · lot' ≤ lot · WAD.
-    let max_lot = a.lot.raw().checked_mul(WAD).map(|x| x / params.beg.raw()).ok_or(NoBid::AboveLimit)?;
+    let max_lot =
+        a.lot.raw().checked_mul(WAD).map(|x| x / params.beg.raw()).ok_or(NoBid::AboveLimit)?;
     // The smallest lot whose implied price is within the limit: bid · RAY / lot' ≤ limit.
     let min_lot = mul_div_up(a.bid.raw(), RAY, limit.raw()).ok_or(NoBid::AboveLimit)?;
     if min_lot > max_lot || max_lot >= a.lot.raw() || max_lot.is_zero() {
@@ -181,7 +192,7 @@ mod tests {
         ) {
             let a = EnglishAuction { bid, lot, guy: OTHER, tic: 0, end: 1_000, ticks: 0 };
             let mode = if limit_mode { EnglishMode::Limit } else { EnglishMode::Step };
-            match english_bid(1, &a, &params, ME, limit, budget, mode, 10) {
+            match english_bid(1, &a, &params, &Bidder { me: ME, limit, budget, mode }, 10) {
                 Ok(b) => {
                     prop_assert!(b.price <= limit, "implied price above limit");
                     prop_assert!(b.lot < lot);
@@ -241,14 +252,46 @@ mod tests {
         };
         let limit: Ray = "250".parse().unwrap();
         let budget: Wad = "50000".parse().unwrap();
-        let step = english_bid(1, &a, &params, ME, limit, budget, EnglishMode::Step, 0).unwrap();
+        let step = english_bid(
+            1,
+            &a,
+            &params,
+            &Bidder { me: ME, limit, budget, mode: EnglishMode::Step },
+            0,
+        )
+        .unwrap();
         assert_eq!(step.lot.raw(), a.lot.raw() * WAD / params.beg.raw());
-        let jump = english_bid(1, &a, &params, ME, limit, budget, EnglishMode::Limit, 0).unwrap();
+        let jump = english_bid(
+            1,
+            &a,
+            &params,
+            &Bidder { me: ME, limit, budget, mode: EnglishMode::Limit },
+            0,
+        )
+        .unwrap();
         assert_eq!(jump.lot, "200".parse().unwrap());
         assert_eq!(jump.price, limit);
         let winning = EnglishAuction { guy: ME, tic: 50, ..a };
-        assert_eq!(english_bid(1, &winning, &params, ME, limit, budget, EnglishMode::Step, 0), Err(NoBid::Winning));
-        assert_eq!(english_bid(1, &a, &params, ME, limit, budget, EnglishMode::Step, 100), Err(NoBid::Closed));
+        assert_eq!(
+            english_bid(
+                1,
+                &winning,
+                &params,
+                &Bidder { me: ME, limit, budget, mode: EnglishMode::Step },
+                0
+            ),
+            Err(NoBid::Winning)
+        );
+        assert_eq!(
+            english_bid(
+                1,
+                &a,
+                &params,
+                &Bidder { me: ME, limit, budget, mode: EnglishMode::Step },
+                100
+            ),
+            Err(NoBid::Closed)
+        );
         let _ = DutchParams::default();
     }
 }

@@ -19,7 +19,10 @@
 
 use alloy_primitives::{Address, B256};
 use backstop_chain::{Broadcast, BroadcastError, Fees, Receipt, TxRequest, decode::revert_to_core};
-use std::{collections::BTreeMap, time::{Duration, Instant}};
+use std::{
+    collections::BTreeMap,
+    time::{Duration, Instant},
+};
 
 /// What a transaction is for: bids and takes come first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -135,7 +138,11 @@ pub struct TxManager {
 
 impl TxManager {
     /// Starts a sequence for `from` at the node's pending nonce.
-    pub async fn new<B: Broadcast>(chain: &B, from: Address, policy: FeePolicy) -> Result<Self, B::Error> {
+    pub async fn new<B: Broadcast>(
+        chain: &B,
+        from: Address,
+        policy: FeePolicy,
+    ) -> Result<Self, B::Error> {
         let pending = chain.nonce(from, true).await?;
         Ok(Self {
             from,
@@ -203,7 +210,8 @@ impl TxManager {
             Ok(g) => g,
             Err(data) => {
                 let error = revert_to_core(&data);
-                let reason = error.as_ref().map_or_else(|| format!("revert data {data}"), |e| e.to_string());
+                let reason =
+                    error.as_ref().map_or_else(|| format!("revert data {data}"), |e| e.to_string());
                 return Err(SubmitError::Rejected { label, error, reason });
             }
         };
@@ -214,14 +222,20 @@ impl TxManager {
             .then(|| {
                 self.pending
                     .iter()
-                    .find(|(_, p)| p.kind == TxKind::Settle && p.sent_at.elapsed() >= self.policy.replace_after / 2)
+                    .find(|(_, p)| {
+                        p.kind == TxKind::Settle
+                            && p.sent_at.elapsed() >= self.policy.replace_after / 2
+                    })
                     .map(|(n, p)| (*n, p.fees))
             })
             .flatten();
         let nonce = match takeover {
             Some((n, old)) => {
                 let bumped = old.bumped(self.policy.bump_percent, self.policy.max_fee_cap);
-                fees = Fees { max_fee: fees.max_fee.max(bumped.max_fee), priority: fees.priority.max(bumped.priority) };
+                fees = Fees {
+                    max_fee: fees.max_fee.max(bumped.max_fee),
+                    priority: fees.priority.max(bumped.priority),
+                };
                 if let Some(p) = self.pending.remove(&n) {
                     tracing::info!(nonce = n, settlement = %p.label, bid = %label, "bid takes over a waiting settlement's nonce");
                 }
@@ -238,8 +252,13 @@ impl TxManager {
                 Err(BroadcastError::NonceTooLow) if attempt < 3 => {
                     // Used elsewhere by the same account: resync from the node.
                     self.resyncs += 1;
-                    let node_nonce = chain.nonce(self.from, true).await.map_err(|e| node(&label, &e))?;
-                    tracing::warn!(ours = self.next_nonce, node = node_nonce, "nonce used elsewhere; resynced");
+                    let node_nonce =
+                        chain.nonce(self.from, true).await.map_err(|e| node(&label, &e))?;
+                    tracing::warn!(
+                        ours = self.next_nonce,
+                        node = node_nonce,
+                        "nonce used elsewhere; resynced"
+                    );
                     self.next_nonce = node_nonce.max(self.next_nonce + 1);
                 }
                 Err(BroadcastError::Underpriced) if attempt < 3 => {
@@ -281,7 +300,12 @@ impl TxManager {
                 self.pending.remove(&n);
                 self.gas_used += receipt.gas_used;
                 self.gas_paid += u128::from(receipt.gas_used) * receipt.effective_gas_price;
-                done.push(Confirmed { label: p.label, kind: p.kind, receipt, latency: p.submitted_at.elapsed() });
+                done.push(Confirmed {
+                    label: p.label,
+                    kind: p.kind,
+                    receipt,
+                    latency: p.submitted_at.elapsed(),
+                });
                 continue;
             }
             if n < mined_nonce {
@@ -306,7 +330,9 @@ impl TxManager {
                         e.sent_at = Instant::now();
                     }
                     Err(BroadcastError::NonceTooLow) => {} // mined meanwhile: the next poll sees it
-                    Err(e) => tracing::warn!(nonce = n, label = %p.label, error = %e, "replacement refused"),
+                    Err(e) => {
+                        tracing::warn!(nonce = n, label = %p.label, error = %e, "replacement refused")
+                    }
                 }
             }
         }

@@ -1,0 +1,480 @@
+//! The demo: bad debt in, auctions, competing keepers, bad debt cleared, a report out.
+//!
+//! It deploys a system, books a scenario's bad debt (and treasury), funds several keepers with
+//! different valuations and budgets, and runs them as tasks in rounds. On a chain whose clock only
+//! moves when told (the embedded EVM, Anvil), a round in which no keeper had anything to do moves
+//! the clock to the next moment something can change (a bid expiring, an auction ending, a Dutch
+//! price step, queued debt maturing).
+
+use crate::keeper::{Keeper, KeeperConfig, Mechanism, Stats};
+use alloy_primitives::{Address, U256};
+use backstop_chain::{
+    Broadcast, ChainError, Deployment, SystemClient,
+    client::deploy_system,
+    differential::{DEPLOYER, KEEPER as SETTLER},
+};
+use backstop_core::{
+    AccountantParams, Action, Calc, DutchParams, EnglishParams, Ray, SystemParams, Timestamp, Wad,
+};
+use serde::Serialize;
+use std::{sync::Arc, time::Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// A named crisis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scenario {
+    /// MakerDAO, March 2020: 5.67M of bad debt, MKR at about 265, lots of 50,000 for 250 MKR.
+    BlackThursday,
+    /// Aave, April 2026: $230.1M of bad debt, a $200M treasury pays first, governance tokens cover
+    /// the rest.
+    Aave2026,
+}
+
+/// A scenario's numbers.
+#[derive(Debug, Clone)]
+pub struct ScenarioSpec {
+    /// Name.
+    pub name: &'static str,
+    /// Bad debt booked, WAD.
+    pub debt: Wad,
+    /// Treasury (accountant surplus) that pays first, WAD.
+    pub treasury: Wad,
+    /// Oracle price, RAY.
+    pub price: Ray,
+    /// Deployment parameters.
+    pub params: SystemParams,
+    /// Keepers: name, valuation (RAY), budget (WAD), English mode.
+    pub keepers: Vec<(String, Ray, Wad)>,
+}
+
+fn w(s: &str) -> Wad {
+    s.parse().expect("literal")
+}
+fn r(s: &str) -> Ray {
+    s.parse().expect("literal")
+}
+
+impl Scenario {
+    /// The numbers behind the name.
+    pub fn spec(self) -> ScenarioSpec {
+        let dutch = DutchParams {
+            buf: r("1.3"),
+            tail: 8_400,
+            cusp: r("0.4"),
+            chip: w("0.001"),
+            tip: w("300"),
+            chost: w("5000"),
+            calc: Calc::StairStep,
+            tau: 3_600,
+            cut: r("0.99"),
+            step: 90,
+        };
+        match self {
+            Self::BlackThursday => ScenarioSpec {
+                name: "black-thursday-2020",
+                debt: w("5670000"),
+                // What remains below one lot after 113 auctions is healed from the buffer.
+                treasury: w("20000"),
+                price: r("265"),
+                params: SystemParams {
+                    accountant: AccountantParams { wait: 0, sump: w("50000"), dump: w("250") },
+                    english: EnglishParams {
+                        beg: w("1.03"),
+                        pad: w("1.2"),
+                        ttl: 6 * 3600,
+                        tau: 3 * 86_400,
+                        ..EnglishParams::default()
+                    },
+                    dutch,
+                },
+                keepers: vec![
+                    ("keeper-a".into(), r("230"), w("2000000")),
+                    ("keeper-b".into(), r("252"), w("3000000")),
+                    ("keeper-c".into(), r("258"), w("4000000")),
+                ],
+            },
+            Self::Aave2026 => ScenarioSpec {
+                name: "aave-2026",
+                debt: w("230100000"),
+                treasury: w("200000000"),
+                price: r("150"),
+                params: SystemParams {
+                    // dump: the Dutch sale's lot must still cover its tab at the reset floor
+                    // (cusp · top = 0.4 · 1.3 · 150 = 78 per token): 700,000 / 78 < 10,000.
+                    accountant: AccountantParams { wait: 0, sump: w("700000"), dump: w("10000") },
+                    english: EnglishParams {
+                        beg: w("1.03"),
+                        pad: w("1.2"),
+                        ttl: 6 * 3600,
+                        tau: 3 * 86_400,
+                        ..EnglishParams::default()
+                    },
+                    dutch,
+                },
+                keepers: vec![
+                    ("keeper-a".into(), r("128"), w("10000000")),
+                    ("keeper-b".into(), r("140"), w("15000000")),
+                    ("keeper-c".into(), r("146"), w("20000000")),
+                ],
+            },
+        }
+    }
+}
+
+/// One keeper's line in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeeperLine {
+    /// Name.
+    pub name: String,
+    /// Account.
+    pub account: Address,
+    /// Valuation, RAY.
+    pub valuation: Ray,
+    /// Budget, WAD.
+    pub budget: Wad,
+    /// What it did.
+    pub stats: Stats,
+}
+
+/// The demo's report.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReport {
+    /// Scenario.
+    pub scenario: &'static str,
+    /// Backend.
+    pub backend: String,
+    /// English or Dutch.
+    pub mechanism: Mechanism,
+    /// Bad debt booked, WAD.
+    pub debt: Wad,
+    /// Bad debt left, WAD.
+    pub debt_left: Wad,
+    /// Paid by the treasury (heal), WAD.
+    pub treasury_paid: Wad,
+    /// Raised by auctions, WAD.
+    pub raised: Wad,
+    /// Auctions started.
+    pub auctions: u64,
+    /// Ticks and redos (restarts).
+    pub restarts: u64,
+    /// Governance tokens minted, WAD.
+    pub minted: Wad,
+    /// Average price paid per token, RAY.
+    pub average_price: Ray,
+    /// The oracle price, RAY.
+    pub oracle: Ray,
+    /// Transactions mined.
+    pub transactions: u64,
+    /// Gas used.
+    pub gas_used: u64,
+    /// Rounds run.
+    pub rounds: u64,
+    /// Simulated chain time, seconds.
+    pub chain_seconds: u64,
+    /// Wall time, seconds.
+    pub wall_seconds: f64,
+    /// Per keeper.
+    pub keepers: Vec<KeeperLine>,
+}
+
+impl std::fmt::Display for DemoReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pct = |x: Wad| {
+            let num =
+                x.raw().saturating_mul(U256::from(10_000)) / self.debt.raw().max(U256::from(1));
+            format!("{}.{:02}%", num / U256::from(100), num % U256::from(100))
+        };
+        writeln!(
+            f,
+            "Backstop demo: {} ({:?} auctions, {})",
+            self.scenario, self.mechanism, self.backend
+        )?;
+        writeln!(f, "  bad debt           {}", self.debt)?;
+        writeln!(f, "  paid by treasury   {} ({})", self.treasury_paid, pct(self.treasury_paid))?;
+        writeln!(f, "  raised by auctions {} ({})", self.raised, pct(self.raised))?;
+        writeln!(
+            f,
+            "  bad debt left      {}{}",
+            self.debt_left,
+            if self.debt_left.is_zero() { " (cleared)" } else { "" }
+        )?;
+        writeln!(f, "  auctions run       {} ({} restarts)", self.auctions, self.restarts)?;
+        writeln!(f, "  tokens minted      {}", self.minted)?;
+        let avg: f64 = self.average_price.to_string().parse().unwrap_or(0.0);
+        let oracle: f64 = self.oracle.to_string().parse().unwrap_or(1.0);
+        writeln!(
+            f,
+            "  average price      {:.4} per token ({:.2}% of the oracle's {})",
+            avg,
+            100.0 * avg / oracle,
+            self.oracle
+        )?;
+        writeln!(f, "  transactions       {} ({} gas)", self.transactions, self.gas_used)?;
+        writeln!(
+            f,
+            "  chain time         {:.1} days in {} rounds",
+            self.chain_seconds as f64 / 86_400.0,
+            self.rounds
+        )?;
+        writeln!(f, "  wall time          {:.2} s", self.wall_seconds)?;
+        writeln!(f, "  keepers:")?;
+        for k in &self.keepers {
+            writeln!(
+                f,
+                "    {:<9} limit {:>6}  won {:>4}  tokens {:>14}  paid {:>14}  P&L at limit {}",
+                k.name,
+                k.valuation.to_string(),
+                k.stats.won,
+                format!("{:.4}", k.stats.tokens.to_string().parse::<f64>().unwrap_or(0.0)),
+                format!("{:.2}", k.stats.spent.to_string().parse::<f64>().unwrap_or(0.0)),
+                k.stats.pnl(),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+enum Cmd {
+    Step(oneshot::Sender<Result<(usize, bool, Timestamp), String>>),
+    Finish(oneshot::Sender<(Stats, u128)>),
+}
+
+/// Progress after each round.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// Rounds so far.
+    pub rounds: u64,
+    /// Chain time, seconds.
+    pub now: Timestamp,
+    /// Bad debt left, WAD.
+    pub debt_left: Wad,
+    /// Auctions started so far.
+    pub auctions: u64,
+    /// Auctions running.
+    pub live: usize,
+}
+
+/// Runs a scenario on `chain` (a fresh chain whose clock the demo may move) to the end.
+pub async fn run_demo<S: Broadcast + 'static>(
+    chain: Arc<S>,
+    backend: String,
+    scenario: Scenario,
+    mechanism: Mechanism,
+    max_rounds: u64,
+    mut progress: impl FnMut(&Progress),
+) -> Result<DemoReport, ChainError> {
+    let started = Instant::now();
+    let spec = scenario.spec();
+    let d: Deployment =
+        deploy_system(&*chain, DEPLOYER, &spec.params, spec.price, Address::repeat_byte(0x5e))
+            .await?;
+    let client = SystemClient::new(&*chain, d);
+    client.apply(DEPLOYER, &Action::Fess { tab: spec.debt }).await?;
+    let t0 = chain.timestamp().await.map_err(backend_err)?;
+    if !spec.treasury.is_zero() {
+        client.apply(DEPLOYER, &Action::Mint { to: d.accountant, amount: spec.treasury }).await?;
+    }
+    // The settler starts auctions and settles; the bidders only bid.
+    let mut configs = vec![(SETTLER, settler_config(mechanism), Ray::ZERO, Wad::ZERO)];
+    for (i, (name, value, budget)) in spec.keepers.iter().enumerate() {
+        let who = Address::repeat_byte(0xc0 + i as u8);
+        client.apply(DEPLOYER, &Action::Mint { to: who, amount: *budget }).await?;
+        chain.set_balance(who, U256::from(10u64).pow(U256::from(21))).await.map_err(backend_err)?;
+        let mut cfg = KeeperConfig::bidder(name, *value, *budget);
+        cfg.mechanism = mechanism;
+        cfg.kick = false;
+        cfg.balance_sheet = false;
+        configs.push((who, cfg, *value, *budget));
+    }
+    chain.set_balance(SETTLER, U256::from(10u64).pow(U256::from(21))).await.map_err(backend_err)?;
+    let mut handles = Vec::new();
+    let mut lines = Vec::new();
+    for (who, cfg, value, budget) in configs {
+        let keeper = Keeper::start(chain.clone(), d, who, cfg.clone()).await?;
+        let (tx, rx) = mpsc::channel::<Cmd>(1);
+        tokio::spawn(run_keeper(keeper, rx));
+        handles.push(tx);
+        lines.push((cfg.name, who, value, budget));
+    }
+    let mut rounds = 0u64;
+    let mut idle = 0u32;
+    let mut now = chain.timestamp().await.map_err(backend_err)?;
+    loop {
+        rounds += 1;
+        let mut sent = 0;
+        let mut finished = true;
+        for h in &handles {
+            let (tx, rx) = oneshot::channel();
+            h.send(Cmd::Step(tx)).await.map_err(|_| backend_err("keeper task stopped"))?;
+            let (s, done, t) =
+                rx.await.map_err(|_| backend_err("keeper task stopped"))?.map_err(backend_err)?;
+            sent += s;
+            finished &= done;
+            now = now.max(t);
+        }
+        let live = live_state(&*chain, &d).await?;
+        progress(&Progress {
+            rounds,
+            now,
+            debt_left: live.system.accountant.debt(),
+            auctions: live.system.english.kicks() + live.system.dutch.kicks(),
+            live: live.system.english.len() + live.system.dutch.len(),
+        });
+        if finished && sent == 0 {
+            break;
+        }
+        if rounds >= max_rounds {
+            tracing::warn!(rounds, "round limit reached");
+            break;
+        }
+        if sent == 0 {
+            idle += 1;
+            // Nothing to do now: move the clock to the next moment something can change.
+            let next = next_moment(&live.system, now);
+            chain.set_next_timestamp(next).await.map_err(backend_err)?;
+            chain.mine().await.map_err(backend_err)?;
+            now = next;
+            if idle > 5_000 {
+                break;
+            }
+        } else {
+            idle = 0;
+        }
+    }
+    let mut report_keepers = Vec::new();
+    let (mut txs, mut gas) = (0, 0);
+    for (h, (name, account, valuation, budget)) in handles.iter().zip(lines) {
+        let (tx, rx) = oneshot::channel();
+        h.send(Cmd::Finish(tx)).await.map_err(|_| backend_err("keeper task stopped"))?;
+        let (stats, _) = rx.await.map_err(|_| backend_err("keeper task stopped"))?;
+        txs += stats.txs;
+        gas += stats.gas_used;
+        if name != "settler" {
+            report_keepers.push(KeeperLine { name, account, valuation, budget, stats });
+        }
+    }
+    let live = live_state(&*chain, &d).await?;
+    let sys = &live.system;
+    let sink = client.stablecoin_balance(d.sink).await?;
+    let minted = {
+        use backstop_chain::{SettlementExt, bindings::GovToken};
+        Wad::from_raw(chain.call_sol(DEPLOYER, d.gov_token, &GovToken::totalSupplyCall {}).await?)
+    };
+    let debt_left = sys.accountant.debt();
+    let treasury_paid = spec.treasury.saturating_sub(sys.surplus());
+    let raised = sink.saturating_sub(treasury_paid);
+    let auctions = sys.english.kicks() + sys.dutch.kicks();
+    let restarts = count_restarts(&*chain, &d).await?;
+    Ok(DemoReport {
+        scenario: spec.name,
+        backend,
+        mechanism,
+        debt: spec.debt,
+        debt_left,
+        treasury_paid,
+        raised,
+        auctions,
+        restarts,
+        minted,
+        average_price: if minted.is_zero() {
+            Ray::ZERO
+        } else {
+            Ray::ratio(raised, minted).unwrap_or_default()
+        },
+        oracle: spec.price,
+        transactions: txs,
+        gas_used: gas,
+        rounds,
+        chain_seconds: now.saturating_sub(t0),
+        wall_seconds: started.elapsed().as_secs_f64(),
+        keepers: report_keepers,
+    })
+}
+
+fn settler_config(mechanism: Mechanism) -> KeeperConfig {
+    let mut c = KeeperConfig::bidder("settler", Ray::ZERO, Wad::ZERO);
+    c.mechanism = mechanism;
+    c.bid = false;
+    c
+}
+
+async fn run_keeper<S: Broadcast + 'static>(mut k: Keeper<S>, mut rx: mpsc::Receiver<Cmd>) {
+    while let Some(cmd) = rx.recv().await {
+        match cmd {
+            Cmd::Step(reply) => {
+                let out = k
+                    .step()
+                    .await
+                    .map(|r| (r.sent, k.is_finished(), k.now))
+                    .map_err(|e| e.to_string());
+                let _ = reply.send(out);
+            }
+            Cmd::Finish(reply) => {
+                let _ = reply.send((k.stats.clone(), k.gas_paid()));
+                return;
+            }
+        }
+    }
+}
+
+fn backend_err(e: impl std::fmt::Display) -> ChainError {
+    ChainError::Backend(e.to_string())
+}
+
+async fn live_state<S: Broadcast>(
+    chain: &S,
+    d: &Deployment,
+) -> Result<backstop_chain::live::LiveState, ChainError> {
+    backstop_chain::live::load_live(chain, d).await
+}
+
+async fn count_restarts<S: Broadcast>(chain: &S, d: &Deployment) -> Result<u64, ChainError> {
+    let q = backstop_chain::LogQuery {
+        from_block: d.from_block,
+        to_block: None,
+        addresses: vec![d.english, d.dutch],
+    };
+    let logs = chain.logs(&q).await.map_err(backend_err)?;
+    let e = d.emitters();
+    Ok(logs
+        .iter()
+        .filter_map(|l| backstop_chain::decode::log_to_core(&l.log, &e))
+        .filter(|ev| {
+            matches!(
+                ev,
+                backstop_core::Event::English(backstop_core::EnglishEvent::Tick { .. })
+                    | backstop_core::Event::Dutch(backstop_core::DutchEvent::Redo { .. })
+            )
+        })
+        .count() as u64)
+}
+
+/// The next time at which the state can change by time alone (at least one second on).
+pub fn next_moment(sys: &backstop_core::System, now: Timestamp) -> Timestamp {
+    let mut next = Timestamp::MAX;
+    for (_, a) in sys.english.auctions() {
+        if let Some(t) = a.next_change(now) {
+            next = next.min(t);
+        }
+    }
+    let p = &sys.dutch.params;
+    for (id, s) in sys.dutch.sales() {
+        // The next price step, or the moment the sale needs a reset.
+        let step = match p.calc {
+            Calc::StairStep => p.step,
+            Calc::Exponential | Calc::Linear => 60,
+        };
+        let elapsed = now.saturating_sub(s.tic);
+        let to_step = step - elapsed % step;
+        next = next.min(now + to_step.max(1));
+        if let Ok(t) = sys.dutch.done_at(id, now) {
+            next = next.min(t.max(now + 1));
+        }
+    }
+    let wait = sys.accountant.params.wait;
+    for (era, _) in sys.accountant.queue() {
+        next = next.min(era.saturating_add(wait).max(now + 1));
+    }
+    if next == Timestamp::MAX { now + 3_600 } else { next.max(now + 1) }
+}
