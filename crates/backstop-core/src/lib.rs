@@ -77,6 +77,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Bidding: [`strategy`]
+//! Pure bidding policy for keepers and simulated bidders alike: the English bid that stays within a
+//! limit price and a budget with the contract's exact rounding, the Dutch take sized to a budget and
+//! the dust rule.
+//!
 //! ## Reusing the property suite
 //! With the `proptest` feature, [`arb`] exports the generators the crate's own property tests use
 //! (`arb_english_params()`, `arb_dutch_params()`, `arb_action_sequence()`, …), so a protocol team
@@ -88,6 +93,7 @@ pub mod english;
 mod error;
 pub mod ledger;
 pub mod math;
+pub mod strategy;
 pub mod system;
 
 #[cfg(any(test, feature = "proptest"))]

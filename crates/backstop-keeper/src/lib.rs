@@ -7,11 +7,13 @@
 
 pub mod demo;
 mod error;
+
+/// The bidding policy (in `backstop-core`, shared with the simulator).
+pub use backstop_core::strategy;
 pub mod keeper;
 pub mod metrics;
 pub mod operator;
 pub mod price;
-pub mod strategy;
 pub mod tx;
 
 pub use error::{Error, Result};

@@ -11,11 +11,11 @@
 //! Dutch (falling price): take when the price is at or below the limit, as many tokens as the budget
 //! buys at that price, sized by the core's own `check_take` so the dust rule is respected.
 
-use alloy_primitives::{Address, U256};
-use backstop_core::{
+use crate::{
     DutchHouse, EnglishAuction, EnglishParams, Error, Ray, TakePlan, Timestamp, Wad,
     math::{RAY, WAD},
 };
+use alloy_primitives::{Address, U256};
 use serde::{Deserialize, Serialize};
 
 /// How an English bidder moves.
@@ -172,7 +172,7 @@ pub fn dutch_take(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use backstop_core::{DutchParams, arb};
+    use crate::{DutchParams, arb};
     use proptest::prelude::*;
 
     const ME: Address = Address::new([1; 20]);
@@ -199,7 +199,7 @@ mod tests {
                     prop_assert!(params.beg.raw() * b.lot.raw() <= lot.raw() * WAD, "beg rule");
                     prop_assert!(budget >= bid);
                     // The core (the contract's rules) accepts it.
-                    let mut house = backstop_core::EnglishHouse::new(params).unwrap();
+                    let mut house = crate::EnglishHouse::new(params).unwrap();
                     let (id, _) = house.kick(OTHER, lot, bid, 0).unwrap();
                     prop_assert!(house.check_dent(ME, id, b.lot, bid, 10).is_ok());
                     if limit_mode {
