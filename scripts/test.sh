@@ -20,3 +20,6 @@ scripts/build-contracts.sh --check
 
 echo "== cargo test (workspace)"
 cargo test --workspace --locked
+
+echo "== contracts: forge, halmos, slither"
+scripts/assurance.sh
