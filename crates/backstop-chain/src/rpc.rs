@@ -501,6 +501,37 @@ impl Broadcast for RpcChain {
         nonce: u64,
         fees: Fees,
     ) -> Result<B256, BroadcastError> {
+        match self.try_broadcast(tx, nonce, fees).await {
+            // A restarted dev node forgot who is impersonated: impersonate again, once.
+            Err(BroadcastError::Other(reason))
+                if !self.local.contains(&tx.from) && reason.contains("No Signer available") =>
+            {
+                if let Ok(mut s) = self.impersonated.lock() {
+                    s.remove(&tx.from);
+                }
+                self.try_broadcast(tx, nonce, fees).await
+            }
+            other => other,
+        }
+    }
+
+    async fn receipt(&self, hash: B256) -> Result<Option<Receipt>, RpcChainError> {
+        let r = self
+            .raw
+            .get_transaction_receipt(hash)
+            .await
+            .map_err(rpc_err("eth_getTransactionReceipt"))?;
+        Ok(r.map(|r| to_receipt(&r, hash)))
+    }
+}
+
+impl RpcChain {
+    async fn try_broadcast(
+        &self,
+        tx: &TxRequest,
+        nonce: u64,
+        fees: Fees,
+    ) -> Result<B256, BroadcastError> {
         let provider =
             self.sender(tx.from).await.map_err(|e| BroadcastError::Other(e.to_string()))?;
         let mut req = Self::request(tx)
@@ -515,15 +546,6 @@ impl Broadcast for RpcChain {
             Ok(p) => Ok(*p.tx_hash()),
             Err(e) => Err(broadcast_error(e)),
         }
-    }
-
-    async fn receipt(&self, hash: B256) -> Result<Option<Receipt>, RpcChainError> {
-        let r = self
-            .raw
-            .get_transaction_receipt(hash)
-            .await
-            .map_err(rpc_err("eth_getTransactionReceipt"))?;
-        Ok(r.map(|r| to_receipt(&r, hash)))
     }
 }
 

@@ -213,6 +213,8 @@ pub struct Keeper<S> {
     pub stats: Stats,
     metrics: Metrics,
     approved: bool,
+    /// Our stablecoin balance, read at most once per step.
+    balance_cache: Option<Wad>,
     /// Latest block timestamp seen, seconds.
     pub now: Timestamp,
 }
@@ -264,6 +266,7 @@ impl<S: Broadcast + 'static> Keeper<S> {
             stats: Stats::default(),
             metrics,
             approved: false,
+            balance_cache: None,
             now: live.timestamp,
         };
         k.stats.auctions_seen = (k.ids.english.len() + k.ids.dutch.len()) as u64;
@@ -275,6 +278,11 @@ impl<S: Broadcast + 'static> Keeper<S> {
         }
         tracing::info!(keeper = %k.cfg.name, account = %me, english = k.ids.english.len(), dutch = k.ids.dutch.len(), "attached");
         Ok(k)
+    }
+
+    /// The deployment it works on.
+    pub fn deployment(&self) -> Deployment {
+        self.d
     }
 
     /// The keeper's account.
@@ -316,11 +324,19 @@ impl<S: Broadcast + 'static> Keeper<S> {
     /// Reads receipts and events, updates the model, decides and sends.
     pub async fn step(&mut self) -> Result<StepReport, ChainError> {
         let mut report = StepReport::default();
+        self.balance_cache = None;
         for c in self.tx.poll(&*self.chain).await.map_err(chain_err)? {
             report.confirmed += 1;
             self.on_confirmed(c);
         }
         report.events = self.sync().await?;
+        if let Err(why) = self.model.check_invariants() {
+            // The events and the state disagree (a node restored from a state dump without its
+            // logs, say): read every auction id once and carry on from the chain's truth.
+            tracing::warn!(keeper = %self.cfg.name, %why, "model inconsistent with the events: full re-read");
+            self.refresh_accountant(true, true).await?;
+            self.full_resync().await?;
+        }
         if !self.tx.drained(&*self.chain).await.map_err(chain_err)? {
             report.draining = true;
             return Ok(report);
@@ -479,6 +495,29 @@ impl<S: Broadcast + 'static> Keeper<S> {
             }
             _ => {}
         }
+    }
+
+    /// Reads every English and Dutch id up to `kicks` (only when the events proved insufficient).
+    async fn full_resync(&mut self) -> Result<(), ChainError> {
+        let (c, d) = (self.chain.clone(), self.d);
+        let me = d.deployer;
+        let kicks = c.call_sol(me, d.english, &EnglishDebtAuction::kicksCall {}).await?;
+        for id in 1..=u64::try_from(kicks).unwrap_or(0) {
+            let a = live::english_auction(&*c, &d, id).await?;
+            if a.is_some() {
+                self.ids.english.insert(id);
+            }
+            self.model.english.set_auction(id, a);
+        }
+        let kicks = c.call_sol(me, d.dutch, &DutchDebtAuction::kicksCall {}).await?;
+        for id in 1..=u64::try_from(kicks).unwrap_or(0) {
+            let x = live::dutch_sale(&*c, &d, id).await?;
+            if x.is_some() {
+                self.ids.dutch.insert(id);
+            }
+            self.model.dutch.set_sale(id, x);
+        }
+        Ok(())
     }
 
     async fn refresh_accountant(
@@ -662,9 +701,15 @@ impl<S: Broadcast + 'static> Keeper<S> {
         Ok(())
     }
 
-    async fn balance(&self) -> Result<Wad, ChainError> {
+    /// Our stablecoin balance (one call per step at most; bids sent since are in `reserved`).
+    async fn balance(&mut self) -> Result<Wad, ChainError> {
+        if let Some(b) = self.balance_cache {
+            return Ok(b);
+        }
         let call = Stablecoin::balanceOfCall { usr: self.me };
-        Ok(Wad::from_raw(self.chain.call_sol(self.me, self.d.stablecoin, &call).await?))
+        let b = Wad::from_raw(self.chain.call_sol(self.me, self.d.stablecoin, &call).await?);
+        self.balance_cache = Some(b);
+        Ok(b)
     }
 
     async fn english(&mut self) -> Result<usize, ChainError> {

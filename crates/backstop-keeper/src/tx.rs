@@ -224,7 +224,7 @@ impl TxManager {
                     .iter()
                     .find(|(_, p)| {
                         p.kind == TxKind::Settle
-                            && p.sent_at.elapsed() >= self.policy.replace_after / 2
+                            && p.submitted_at.elapsed() >= self.policy.replace_after / 2
                     })
                     .map(|(n, p)| (*n, p.fees))
             })

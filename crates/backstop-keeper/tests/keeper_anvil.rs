@@ -1,0 +1,499 @@
+//! The keeper on a real Anvil (the pinned 1.7.1): one keeper clearing a multi-auction debt, three
+//! competing keepers, English and Dutch deployments, a keeper killed and restarted mid-run, Anvil
+//! restarted from a state dump mid-run, a stuck transaction replaced, a budget that runs out, and
+//! operator errors (bad config, bad key, unreachable RPC, wrong chain) that move no funds.
+//!
+//! Each test starts its own node on a free loopback port; they run one at a time (`SERIAL`).
+
+use alloy::sol_types::SolCall;
+use alloy_primitives::{Address, U256};
+use backstop_chain::{
+    AnvilConfig, AnvilNode, Broadcast, Deployment, RpcChain, RpcConfig, Settlement, SettlementExt,
+    SystemClient, TxRequest,
+    bindings::{Accountant, GovToken, Stablecoin},
+    client::deploy_system,
+    decode::log_to_core,
+    differential::DEPLOYER,
+};
+use backstop_core::{
+    AccountantParams, Action, EnglishEvent, EnglishParams, Event, Ray, SystemParams, Wad,
+};
+use backstop_keeper::{
+    demo::next_moment,
+    keeper::{Keeper, KeeperConfig, Mechanism},
+    tx::{FeePolicy, TxKind, TxManager},
+};
+use std::{sync::Arc, time::Duration};
+
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn w(s: &str) -> Wad {
+    s.parse().unwrap()
+}
+fn r(s: &str) -> Ray {
+    s.parse().unwrap()
+}
+
+const SUMP: &str = "50000";
+
+fn params() -> SystemParams {
+    SystemParams {
+        accountant: AccountantParams { wait: 0, sump: w(SUMP), dump: w("250") },
+        english: EnglishParams {
+            beg: w("1.03"),
+            pad: w("1.2"),
+            ttl: 600,
+            tau: 86_400,
+            ..Default::default()
+        },
+        dutch: Default::default(),
+    }
+}
+
+struct Net {
+    node: AnvilNode,
+    chain: Arc<RpcChain>,
+    d: Deployment,
+}
+
+async fn net(auctions: u64) -> Net {
+    let node = AnvilNode::spawn(&AnvilConfig::default().timestamp(1_700_000_000)).expect("anvil");
+    let chain = Arc::new(RpcChain::connect(RpcConfig::dev(node.endpoint())).await.unwrap());
+    let d = deploy_system(&*chain, DEPLOYER, &params(), r("265"), Address::repeat_byte(0x5e))
+        .await
+        .unwrap();
+    let c = SystemClient::new(&*chain, d);
+    let debt = Wad::from_raw(w(SUMP).raw() * U256::from(auctions));
+    c.apply(DEPLOYER, &Action::Fess { tab: debt }).await.unwrap();
+    Net { node, chain, d }
+}
+
+async fn fund(n: &Net, who: Address, amount: Wad) {
+    let c = SystemClient::new(&*n.chain, n.d);
+    c.apply(DEPLOYER, &Action::Mint { to: who, amount }).await.unwrap();
+    n.chain.set_balance(who, U256::from(10u64).pow(U256::from(21))).await.unwrap();
+}
+
+fn bidder(name: &str, value: &str, budget: Wad, mechanism: Mechanism) -> KeeperConfig {
+    let mut c = KeeperConfig::bidder(name, r(value), budget);
+    c.mechanism = mechanism;
+    c
+}
+
+/// Steps every keeper in turn; when none sends anything, moves the clock to the next moment
+/// something can change. Returns the rounds run.
+async fn run(keepers: &mut [Keeper<RpcChain>], chain: &RpcChain, max_rounds: usize) -> usize {
+    for round in 1..=max_rounds {
+        let mut sent = 0;
+        for k in keepers.iter_mut() {
+            sent += k.step().await.expect("step").sent;
+        }
+        if sent == 0 {
+            if keepers.iter().all(|k| k.is_finished()) {
+                return round;
+            }
+            let now = chain.timestamp().await.unwrap();
+            let next = next_moment(&keepers[0].model, now);
+            chain.set_next_timestamp(next).await.unwrap();
+            chain.mine().await.unwrap();
+        }
+    }
+    let k = &keepers[0];
+    let live = backstop_chain::live::load_live(chain, &k_deployment(k)).await.ok();
+    panic!(
+        "not finished after {max_rounds} rounds: model debt {} Ash {} woe {} english {:?} dutch {}; chain {:?}",
+        k.model.accountant.debt(),
+        k.model.accountant.ash(),
+        k.model.accountant.woe(),
+        k.model.english.auctions().collect::<Vec<_>>(),
+        k.model.dutch.len(),
+        live.map(|l| (
+            l.system.accountant.debt(),
+            l.system.accountant.ash(),
+            l.system.english.len()
+        ))
+    );
+}
+
+fn k_deployment(k: &Keeper<RpcChain>) -> Deployment {
+    k.deployment()
+}
+
+async fn english_events(n: &Net) -> Vec<EnglishEvent> {
+    let q = backstop_chain::LogQuery {
+        from_block: n.d.from_block,
+        to_block: None,
+        addresses: vec![n.d.english],
+    };
+    n.chain
+        .logs(&q)
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|l| match log_to_core(&l.log, &n.d.emitters()) {
+            Some(Event::English(e)) => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn gov_supply(n: &Net) -> Wad {
+    Wad::from_raw(
+        n.chain.call_sol(DEPLOYER, n.d.gov_token, &GovToken::totalSupplyCall {}).await.unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_keeper_clears_a_multi_auction_debt() {
+    let _g = SERIAL.lock().await;
+    let n = net(5).await;
+    let me = Address::repeat_byte(0xa1);
+    fund(&n, me, w("1000000")).await;
+    let k = Keeper::start(
+        n.chain.clone(),
+        n.d,
+        me,
+        bidder("solo", "265", w("1000000"), Mechanism::English),
+    )
+    .await
+    .unwrap();
+    let mut ks = vec![k];
+    run(&mut ks, &n.chain, 500).await;
+    assert!(ks[0].is_cleared(), "debt left");
+    assert_eq!(ks[0].stats.won, 5);
+    assert_eq!(gov_supply(&n).await, ks[0].stats.tokens);
+    let spent = w("250000");
+    assert_eq!(ks[0].stats.spent, spent);
+    let bal = SystemClient::new(&*n.chain, n.d).stablecoin_balance(me).await.unwrap();
+    assert_eq!(bal, w("1000000").checked_sub(spent).unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_competing_keepers_price_competitively_and_conserve_tokens() {
+    let _g = SERIAL.lock().await;
+    let n = net(6).await;
+    let mut ks = Vec::new();
+    for (i, (name, value)) in [("a", "230"), ("b", "252"), ("c", "258")].into_iter().enumerate() {
+        let who = Address::repeat_byte(0xb0 + i as u8);
+        fund(&n, who, w("2000000")).await;
+        let mut cfg = bidder(name, value, w("2000000"), Mechanism::English);
+        cfg.kick = i == 0;
+        ks.push(Keeper::start(n.chain.clone(), n.d, who, cfg).await.unwrap());
+    }
+    run(&mut ks, &n.chain, 2_000).await;
+    assert!(ks.iter().all(|k| k.is_cleared()));
+    // The highest valuation wins every auction, at a price above the runner-up's limit less one
+    // increment, never above its own limit.
+    assert_eq!(ks[2].stats.won, 6);
+    for e in english_events(&n).await {
+        if let EnglishEvent::Deal { guy, lot, .. } = e {
+            assert_eq!(guy, ks[2].account());
+            let price = Ray::ratio(w(SUMP), lot).unwrap();
+            assert!(
+                price <= r("258") && price >= r("252").rdiv(r("1.03")).unwrap(),
+                "price {price}"
+            );
+        }
+    }
+    // Conservation: stablecoin only moved (supply = mints), governance tokens = what was won.
+    let supply = Wad::from_raw(
+        n.chain.call_sol(DEPLOYER, n.d.stablecoin, &Stablecoin::totalSupplyCall {}).await.unwrap(),
+    );
+    assert_eq!(supply, w("6000000"));
+    let won: Wad = ks.iter().fold(Wad::ZERO, |s, k| s.checked_add(k.stats.tokens).unwrap());
+    assert_eq!(gov_supply(&n).await, won);
+    // Nobody ever bid on an auction it was already winning.
+    let mut guy = std::collections::HashMap::new();
+    for e in english_events(&n).await {
+        if let EnglishEvent::Dent { id, guy: g, .. } = e {
+            assert_ne!(guy.insert(id, g), Some(g), "double bid on {id}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dutch_deployment_clears() {
+    let _g = SERIAL.lock().await;
+    let n = net(4).await;
+    let mut ks = Vec::new();
+    for (i, value) in ["240", "255"].into_iter().enumerate() {
+        let who = Address::repeat_byte(0xd0 + i as u8);
+        fund(&n, who, w("1000000")).await;
+        ks.push(
+            Keeper::start(
+                n.chain.clone(),
+                n.d,
+                who,
+                bidder("d", value, w("1000000"), Mechanism::Dutch),
+            )
+            .await
+            .unwrap(),
+        );
+    }
+    run(&mut ks, &n.chain, 3_000).await;
+    assert!(ks.iter().all(|k| k.is_cleared()));
+    let won: Wad = ks.iter().fold(Wad::ZERO, |s, k| s.checked_add(k.stats.tokens).unwrap());
+    // Governance tokens: the takes plus the keeper rewards of kick/redo (none configured here).
+    assert_eq!(gov_supply(&n).await, won);
+    // The higher valuation buys first, at or under its limit.
+    assert!(ks[1].stats.won > 0 && ks[1].stats.value_at_limit >= ks[1].stats.spent);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keeper_killed_and_restarted_mid_run_loses_and_repeats_nothing() {
+    let _g = SERIAL.lock().await;
+    let n = net(6).await;
+    let (a, b) = (Address::repeat_byte(0xe1), Address::repeat_byte(0xe2));
+    fund(&n, a, w("2000000")).await;
+    fund(&n, b, w("2000000")).await;
+    let ka = Keeper::start(
+        n.chain.clone(),
+        n.d,
+        a,
+        bidder("a", "250", w("2000000"), Mechanism::English),
+    )
+    .await
+    .unwrap();
+    let kb = Keeper::start(
+        n.chain.clone(),
+        n.d,
+        b,
+        bidder("b", "258", w("2000000"), Mechanism::English),
+    )
+    .await
+    .unwrap();
+    let mut ks = vec![ka, kb];
+    // A few rounds: auctions are live and bid on.
+    for _ in 0..3 {
+        for k in ks.iter_mut() {
+            k.step().await.unwrap();
+        }
+    }
+    let live_before = ks[1].model.english.len();
+    assert!(live_before > 0);
+    // Kill b and start it again from the chain.
+    let cfg = ks[1].cfg.clone();
+    ks.pop();
+    ks.push(Keeper::start(n.chain.clone(), n.d, b, cfg).await.unwrap());
+    assert_eq!(
+        ks[1].model.english.len(),
+        live_before,
+        "the restarted keeper sees every live auction"
+    );
+    run(&mut ks, &n.chain, 2_000).await;
+    assert!(ks.iter().all(|k| k.is_cleared()));
+    let mut guy = std::collections::HashMap::new();
+    for e in english_events(&n).await {
+        if let EnglishEvent::Dent { id, guy: g, .. } = e {
+            assert_ne!(guy.insert(id, g), Some(g), "double bid on {id}");
+        }
+    }
+    let deals = english_events(&n)
+        .await
+        .into_iter()
+        .filter(|e| matches!(e, EnglishEvent::Deal { .. }))
+        .count();
+    assert_eq!(deals, 6);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anvil_restarted_from_a_state_dump_mid_run() {
+    let _g = SERIAL.lock().await;
+    let n = net(4).await;
+    let me = Address::repeat_byte(0xf1);
+    fund(&n, me, w("1000000")).await;
+    let mut ks = vec![
+        Keeper::start(
+            n.chain.clone(),
+            n.d,
+            me,
+            bidder("k", "260", w("1000000"), Mechanism::English),
+        )
+        .await
+        .unwrap(),
+    ];
+    for _ in 0..2 {
+        ks[0].step().await.unwrap();
+    }
+    let state = n.chain.dump_state().await.unwrap();
+    let ts = n.chain.timestamp().await.unwrap();
+    let port = n.node.port();
+    let Net { node, chain, d } = n;
+    drop(node);
+    assert!(ks[0].step().await.is_err(), "the node is down");
+    // The restarted node's own clock starts where the dump ends (Anvil keeps its clock apart from
+    // the loaded blocks).
+    let node = AnvilNode::spawn(&AnvilConfig::default().port(port).timestamp(ts)).unwrap();
+    assert!(backstop_chain::anvil::wait_ready(&node.endpoint(), Duration::from_secs(10)).await);
+    chain.load_state(state).await.unwrap();
+    let n = Net { node, chain, d };
+    run(&mut ks, &n.chain, 1_000).await;
+    let live = backstop_chain::live::load_live(&*n.chain, &n.d).await.unwrap();
+    let m = &ks[0].model.accountant;
+    assert!(
+        ks[0].is_cleared(),
+        "model: debt {} Sin {} Ash {} english {}; chain: debt {} Ash {} english {}",
+        m.debt(),
+        m.sin_total(),
+        m.ash(),
+        ks[0].model.english.len(),
+        live.system.accountant.debt(),
+        live.system.accountant.ash(),
+        live.system.english.len()
+    );
+    assert_eq!(gov_supply(&n).await, ks[0].stats.tokens);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stuck_transaction_replaced_and_bids_jump_settlement() {
+    use alloy::providers::ext::AnvilApi;
+    let _g = SERIAL.lock().await;
+    let n = net(2).await;
+    let me = Address::repeat_byte(0x77);
+    fund(&n, me, w("100000")).await;
+    let policy = FeePolicy {
+        max_fee_cap: None,
+        bump_percent: 20,
+        replace_after: Duration::from_millis(200),
+    };
+    let mut tx = TxManager::new(&*n.chain, me, policy).await.unwrap();
+    n.chain.provider().anvil_set_auto_mine(false).await.unwrap();
+    // A settlement that waits (no block is mined)...
+    let era = n.chain.timestamp().await.unwrap();
+    let flog = TxRequest::call(
+        me,
+        n.d.accountant,
+        Accountant::flogCall { era: U256::from(era) }.abi_encode(),
+    );
+    let nonce = tx.submit(&*n.chain, TxKind::Settle, "flog".into(), flog).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    // ...is replaced with bumped fees at the same nonce.
+    assert!(tx.poll(&*n.chain).await.unwrap().is_empty());
+    assert_eq!(tx.replacements, 1);
+    let (_, p) = tx.pending().next().unwrap();
+    assert_eq!(p.hashes.len(), 2);
+    assert!(p.fees.max_fee > 0);
+    // A bid arriving now takes the settlement's nonce: settlement never blocks it.
+    let approve = TxRequest::call(
+        me,
+        n.d.stablecoin,
+        Stablecoin::approveCall { spender: n.d.english, amount: U256::MAX }.abi_encode(),
+    );
+    let bid_nonce =
+        tx.submit(&*n.chain, TxKind::Bid, "approve-as-bid".into(), approve).await.unwrap();
+    assert_eq!(bid_nonce, nonce);
+    n.chain.mine().await.unwrap();
+    let mut confirmed = Vec::new();
+    for _ in 0..50 {
+        confirmed.extend(tx.poll(&*n.chain).await.unwrap());
+        if tx.pending().next().is_none() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(confirmed.len(), 1, "only the bid was mined: {confirmed:?}");
+    assert_eq!(confirmed[0].label, "approve-as-bid");
+    assert_eq!(Broadcast::nonce(&*n.chain, me, false).await.unwrap(), nonce + 1);
+    n.chain.provider().anvil_set_auto_mine(true).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_budget_that_runs_out_stops_the_bidding() {
+    let _g = SERIAL.lock().await;
+    let n = net(4).await;
+    let (poor, rich) = (Address::repeat_byte(0x91), Address::repeat_byte(0x92));
+    fund(&n, poor, w("1000000")).await;
+    fund(&n, rich, w("1000000")).await;
+    // The highest valuation can afford two auctions only; the other keeper takes the rest.
+    let k1 = Keeper::start(
+        n.chain.clone(),
+        n.d,
+        poor,
+        bidder("poor", "264", w("100000"), Mechanism::English),
+    )
+    .await
+    .unwrap();
+    let k2 = Keeper::start(
+        n.chain.clone(),
+        n.d,
+        rich,
+        bidder("rich", "240", w("1000000"), Mechanism::English),
+    )
+    .await
+    .unwrap();
+    let mut ks = vec![k1, k2];
+    run(&mut ks, &n.chain, 2_000).await;
+    assert!(ks.iter().all(|k| k.is_cleared()));
+    // It wins what its budget pays for at most (which auctions depends on the order of the race).
+    assert!(ks[0].stats.won >= 1 && ks[0].stats.won <= 2, "won {}", ks[0].stats.won);
+    assert!(ks[0].stats.spent <= w("100000"));
+    let bal = SystemClient::new(&*n.chain, n.d).stablecoin_balance(poor).await.unwrap();
+    assert!(bal >= w("900000"), "spent beyond its budget: {bal}");
+    assert_eq!(ks[0].stats.won + ks[1].stats.won, 4);
+}
+
+/// The `backstop` command's errors: each names what is wrong and moves no funds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_errors_are_clear_and_move_no_funds() {
+    let _g = SERIAL.lock().await;
+    let n = net(2).await;
+    let dir = std::env::temp_dir().join(format!("backstop-keeper-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dep = dir.join("deployment.json");
+    n.d.save(&dep).unwrap();
+    let good = dir.join("keeper.toml");
+    std::fs::write(&good, "budget = \"100000\"\n[price]\nsource = \"fixed\"\nprice = \"260\"\n")
+        .unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "budget = \"100000\"\nbudgett = 1\n").unwrap();
+    let key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"; // Anvil's 2nd key
+    let keeper_addr: Address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8".parse().unwrap();
+    fund(&n, keeper_addr, w("100000")).await;
+    let before = SystemClient::new(&*n.chain, n.d).stablecoin_balance(keeper_addr).await.unwrap();
+    let block = n.chain.block_number().await.unwrap();
+    let bin = env!("CARGO_BIN_EXE_backstop");
+    let cases: Vec<(Vec<String>, Vec<(&str, &str)>, &str)> = vec![
+        (
+            vec!["--config".into(), bad.display().to_string()],
+            vec![("BACKSTOP_PRIVATE_KEY", key)],
+            "budgett",
+        ),
+        (
+            vec!["--config".into(), good.display().to_string()],
+            vec![("BACKSTOP_PRIVATE_KEY", "0xnot-a-key")],
+            "BACKSTOP_PRIVATE_KEY",
+        ),
+        (
+            vec![
+                "--config".into(),
+                good.display().to_string(),
+                "--rpc-url".into(),
+                "http://127.0.0.1:1".into(),
+            ],
+            vec![("BACKSTOP_PRIVATE_KEY", key)],
+            "eth_chainId",
+        ),
+        (
+            vec!["--config".into(), good.display().to_string(), "--chain-id".into(), "1".into()],
+            vec![("BACKSTOP_PRIVATE_KEY", key)],
+            "wrong chain",
+        ),
+    ];
+    for (extra, env, expect) in cases {
+        let mut cmd = std::process::Command::new(bin);
+        cmd.args(["keeper", "--deployment", &dep.display().to_string(), "--until-cleared"]);
+        cmd.args(&extra).env("ETH_RPC_URL", n.node.endpoint()).env("RUST_BACKTRACE", "0");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{extra:?} should fail");
+        assert!(stderr.contains(expect), "{extra:?}: expected `{expect}` in: {stderr}");
+        assert!(!stderr.contains("59c6995e"), "a key leaked into the output");
+    }
+    let after = SystemClient::new(&*n.chain, n.d).stablecoin_balance(keeper_addr).await.unwrap();
+    assert_eq!(before, after, "funds moved");
+    assert_eq!(n.chain.block_number().await.unwrap(), block, "a transaction was sent");
+    std::fs::remove_dir_all(&dir).ok();
+}
