@@ -432,6 +432,9 @@ async fn a_budget_that_runs_out_stops_the_bidding() {
     assert_eq!(ks[0].stats.won + ks[1].stats.won, 4);
 }
 
+/// Extra arguments, environment, and the text the error must contain.
+type Case<'a> = (Vec<String>, Vec<(&'a str, &'a str)>, &'a str);
+
 /// The `backstop` command's errors: each names what is wrong and moves no funds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_errors_are_clear_and_move_no_funds() {
@@ -452,7 +455,7 @@ async fn operator_errors_are_clear_and_move_no_funds() {
     let before = SystemClient::new(&*n.chain, n.d).stablecoin_balance(keeper_addr).await.unwrap();
     let block = n.chain.block_number().await.unwrap();
     let bin = env!("CARGO_BIN_EXE_backstop");
-    let cases: Vec<(Vec<String>, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             vec!["--config".into(), bad.display().to_string()],
             vec![("BACKSTOP_PRIVATE_KEY", key)],
