@@ -134,7 +134,12 @@ pub struct TxManager {
     pub replacements: u64,
     /// Times the nonce was found used elsewhere and resynced.
     pub resyncs: u64,
+    /// The node's fee estimate and when it was read (reused for [`FEE_TTL`]).
+    fees_cache: Option<(Instant, Fees)>,
 }
+
+/// How long a fee estimate is reused between submissions.
+pub const FEE_TTL: Duration = Duration::from_millis(500);
 
 impl TxManager {
     /// Starts a sequence for `from` at the node's pending nonce.
@@ -154,6 +159,7 @@ impl TxManager {
             gas_paid: 0,
             replacements: 0,
             resyncs: 0,
+            fees_cache: None,
         })
     }
 
@@ -216,7 +222,15 @@ impl TxManager {
             }
         };
         tx.gas_limit = Some(gas.saturating_add(gas / 4));
-        let mut fees = self.capped(chain.fees().await.map_err(|e| node(&label, &e))?);
+        let estimate = match self.fees_cache {
+            Some((at, f)) if at.elapsed() < FEE_TTL => f,
+            _ => {
+                let f = chain.fees().await.map_err(|e| node(&label, &e))?;
+                self.fees_cache = Some((Instant::now(), f));
+                f
+            }
+        };
+        let mut fees = self.capped(estimate);
         // A waiting settlement gives its nonce to a bid.
         let takeover = (kind == TxKind::Bid)
             .then(|| {
@@ -262,6 +276,7 @@ impl TxManager {
                     self.next_nonce = node_nonce.max(self.next_nonce + 1);
                 }
                 Err(BroadcastError::Underpriced) if attempt < 3 => {
+                    self.fees_cache = None;
                     fees = fees.bumped(self.policy.bump_percent.max(10), self.policy.max_fee_cap);
                 }
                 Err(e) => return Err(node(&label, &e)),
