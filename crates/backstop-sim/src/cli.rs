@@ -1,0 +1,221 @@
+//! Command-line entry points, for the `backstop sim | sweep | check` subcommands.
+//!
+//! Each is a clap [`clap::Args`] struct with a synchronous `run(self)` that does the work, prints a
+//! summary on stdout and returns the report (so a caller can pick the exit code):
+//!
+//! ```no_run
+//! use clap::Parser;
+//! use backstop_sim::cli::SimArgs;
+//!
+//! #[derive(Parser)]
+//! struct Cli {
+//!     #[command(flatten)]
+//!     sim: SimArgs,
+//! }
+//! # fn main() -> Result<(), backstop_sim::SimError> {
+//! let cli = Cli::parse_from(["x", "black-thursday-2020", "--runs", "100", "--out", "out/bt"]);
+//! let report = cli.sim.run()?;
+//! assert_eq!(report.runs, 100);
+//! # Ok(()) }
+//! ```
+
+use crate::{
+    check::{CheckConfig, CheckReport, check, load_params},
+    error::{Result, SimError},
+    montecarlo::McConfig,
+    report::{SimReport, run_sim},
+    scenario::{Scenario, builtin_names},
+    stats::Metric,
+    sweep::{Axis, Objective, SweepConfig, SweepReport, run_sweep},
+};
+use std::path::PathBuf;
+
+/// `sim`: a Monte Carlo of one scenario, written to a directory (summary JSON, per-run CSV, run 0
+/// in full with its action log, plots).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimArgs {
+    /// A built-in scenario (black-thursday-2020, black-thursday-2020-fixed,
+    /// black-thursday-dutch, aave-2026, aave-2026-run) or a scenario TOML file.
+    pub scenario: String,
+    /// Number of runs.
+    #[arg(long, default_value_t = 1_000, env = "BACKSTOP_SIM_RUNS")]
+    pub runs: u64,
+    /// Master seed (run i uses streams derived from the seed and i).
+    #[arg(long, default_value_t = 0, env = "BACKSTOP_SIM_SEED")]
+    pub seed: u64,
+    /// Output directory (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Worker threads (default: one per core).
+    #[arg(long, env = "BACKSTOP_SIM_THREADS")]
+    pub threads: Option<usize>,
+    /// No progress bar (it is also off when stderr is not a terminal).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Skip the PNG/SVG plots.
+    #[arg(long)]
+    pub no_plots: bool,
+}
+
+impl SimArgs {
+    /// Runs the Monte Carlo, writes the files, prints the summary.
+    pub fn run(self) -> Result<SimReport> {
+        let scenario = Scenario::resolve(&self.scenario)?;
+        let cfg = McConfig {
+            runs: self.runs,
+            seed: self.seed,
+            threads: self.threads,
+            progress: !self.quiet,
+            clear_within: None,
+        };
+        let report = run_sim(&scenario, &cfg, &self.out, !self.no_plots)?;
+        print!("{report}");
+        Ok(report)
+    }
+}
+
+/// `sweep`: a grid or random search over scenario parameters with an objective.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SweepArgs {
+    /// A built-in scenario or a scenario TOML file.
+    pub scenario: String,
+    /// A parameter to sweep, by dotted path: `english.ttl=600,3600,21600` (values) or
+    /// `english.beg=1.01:1.10:10` (lo:hi:n). Repeat for several.
+    #[arg(long = "param", required = true)]
+    pub params: Vec<String>,
+    /// Random search with this many points instead of the full grid.
+    #[arg(long)]
+    pub random: Option<usize>,
+    /// Monte Carlo runs per point.
+    #[arg(long, default_value_t = 200)]
+    pub runs: u64,
+    /// Master seed (the same at every point).
+    #[arg(long, default_value_t = 0, env = "BACKSTOP_SIM_SEED")]
+    pub seed: u64,
+    /// The metric whose mean is optimised (time_to_clear_hours, minted, dilution_pct,
+    /// avg_price, price_ratio, discount_pct, restarts, lone_bidder, failed, keeper_profit, …).
+    #[arg(long, default_value = "dilution_pct")]
+    pub objective: String,
+    /// Maximise the objective instead of minimising it.
+    #[arg(long)]
+    pub maximize: bool,
+    /// Constraint: time to clear at most this many hours …
+    #[arg(long)]
+    pub max_hours: Option<f64>,
+    /// … with at least this probability (without --max-hours: P(cleared at all)).
+    #[arg(long, default_value_t = 0.95)]
+    pub min_prob: f64,
+    /// Output directory (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Worker threads (default: one per core).
+    #[arg(long, env = "BACKSTOP_SIM_THREADS")]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Skip the heat map.
+    #[arg(long)]
+    pub no_plots: bool,
+}
+
+impl SweepArgs {
+    /// Runs the sweep, writes the files, prints the table.
+    pub fn run(self) -> Result<SweepReport> {
+        let scenario = Scenario::resolve(&self.scenario)?;
+        let metric = Metric::from_name(&self.objective).ok_or_else(|| {
+            SimError::Sweep(format!(
+                "unknown objective `{}` (one of: {})",
+                self.objective,
+                Metric::ALL.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        if !(0.0..=1.0).contains(&self.min_prob) {
+            return Err(SimError::Sweep(format!(
+                "--min-prob {} is not a probability",
+                self.min_prob
+            )));
+        }
+        let axes = self.params.iter().map(|p| Axis::parse(p)).collect::<Result<Vec<_>>>()?;
+        let cfg = SweepConfig {
+            axes,
+            random: self.random,
+            runs: self.runs,
+            seed: self.seed,
+            threads: self.threads,
+            progress: !self.quiet,
+            objective: Objective {
+                metric,
+                maximize: self.maximize,
+                max_hours: self.max_hours,
+                min_prob: self.min_prob,
+            },
+            plots: !self.no_plots,
+        };
+        let report = run_sweep(&scenario, &cfg, &self.out)?;
+        print!("{report}");
+        Ok(report)
+    }
+}
+
+/// `check`: the property suite and adversarial scenarios against one parameter set.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    /// A deployment parameter file (`oracle_price`, `[accountant]`, `[english]`, `[dutch]`), a
+    /// scenario file, or a built-in scenario name.
+    pub params: String,
+    /// Generated cases per property.
+    #[arg(long, default_value_t = 256)]
+    pub cases: u32,
+    /// Seed of the generators.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Largest acceptable lone-bidder discount to the oracle (fraction).
+    #[arg(long, default_value_t = 0.25)]
+    pub max_discount: f64,
+    /// Oracle moves considered, as a fraction either way.
+    #[arg(long, default_value_t = 0.5)]
+    pub price_move: f64,
+    /// Largest acceptable growth of an unbid lot through ticks (×).
+    #[arg(long, default_value_t = 2.0)]
+    pub max_lot_growth: f64,
+    /// Also write the report as JSON here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+impl CheckArgs {
+    /// Runs every property, prints each verdict, writes the JSON if asked.
+    pub fn run(self) -> Result<CheckReport> {
+        let (origin, params, oracle) = load_params(&self.params)?;
+        if !(0.0..1.0).contains(&self.max_discount) || !(0.0..1.0).contains(&self.price_move) {
+            return Err(SimError::Sweep(
+                "--max-discount and --price-move must be in [0, 1)".into(),
+            ));
+        }
+        let cfg = CheckConfig {
+            cases: self.cases.max(1),
+            seed: self.seed,
+            max_discount: self.max_discount,
+            price_move: self.price_move,
+            max_lot_growth: self.max_lot_growth,
+        };
+        let report = check(&origin, params, oracle, &cfg);
+        if let Some(path) = &self.out {
+            let text = serde_json::to_string_pretty(&report).map_err(|e| SimError::Serialize {
+                what: "check report".into(),
+                reason: e.to_string(),
+            })?;
+            std::fs::write(path, text + "\n").map_err(|e| SimError::io("writing", path, e))?;
+        }
+        print!("{report}");
+        Ok(report)
+    }
+}
+
+/// The built-in scenario names with their descriptions, one per line.
+pub fn list_builtins() -> String {
+    builtin_names()
+        .filter_map(|n| Scenario::builtin(n).map(|s| format!("{n:<28} {}\n", s.description)))
+        .collect()
+}

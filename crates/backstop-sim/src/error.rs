@@ -1,0 +1,137 @@
+//! The crate's one error type.
+
+use std::path::PathBuf;
+
+/// `Result` with [`SimError`].
+pub type Result<T, E = SimError> = core::result::Result<T, E>;
+
+/// What went wrong loading a scenario, simulating, sweeping, checking or writing results.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// A scenario or parameter file is not valid TOML, has an unknown or missing field, or a
+    /// value of the wrong type (toml's message names the line, the column and the field).
+    #[error("{file}: {message}")]
+    Parse {
+        /// The file (or `built-in:<name>`).
+        file: String,
+        /// The parser's message, with line, column and field.
+        message: String,
+    },
+    /// A field parsed but breaks a rule (zero where it must be positive, a probability above 1,
+    /// an auction parameter the contracts reject, …).
+    #[error("{file}: field `{field}`: {reason}")]
+    Invalid {
+        /// The file (or `built-in:<name>`).
+        file: String,
+        /// The field's dotted path (`bidders[1].count`, `english.ttl`).
+        field: String,
+        /// The rule it breaks.
+        reason: String,
+    },
+    /// A price CSV has a malformed row.
+    #[error("{path}:{line}: {reason}")]
+    Csv {
+        /// The CSV file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong with the row.
+        reason: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{what} {path}: {source}")]
+    Io {
+        /// What was being done (`"reading price CSV (market.path.file)"`).
+        what: String,
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A name is neither a built-in scenario nor an existing file.
+    #[error("unknown scenario `{name}`: not a built-in ({builtins}) and no such file")]
+    UnknownScenario {
+        /// What was asked for.
+        name: String,
+        /// The built-in names, comma-separated.
+        builtins: String,
+    },
+    /// A sweep specification is malformed (`--param`, `--objective`).
+    #[error("sweep: {0}")]
+    Sweep(String),
+    /// The engine met an action the exact rules rejected where the simulation's own bookkeeping
+    /// said it must pass (a bug, reported with the run and the rule).
+    #[error("run {run}: {action} at t={at} was rejected by the core: {error}")]
+    Engine {
+        /// Run index.
+        run: u64,
+        /// The action, as debug text.
+        action: String,
+        /// Time, seconds.
+        at: u64,
+        /// The rule that failed.
+        error: backstop_core::Error,
+    },
+    /// Replaying an action log on a fresh model failed at one action.
+    #[error("replay: action #{index} ({action}) at t={at} failed: {error}")]
+    Replay {
+        /// Position in the log.
+        index: usize,
+        /// The action, as debug text.
+        action: String,
+        /// Time, seconds.
+        at: u64,
+        /// The rule that failed.
+        error: backstop_core::Error,
+    },
+    /// Fixed-point arithmetic or parameter construction failed in the core.
+    #[error(transparent)]
+    Core(#[from] backstop_core::Error),
+    /// Writing CSV failed.
+    #[error("writing CSV {path}: {source}")]
+    CsvWrite {
+        /// The file.
+        path: PathBuf,
+        /// The writer's error.
+        #[source]
+        source: csv::Error,
+    },
+    /// Serialising JSON or TOML failed.
+    #[error("serialising {what}: {reason}")]
+    Serialize {
+        /// What was serialised.
+        what: String,
+        /// Why it failed.
+        reason: String,
+    },
+    /// Drawing a plot failed.
+    #[error("plot {path}: {reason}")]
+    Plot {
+        /// The image file.
+        path: PathBuf,
+        /// The drawing backend's message.
+        reason: String,
+    },
+    /// The thread pool could not be built.
+    #[error("thread pool: {0}")]
+    ThreadPool(String),
+}
+
+impl SimError {
+    /// True if the error is about the input (a file, a flag), not about the simulation.
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self,
+            Self::Parse { .. }
+                | Self::Invalid { .. }
+                | Self::Csv { .. }
+                | Self::UnknownScenario { .. }
+                | Self::Sweep(_)
+        )
+    }
+
+    pub(crate) fn io(what: impl Into<String>, path: impl Into<PathBuf>, e: std::io::Error) -> Self {
+        Self::Io { what: what.into(), path: path.into(), source: e }
+    }
+}

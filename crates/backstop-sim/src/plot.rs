@@ -1,0 +1,348 @@
+//! Plots, each written as PNG and SVG with plotters: a run's prices and debt over time, the
+//! distributions across runs, and a sweep's heat map.
+//!
+//! Text is drawn with an embedded DejaVu Sans (plotters' `ab_glyph` feature), so nothing needs
+//! fontconfig or freetype.
+
+use crate::{
+    engine::Run,
+    error::{Result, SimError},
+    stats::{Aggregate, Metric},
+};
+use plotters::{
+    prelude::*,
+    style::{FontStyle, colors::colormaps::ViridisRGB, register_font},
+};
+use std::path::{Path, PathBuf};
+
+static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+
+fn register() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // The embedded font is a valid TrueType file; registration cannot fail.
+        let _ = register_font("sans-serif", FontStyle::Normal, FONT);
+        let _ = register_font("sans-serif", FontStyle::Bold, FONT);
+    });
+}
+
+const PRICE: RGBColor = RGBColor(31, 119, 180);
+const ORACLE: RGBColor = RGBColor(150, 150, 150);
+const CLEAR: RGBColor = RGBColor(44, 160, 44);
+const LONE: RGBColor = RGBColor(214, 39, 40);
+const DEBT: RGBColor = RGBColor(255, 127, 14);
+
+fn err(path: &Path, e: impl std::fmt::Display) -> SimError {
+    SimError::Plot { path: path.to_owned(), reason: e.to_string() }
+}
+
+/// Draws the body into `<stem>.png` (bitmap) and `<stem>.svg`; evaluates to the two paths.
+macro_rules! render_both {
+    ($stem:expr, $size:expr, |$root:ident| $body:block) => {{
+        register();
+        let stem: &Path = $stem;
+        let png = stem.with_extension("png");
+        let svg = stem.with_extension("svg");
+        {
+            let $root = BitMapBackend::new(&png, $size).into_drawing_area();
+            let r: std::result::Result<(), String> = (|| $body)();
+            r.map_err(|e| err(&png, e))?;
+            $root.present().map_err(|e| err(&png, e))?;
+        }
+        {
+            let $root = SVGBackend::new(&svg, $size).into_drawing_area();
+            let r: std::result::Result<(), String> = (|| $body)();
+            r.map_err(|e| err(&svg, e))?;
+            $root.present().map_err(|e| err(&svg, e))?;
+        }
+        Ok(vec![png, svg])
+    }};
+}
+
+fn s<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+fn pad_range(lo: f64, hi: f64) -> (f64, f64) {
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (0.0, 1.0);
+    }
+    if hi - lo < 1e-9 {
+        let d = lo.abs().max(1.0) * 0.05;
+        return (lo - d, hi + d);
+    }
+    let d = (hi - lo) * 0.05;
+    (lo - d, hi + d)
+}
+
+/// A run: market and oracle price with each auction's clearing price (lone-bidder auctions in
+/// red) on top, bad debt and tokens minted below. Writes `<stem>.png` and `<stem>.svg`.
+pub fn plot_run(run: &Run, stem: &Path) -> Result<Vec<PathBuf>> {
+    let hours = |t: u64| t as f64 / 3600.0;
+    let xmax = run.trace.last().map_or(1.0, |p| hours(p.t)).max(0.1);
+    let mut plo = f64::INFINITY;
+    let mut phi = f64::NEG_INFINITY;
+    for p in &run.trace {
+        plo = plo.min(p.market).min(p.oracle);
+        phi = phi.max(p.market).max(p.oracle);
+    }
+    for a in &run.auctions {
+        if a.price > 0.0 {
+            plo = plo.min(a.price);
+            phi = phi.max(a.price);
+        }
+    }
+    let (plo, phi) = pad_range(plo.max(0.0), phi);
+    let dmax = run.trace.iter().map(|p| p.debt).fold(0.0, f64::max).max(1.0) / 1e6;
+    let mmax = run.trace.iter().map(|p| p.minted).fold(0.0, f64::max).max(1.0);
+    let title = format!(
+        "{}: run {} ({} auctions, {} lone-bidder, discount {:.1}%)",
+        run.scenario,
+        run.summary.run,
+        run.summary.auctions,
+        run.summary.lone_bidder,
+        100.0 * run.summary.discount
+    );
+    render_both!(stem, (1200, 800), |root| {
+        root.fill(&WHITE).map_err(s)?;
+        let (top, bottom) = root.split_vertically(470);
+        let mut c = ChartBuilder::on(&top)
+            .caption(&title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(72)
+            .build_cartesian_2d(0.0..xmax, plo..phi)
+            .map_err(s)?;
+        c.configure_mesh()
+            .x_desc("hours")
+            .y_desc("stablecoin per token")
+            .label_style(("sans-serif", 14))
+            .draw()
+            .map_err(s)?;
+        c.draw_series(LineSeries::new(run.trace.iter().map(|p| (hours(p.t), p.oracle)), ORACLE))
+            .map_err(s)?
+            .label("oracle")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], ORACLE));
+        c.draw_series(LineSeries::new(
+            run.trace.iter().map(|p| (hours(p.t), p.market)),
+            PRICE.stroke_width(2),
+        ))
+        .map_err(s)?
+        .label("market")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], PRICE.stroke_width(2)));
+        let done = run.auctions.iter().filter(|a| a.finished.is_some() && a.price > 0.0);
+        c.draw_series(
+            done.clone()
+                .filter(|a| !a.lone)
+                .map(|a| Circle::new((hours(a.finished.unwrap_or(0)), a.price), 3, CLEAR.filled())),
+        )
+        .map_err(s)?
+        .label("auction price")
+        .legend(|(x, y)| Circle::new((x + 9, y), 4, CLEAR.filled()));
+        c.draw_series(done.filter(|a| a.lone).map(|a| {
+            Cross::new((hours(a.finished.unwrap_or(0)), a.price), 4, LONE.stroke_width(2))
+        }))
+        .map_err(s)?
+        .label("lone-bidder auction")
+        .legend(|(x, y)| Cross::new((x + 9, y), 4, LONE.stroke_width(2)));
+        c.configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .draw()
+            .map_err(s)?;
+        let mut d = ChartBuilder::on(&bottom)
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(72)
+            .right_y_label_area_size(72)
+            .build_cartesian_2d(0.0..xmax, 0.0..dmax * 1.05)
+            .map_err(s)?
+            .set_secondary_coord(0.0..xmax, 0.0..mmax * 1.05);
+        d.configure_mesh()
+            .x_desc("hours")
+            .y_desc("bad debt (millions)")
+            .label_style(("sans-serif", 14))
+            .draw()
+            .map_err(s)?;
+        d.configure_secondary_axes()
+            .y_desc("tokens minted")
+            .label_style(("sans-serif", 14))
+            .draw()
+            .map_err(s)?;
+        d.draw_series(LineSeries::new(
+            run.trace.iter().map(|p| (hours(p.t), p.debt / 1e6)),
+            DEBT.stroke_width(2),
+        ))
+        .map_err(s)?
+        .label("bad debt")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], DEBT.stroke_width(2)));
+        d.draw_secondary_series(LineSeries::new(
+            run.trace.iter().map(|p| (hours(p.t), p.minted)),
+            PRICE.stroke_width(2),
+        ))
+        .map_err(s)?
+        .label("tokens minted")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], PRICE.stroke_width(2)));
+        d.configure_series_labels()
+            .position(SeriesLabelPosition::MiddleRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .draw()
+            .map_err(s)?;
+        Ok(())
+    })
+}
+
+/// Bins `values` into `n` equal bins over their range: `(lo, width, counts)`.
+pub fn histogram(values: &[f64], n: usize) -> (f64, f64, Vec<u64>) {
+    let n = n.max(1);
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !lo.is_finite() {
+        return (0.0, 1.0, vec![0; n]);
+    }
+    let width = if hi > lo { (hi - lo) / n as f64 } else { lo.abs().max(1.0) * 0.1 / n as f64 };
+    let mut counts = vec![0u64; n];
+    for v in values {
+        let i = (((v - lo) / width) as usize).min(n - 1);
+        counts[i] += 1;
+    }
+    (lo, width, counts)
+}
+
+/// The distributions across runs: time to clear, dilution, discount and lone-bidder auctions
+/// (from the aggregate's sample). Writes `<stem>.png` and `<stem>.svg`.
+pub fn plot_distributions(agg: &Aggregate, title: &str, stem: &Path) -> Result<Vec<PathBuf>> {
+    let panels = [
+        (Metric::TimeToClearHours, "time to clear (hours)"),
+        (Metric::DilutionPct, "dilution (% of supply)"),
+        (Metric::DiscountPct, "discount paid to keepers (%)"),
+        (Metric::LoneBidder, "lone-bidder auctions per run"),
+    ];
+    let data: Vec<(Vec<f64>, &str)> = panels.iter().map(|(m, l)| (agg.sample_of(*m), *l)).collect();
+    let caption = format!("{title}: {} runs, cleared {:.1}%", agg.runs, 100.0 * agg.cleared_rate());
+    render_both!(stem, (1200, 800), |root| {
+        root.fill(&WHITE).map_err(s)?;
+        let root = root.titled(&caption, ("sans-serif", 22)).map_err(s)?;
+        for (area, (values, label)) in root.split_evenly((2, 2)).iter().zip(&data) {
+            let (lo, width, counts) = histogram(values, 30);
+            let cmax = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+            let hi = lo + width * counts.len() as f64;
+            let mut c = ChartBuilder::on(area)
+                .margin(10)
+                .x_label_area_size(36)
+                .y_label_area_size(56)
+                .caption(*label, ("sans-serif", 16))
+                .build_cartesian_2d(lo..hi, 0.0..cmax * 1.1)
+                .map_err(s)?;
+            c.configure_mesh()
+                .y_desc("runs")
+                .label_style(("sans-serif", 12))
+                .disable_x_mesh()
+                .draw()
+                .map_err(s)?;
+            c.draw_series(counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(i, n)| {
+                let x0 = lo + width * i as f64;
+                Rectangle::new([(x0, 0.0), (x0 + width, *n as f64)], PRICE.mix(0.8).filled())
+            }))
+            .map_err(s)?;
+            if values.is_empty() {
+                area.draw(&Text::new("no data", (60, 60), ("sans-serif", 16))).map_err(s)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// A sweep's heat map: `values[y][x]` (NaN = infeasible or invalid, drawn grey) over the labels
+/// of two parameters. Writes `<stem>.png` and `<stem>.svg`.
+pub fn plot_heatmap(
+    title: &str,
+    x_name: &str,
+    x_labels: &[String],
+    y_name: &str,
+    y_labels: &[String],
+    values: &[Vec<f64>],
+    stem: &Path,
+) -> Result<Vec<PathBuf>> {
+    let (nx, ny) = (x_labels.len().max(1), y_labels.len().max(1));
+    let finite = values.iter().flatten().copied().filter(|v| v.is_finite());
+    let vmin = finite.clone().fold(f64::INFINITY, f64::min);
+    let vmax = finite.fold(f64::NEG_INFINITY, f64::max);
+    let (vmin, vmax) = if vmin.is_finite() { (vmin, vmax.max(vmin + 1e-12)) } else { (0.0, 1.0) };
+    render_both!(stem, (1000, 800), |root| {
+        root.fill(&WHITE).map_err(s)?;
+        let mut c = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(16)
+            .x_label_area_size(50)
+            .y_label_area_size(90)
+            .build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)
+            .map_err(s)?;
+        let xf = |v: &f64| {
+            let i = v.floor() as usize;
+            if (v - v.floor() - 0.5).abs() < 1e-9 {
+                x_labels.get(i).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        let yf = |v: &f64| {
+            let i = v.floor() as usize;
+            if (v - v.floor() - 0.5).abs() < 1e-9 {
+                y_labels.get(i).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        c.configure_mesh()
+            .disable_mesh()
+            .x_desc(x_name)
+            .y_desc(y_name)
+            .x_labels(2 * nx + 1)
+            .y_labels(2 * ny + 1)
+            .x_label_formatter(&xf)
+            .y_label_formatter(&yf)
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(s)?;
+        for (j, row) in values.iter().enumerate() {
+            for (i, v) in row.iter().enumerate() {
+                let color = if v.is_finite() {
+                    ViridisRGB.get_color_normalized(*v as f32, vmin as f32, vmax as f32)
+                } else {
+                    RGBColor(200, 200, 200)
+                };
+                let (x, y) = (i as f64, j as f64);
+                c.draw_series(std::iter::once(Rectangle::new(
+                    [(x, y), (x + 1.0, y + 1.0)],
+                    color.filled(),
+                )))
+                .map_err(s)?;
+                let text = if v.is_finite() { format!("{v:.3}") } else { "n/a".into() };
+                let style = ("sans-serif", 13).into_font().color(&BLACK);
+                c.draw_series(std::iter::once(Text::new(text, (x + 0.3, y + 0.55), style)))
+                    .map_err(s)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_bins_everything() {
+        let (lo, w, c) = histogram(&[0.0, 1.0, 2.0, 3.0, 4.0], 4);
+        assert_eq!((lo, w), (0.0, 1.0));
+        assert_eq!(c, vec![1, 1, 1, 2]);
+        assert_eq!(c.iter().sum::<u64>(), 5);
+        let (_, _, c) = histogram(&[5.0, 5.0], 3);
+        assert_eq!(c.iter().sum::<u64>(), 2);
+    }
+}

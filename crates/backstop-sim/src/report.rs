@@ -1,0 +1,210 @@
+//! A Monte Carlo of one scenario, written to a directory:
+//!
+//! | file | contents |
+//! |---|---|
+//! | `summary.json` | the scenario, the seed, every metric's mean, std, min, p5–p95, max, cleared rate |
+//! | `runs.csv` | one row per run ([`RunSummary`]), streamed as runs finish |
+//! | `run-0.json` | run 0 in full: summary, bidders, auctions, price/debt trace, action log |
+//! | `run-0-auctions.csv` | run 0, one row per auction |
+//! | `run-0.png`, `.svg` | run 0: market, oracle and clearing prices; bad debt and tokens minted |
+//! | `distributions.png`, `.svg` | histograms across runs |
+
+use crate::{
+    engine::{Run, RunOptions, RunSummary, simulate},
+    error::{Result, SimError},
+    montecarlo::{McConfig, monte_carlo_in, pool, progress_bar},
+    plot,
+    scenario::{Mechanism, Scenario},
+    stats::{Aggregate, MetricStats},
+};
+use serde::Serialize;
+use std::{
+    collections::BTreeMap,
+    fmt,
+    path::{Path, PathBuf},
+    time::Instant,
+};
+
+/// What a Monte Carlo produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimReport {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario description.
+    pub description: String,
+    /// English or Dutch.
+    pub mechanism: Mechanism,
+    /// Runs.
+    pub runs: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Fraction of runs that cleared within the horizon.
+    pub cleared_rate: f64,
+    /// Statistics per metric (see [`crate::stats::Metric`]).
+    pub metrics: BTreeMap<&'static str, MetricStats>,
+    /// Run 0's numbers.
+    pub run0: RunSummary,
+    /// Wall time of the Monte Carlo, seconds.
+    pub wall_seconds: f64,
+    /// Runs per minute.
+    pub runs_per_minute: f64,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+}
+
+fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| SimError::Serialize {
+        what: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    std::fs::write(path, text + "\n").map_err(|e| SimError::io("writing", path, e))
+}
+
+fn csv_writer(path: &Path) -> Result<csv::Writer<std::fs::File>> {
+    csv::Writer::from_path(path)
+        .map_err(|source| SimError::CsvWrite { path: path.to_owned(), source })
+}
+
+/// Runs the Monte Carlo and writes everything into `out` (created if missing).
+pub fn run_sim(scenario: &Scenario, cfg: &McConfig, out: &Path, plots: bool) -> Result<SimReport> {
+    std::fs::create_dir_all(out).map_err(|e| SimError::io("creating", out, e))?;
+    let mut files = Vec::new();
+    // Run 0 in full.
+    let run0 = simulate(scenario, cfg.seed, 0, RunOptions::full())?;
+    files.extend(write_run(&run0, out, plots)?);
+    // The Monte Carlo, streamed to runs.csv.
+    let runs_csv = out.join("runs.csv");
+    let mut w = csv_writer(&runs_csv)?;
+    let pool = pool(cfg.threads)?;
+    let pb = progress_bar(cfg.runs, cfg.progress, &scenario.name);
+    let started = Instant::now();
+    let agg = monte_carlo_in(&pool, scenario, cfg, &pb, |s| {
+        w.serialize(s).map_err(|source| SimError::CsvWrite { path: runs_csv.clone(), source })
+    })?;
+    let wall = started.elapsed().as_secs_f64();
+    pb.finish_and_clear();
+    w.flush().map_err(|e| SimError::io("writing", &runs_csv, e))?;
+    files.push(runs_csv);
+    if plots {
+        files.extend(plot::plot_distributions(&agg, &scenario.name, &out.join("distributions"))?);
+    }
+    let report = SimReport {
+        scenario: scenario.name.clone(),
+        description: scenario.description.clone(),
+        mechanism: scenario.mechanism,
+        runs: agg.runs,
+        seed: cfg.seed,
+        threads: pool.current_num_threads(),
+        cleared_rate: agg.cleared_rate(),
+        metrics: agg.all_stats(),
+        run0: run0.summary,
+        wall_seconds: wall,
+        runs_per_minute: if wall > 0.0 { agg.runs as f64 * 60.0 / wall } else { 0.0 },
+        files: Vec::new(),
+    };
+    let summary = out.join("summary.json");
+    files.push(summary.clone());
+    let report = SimReport { files, ..report };
+    write_json(&summary, &report)?;
+    Ok(report)
+}
+
+/// Writes one run in full: `run-<i>.json`, `run-<i>-auctions.csv` and (with `plots`) its plot.
+pub fn write_run(run: &Run, out: &Path, plots: bool) -> Result<Vec<PathBuf>> {
+    let i = run.summary.run;
+    let json = out.join(format!("run-{i}.json"));
+    write_json(&json, run)?;
+    let auctions = out.join(format!("run-{i}-auctions.csv"));
+    let mut w = csv_writer(&auctions)?;
+    for a in &run.auctions {
+        w.serialize(a).map_err(|source| SimError::CsvWrite { path: auctions.clone(), source })?;
+    }
+    w.flush().map_err(|e| SimError::io("writing", &auctions, e))?;
+    let mut files = vec![json, auctions];
+    if plots {
+        files.extend(plot::plot_run(run, &out.join(format!("run-{i}")))?);
+    }
+    Ok(files)
+}
+
+/// One line per headline metric: mean and the 5–95% range.
+pub fn headline(
+    agg_metrics: &BTreeMap<&'static str, MetricStats>,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    let rows = [
+        ("time to clear (h)", "time_to_clear_hours"),
+        ("tokens minted", "minted"),
+        ("dilution (%)", "dilution_pct"),
+        ("avg price", "avg_price"),
+        ("price / market", "price_ratio"),
+        ("discount (%)", "discount_pct"),
+        ("auctions", "auctions"),
+        ("bids", "bids"),
+        ("restarts", "restarts"),
+        ("lone-bidder", "lone_bidder"),
+        ("failed", "failed"),
+        ("keeper profit", "keeper_profit"),
+        ("residual debt", "residual_debt"),
+    ];
+    writeln!(f, "  {:<20} {:>14} {:>14} {:>14} {:>14}", "metric", "mean", "p5", "median", "p95")?;
+    for (label, key) in rows {
+        if let Some(m) = agg_metrics.get(key) {
+            writeln!(
+                f,
+                "  {:<20} {:>14} {:>14} {:>14} {:>14}",
+                label,
+                num(m.mean),
+                num(m.p05),
+                num(m.p50),
+                num(m.p95)
+            )?;
+        } else {
+            writeln!(f, "  {label:<20} {:>14}", "-")?;
+        }
+    }
+    Ok(())
+}
+
+/// A number with at most 4 significant decimals and thousands left as is.
+pub fn num(x: f64) -> String {
+    if x.abs() >= 1000.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 10.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+impl fmt::Display for SimReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Backstop sim: {} ({} auctions)", self.scenario, self.mechanism.name())?;
+        if !self.description.is_empty() {
+            writeln!(f, "  {}", self.description)?;
+        }
+        writeln!(
+            f,
+            "  {} runs, seed {}, {} threads, {:.2} s ({:.0} runs/min); cleared {:.1}%",
+            self.runs,
+            self.seed,
+            self.threads,
+            self.wall_seconds,
+            self.runs_per_minute,
+            100.0 * self.cleared_rate
+        )?;
+        headline(&self.metrics, f)?;
+        writeln!(f, "  files:")?;
+        for p in &self.files {
+            writeln!(f, "    {}", p.display())?;
+        }
+        Ok(())
+    }
+}
+
+/// The aggregate's statistics by name (for callers that keep their own aggregate).
+pub fn metrics_of(agg: &Aggregate) -> BTreeMap<&'static str, MetricStats> {
+    agg.all_stats()
+}

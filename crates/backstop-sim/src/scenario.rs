@@ -1,0 +1,657 @@
+//! The scenario file: a crisis, a market, bidders, a network and the auction parameters, in TOML.
+//!
+//! Amounts are human decimals exactly as in a deployment file (`"5670000"`, `"1.03"`): stablecoin
+//! and governance-token amounts become [`Wad`]s, prices [`Ray`]s. Times are seconds relative to
+//! the start of the run. Rates of the market model (drift, volatility, impact) are plain floats.
+//! Unknown fields are errors, and every error names the file, the line (for syntax and type
+//! errors) and the field.
+//!
+//! ```toml
+//! name = "black-thursday-2020"
+//! mechanism = "english"            # english | dutch
+//! horizon = 2592000                # seconds simulated at most (30 days)
+//!
+//! [debt]
+//! treasury = "20000"               # surplus that pays first, stablecoin
+//! tranches = [{ at = 0, amount = "5670000" }]
+//!
+//! [market]
+//! price = "265"                    # stablecoin per governance token at t = 0
+//! supply = "1000000"               # governance tokens outstanding before any auction
+//! path = { kind = "gbm", drift = 0.0, volatility = 1.0 }
+//! depth = { impact = 2e-7, sell = 1.0, half_life = 86400 }
+//!
+//! [[bidders]]
+//! count = 3
+//! capital = "3000000"
+//! valuation = 0.97                 # × the market price
+//!
+//! [network]
+//! block_time = 13
+//! congestion = [{ from = 0, until = 172800, gas_price = 80.0, inclusion = 0.02 }]
+//!
+//! [accountant]                     # backstop_core::AccountantParams
+//! wait = 0
+//! sump = "50000"
+//! dump = "250"
+//!
+//! [english]                        # backstop_core::EnglishParams (optional)
+//! beg = "1.03"
+//! ttl = 600
+//! ```
+//!
+//! The full schema, field by field, is in `docs/sim.md`.
+
+use crate::error::{Result, SimError};
+use backstop_core::{
+    AccountantParams, DutchParams, EnglishParams, Error as CoreError, MAX_DURATION, Ray,
+    SystemParams, Timestamp, Wad, strategy::EnglishMode,
+};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Which debt auction the protocol runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mechanism {
+    /// English debt auctions (`flop`): fixed raise, shrinking lot.
+    #[default]
+    English,
+    /// Dutch debt auctions (`flopDutch`): falling price, partial fills.
+    Dutch,
+}
+
+impl Mechanism {
+    /// `"english"` or `"dutch"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::English => "english",
+            Self::Dutch => "dutch",
+        }
+    }
+}
+
+/// Seconds per year, for annualised rates (365 days).
+pub const YEAR: f64 = 31_536_000.0;
+
+fn default_start() -> Timestamp {
+    1_700_000_000
+}
+fn default_dt() -> u64 {
+    300
+}
+fn one() -> u32 {
+    1
+}
+fn one_f() -> f64 {
+    1.0
+}
+fn default_reaction() -> u64 {
+    30
+}
+fn default_spell() -> u64 {
+    3_600
+}
+fn default_recheck() -> u64 {
+    3_600
+}
+fn default_block_time() -> u64 {
+    12
+}
+fn default_gas_price() -> f64 {
+    20.0
+}
+fn default_gas_per_tx() -> u64 {
+    100_000
+}
+fn default_gas_token_price() -> f64 {
+    2_000.0
+}
+fn default_lag() -> u64 {
+    3_600
+}
+
+/// A whole scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Name (reports and plots carry it).
+    pub name: String,
+    /// One line on what it represents.
+    #[serde(default)]
+    pub description: String,
+    /// Which auction runs.
+    pub mechanism: Mechanism,
+    /// Unix time of `t = 0`, seconds (the model's `now` starts here).
+    #[serde(default = "default_start")]
+    pub start: Timestamp,
+    /// Seconds simulated at most; an auction still running then has failed. `0 < horizon ≤
+    /// MAX_DURATION`.
+    pub horizon: u64,
+    /// Bad debt and treasury.
+    pub debt: DebtSpec,
+    /// The governance token's market.
+    pub market: MarketSpec,
+    /// The price oracle.
+    #[serde(default)]
+    pub oracle: OracleSpec,
+    /// Bidder groups (`[[bidders]]`); none means nobody bids.
+    #[serde(default)]
+    pub bidders: Vec<BidderSpec>,
+    /// Block production, gas and congestion.
+    #[serde(default)]
+    pub network: NetworkSpec,
+    /// Accountant parameters (as in a deployment file).
+    pub accountant: AccountantParams,
+    /// English house parameters (dss Flopper defaults).
+    #[serde(default)]
+    pub english: EnglishParams,
+    /// Dutch house parameters (dss ETH-A curve defaults).
+    #[serde(default)]
+    pub dutch: DutchParams,
+    /// Price points loaded from a CSV path (`market.path.kind = "csv"`), seconds and stablecoin
+    /// per token; empty otherwise.
+    #[serde(skip)]
+    pub csv_points: Vec<(u64, f64)>,
+}
+
+/// Bad debt and the treasury that pays first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DebtSpec {
+    /// Stablecoin the accountant holds at `t = 0` (surplus: it heals debt before any auction),
+    /// WAD.
+    #[serde(default)]
+    pub treasury: Wad,
+    /// Bad debt entering the queue (`fess`), one or several tranches.
+    pub tranches: Vec<Tranche>,
+}
+
+/// One tranche of bad debt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tranche {
+    /// When it appears, seconds after `t = 0`.
+    pub at: u64,
+    /// Stablecoin, WAD. `> 0`.
+    pub amount: Wad,
+}
+
+/// The governance token's market.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarketSpec {
+    /// Market price at `t = 0`, stablecoin per token (RAY). `> 0`.
+    pub price: Ray,
+    /// Governance tokens outstanding before any auction, WAD (dilution is minted / supply). `> 0`.
+    pub supply: Wad,
+    /// How the price moves on its own.
+    pub path: PathSpec,
+    /// How the price moves when auction winners sell.
+    #[serde(default)]
+    pub depth: DepthSpec,
+}
+
+/// The market price path before price impact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum PathSpec {
+    /// Geometric Brownian motion: `S(t + dt) = S(t) · exp((μ − σ²/2) dt + σ √dt Z)`, with `μ`
+    /// and `σ` per year (365 days).
+    Gbm {
+        /// Drift `μ`, per year.
+        #[serde(default)]
+        drift: f64,
+        /// Volatility `σ`, per √year. `≥ 0`.
+        volatility: f64,
+        /// Simulation step, seconds. `> 0`.
+        #[serde(default = "default_dt")]
+        dt: u64,
+    },
+    /// A crash and a recovery, with GBM noise on top: flat until `at`, then the price falls
+    /// (log-linearly) by `depth` over `fall` seconds, then climbs (log-linearly) to `recover_to`
+    /// times the starting price over `recovery` seconds, and stays there.
+    Crash {
+        /// Start of the fall, seconds.
+        #[serde(default)]
+        at: u64,
+        /// Fraction lost at the bottom: `0 ≤ depth < 1`.
+        depth: f64,
+        /// Seconds from the start of the fall to the bottom. `> 0`.
+        fall: u64,
+        /// Seconds from the bottom to the end of the recovery.
+        recovery: u64,
+        /// Level after the recovery, as a fraction of the starting price. `> 0`.
+        recover_to: f64,
+        /// Drift of the noise, per year.
+        #[serde(default)]
+        drift: f64,
+        /// Volatility of the noise, per √year. `≥ 0`.
+        #[serde(default)]
+        volatility: f64,
+        /// Simulation step, seconds. `> 0`.
+        #[serde(default = "default_dt")]
+        dt: u64,
+    },
+    /// Prices from a CSV of `seconds,price` rows (a header row is allowed), read from `file`
+    /// relative to the scenario file; linear between rows, flat before the first and after the
+    /// last. Seconds strictly increase; prices are positive.
+    Csv {
+        /// The CSV path, relative to the scenario file.
+        file: PathBuf,
+    },
+}
+
+/// Market depth: winners sell what they win, and selling moves the price.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DepthSpec {
+    /// Relative price fall per governance token sold: the price is multiplied by
+    /// `exp(−impact · sold)`. `≥ 0`.
+    pub impact: f64,
+    /// Fraction of the tokens a winner receives that it sells at once. `0 ≤ sell ≤ 1`.
+    pub sell: f64,
+    /// Half-life of the impact, seconds (0 = permanent).
+    pub half_life: u64,
+}
+
+impl Default for DepthSpec {
+    fn default() -> Self {
+        Self { impact: 0.0, sell: 1.0, half_life: 0 }
+    }
+}
+
+/// The price oracle: the market price `lag` seconds ago (an OSM-style delay), pushed to the
+/// model (`Poke`) right before each auction start and reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OracleSpec {
+    /// Seconds of delay.
+    pub lag: u64,
+}
+
+impl Default for OracleSpec {
+    fn default() -> Self {
+        Self { lag: default_lag() }
+    }
+}
+
+/// A group of identical bidders (each draws its own valuation and offline spells).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BidderSpec {
+    /// Label in reports.
+    #[serde(default)]
+    pub name: String,
+    /// How many bidders. `≥ 1`.
+    #[serde(default = "one")]
+    pub count: u32,
+    /// Stablecoin each may spend, WAD. `> 0`.
+    pub capital: Wad,
+    /// Mean valuation as a multiple of the market price. `> 0`.
+    #[serde(default = "one_f")]
+    pub valuation: f64,
+    /// Standard deviation of a bidder's valuation multiple, drawn once per run. `≥ 0`.
+    #[serde(default)]
+    pub spread: f64,
+    /// Bids at most at valuation × (1 − margin), the keeper's `margin`, WAD. `< 1`.
+    #[serde(default)]
+    pub margin: Wad,
+    /// English bidding: the smallest outbid (`step`) or straight to the limit (`limit`).
+    #[serde(default)]
+    pub mode: EnglishMode,
+    /// Mean seconds from a change on chain to the bidder sending (exponential).
+    #[serde(default = "default_reaction")]
+    pub reaction: u64,
+    /// Long-run probability of being offline. `0 ≤ offline ≤ 1`.
+    #[serde(default)]
+    pub offline: f64,
+    /// Mean length of an offline spell, seconds (exponential). `> 0`.
+    #[serde(default = "default_spell")]
+    pub offline_spell: u64,
+    /// Seconds between re-checks of an auction that is above the limit. `> 0`.
+    #[serde(default = "default_recheck")]
+    pub recheck: u64,
+}
+
+/// Blocks, gas and congestion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkSpec {
+    /// Seconds per block. `> 0`.
+    pub block_time: u64,
+    /// Probability that a pending transaction makes it into a given block, normal times.
+    /// `0 < inclusion ≤ 1`.
+    pub inclusion: f64,
+    /// Gas price in normal times, gwei. `≥ 0`.
+    pub gas_price: f64,
+    /// Gas per transaction.
+    pub gas_per_tx: u64,
+    /// Stablecoin per native token (ETH), to price gas. `≥ 0`.
+    pub gas_token_price: f64,
+    /// Congested periods (the gas price path and the inclusion probability inside them).
+    pub congestion: Vec<Congestion>,
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        Self {
+            block_time: default_block_time(),
+            inclusion: 1.0,
+            gas_price: default_gas_price(),
+            gas_per_tx: default_gas_per_tx(),
+            gas_token_price: default_gas_token_price(),
+            congestion: Vec::new(),
+        }
+    }
+}
+
+/// A congested period `[from, until)`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Congestion {
+    /// Start, seconds after `t = 0`.
+    pub from: u64,
+    /// End (exclusive), seconds. `> from`.
+    pub until: u64,
+    /// Gas price, gwei. `≥ 0`.
+    pub gas_price: f64,
+    /// Probability per block that a pending transaction is included. `0 < inclusion ≤ 1`.
+    pub inclusion: f64,
+}
+
+/// The built-in scenarios, as shipped in `examples/scenarios/`.
+pub const BUILTINS: [(&str, &str); 5] = [
+    ("black-thursday-2020", include_str!("../../../examples/scenarios/black-thursday-2020.toml")),
+    (
+        "black-thursday-2020-fixed",
+        include_str!("../../../examples/scenarios/black-thursday-2020-fixed.toml"),
+    ),
+    ("black-thursday-dutch", include_str!("../../../examples/scenarios/black-thursday-dutch.toml")),
+    ("aave-2026", include_str!("../../../examples/scenarios/aave-2026.toml")),
+    ("aave-2026-run", include_str!("../../../examples/scenarios/aave-2026-run.toml")),
+];
+
+/// The built-in names.
+pub fn builtin_names() -> impl Iterator<Item = &'static str> {
+    BUILTINS.iter().map(|(n, _)| *n)
+}
+
+impl Scenario {
+    /// A built-in scenario by name.
+    pub fn builtin(name: &str) -> Option<Self> {
+        BUILTINS.iter().find(|(n, _)| *n == name).map(|(n, text)| {
+            Self::from_toml(text, &format!("built-in:{n}"), None)
+                .unwrap_or_else(|e| panic!("built-in scenario {n} is invalid: {e}"))
+        })
+    }
+
+    /// A built-in name, or else a path to a scenario file.
+    pub fn resolve(name_or_path: &str) -> Result<Self> {
+        if let Some(s) = Self::builtin(name_or_path) {
+            return Ok(s);
+        }
+        let path = Path::new(name_or_path);
+        if path.exists() {
+            return Self::load(path);
+        }
+        Err(SimError::UnknownScenario {
+            name: name_or_path.to_owned(),
+            builtins: builtin_names().collect::<Vec<_>>().join(", "),
+        })
+    }
+
+    /// Reads and validates a scenario file; a CSV path is relative to the file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| SimError::io("reading scenario", path, e))?;
+        Self::from_toml(&text, &path.display().to_string(), path.parent())
+    }
+
+    /// Parses and validates scenario text; `origin` names it in errors; `base` is the directory
+    /// a CSV path is relative to (the current directory if `None`).
+    pub fn from_toml(text: &str, origin: &str, base: Option<&Path>) -> Result<Self> {
+        let mut s: Self = toml::from_str(text)
+            .map_err(|e| SimError::Parse { file: origin.to_owned(), message: e.to_string() })?;
+        if let PathSpec::Csv { file } = &s.market.path {
+            let full = base.map_or_else(|| file.clone(), |b| b.join(file));
+            s.csv_points = read_price_csv(&full)?;
+        }
+        s.validate(origin)?;
+        Ok(s)
+    }
+
+    /// The auction parameters as one [`SystemParams`].
+    pub fn params(&self) -> SystemParams {
+        SystemParams { accountant: self.accountant, english: self.english, dutch: self.dutch }
+    }
+
+    /// Total bad debt over all tranches, WAD.
+    pub fn total_debt(&self) -> Result<Wad> {
+        Ok(self.debt.tranches.iter().try_fold(Wad::ZERO, |s, t| s.checked_add(t.amount))?)
+    }
+
+    /// The number of bidders over all groups.
+    pub fn bidder_count(&self) -> usize {
+        self.bidders.iter().map(|b| b.count as usize).sum()
+    }
+
+    /// Checks every rule; the error names `origin` and the field.
+    pub fn validate(&self, origin: &str) -> Result<()> {
+        let bad = |field: &str, reason: &str| SimError::Invalid {
+            file: origin.to_owned(),
+            field: field.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let finite_nonneg = |field: &str, x: f64| {
+            if x.is_finite() && x >= 0.0 {
+                Ok(())
+            } else {
+                Err(bad(field, "must be a number ≥ 0"))
+            }
+        };
+        let probability = |field: &str, x: f64, zero_ok: bool| {
+            let ok = x.is_finite() && x <= 1.0 && if zero_ok { x >= 0.0 } else { x > 0.0 };
+            if ok {
+                Ok(())
+            } else if zero_ok {
+                Err(bad(field, "must be a probability in [0, 1]"))
+            } else {
+                Err(bad(field, "must be a probability in (0, 1]"))
+            }
+        };
+        if self.name.trim().is_empty() {
+            return Err(bad("name", "must not be empty"));
+        }
+        if self.horizon == 0 || self.horizon > MAX_DURATION {
+            return Err(bad("horizon", "must be in (0, 315,360,000] seconds"));
+        }
+        if self.start.saturating_add(self.horizon) > backstop_core::MAX_TIME / 2 {
+            return Err(bad("start", "start + horizon must stay far below 2^40 seconds"));
+        }
+        if self.debt.tranches.is_empty() {
+            return Err(bad("debt.tranches", "needs at least one tranche"));
+        }
+        for (i, t) in self.debt.tranches.iter().enumerate() {
+            if t.amount.is_zero() {
+                return Err(bad(&format!("debt.tranches[{i}].amount"), "must be above 0"));
+            }
+            if t.at >= self.horizon {
+                return Err(bad(&format!("debt.tranches[{i}].at"), "must be before the horizon"));
+            }
+        }
+        self.total_debt().map_err(|_| bad("debt.tranches", "total overflows 256 bits"))?;
+        if self.market.price.is_zero() {
+            return Err(bad("market.price", "must be above 0"));
+        }
+        if self.market.supply.is_zero() {
+            return Err(bad("market.supply", "must be above 0"));
+        }
+        match &self.market.path {
+            PathSpec::Gbm { drift, volatility, dt } => {
+                if !drift.is_finite() {
+                    return Err(bad("market.path.drift", "must be a finite number"));
+                }
+                finite_nonneg("market.path.volatility", *volatility)?;
+                if *dt == 0 {
+                    return Err(bad("market.path.dt", "must be above 0"));
+                }
+            }
+            PathSpec::Crash { depth, fall, recover_to, drift, volatility, dt, .. } => {
+                if !(depth.is_finite() && (0.0..1.0).contains(depth)) {
+                    return Err(bad("market.path.depth", "must be in [0, 1)"));
+                }
+                if *fall == 0 {
+                    return Err(bad("market.path.fall", "must be above 0"));
+                }
+                if !(recover_to.is_finite() && *recover_to > 0.0) {
+                    return Err(bad("market.path.recover_to", "must be above 0"));
+                }
+                if !drift.is_finite() {
+                    return Err(bad("market.path.drift", "must be a finite number"));
+                }
+                finite_nonneg("market.path.volatility", *volatility)?;
+                if *dt == 0 {
+                    return Err(bad("market.path.dt", "must be above 0"));
+                }
+            }
+            PathSpec::Csv { .. } => {
+                if self.csv_points.is_empty() {
+                    return Err(bad("market.path.file", "the CSV has no price rows"));
+                }
+            }
+        }
+        let d = &self.market.depth;
+        finite_nonneg("market.depth.impact", d.impact)?;
+        probability("market.depth.sell", d.sell, true)?;
+        for (i, b) in self.bidders.iter().enumerate() {
+            let f = |name: &str| format!("bidders[{i}].{name}");
+            if b.count == 0 {
+                return Err(bad(&f("count"), "must be at least 1"));
+            }
+            if b.capital.is_zero() {
+                return Err(bad(&f("capital"), "must be above 0"));
+            }
+            if !(b.valuation.is_finite() && b.valuation > 0.0) {
+                return Err(bad(&f("valuation"), "must be above 0"));
+            }
+            finite_nonneg(&f("spread"), b.spread)?;
+            if b.margin >= Wad::ONE {
+                return Err(bad(&f("margin"), "must be below 1"));
+            }
+            probability(&f("offline"), b.offline, true)?;
+            if b.offline_spell == 0 {
+                return Err(bad(&f("offline_spell"), "must be above 0"));
+            }
+            if b.recheck == 0 {
+                return Err(bad(&f("recheck"), "must be above 0"));
+            }
+        }
+        let n = &self.network;
+        if n.block_time == 0 {
+            return Err(bad("network.block_time", "must be above 0"));
+        }
+        probability("network.inclusion", n.inclusion, false)?;
+        finite_nonneg("network.gas_price", n.gas_price)?;
+        finite_nonneg("network.gas_token_price", n.gas_token_price)?;
+        for (i, c) in n.congestion.iter().enumerate() {
+            let f = |name: &str| format!("network.congestion[{i}].{name}");
+            if c.until <= c.from {
+                return Err(bad(&f("until"), "must be after `from`"));
+            }
+            finite_nonneg(&f("gas_price"), c.gas_price)?;
+            probability(&f("inclusion"), c.inclusion, false)?;
+        }
+        let param = |section: &str, e: CoreError| match e {
+            CoreError::InvalidParam { what, reason } => SimError::Invalid {
+                file: origin.to_owned(),
+                field: format!("{section}.{what}"),
+                reason,
+            },
+            other => SimError::Invalid {
+                file: origin.to_owned(),
+                field: section.to_owned(),
+                reason: other.to_string(),
+            },
+        };
+        self.accountant.validate().map_err(|e| param("accountant", e))?;
+        self.english.validate().map_err(|e| param("english", e))?;
+        self.dutch.validate().map_err(|e| param("dutch", e))?;
+        Ok(())
+    }
+
+    /// The scenario as TOML (CSV points are not inlined: the `file` path is kept).
+    pub fn to_toml(&self) -> Result<String> {
+        toml::to_string_pretty(self)
+            .map_err(|e| SimError::Serialize { what: "scenario".into(), reason: e.to_string() })
+    }
+}
+
+/// Reads `seconds,price` rows. A first row whose first cell is not a number is a header.
+pub fn read_price_csv(path: &Path) -> Result<Vec<(u64, f64)>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| SimError::io("reading price CSV (market.path.file)", path, e))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut out: Vec<(u64, f64)> = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let err = |line: u64, reason: String| SimError::Csv { path: path.to_owned(), line, reason };
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(i as u64 + 1, |p| p.line());
+            err(line, e.to_string())
+        })?;
+        let line = rec.position().map_or(i as u64 + 1, |p| p.line());
+        if rec.len() != 2 {
+            return Err(err(
+                line,
+                format!("expected 2 columns (seconds,price), found {}", rec.len()),
+            ));
+        }
+        let (s, p) = (&rec[0], &rec[1]);
+        let secs = match s.parse::<u64>() {
+            Ok(v) => v,
+            Err(_) if out.is_empty() && i == 0 && s.parse::<f64>().is_err() => continue, // header
+            Err(_) => {
+                return Err(err(line, format!("seconds `{s}` is not a non-negative integer")));
+            }
+        };
+        let price: f64 =
+            p.parse().map_err(|_| err(line, format!("price `{p}` is not a number")))?;
+        if !(price.is_finite() && price > 0.0) {
+            return Err(err(line, format!("price {p} must be above 0")));
+        }
+        if let Some((last, _)) = out.last()
+            && secs <= *last
+        {
+            return Err(err(line, format!("seconds {secs} do not increase (previous {last})")));
+        }
+        out.push((secs, price));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_parses_and_validates() {
+        for name in builtin_names() {
+            let s = Scenario::builtin(name).unwrap();
+            assert_eq!(s.name, name);
+            assert!(s.bidder_count() > 0);
+        }
+    }
+
+    #[test]
+    fn roundtrips_through_toml() {
+        let s = Scenario::builtin("black-thursday-2020").unwrap();
+        let text = s.to_toml().unwrap();
+        let back = Scenario::from_toml(&text, "x", None).unwrap();
+        assert_eq!(s, back);
+    }
+}

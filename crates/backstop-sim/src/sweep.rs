@@ -1,0 +1,608 @@
+//! Parameter sweeps: a grid or a random search over any scenario fields, an objective with a
+//! deadline constraint, a results table, a heat map, and the best parameters as a deployment file.
+//!
+//! A parameter is named by its dotted path in the scenario (`english.ttl`, `english.beg`,
+//! `dutch.cut`, `accountant.sump`, `bidders[0].capital`, `network.congestion[0].inclusion`) and
+//! given either as a list (`english.ttl=600,3600,21600`) or as a range `lo:hi:n` (`n` evenly
+//! spaced points on a grid; a uniform draw in a random search). Every point runs the same seeds,
+//! so points are compared on the same market paths (common random numbers).
+//!
+//! The objective minimises (or maximises) a metric's mean across runs, subject to
+//! `P(time to clear ≤ T) ≥ p` when a deadline `T` is given. Points whose parameters the contracts
+//! would reject (`ttl > tau`, `cusp ≥ 1`, …) are listed as invalid and skipped.
+
+use crate::{
+    error::{Result, SimError},
+    montecarlo::{McConfig, monte_carlo_in, pool, progress_bar},
+    plot,
+    scenario::Scenario,
+    stats::Metric,
+};
+use backstop_core::{AccountantParams, DutchParams, EnglishParams, Ray};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::{
+    collections::BTreeMap,
+    fmt,
+    path::{Path, PathBuf},
+};
+
+/// One swept parameter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Axis {
+    /// Dotted path in the scenario.
+    pub path: String,
+    /// Its values.
+    pub choices: Choices,
+}
+
+/// The values of an axis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Choices {
+    /// Explicit values, as written.
+    List(Vec<String>),
+    /// `n` evenly spaced values from `lo` to `hi` (grid), or uniform draws (random search).
+    Range {
+        /// Lowest value.
+        lo: f64,
+        /// Highest value.
+        hi: f64,
+        /// Grid points.
+        n: usize,
+    },
+}
+
+impl Axis {
+    /// Parses `path=v1,v2,…` or `path=lo:hi:n`.
+    pub fn parse(spec: &str) -> Result<Self> {
+        let (path, rest) = spec.split_once('=').ok_or_else(|| {
+            SimError::Sweep(format!("`{spec}`: expected path=v1,v2 or path=lo:hi:n"))
+        })?;
+        let path = path.trim().to_owned();
+        if path.is_empty() {
+            return Err(SimError::Sweep(format!("`{spec}`: empty parameter path")));
+        }
+        let parts: Vec<&str> = rest.split(':').collect();
+        let choices = if parts.len() == 3 {
+            let num = |s: &str| {
+                s.trim()
+                    .parse::<f64>()
+                    .map_err(|_| SimError::Sweep(format!("`{spec}`: `{s}` is not a number")))
+            };
+            let (lo, hi) = (num(parts[0])?, num(parts[1])?);
+            let n: usize = parts[2].trim().parse().map_err(|_| {
+                SimError::Sweep(format!("`{spec}`: point count `{}` is not an integer", parts[2]))
+            })?;
+            if n == 0 || !(lo <= hi) {
+                return Err(SimError::Sweep(format!("`{spec}`: need lo ≤ hi and n ≥ 1")));
+            }
+            Choices::Range { lo, hi, n }
+        } else {
+            let v: Vec<String> =
+                rest.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+            if v.is_empty() {
+                return Err(SimError::Sweep(format!("`{spec}`: no values")));
+            }
+            Choices::List(v)
+        };
+        Ok(Self { path, choices })
+    }
+
+    /// The grid values, as text.
+    pub fn grid(&self) -> Vec<String> {
+        match &self.choices {
+            Choices::List(v) => v.clone(),
+            Choices::Range { lo, hi, n } => (0..*n)
+                .map(|i| {
+                    let x = if *n == 1 { *lo } else { lo + (hi - lo) * i as f64 / (*n - 1) as f64 };
+                    fmt_num(x)
+                })
+                .collect(),
+        }
+    }
+
+    /// A random value, as text.
+    pub fn draw(&self, rng: &mut ChaCha8Rng) -> String {
+        match &self.choices {
+            Choices::List(v) => v[rng.random_range(0..v.len())].clone(),
+            Choices::Range { lo, hi, .. } => {
+                fmt_num(if hi > lo { rng.random_range(*lo..=*hi) } else { *lo })
+            }
+        }
+    }
+}
+
+/// A float with at most 9 decimals, without trailing zeros.
+fn fmt_num(x: f64) -> String {
+    let s = format!("{x:.9}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() || s == "-0" { "0".into() } else { s.to_owned() }
+}
+
+/// Splits `a.b[2].c` into keys and indices.
+fn segments(path: &str) -> Result<Vec<Result<String, usize>>> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (name, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !name.is_empty() {
+            out.push(Ok(name.to_owned()));
+        }
+        while let Some(r) = rest.strip_prefix('[') {
+            let end =
+                r.find(']').ok_or_else(|| SimError::Sweep(format!("`{path}`: unclosed `[`")))?;
+            let i: usize = r[..end]
+                .parse()
+                .map_err(|_| SimError::Sweep(format!("`{path}`: bad index `{}`", &r[..end])))?;
+            out.push(Err(i));
+            rest = &r[end + 1..];
+        }
+    }
+    Ok(out)
+}
+
+/// `scenario` with the field at `path` set to `value` (text, converted to the field's type: a
+/// decimal string for WAD/RAY amounts, an integer for seconds and counts, a float for rates).
+/// The result is validated; an invalid combination is an error naming the field.
+pub fn set_param(scenario: &Scenario, path: &str, value: &str) -> Result<Scenario> {
+    let mut root = serde_json::to_value(scenario)
+        .map_err(|e| SimError::Serialize { what: "scenario".into(), reason: e.to_string() })?;
+    let mut node = &mut root;
+    for seg in segments(path)? {
+        node = match seg {
+            Ok(key) => node.as_object_mut().and_then(|o| o.get_mut(&key)).ok_or_else(|| {
+                SimError::Sweep(format!("unknown parameter `{path}` (no `{key}`)"))
+            })?,
+            Err(i) => node.as_array_mut().and_then(|a| a.get_mut(i)).ok_or_else(|| {
+                SimError::Sweep(format!("unknown parameter `{path}` (no index {i})"))
+            })?,
+        };
+    }
+    let bad = || SimError::Sweep(format!("`{path}` = `{value}`: not a valid value for this field"));
+    *node = match node {
+        Value::String(_) => Value::String(value.to_owned()),
+        Value::Number(n) if n.is_u64() || n.is_i64() => {
+            let x: f64 = value.parse().map_err(|_| bad())?;
+            if x < 0.0 || !x.is_finite() {
+                return Err(bad());
+            }
+            Value::from(x.round() as u64)
+        }
+        Value::Number(_) => Value::from(value.parse::<f64>().map_err(|_| bad())?),
+        Value::Bool(_) => Value::Bool(value.parse().map_err(|_| bad())?),
+        _ => return Err(SimError::Sweep(format!("`{path}` is not a single value"))),
+    };
+    let mut out: Scenario = serde_json::from_value(root)
+        .map_err(|e| SimError::Sweep(format!("`{path}` = `{value}`: {e}")))?;
+    out.csv_points.clone_from(&scenario.csv_points);
+    out.validate(&format!("sweep point {path}={value}"))?;
+    Ok(out)
+}
+
+/// What the sweep optimises.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Objective {
+    /// The metric whose mean is optimised.
+    pub metric: Metric,
+    /// Maximise instead of minimise.
+    pub maximize: bool,
+    /// Deadline for the constraint, hours (none: no constraint but clearing at all counts).
+    pub max_hours: Option<f64>,
+    /// Required probability of clearing within the deadline (or at all).
+    pub min_prob: f64,
+}
+
+impl fmt::Display for Objective {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} mean {}",
+            if self.maximize { "maximise" } else { "minimise" },
+            self.metric.name()
+        )?;
+        match self.max_hours {
+            Some(h) => write!(f, " subject to P(time to clear ≤ {h} h) ≥ {}", self.min_prob),
+            None => write!(f, " subject to P(cleared) ≥ {}", self.min_prob),
+        }
+    }
+}
+
+/// How to sweep.
+#[derive(Debug, Clone)]
+pub struct SweepConfig {
+    /// The parameters.
+    pub axes: Vec<Axis>,
+    /// Random search with this many points instead of the full grid.
+    pub random: Option<usize>,
+    /// Monte Carlo runs per point.
+    pub runs: u64,
+    /// Master seed (the same for every point).
+    pub seed: u64,
+    /// Worker threads.
+    pub threads: Option<usize>,
+    /// Progress bar on stderr.
+    pub progress: bool,
+    /// The objective.
+    pub objective: Objective,
+    /// Write plots.
+    pub plots: bool,
+}
+
+/// One point of the sweep.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepPoint {
+    /// Parameter values, in axis order.
+    pub values: Vec<String>,
+    /// Why the point was skipped, if its parameters are invalid.
+    pub invalid: Option<String>,
+    /// The objective metric's mean.
+    pub objective: f64,
+    /// P(time to clear ≤ deadline) (or P(cleared) without a deadline).
+    pub p_clear: f64,
+    /// The constraint holds.
+    pub feasible: bool,
+    /// Every metric's mean.
+    pub means: BTreeMap<&'static str, f64>,
+}
+
+/// A finished sweep.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepReport {
+    /// Scenario.
+    pub scenario: String,
+    /// The swept paths.
+    pub params: Vec<String>,
+    /// The objective, in words.
+    pub objective: String,
+    /// Runs per point.
+    pub runs: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// Every point.
+    pub points: Vec<SweepPoint>,
+    /// Index of the best feasible point.
+    pub best: Option<usize>,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+}
+
+/// A deployment parameter file, in the format `backstop deploy` reads
+/// (`backstop_chain::DeployConfig`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamsFile {
+    /// Oracle price at deployment, stablecoin per token (RAY on chain).
+    pub oracle_price: Ray,
+    /// Sink address (deployment only; the simulator ignores it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sink: Option<alloy_primitives::Address>,
+    /// Existing stablecoin (deployment only; the simulator ignores it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stablecoin: Option<alloy_primitives::Address>,
+    /// Accountant.
+    pub accountant: AccountantParams,
+    /// English house.
+    #[serde(default)]
+    pub english: EnglishParams,
+    /// Dutch house.
+    #[serde(default)]
+    pub dutch: DutchParams,
+}
+
+impl ParamsFile {
+    /// The deployment parameters of a scenario (oracle at the scenario's starting price).
+    pub fn of(s: &Scenario) -> Self {
+        Self {
+            oracle_price: s.market.price,
+            sink: None,
+            stablecoin: None,
+            accountant: s.accountant,
+            english: s.english,
+            dutch: s.dutch,
+        }
+    }
+
+    /// As TOML, with a comment header.
+    pub fn to_toml(&self, header: &str) -> Result<String> {
+        let body = toml::to_string_pretty(self).map_err(|e| SimError::Serialize {
+            what: "parameter file".into(),
+            reason: e.to_string(),
+        })?;
+        let head: String = header.lines().map(|l| format!("# {l}\n")).collect();
+        Ok(format!("{head}\n{body}"))
+    }
+}
+
+/// Runs the sweep and writes `sweep.csv`, `sweep.json`, `heatmap.png/.svg` (grid with ≥ 1 axis)
+/// and `best-params.toml` into `out`.
+pub fn run_sweep(scenario: &Scenario, cfg: &SweepConfig, out: &Path) -> Result<SweepReport> {
+    if cfg.axes.is_empty() {
+        return Err(SimError::Sweep("no parameter to sweep (--param path=values)".into()));
+    }
+    std::fs::create_dir_all(out).map_err(|e| SimError::io("creating", out, e))?;
+    let points: Vec<Vec<String>> = match cfg.random {
+        Some(n) => {
+            let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x5eed);
+            (0..n).map(|_| cfg.axes.iter().map(|a| a.draw(&mut rng)).collect()).collect()
+        }
+        None => {
+            let mut pts: Vec<Vec<String>> = vec![Vec::new()];
+            for a in &cfg.axes {
+                let g = a.grid();
+                pts = pts
+                    .into_iter()
+                    .flat_map(|p| g.iter().map(move |v| [p.clone(), vec![v.clone()]].concat()))
+                    .collect();
+            }
+            pts
+        }
+    };
+    let pool = pool(cfg.threads)?;
+    let pb = progress_bar(
+        cfg.runs * points.len() as u64,
+        cfg.progress,
+        &format!("sweep {}", scenario.name),
+    );
+    let clear_within = cfg.objective.max_hours.map(|h| (h * 3600.0).round() as u64);
+    let mut results = Vec::with_capacity(points.len());
+    let mut best: Option<usize> = None;
+    let mut best_scenario = None;
+    for values in points {
+        let mut sc = Ok(scenario.clone());
+        for (a, v) in cfg.axes.iter().zip(&values) {
+            sc = sc.and_then(|s| set_param(&s, &a.path, v));
+        }
+        let sc = match sc {
+            Ok(s) => s,
+            Err(e) if is_path_error(&e) => return Err(e),
+            Err(e) if e.is_input_error() => {
+                pb.inc(cfg.runs);
+                results.push(SweepPoint {
+                    values,
+                    invalid: Some(e.to_string()),
+                    objective: f64::NAN,
+                    p_clear: 0.0,
+                    feasible: false,
+                    means: BTreeMap::new(),
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let mc = McConfig {
+            runs: cfg.runs,
+            seed: cfg.seed,
+            threads: cfg.threads,
+            progress: false,
+            clear_within,
+        };
+        let agg = monte_carlo_in(&pool, &sc, &mc, &pb, |_| Ok(()))?;
+        let means: BTreeMap<&'static str, f64> =
+            agg.all_stats().into_iter().map(|(k, v)| (k, v.mean)).collect();
+        let objective = agg.stats(cfg.objective.metric).map_or(f64::NAN, |m| m.mean);
+        let p_clear =
+            if clear_within.is_some() { agg.cleared_within_rate() } else { agg.cleared_rate() };
+        let feasible = p_clear >= cfg.objective.min_prob && objective.is_finite();
+        let i = results.len();
+        if feasible {
+            let better = match best {
+                None => true,
+                Some(b) => {
+                    let cur: &SweepPoint = &results[b];
+                    if cfg.objective.maximize {
+                        objective > cur.objective
+                    } else {
+                        objective < cur.objective
+                    }
+                }
+            };
+            if better {
+                best = Some(i);
+                best_scenario = Some(sc.clone());
+            }
+        }
+        results.push(SweepPoint { values, invalid: None, objective, p_clear, feasible, means });
+    }
+    pb.finish_and_clear();
+    let mut files = Vec::new();
+    files.push(write_table(out, cfg, &results)?);
+    if cfg.plots && cfg.random.is_none() {
+        files.extend(heatmap(out, scenario, cfg, &results)?);
+    }
+    if let (Some(b), Some(sc)) = (best, &best_scenario) {
+        let p = &results[b];
+        let header = format!(
+            "Best parameters of a sweep over `{}` ({} runs per point, seed {}).\nObjective: {}.\nAt this point: {} = {}, P = {:.3}; swept {}.\nParse with backstop_chain::DeployConfig (backstop deploy --params).",
+            scenario.name,
+            cfg.runs,
+            cfg.seed,
+            cfg.objective,
+            cfg.objective.metric.name(),
+            fmt_num(p.objective),
+            p.p_clear,
+            cfg.axes
+                .iter()
+                .zip(&p.values)
+                .map(|(a, v)| format!("{}={v}", a.path))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let path = out.join("best-params.toml");
+        std::fs::write(&path, ParamsFile::of(sc).to_toml(&header)?)
+            .map_err(|e| SimError::io("writing", &path, e))?;
+        files.push(path);
+    }
+    let report = SweepReport {
+        scenario: scenario.name.clone(),
+        params: cfg.axes.iter().map(|a| a.path.clone()).collect(),
+        objective: cfg.objective.to_string(),
+        runs: cfg.runs,
+        seed: cfg.seed,
+        points: results,
+        best,
+        files,
+    };
+    let json = out.join("sweep.json");
+    let text = serde_json::to_string_pretty(&report)
+        .map_err(|e| SimError::Serialize { what: "sweep".into(), reason: e.to_string() })?;
+    std::fs::write(&json, text + "\n").map_err(|e| SimError::io("writing", &json, e))?;
+    let mut report = report;
+    report.files.push(json);
+    Ok(report)
+}
+
+/// Errors about the path itself (a typo) abort the sweep; invalid values only skip a point.
+fn is_path_error(e: &SimError) -> bool {
+    matches!(e, SimError::Sweep(m) if m.starts_with("unknown parameter") || m.contains("is not a single value"))
+}
+
+fn write_table(out: &Path, cfg: &SweepConfig, points: &[SweepPoint]) -> Result<PathBuf> {
+    let path = out.join("sweep.csv");
+    let mut w = csv::Writer::from_path(&path)
+        .map_err(|source| SimError::CsvWrite { path: path.clone(), source })?;
+    let mut header: Vec<String> = vec!["point".into()];
+    header.extend(cfg.axes.iter().map(|a| a.path.clone()));
+    header.extend(["objective", "p_clear", "feasible", "invalid"].map(String::from));
+    header.extend(Metric::ALL.iter().map(|m| format!("mean_{}", m.name())));
+    let werr = |source| SimError::CsvWrite { path: path.clone(), source };
+    w.write_record(&header).map_err(werr)?;
+    for (i, p) in points.iter().enumerate() {
+        let mut row = vec![i.to_string()];
+        row.extend(p.values.iter().cloned());
+        row.push(if p.objective.is_finite() { p.objective.to_string() } else { String::new() });
+        row.push(p.p_clear.to_string());
+        row.push(p.feasible.to_string());
+        row.push(p.invalid.clone().unwrap_or_default());
+        row.extend(
+            Metric::ALL
+                .iter()
+                .map(|m| p.means.get(m.name()).map_or(String::new(), |v| v.to_string())),
+        );
+        w.write_record(&row).map_err(werr)?;
+    }
+    w.flush().map_err(|e| SimError::io("writing", &path, e))?;
+    Ok(path)
+}
+
+fn heatmap(
+    out: &Path,
+    scenario: &Scenario,
+    cfg: &SweepConfig,
+    points: &[SweepPoint],
+) -> Result<Vec<PathBuf>> {
+    let x = &cfg.axes[0];
+    let xl = x.grid();
+    let (y_name, yl) = match cfg.axes.get(1) {
+        Some(y) => (y.path.clone(), y.grid()),
+        None => (String::new(), vec![String::new()]),
+    };
+    // Best feasible objective per (x, y) cell over any further axes.
+    let mut cells = vec![vec![f64::NAN; xl.len()]; yl.len()];
+    for p in points.iter().filter(|p| p.feasible) {
+        let (Some(i), j) = (
+            xl.iter().position(|v| *v == p.values[0]),
+            p.values.get(1).map_or(Some(0), |v| yl.iter().position(|y| y == v)),
+        ) else {
+            continue;
+        };
+        let Some(j) = j else { continue };
+        let c = &mut cells[j][i];
+        let better =
+            c.is_nan() || if cfg.objective.maximize { p.objective > *c } else { p.objective < *c };
+        if better {
+            *c = p.objective;
+        }
+    }
+    let title = format!("{}: {} (grey: infeasible)", scenario.name, cfg.objective);
+    plot::plot_heatmap(&title, &x.path, &xl, &y_name, &yl, &cells, &out.join("heatmap"))
+}
+
+impl fmt::Display for SweepReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Backstop sweep: {} ({} runs per point, seed {})",
+            self.scenario, self.runs, self.seed
+        )?;
+        writeln!(f, "  objective: {}", self.objective)?;
+        let w = 14;
+        let mut head = String::new();
+        for p in &self.params {
+            head.push_str(&format!("{p:>w$} "));
+        }
+        writeln!(f, "  {head}{:>w$} {:>8} {:>9}", "objective", "P", "feasible")?;
+        for (i, p) in self.points.iter().enumerate() {
+            let mut line = String::new();
+            for v in &p.values {
+                line.push_str(&format!("{v:>w$} "));
+            }
+            let mark = if Some(i) == self.best { "  <- best" } else { "" };
+            match &p.invalid {
+                Some(why) => writeln!(f, "  {line}invalid: {why}")?,
+                None => writeln!(
+                    f,
+                    "  {line}{:>w$} {:>8.3} {:>9}{mark}",
+                    crate::report::num(p.objective),
+                    p.p_clear,
+                    p.feasible
+                )?,
+            }
+        }
+        match self.best {
+            Some(_) => writeln!(f, "  best parameters written to best-params.toml")?,
+            None => writeln!(f, "  no feasible point")?,
+        }
+        for p in &self.files {
+            writeln!(f, "    {}", p.display())?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_lists_and_ranges() {
+        let a = Axis::parse("english.ttl=600, 3600,21600").unwrap();
+        assert_eq!(a.grid(), vec!["600", "3600", "21600"]);
+        let b = Axis::parse("english.beg=1.01:1.05:5").unwrap();
+        assert_eq!(b.grid(), vec!["1.01", "1.02", "1.03", "1.04", "1.05"]);
+        assert!(Axis::parse("english.beg").is_err());
+        assert!(Axis::parse("english.beg=2:1:3").is_err());
+        assert!(Axis::parse("x=1:2:zero").is_err());
+    }
+
+    #[test]
+    fn sets_any_field_with_its_type() {
+        let s = Scenario::builtin("black-thursday-2020").unwrap();
+        let t = set_param(&s, "english.ttl", "21600").unwrap();
+        assert_eq!(t.english.ttl, 21_600);
+        let t = set_param(&s, "english.beg", "1.05").unwrap();
+        assert_eq!(t.english.beg, "1.05".parse().unwrap());
+        let t = set_param(&s, "bidders[1].capital", "123.5").unwrap();
+        assert_eq!(t.bidders[1].capital, "123.5".parse().unwrap());
+        let t = set_param(&s, "network.congestion[0].inclusion", "0.5").unwrap();
+        assert_eq!(t.network.congestion[0].inclusion, 0.5);
+        let t = set_param(&s, "dutch.cut", "0.995").unwrap();
+        assert_eq!(t.dutch.cut, "0.995".parse().unwrap());
+        // Unknown paths and invalid values are errors that name the field.
+        let e = set_param(&s, "english.tll", "1").unwrap_err();
+        assert!(e.to_string().contains("english.tll"), "{e}");
+        let e = set_param(&s, "english.ttl", "999999999").unwrap_err();
+        assert!(e.to_string().contains("english.ttl"), "{e}");
+    }
+
+    #[test]
+    fn params_file_roundtrips() {
+        let s = Scenario::builtin("black-thursday-2020-fixed").unwrap();
+        let text = ParamsFile::of(&s).to_toml("header").unwrap();
+        let back: ParamsFile = toml::from_str(&text).unwrap();
+        assert_eq!(back, ParamsFile::of(&s));
+    }
+}
