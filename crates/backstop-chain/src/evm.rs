@@ -131,15 +131,19 @@ impl EmbeddedEvm {
         }
     }
 
-    fn run_call(&self, tx: &TxRequest) -> Result<CallOutcome, EvmError> {
+    /// Runs `tx` on the next block without committing it.
+    fn simulate(&self, tx: &TxRequest) -> Result<ExecutionResult, EvmError> {
         let mut inner = self.lock()?;
         let env = self.tx_env(&mut inner, tx);
         let block = block_env(inner.block + 1, inner.timestamp);
         let mut evm = build_evm(std::mem::take(&mut inner.db), self.chain_id, block);
         let out = evm.transact(env);
         inner.db = evm.ctx.journaled_state.database;
-        let out = out.map_err(|e| EvmError::Invalid(e.to_string()))?;
-        Ok(match out.result {
+        Ok(out.map_err(|e| EvmError::Invalid(e.to_string()))?.result)
+    }
+
+    fn run_call(&self, tx: &TxRequest) -> Result<CallOutcome, EvmError> {
+        Ok(match self.simulate(tx)? {
             ExecutionResult::Success { output, .. } => CallOutcome::Success(output.into_data()),
             ExecutionResult::Revert { output, .. } => CallOutcome::Revert(output),
             ExecutionResult::Halt { reason, .. } => {
@@ -205,14 +209,7 @@ impl EmbeddedEvm {
     }
 
     fn run_estimate(&self, tx: &TxRequest) -> Result<Result<u64, Bytes>, EvmError> {
-        let mut inner = self.lock()?;
-        let env = self.tx_env(&mut inner, tx);
-        let block = block_env(inner.block + 1, inner.timestamp);
-        let mut evm = build_evm(std::mem::take(&mut inner.db), self.chain_id, block);
-        let out = evm.transact(env);
-        inner.db = evm.ctx.journaled_state.database;
-        let out = out.map_err(|e| EvmError::Invalid(e.to_string()))?;
-        Ok(match out.result {
+        Ok(match self.simulate(tx)? {
             ExecutionResult::Success { gas, .. } => Ok(gas.tx_gas_used()),
             ExecutionResult::Revert { output, .. } => Err(output),
             ExecutionResult::Halt { reason, .. } => {

@@ -55,6 +55,17 @@ fn r(s: &str) -> Ray {
     s.parse().expect("literal")
 }
 
+/// MakerDAO's debt-auction parameters after March 2020: beg 3%, pad 20%, ttl 6 h, tau 3 days.
+fn flopper_2020() -> EnglishParams {
+    EnglishParams {
+        beg: w("1.03"),
+        pad: w("1.2"),
+        ttl: 6 * 3600,
+        tau: 3 * 86_400,
+        ..EnglishParams::default()
+    }
+}
+
 impl Scenario {
     /// The numbers behind the name.
     pub fn spec(self) -> ScenarioSpec {
@@ -79,13 +90,7 @@ impl Scenario {
                 price: r("265"),
                 params: SystemParams {
                     accountant: AccountantParams { wait: 0, sump: w("50000"), dump: w("250") },
-                    english: EnglishParams {
-                        beg: w("1.03"),
-                        pad: w("1.2"),
-                        ttl: 6 * 3600,
-                        tau: 3 * 86_400,
-                        ..EnglishParams::default()
-                    },
+                    english: flopper_2020(),
                     dutch,
                 },
                 keepers: vec![
@@ -103,13 +108,7 @@ impl Scenario {
                     // dump: the Dutch sale's lot must still cover its tab at the reset floor
                     // (cusp · top = 0.4 · 1.3 · 150 = 78 per token): 700,000 / 78 < 10,000.
                     accountant: AccountantParams { wait: 0, sump: w("700000"), dump: w("10000") },
-                    english: EnglishParams {
-                        beg: w("1.03"),
-                        pad: w("1.2"),
-                        ttl: 6 * 3600,
-                        tau: 3 * 86_400,
-                        ..EnglishParams::default()
-                    },
+                    english: flopper_2020(),
                     dutch,
                 },
                 keepers: vec![
