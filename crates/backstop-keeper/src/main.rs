@@ -292,19 +292,34 @@ async fn main() -> anyhow::Result<()> {
                     break;
                 }
                 let wait = Duration::from_secs_f64(interval.max(0.001));
-                tokio::select! {
+                let lost = tokio::select! {
                     _ = tokio::signal::ctrl_c() => break,
-                    _ = async {
+                    lost = async {
                         match heads.as_mut() {
                             Some(h) => {
                                 use futures_util::StreamExt;
-                                if h.next().await.is_none() {
-                                    tokio::time::sleep(wait).await;
+                                match tokio::time::timeout(wait.max(Duration::from_secs(30)), h.next()).await {
+                                    Ok(Some(_)) => false,
+                                    // The subscription ended, or went silent: poll, then subscribe again.
+                                    Ok(None) | Err(_) => true,
                                 }
                             }
-                            None => tokio::time::sleep(wait).await,
+                            None => {
+                                tokio::time::sleep(wait).await;
+                                false
+                            }
                         }
-                    } => {}
+                    } => lost,
+                };
+                if lost {
+                    tracing::warn!("new-heads subscription lost; subscribing again");
+                    heads = match chain.new_heads().await {
+                        Ok(h) => h.map(Box::pin),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "resubscribe failed; polling");
+                            None
+                        }
+                    };
                 }
             }
             let s = &keeper.stats;

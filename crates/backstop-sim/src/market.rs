@@ -403,7 +403,7 @@ mod tests {
         assert!((mean2 - 10.0).abs() < 1.0, "{mean2}");
         // Always strictly after the send time, on a block boundary.
         let t = net.inclusion_time(999_999, &mut rng);
-        assert!(t > 999_999 && t % 10 == 0);
+        assert!(t > 999_999 && t.is_multiple_of(10));
     }
 
     #[test]

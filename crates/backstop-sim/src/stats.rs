@@ -360,8 +360,8 @@ mod tests {
     fn summary(run: u64, x: f64) -> RunSummary {
         RunSummary {
             run,
-            cleared: run % 2 == 0,
-            time_to_clear: (run % 2 == 0).then_some(run * 3600),
+            cleared: run.is_multiple_of(2),
+            time_to_clear: run.is_multiple_of(2).then_some(run * 3600),
             debt: 0.0,
             treasury_paid: 0.0,
             raised: x,

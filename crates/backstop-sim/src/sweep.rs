@@ -75,7 +75,7 @@ impl Axis {
             let n: usize = parts[2].trim().parse().map_err(|_| {
                 SimError::Sweep(format!("`{spec}`: point count `{}` is not an integer", parts[2]))
             })?;
-            if n == 0 || !(lo <= hi) {
+            if n == 0 || !lo.is_finite() || !hi.is_finite() || lo > hi {
                 return Err(SimError::Sweep(format!("`{spec}`: need lo ≤ hi and n ≥ 1")));
             }
             Choices::Range { lo, hi, n }
