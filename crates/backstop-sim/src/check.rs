@@ -581,10 +581,22 @@ fn verdict<T: fmt::Debug>(
     cases: u32,
     r: std::result::Result<(), TestError<T>>,
 ) -> PropertyResult {
+    verdict_with(name, kind, description, cases, r, |v| format!("{v:?}"))
+}
+
+/// A verdict whose counterexample is shown by `show`.
+fn verdict_with<T>(
+    name: &'static str,
+    kind: &'static str,
+    description: String,
+    cases: u32,
+    r: std::result::Result<(), TestError<T>>,
+    show: impl Fn(&T) -> String,
+) -> PropertyResult {
     let (held, counterexample, failure) = match r {
         Ok(()) => (true, None, None),
         Err(TestError::Fail(reason, value)) => {
-            (false, Some(format!("{value:?}")), Some(reason.to_string()))
+            (false, Some(show(&value)), Some(reason.to_string()))
         }
         Err(TestError::Abort(reason)) => (false, None, Some(format!("aborted: {reason}"))),
     };
@@ -813,18 +825,19 @@ fn lone_bidder_discount(params: SystemParams, oracle: Ray, cfg: &CheckConfig) ->
         sys.dent(ACTORS[0], id, lot, sump, now).map_err(e)?;
         let paid = crate::market::f64_of_ray(Ray::ratio(sump, lot).map_err(e)?);
         let p = crate::market::f64_of_ray(price);
-        prop_assert!(
-            paid >= p * (1.0 - max_discount),
-            "a lone bidder pays {:.4} per token after {} ticks, {:.1}% below the oracle {:.4} (limit {:.0}%)",
-            paid,
-            ticks,
-            100.0 * (1.0 - paid / p),
-            p,
-            100.0 * max_discount
-        );
+        if paid < p * (1.0 - max_discount) {
+            return Err(fail(format!(
+                "a lone bidder pays {paid:.4} per token after {ticks} ticks, {:.1}% below the oracle {p:.4} (limit {:.0}%)",
+                100.0 * (1.0 - paid / p),
+                100.0 * max_discount
+            )));
+        }
         Ok(())
     });
-    verdict(
+    let show = |(ticks, pm): &(u16, u64)| {
+        format!("ticks = {ticks}, oracle = {:.3} × {oracle}", *pm as f64 / 1000.0)
+    };
+    verdict_with(
         "lone-bidder-discount",
         "parameters",
         format!(
@@ -834,6 +847,7 @@ fn lone_bidder_discount(params: SystemParams, oracle: Ray, cfg: &CheckConfig) ->
         ),
         cfg.cases,
         out,
+        show,
     )
 }
 
@@ -854,16 +868,14 @@ fn dilution_bounded(params: SystemParams, oracle: Ray, cfg: &CheckConfig) -> Pro
         }
         let lot = house.auction(id).map(|a| a.lot).unwrap_or_default();
         let g = crate::market::f64_of_wad(lot) / crate::market::f64_of_wad(lot0);
-        prop_assert!(
-            g <= growth,
-            "after {} ticks the lot is {:.2}× the opening lot (limit {}×)",
-            ticks,
-            g,
-            growth
-        );
+        if g > growth {
+            return Err(fail(format!(
+                "after {ticks} ticks the lot is {g:.2}× the opening lot (limit {growth}×)"
+            )));
+        }
         Ok(())
     });
-    verdict(
+    verdict_with(
         "dilution-bounded",
         "parameters",
         format!(
@@ -872,6 +884,7 @@ fn dilution_bounded(params: SystemParams, oracle: Ray, cfg: &CheckConfig) -> Pro
         ),
         cfg.cases,
         out,
+        |ticks| format!("ticks = {ticks}"),
     )
 }
 
@@ -891,17 +904,19 @@ fn dutch_lot_covers_tab(params: SystemParams, oracle: Ray, cfg: &CheckConfig) ->
         let st = house.status(id, last).map_err(e)?;
         prop_assume!(!st.needs_redo);
         let (plan, _) = house.take(id, st.lot, st.price, ACTORS[0], last).map_err(e)?;
-        prop_assert!(
-            plan.tab.is_zero(),
-            "at oracle {:.4} the whole lot at the reset floor {:.4} raises only {} of {}",
-            crate::market::f64_of_ray(price),
-            crate::market::f64_of_ray(st.price),
-            plan.owe,
-            params.accountant.sump
-        );
+        if !plan.tab.is_zero() {
+            return Err(fail(format!(
+                "at oracle {:.4} the whole lot ({}) at the reset floor {:.4} raises only {} of {}",
+                crate::market::f64_of_ray(price),
+                params.accountant.dump,
+                crate::market::f64_of_ray(st.price),
+                plan.owe,
+                params.accountant.sump
+            )));
+        }
         Ok(())
     });
-    verdict(
+    verdict_with(
         "dutch-lot-covers-tab",
         "parameters",
         format!(
@@ -910,6 +925,7 @@ fn dutch_lot_covers_tab(params: SystemParams, oracle: Ray, cfg: &CheckConfig) ->
         ),
         cfg.cases,
         out,
+        |pm| format!("oracle = {:.3} × {oracle}", *pm as f64 / 1000.0),
     )
 }
 

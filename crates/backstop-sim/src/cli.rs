@@ -69,7 +69,7 @@ impl SimArgs {
             clear_within: None,
         };
         let report = run_sim(&scenario, &cfg, &self.out, !self.no_plots)?;
-        print!("{report}");
+        show(&report);
         Ok(report)
     }
 }
@@ -153,7 +153,7 @@ impl SweepArgs {
             plots: !self.no_plots,
         };
         let report = run_sweep(&scenario, &cfg, &self.out)?;
-        print!("{report}");
+        show(&report);
         Ok(report)
     }
 }
@@ -208,9 +208,15 @@ impl CheckArgs {
             })?;
             std::fs::write(path, text + "\n").map_err(|e| SimError::io("writing", path, e))?;
         }
-        print!("{report}");
+        show(&report);
         Ok(report)
     }
+}
+
+/// Prints a report on stdout; a closed pipe (`| head`) is not an error.
+fn show(report: &impl std::fmt::Display) {
+    use std::io::Write;
+    let _ = write!(std::io::stdout().lock(), "{report}");
 }
 
 /// The built-in scenario names with their descriptions, one per line.

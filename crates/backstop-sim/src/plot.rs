@@ -323,7 +323,9 @@ pub fn plot_heatmap(
                 )))
                 .map_err(s)?;
                 let text = if v.is_finite() { format!("{v:.3}") } else { "n/a".into() };
-                let style = ("sans-serif", 13).into_font().color(&BLACK);
+                let dark = v.is_finite() && (v - vmin) / (vmax - vmin) < 0.55;
+                let style =
+                    ("sans-serif", 14).into_font().color(if dark { &WHITE } else { &BLACK });
                 c.draw_series(std::iter::once(Text::new(text, (x + 0.3, y + 0.55), style)))
                     .map_err(s)?;
             }
