@@ -14,6 +14,7 @@ pub mod keeper;
 pub mod metrics;
 pub mod operator;
 pub mod price;
+pub mod replay;
 pub mod tx;
 
 pub use error::{Error, Result};

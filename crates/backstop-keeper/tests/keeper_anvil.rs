@@ -500,3 +500,19 @@ async fn operator_errors_are_clear_and_move_no_funds() {
     assert_eq!(n.chain.block_number().await.unwrap(), block, "a transaction was sent");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A simulated run replayed on a real Anvil ends where the simulator's model ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulated_run_replays_on_anvil() {
+    let _g = SERIAL.lock().await;
+    let sc = backstop_sim::Scenario::builtin("black-thursday-dutch").unwrap();
+    let run = backstop_sim::simulate(&sc, 3, 0, backstop_sim::RunOptions::full()).unwrap();
+    let log = run.log.as_ref().unwrap();
+    // Deploying takes blocks and wall-clock seconds: the node starts an hour before the run.
+    let node =
+        AnvilNode::spawn(&AnvilConfig::default().timestamp(log.actions[0].at - 3600)).unwrap();
+    let chain = RpcChain::connect(RpcConfig::dev(node.endpoint())).await.unwrap();
+    let report = backstop_keeper::replay::replay_on_chain(chain, log).await.unwrap();
+    assert_eq!(report.actions, log.actions.len());
+    assert!(report.bids > 0);
+}
