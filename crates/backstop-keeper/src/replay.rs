@@ -108,11 +108,11 @@ pub async fn replay_on_chain<S: Broadcast + 'static>(
         h.sys
             .apply(&action, at)
             .map_err(|e| format!("action {i} {action:?}: the model refuses it: {e}"))?;
-        if !managers.contains_key(&sender) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = managers.entry(sender) {
             let m = TxManager::new(&h.chain, sender, FeePolicy::default())
                 .await
                 .map_err(|e| e.to_string())?;
-            managers.insert(sender, m);
+            slot.insert(m);
         }
         let tx = managers.get_mut(&sender).expect("inserted");
         tx.submit(
