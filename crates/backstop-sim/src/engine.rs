@@ -238,8 +238,9 @@ pub struct TracePoint {
     pub minted: f64,
 }
 
-/// A finished run.
-#[derive(Debug, Clone, Serialize)]
+/// A finished run (`run-<i>.json` deserialises into it; the final state is not serialised: replay
+/// the log to get it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Run {
     /// Scenario name.
     pub scenario: String,

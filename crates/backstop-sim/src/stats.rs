@@ -207,10 +207,11 @@ pub fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A sampled run: its key and every metric (NaN where undefined).
 #[derive(Debug, Clone)]
 struct Kept {
     key: u64,
-    values: Vec<Option<f64>>,
+    values: [f64; Metric::ALL.len()],
 }
 impl PartialEq for Kept {
     fn eq(&self, o: &Self) -> bool {
@@ -277,11 +278,9 @@ impl Aggregate {
                 self.cleared_within += 1;
             }
         }
-        let values: Vec<Option<f64>> = Metric::ALL.iter().map(|m| m.of(s)).collect();
+        let values: [f64; Metric::ALL.len()] = Metric::ALL.map(|m| m.of(s).unwrap_or(f64::NAN));
         for (m, v) in self.moments.iter_mut().zip(&values) {
-            if let Some(v) = v
-                && v.is_finite()
-            {
+            if v.is_finite() {
                 m.push(*v);
             }
         }
@@ -308,7 +307,7 @@ impl Aggregate {
     pub fn sample_of(&self, metric: Metric) -> Vec<f64> {
         let i = Metric::ALL.iter().position(|m| *m == metric).unwrap_or(0);
         let mut v: Vec<f64> =
-            self.sample.iter().filter_map(|k| k.values[i]).filter(|x| x.is_finite()).collect();
+            self.sample.iter().map(|k| k.values[i]).filter(|x| x.is_finite()).collect();
         v.sort_by(f64::total_cmp);
         v
     }

@@ -40,3 +40,15 @@ fn a_tampered_log_fails_at_the_tampered_action() {
     let e = replay_on_model(&log).unwrap_err();
     assert!(e.to_string().contains(&format!("#{}", i + 1)), "{e}");
 }
+
+#[test]
+fn a_saved_run_reads_back_and_replays() {
+    let sc = Scenario::builtin("aave-2026").unwrap();
+    let run = simulate(&sc, 5, 1, RunOptions::full()).unwrap();
+    let text = serde_json::to_string(&run).unwrap();
+    let back: backstop_sim::Run = serde_json::from_str(&text).unwrap();
+    assert_eq!(back.summary, run.summary);
+    assert_eq!(back.auctions, run.auctions);
+    let state = replay_on_model(back.log.as_ref().unwrap()).unwrap();
+    assert_eq!(Some(&state), run.final_state.as_ref());
+}
