@@ -58,6 +58,12 @@ enum Command {
         #[arg(long, default_value_t = 200_000)]
         max_rounds: u64,
     },
+    /// Monte Carlo runs of a scenario (built-in name or TOML file): numbers, CSV, JSON, plots.
+    Sim(backstop_sim::cli::SimArgs),
+    /// Search auction parameters against an objective; write the best as a deployment file.
+    Sweep(backstop_sim::cli::SweepArgs),
+    /// Run the property suite and adversarial scenarios against one parameter set.
+    Check(backstop_sim::cli::CheckArgs),
     /// Run a keeper against a deployment: discover, bid within limits, settle.
     Keeper {
         #[command(flatten)]
@@ -201,6 +207,19 @@ async fn main() -> anyhow::Result<()> {
     let quiet = matches!(cli.command, Command::Demo { .. });
     init_logs(cli.log_format, if quiet { "warn" } else { "info" });
     match cli.command {
+        // The simulator is CPU-bound (rayon): off the async runtime.
+        Command::Sim(args) => {
+            tokio::task::spawn_blocking(move || args.run()).await??;
+        }
+        Command::Sweep(args) => {
+            tokio::task::spawn_blocking(move || args.run()).await??;
+        }
+        Command::Check(args) => {
+            let report = tokio::task::spawn_blocking(move || args.run()).await??;
+            if !report.all_held() {
+                bail!("some properties are broken");
+            }
+        }
         Command::Demo { scenario, dutch, anvil, fork_url, fork_block, json, max_rounds } => {
             let mechanism = if dutch { Mechanism::Dutch } else { Mechanism::English };
             let show = |p: &Progress| {
