@@ -516,3 +516,24 @@ async fn a_simulated_run_replays_on_anvil() {
     assert_eq!(report.actions, log.actions.len());
     assert!(report.bids > 0);
 }
+
+/// The demo on a local Anvil and on an Anvil fork of a second local Anvil (the risk team's case):
+/// both clear the scenario's debt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_on_anvil_and_on_a_fork() {
+    use backstop_keeper::demo::{Scenario, run_demo};
+    let _g = SERIAL.lock().await;
+    let node = AnvilNode::spawn(&AnvilConfig::default()).unwrap();
+    let chain = Arc::new(RpcChain::connect(RpcConfig::dev(node.endpoint())).await.unwrap());
+    let r = run_demo(chain, "anvil".into(), Scenario::Aave2026, Mechanism::Dutch, 20_000, |_| {})
+        .await
+        .unwrap();
+    assert!(r.debt_left.is_zero(), "{r}");
+    let remote = AnvilNode::spawn(&AnvilConfig::default()).unwrap();
+    let fork = AnvilNode::spawn(&AnvilConfig::default().fork(remote.endpoint(), None)).unwrap();
+    let chain = Arc::new(RpcChain::connect(RpcConfig::dev(fork.endpoint())).await.unwrap());
+    let r = run_demo(chain, "fork".into(), Scenario::Aave2026, Mechanism::English, 20_000, |_| {})
+        .await
+        .unwrap();
+    assert!(r.debt_left.is_zero(), "{r}");
+}
