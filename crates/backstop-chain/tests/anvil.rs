@@ -359,3 +359,27 @@ async fn unreachable_rpc_and_bad_urls_are_clear_errors() {
     assert!(e.to_string().contains("eth_chainId"), "{e}");
     let _ = Address::ZERO;
 }
+
+/// A sender with a local key is signed here (EIP-1559, no impersonation); on a chain that is not a
+/// dev chain any other sender is refused before anything is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_signer_signs_and_unknown_senders_are_refused() {
+    let _g = SERIAL.lock().await;
+    let anvil = node();
+    let key = anvil.private_keys()[3];
+    let signer = alloy::signers::local::PrivateKeySigner::from_bytes(&key.into()).unwrap();
+    let me = signer.address();
+    let cfg = RpcConfig { signers: vec![signer], dev: false, ..RpcConfig::dev(anvil.endpoint()) };
+    let chain = RpcChain::connect(cfg).await.unwrap();
+    let code = Stablecoin::constructorCall { name_: "S".into(), symbol_: "S".into() }.abi_encode();
+    let token = chain.deploy_code(me, &Stablecoin::BYTECODE, code).await.unwrap();
+    let r = chain
+        .send_sol(me, token, &Stablecoin::mintCall { to: me, amount: U256::from(5) })
+        .await
+        .unwrap();
+    assert!(r.status && r.effective_gas_price > 0, "signed and paid for");
+    let stranger = Address::repeat_byte(0x99);
+    let e = chain.send(TxRequest::call(stranger, token, vec![])).await.unwrap_err();
+    assert!(matches!(e, backstop_chain::RpcChainError::NoSigner(a) if a == stranger), "{e}");
+    assert!(chain.set_next_timestamp(START + 10).await.is_err(), "time control needs a dev chain");
+}
