@@ -85,7 +85,9 @@
 //! ## Reusing the property suite
 //! With the `proptest` feature, [`arb`] exports the generators the crate's own property tests use
 //! (`arb_english_params()`, `arb_dutch_params()`, `arb_action_sequence()`, …), so a protocol team
-//! can run the properties against its own parameter ranges.
+//! can run the properties against its own parameter ranges, and [`walk`] the checked random walk
+//! itself: a generated action sequence driven through a [`System`] with every always-true property
+//! asserted after every action (all of them, or one [`walk::WalkProperty`] alone).
 
 pub mod accountant;
 pub mod dutch;
@@ -100,6 +102,8 @@ pub mod system;
 pub mod arb;
 #[cfg(test)]
 mod properties;
+#[cfg(any(test, feature = "proptest"))]
+pub mod walk;
 
 pub use accountant::{Accountant, AccountantEvent, AccountantParam, AccountantParams};
 pub use dutch::{

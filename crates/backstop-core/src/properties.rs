@@ -2,17 +2,17 @@
 //! states and action sequences. Cases: `PROPTEST_CASES` (default 256).
 //!
 //! [`run_checked`] drives a generated sequence through a [`System`] and, after every action,
-//! checks the properties that must hold whatever happened; the targeted tests below build the
+//! checks the properties that must hold whatever happened ([`crate::walk`]); the targeted tests below build the
 //! situations that a random walk reaches too rarely.
 
 use crate::{
-    AccountantEvent, AccountantParams, Action, Addresses, Calc, DutchEvent, DutchParams,
-    EnglishEvent, EnglishParams, Error, Event, LotSizing, MAX_TIME, Ray, System, SystemParams,
-    Timestamp, Wad,
+    AccountantEvent, AccountantParams, Action, Addresses, Calc, DutchParams, EnglishParams, Error,
+    Event, LotSizing, MAX_TIME, Ray, System, SystemParams, Wad,
     arb::{self, ACTORS, Resolved, Step},
     math::{RAY, WAD},
+    walk,
 };
-use alloy_primitives::{Address, U256};
+use alloy_primitives::U256;
 use proptest::prelude::*;
 use std::collections::HashMap;
 
@@ -23,226 +23,9 @@ fn r(s: &str) -> Ray {
     s.parse().unwrap()
 }
 
-/// Per-sale bookkeeping for the Dutch conservation properties.
-#[derive(Default, Clone, Copy)]
-struct SaleBook {
-    tab0: Wad,
-    lot0: Wad,
-    owed: Wad,
-    sliced: Wad,
-}
-
-/// Everything the properties need to remember across a run.
-#[derive(Default)]
-struct Books {
-    fessed: Wad,
-    refunded: Wad,
-    minted_stable: Wad,
-    gov_expected: Wad,
-    english_bid: HashMap<u64, Wad>,
-    sales: HashMap<u64, SaleBook>,
-}
-
-/// Applies `steps` from `start` and checks every always-true property after every action.
+/// Applies `steps` and checks every always-true property after every action.
 fn run_checked(params: SystemParams, price: Ray, steps: &[Step]) -> Result<System, TestCaseError> {
-    let addrs = Addresses::default();
-    let mut sys =
-        System::new(params, price, addrs).map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let mut now: Timestamp = 1_700_000_000;
-    let mut books = Books::default();
-    let mut actions: Vec<Result<(Timestamp, Action), Timestamp>> =
-        arb::prologue(&sys, now).into_iter().map(Ok).collect();
-    actions.reverse();
-    let mut steps = steps.iter();
-    loop {
-        let next = match actions.pop() {
-            Some(x) => x,
-            None => match steps.next() {
-                None => break,
-                Some(step) => match step.resolve(&sys, now) {
-                    Resolved::Warp(t) => Err(t),
-                    Resolved::Act(a) => Ok((now, a)),
-                },
-            },
-        };
-        let action = match next {
-            Err(t) => {
-                now = t;
-                continue;
-            }
-            Ok((t, a)) => {
-                now = t;
-                a
-            }
-        };
-        let before = sys.clone();
-        match sys.apply(&action, now) {
-            Err(e) => {
-                // A rejected action changes nothing, and never panics.
-                prop_assert_eq!(
-                    &sys,
-                    &before,
-                    "{:?} rejected with {} but changed state",
-                    action,
-                    e
-                );
-            }
-            Ok(events) => check_accepted(&before, &sys, &action, &events, &mut books, now)?,
-        }
-        check_always(&sys, &books)?;
-    }
-    Ok(sys)
-}
-
-fn check_accepted(
-    before: &System,
-    after: &System,
-    action: &Action,
-    events: &[Event],
-    books: &mut Books,
-    now: Timestamp,
-) -> Result<(), TestCaseError> {
-    let coin = |s: &System, a: Address| s.ledger.stablecoin.balance_of(a);
-    if let Action::Fess { tab } = action {
-        books.fessed = books.fessed.checked_add(*tab).unwrap();
-    }
-    if let Action::Mint { amount, .. } = action {
-        books.minted_stable = books.minted_stable.checked_add(*amount).unwrap();
-    }
-    for ev in events {
-        match *ev {
-            Event::English(EnglishEvent::Kick { id, bid, end, .. }) => {
-                prop_assert!(end <= MAX_TIME);
-                books.english_bid.insert(id, bid);
-            }
-            Event::English(EnglishEvent::Dent { id, guy, lot, bid, tic }) => {
-                let prev = before.english.auction(id).unwrap();
-                // The raise per auction never changes.
-                prop_assert_eq!(bid, books.english_bid[&id]);
-                // Each accepted bid cuts the lot by at least beg, with the contract's rounding.
-                prop_assert!(lot < prev.lot);
-                prop_assert!(
-                    before.english.params.beg.raw() * lot.raw() <= prev.lot.raw() * WAD,
-                    "beg violated"
-                );
-                prop_assert!(tic <= MAX_TIME && tic <= now + before.english.params.ttl);
-                // Stablecoin is conserved across every bid.
-                prop_assert_eq!(
-                    after.ledger.stablecoin.total_supply(),
-                    before.ledger.stablecoin.total_supply()
-                );
-                // The outbid bidder gets exactly `bid` back; self-outbidding moves nothing.
-                if prev.has_bid() && prev.guy != guy {
-                    prop_assert_eq!(
-                        coin(after, prev.guy),
-                        coin(before, prev.guy).checked_add(bid).unwrap()
-                    );
-                    prop_assert_eq!(coin(after, guy), coin(before, guy).checked_sub(bid).unwrap());
-                } else if prev.guy == guy {
-                    prop_assert_eq!(coin(after, guy), coin(before, guy));
-                } else {
-                    // First bid: min(bid, Ash) cancels on-auction debt; the rest is surplus.
-                    let k = bid.min(before.accountant.ash());
-                    prop_assert_eq!(
-                        after.accountant.ash(),
-                        before.accountant.ash().checked_sub(k).unwrap()
-                    );
-                    prop_assert_eq!(coin(after, guy), coin(before, guy).checked_sub(bid).unwrap());
-                }
-            }
-            Event::English(EnglishEvent::Deal { id, guy, lot }) => {
-                books.gov_expected = books.gov_expected.checked_add(lot).unwrap();
-                prop_assert!(after.english.auction(id).is_none(), "deal deletes");
-                prop_assert_eq!(
-                    after.ledger.gov.balance_of(guy),
-                    before.ledger.gov.balance_of(guy).checked_add(lot).unwrap()
-                );
-            }
-            Event::English(EnglishEvent::Tick { id, lot, end }) => {
-                let prev = before.english.auction(id).unwrap();
-                let p = before.english.params;
-                prop_assert_eq!(end, now + p.tau);
-                let grown = prev.lot.wmul(p.pad).unwrap();
-                if p.floor.is_zero() && (p.max_ticks == 0 || prev.ticks < p.max_ticks) {
-                    // Each tick multiplies the lot by exactly pad (floored).
-                    prop_assert_eq!(lot, grown);
-                } else {
-                    prop_assert!(lot >= prev.lot && lot <= grown, "bounded tick");
-                }
-            }
-            Event::Dutch(DutchEvent::Kick { id, tab, lot, reward, .. }) => {
-                books.sales.insert(id, SaleBook { tab0: tab, lot0: lot, ..Default::default() });
-                books.gov_expected = books.gov_expected.checked_add(reward).unwrap();
-            }
-            Event::Dutch(DutchEvent::Redo { id, reward, tab, lot, .. }) => {
-                books.gov_expected = books.gov_expected.checked_add(reward).unwrap();
-                let p = before.dutch.params;
-                // Anti-farming: a dusty sale is reset without reward.
-                if tab < p.chost || lot.rmul(before.oracle).unwrap() < p.chost {
-                    prop_assert!(reward.is_zero());
-                }
-                // No loop in the same block: a fresh sale cannot be reset again at once.
-                prop_assert_eq!(
-                    after.dutch.check_redo(id, after.oracle, now).unwrap_err(),
-                    Error::CannotReset { id }
-                );
-            }
-            Event::Dutch(DutchEvent::Take { id, max, price, owe, slice, tab, lot, .. }) => {
-                let prev = *before.dutch.sale(id).unwrap();
-                let p = before.dutch.params;
-                prop_assert!(price <= max, "no take above the caller's max");
-                prop_assert!(price <= prev.top, "never above top");
-                prop_assert!(price.rdiv(prev.top).unwrap() >= p.cusp, "no take below cusp · top");
-                prop_assert!(slice.raw() * price.raw() <= owe.raw() * RAY, "slice · price ≤ owe");
-                prop_assert!(tab.is_zero() || lot.is_zero() || tab >= p.chost, "dust left behind");
-                let b = books.sales.get_mut(&id).unwrap();
-                b.owed = b.owed.checked_add(owe).unwrap();
-                b.sliced = b.sliced.checked_add(slice).unwrap();
-                prop_assert_eq!(b.owed.checked_add(tab).unwrap(), b.tab0, "Σ owe + tab == tab0");
-                prop_assert_eq!(
-                    b.sliced.checked_add(lot).unwrap(),
-                    b.lot0,
-                    "Σ slice + lot == lot0"
-                );
-                books.gov_expected = books.gov_expected.checked_add(slice).unwrap();
-            }
-            Event::Accountant(AccountantEvent::Refund { amount, .. }) => {
-                books.refunded = books.refunded.checked_add(amount).unwrap();
-            }
-            _ => {}
-        }
-    }
-    // Dutch redo resets the clock; a redo never happens on a sale that is not done.
-    if let Action::Redo { id, .. } = action {
-        prop_assert!(before.dutch.status(*id, now).unwrap().needs_redo);
-    }
-    if let Action::Flop | Action::FlopDutch { .. } = action {
-        // An auction cannot start while surplus remains.
-        prop_assert!(before.surplus().is_zero());
-        prop_assert!(before.accountant.woe() >= before.accountant.params.sump);
-    }
-    Ok(())
-}
-
-fn check_always(sys: &System, books: &Books) -> Result<(), TestCaseError> {
-    sys.check_invariants().map_err(TestCaseError::fail)?;
-    let a = &sys.accountant;
-    // Debt is conserved: what entered (fess, refunds) is what is left plus what reached the sink.
-    let sink = sys.ledger.stablecoin.balance_of(sys.addrs.sink);
-    prop_assert_eq!(
-        a.debt().checked_add(sink).unwrap(),
-        books.fessed.checked_add(books.refunded).unwrap(),
-        "debt + cancelled != fessed + refunded"
-    );
-    // Stablecoin is only ever minted by the faucet; governance tokens only by deals, takes and
-    // keeper rewards.
-    prop_assert_eq!(sys.ledger.stablecoin.total_supply(), books.minted_stable);
-    prop_assert_eq!(sys.ledger.gov.total_supply(), books.gov_expected);
-    for (_, x) in sys.english.auctions() {
-        prop_assert!(x.end <= MAX_TIME && x.tic <= MAX_TIME);
-        prop_assert!(x.lot.raw() <= crate::math::MAX_U128);
-    }
-    Ok(())
+    walk::walk(params, price, steps, walk::Checks::All)
 }
 
 fn params_with(english: EnglishParams, dutch: DutchParams, acc: AccountantParams) -> SystemParams {

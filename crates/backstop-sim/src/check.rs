@@ -21,22 +21,19 @@ use crate::{
     scenario::Scenario,
     sweep::ParamsFile,
 };
-use alloy_primitives::{Address, U256};
+use alloy_primitives::U256;
 use backstop_core::{
-    AccountantEvent, Action, Addresses, DutchEvent, EnglishEvent, Event, MAX_TIME, Ray, System,
-    SystemParams, Timestamp, Wad,
-    arb::{self, ACTORS, Resolved, Step},
+    Action, Addresses, Ray, System, SystemParams, Wad,
+    arb::{self, ACTORS, Step},
     strategy::{Bidder, EnglishMode, dutch_take, english_bid},
+    walk::{Checks, WalkProperty, walk},
 };
 use proptest::{
     prelude::*,
     test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner},
 };
 use serde::Serialize;
-use std::{collections::HashMap, fmt, path::Path};
-
-const WAD_U: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
-const RAY_U: U256 = U256::from_limbs([0x9fd0803ce8000000, 0x33b2e3c, 0, 0]);
+use std::{fmt, path::Path};
 
 /// How hard to check, and the thresholds of the parameter properties.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -173,107 +170,6 @@ pub fn load_params(name_or_path: &str) -> Result<(String, SystemParams, Ray)> {
     Ok((origin, s.params(), s.market.price))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum WalkProp {
-    Unchanged,
-    Invariants,
-    DebtConserved,
-    Supply,
-    EnglishBid,
-    EnglishTick,
-    DutchConservation,
-    DutchBounds,
-    DutchRedo,
-    StartGates,
-    Timestamps,
-}
-
-impl WalkProp {
-    const ALL: [(Self, &'static str, &'static str); 11] = [
-        (
-            Self::Unchanged,
-            "rejected-actions-change-nothing",
-            "every rejected action leaves the state unchanged",
-        ),
-        (
-            Self::Invariants,
-            "balance-sheet-invariants",
-            "debt ≥ Sin + Ash, Sin = Σ sin, Ash ≤ outstanding raises, after every action",
-        ),
-        (
-            Self::DebtConserved,
-            "debt-conserved",
-            "debt left + stablecoin cancelled = debt booked + refunds",
-        ),
-        (
-            Self::Supply,
-            "token-supply-accounting",
-            "stablecoin only from the faucet; governance tokens = Σ lots dealt + slices + rewards",
-        ),
-        (
-            Self::EnglishBid,
-            "english-bid-rules",
-            "fixed raise, each bid cuts the lot by ≥ beg, the outbid bidder gets exactly bid back, stablecoin conserved",
-        ),
-        (
-            Self::EnglishTick,
-            "english-tick-rule",
-            "a tick multiplies the lot by pad (bounded by floor/max_ticks) and restarts for tau",
-        ),
-        (
-            Self::DutchConservation,
-            "dutch-sale-conservation",
-            "Σ owe + tab = tab0, Σ slice + lot = lot0, slice·price ≤ owe, no dust left",
-        ),
-        (
-            Self::DutchBounds,
-            "dutch-price-bounds",
-            "no take above the caller's max or top, none below cusp·top",
-        ),
-        (
-            Self::DutchRedo,
-            "dutch-redo-rules",
-            "redo only when done, no reward for dust, no second redo in the same second",
-        ),
-        (
-            Self::StartGates,
-            "auction-start-gates",
-            "an auction starts only with no surplus and free debt ≥ sump",
-        ),
-        (Self::Timestamps, "timestamps-bounded", "tic and end stay below 2^40, lots below 2^128"),
-    ];
-}
-
-#[derive(Default, Clone, Copy)]
-struct SaleBook {
-    tab0: Wad,
-    lot0: Wad,
-    owed: Wad,
-    sliced: Wad,
-}
-
-#[derive(Default)]
-struct Books {
-    fessed: Wad,
-    refunded: Wad,
-    minted_stable: Wad,
-    gov_expected: Wad,
-    english_bid: HashMap<u64, Wad>,
-    sales: HashMap<u64, SaleBook>,
-}
-
-macro_rules! ensure {
-    ($active:expr, $which:expr, $cond:expr, $($msg:tt)+) => {
-        if $active == $which && !$cond {
-            return Err(TestCaseError::fail(format!($($msg)+)));
-        }
-    };
-}
-
-fn add(a: Wad, b: Wad) -> Result<Wad, TestCaseError> {
-    a.checked_add(b).map_err(|e| TestCaseError::fail(e.to_string()))
-}
-
 /// Steps that keep the parameters: no `file`, no absolute oracle price (relative moves only).
 fn fixed_param_step() -> impl Strategy<Value = Step> {
     arb::arb_step_with_cage().prop_filter("parameters stay fixed", |s| {
@@ -282,281 +178,6 @@ fn fixed_param_step() -> impl Strategy<Value = Step> {
             Step::FileEnglish(_) | Step::FileDutch(_) | Step::FileAccountant(_) | Step::PokeTo(_)
         )
     })
-}
-
-fn walk(
-    params: SystemParams,
-    price: Ray,
-    steps: &[Step],
-    p: WalkProp,
-) -> Result<System, TestCaseError> {
-    let mut sys = System::new(params, price, Addresses::default())
-        .map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let mut now: Timestamp = 1_700_000_000;
-    let mut books = Books::default();
-    let mut queue: Vec<Result<(Timestamp, Action), Timestamp>> =
-        arb::prologue(&sys, now).into_iter().map(Ok).collect();
-    queue.reverse();
-    let mut steps = steps.iter();
-    loop {
-        let next = match queue.pop() {
-            Some(x) => x,
-            None => match steps.next() {
-                None => break,
-                Some(step) => match step.resolve(&sys, now) {
-                    Resolved::Warp(t) => Err(t),
-                    Resolved::Act(a) => Ok((now, a)),
-                },
-            },
-        };
-        let action = match next {
-            Err(t) => {
-                now = t;
-                continue;
-            }
-            Ok((t, a)) => {
-                now = t;
-                a
-            }
-        };
-        let before = sys.clone();
-        match sys.apply(&action, now) {
-            Err(e) => {
-                ensure!(
-                    p,
-                    WalkProp::Unchanged,
-                    sys == before,
-                    "{action:?} rejected with {e} but changed the state"
-                );
-            }
-            Ok(events) => accepted(&before, &sys, &action, &events, &mut books, now, p)?,
-        }
-        always(&sys, &books, p)?;
-    }
-    Ok(sys)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn accepted(
-    before: &System,
-    after: &System,
-    action: &Action,
-    events: &[Event],
-    books: &mut Books,
-    now: Timestamp,
-    p: WalkProp,
-) -> Result<(), TestCaseError> {
-    let coin = |s: &System, a: Address| s.ledger.stablecoin.balance_of(a);
-    if let Action::Fess { tab } = action {
-        books.fessed = add(books.fessed, *tab)?;
-    }
-    if let Action::Mint { amount, .. } = action {
-        books.minted_stable = add(books.minted_stable, *amount)?;
-    }
-    for ev in events {
-        match *ev {
-            Event::English(EnglishEvent::Kick { id, bid, .. }) => {
-                books.english_bid.insert(id, bid);
-            }
-            Event::English(EnglishEvent::Dent { id, guy, lot, bid, .. }) => {
-                let Some(prev) = before.english.auction(id).copied() else {
-                    return Err(TestCaseError::fail("dent on a missing auction was accepted"));
-                };
-                ensure!(
-                    p,
-                    WalkProp::EnglishBid,
-                    Some(&bid) == books.english_bid.get(&id),
-                    "raise changed on auction {id}"
-                );
-                ensure!(p, WalkProp::EnglishBid, lot < prev.lot, "lot did not fall");
-                ensure!(
-                    p,
-                    WalkProp::EnglishBid,
-                    before.english.params.beg.raw() * lot.raw() <= prev.lot.raw() * WAD_U,
-                    "beg violated: {} → {}",
-                    prev.lot,
-                    lot
-                );
-                ensure!(
-                    p,
-                    WalkProp::EnglishBid,
-                    after.ledger.stablecoin.total_supply()
-                        == before.ledger.stablecoin.total_supply(),
-                    "stablecoin supply changed by a bid"
-                );
-                if prev.has_bid() && prev.guy != guy {
-                    ensure!(
-                        p,
-                        WalkProp::EnglishBid,
-                        coin(after, prev.guy) == add(coin(before, prev.guy), bid)?,
-                        "outbid bidder not repaid exactly"
-                    );
-                }
-            }
-            Event::English(EnglishEvent::Deal { lot, .. }) => {
-                books.gov_expected = add(books.gov_expected, lot)?;
-            }
-            Event::English(EnglishEvent::Tick { id, lot, end }) => {
-                let Some(prev) = before.english.auction(id).copied() else {
-                    return Err(TestCaseError::fail("tick on a missing auction was accepted"));
-                };
-                let ep = before.english.params;
-                ensure!(
-                    p,
-                    WalkProp::EnglishTick,
-                    end == now + ep.tau,
-                    "tick end {end} != now + tau"
-                );
-                let grown =
-                    prev.lot.wmul(ep.pad).map_err(|e| TestCaseError::fail(e.to_string()))?;
-                if ep.floor.is_zero() && (ep.max_ticks == 0 || prev.ticks < ep.max_ticks) {
-                    ensure!(
-                        p,
-                        WalkProp::EnglishTick,
-                        lot == grown,
-                        "tick lot {lot} != lot·pad {grown}"
-                    );
-                } else {
-                    ensure!(
-                        p,
-                        WalkProp::EnglishTick,
-                        lot >= prev.lot && lot <= grown,
-                        "bounded tick out of range"
-                    );
-                }
-            }
-            Event::Dutch(DutchEvent::Kick { id, tab, lot, reward, .. }) => {
-                books.sales.insert(id, SaleBook { tab0: tab, lot0: lot, ..Default::default() });
-                books.gov_expected = add(books.gov_expected, reward)?;
-            }
-            Event::Dutch(DutchEvent::Redo { id, reward, tab, lot, .. }) => {
-                books.gov_expected = add(books.gov_expected, reward)?;
-                let dp = before.dutch.params;
-                let dust = tab < dp.chost || lot.rmul(before.oracle).unwrap_or_default() < dp.chost;
-                ensure!(
-                    p,
-                    WalkProp::DutchRedo,
-                    !dust || reward.is_zero(),
-                    "reward paid for a dusty sale"
-                );
-                ensure!(
-                    p,
-                    WalkProp::DutchRedo,
-                    after.dutch.check_redo(id, after.oracle, now).is_err(),
-                    "a fresh sale could be reset again at once"
-                );
-            }
-            Event::Dutch(DutchEvent::Take { id, max, price, owe, slice, tab, lot, .. }) => {
-                let Some(prev) = before.dutch.sale(id).copied() else {
-                    return Err(TestCaseError::fail("take on a missing sale was accepted"));
-                };
-                let dp = before.dutch.params;
-                ensure!(p, WalkProp::DutchBounds, price <= max, "take at {price} above max {max}");
-                ensure!(p, WalkProp::DutchBounds, price <= prev.top, "take above top");
-                ensure!(
-                    p,
-                    WalkProp::DutchBounds,
-                    price.rdiv(prev.top).unwrap_or_default() >= dp.cusp,
-                    "take below cusp·top"
-                );
-                ensure!(
-                    p,
-                    WalkProp::DutchConservation,
-                    slice.raw() * price.raw() <= owe.raw() * RAY_U,
-                    "slice·price > owe"
-                );
-                ensure!(
-                    p,
-                    WalkProp::DutchConservation,
-                    tab.is_zero() || lot.is_zero() || tab >= dp.chost,
-                    "dust tab {tab} left behind"
-                );
-                let b = books.sales.entry(id).or_default();
-                b.owed = add(b.owed, owe)?;
-                b.sliced = add(b.sliced, slice)?;
-                let (tab0, lot0) = (b.tab0, b.lot0);
-                let (owed, sliced) = (b.owed, b.sliced);
-                ensure!(
-                    p,
-                    WalkProp::DutchConservation,
-                    add(owed, tab)? == tab0,
-                    "Σ owe + tab != tab0"
-                );
-                ensure!(
-                    p,
-                    WalkProp::DutchConservation,
-                    add(sliced, lot)? == lot0,
-                    "Σ slice + lot != lot0"
-                );
-                books.gov_expected = add(books.gov_expected, slice)?;
-            }
-            Event::Accountant(AccountantEvent::Refund { amount, .. }) => {
-                books.refunded = add(books.refunded, amount)?;
-            }
-            _ => {}
-        }
-    }
-    if let Action::Redo { id, .. } = action {
-        let done = before.dutch.status(*id, now).map(|s| s.needs_redo).unwrap_or(false);
-        ensure!(p, WalkProp::DutchRedo, done, "redo of a sale that was not done");
-    }
-    if let Action::Flop | Action::FlopDutch { .. } = action {
-        ensure!(
-            p,
-            WalkProp::StartGates,
-            before.surplus().is_zero(),
-            "auction started with surplus"
-        );
-        ensure!(
-            p,
-            WalkProp::StartGates,
-            before.accountant.woe() >= before.accountant.params.sump,
-            "auction started with woe < sump"
-        );
-    }
-    Ok(())
-}
-
-fn always(sys: &System, books: &Books, p: WalkProp) -> Result<(), TestCaseError> {
-    if p == WalkProp::Invariants {
-        sys.check_invariants().map_err(TestCaseError::fail)?;
-    }
-    let a = &sys.accountant;
-    let sink = sys.ledger.stablecoin.balance_of(sys.addrs.sink);
-    ensure!(
-        p,
-        WalkProp::DebtConserved,
-        add(a.debt(), sink)? == add(books.fessed, books.refunded)?,
-        "debt {} + cancelled {} != booked {} + refunded {}",
-        a.debt(),
-        sink,
-        books.fessed,
-        books.refunded
-    );
-    ensure!(
-        p,
-        WalkProp::Supply,
-        sys.ledger.stablecoin.total_supply() == books.minted_stable,
-        "stablecoin minted outside the faucet"
-    );
-    ensure!(
-        p,
-        WalkProp::Supply,
-        sys.ledger.gov.total_supply() == books.gov_expected,
-        "governance supply {} != Σ deals + slices + rewards {}",
-        sys.ledger.gov.total_supply(),
-        books.gov_expected
-    );
-    for (_, x) in sys.english.auctions() {
-        ensure!(
-            p,
-            WalkProp::Timestamps,
-            x.end <= MAX_TIME && x.tic <= MAX_TIME,
-            "timestamp beyond 2^40"
-        );
-        ensure!(p, WalkProp::Timestamps, x.lot.raw() <= U256::from(u128::MAX), "lot beyond 2^128");
-    }
-    Ok(())
 }
 
 fn runner(cfg: &CheckConfig, salt: u64) -> TestRunner {
@@ -610,11 +231,18 @@ fn ratio(x: f64) -> Ray {
 /// Runs every property against `params` with the oracle at `oracle`.
 pub fn check(origin: &str, params: SystemParams, oracle: Ray, cfg: &CheckConfig) -> CheckReport {
     let mut results = Vec::new();
-    for (i, (prop, name, desc)) in WalkProp::ALL.into_iter().enumerate() {
+    for (i, prop) in WalkProperty::ALL.into_iter().enumerate() {
         let mut r = runner(cfg, i as u64);
         let strat = prop::collection::vec(fixed_param_step(), 1..120);
-        let out = r.run(&strat, |steps| walk(params, oracle, &steps, prop).map(|_| ()));
-        results.push(verdict(name, "mechanism", desc.to_owned(), cfg.cases, out));
+        let out =
+            r.run(&strat, |steps| walk(params, oracle, &steps, Checks::Only(prop)).map(|_| ()));
+        results.push(verdict(
+            prop.name(),
+            "mechanism",
+            prop.description().to_owned(),
+            cfg.cases,
+            out,
+        ));
     }
     results.push(ash_never_blocks(params, oracle, cfg));
     results.push(dealable_by_end(params, oracle, cfg));
@@ -645,7 +273,7 @@ fn ash_never_blocks(params: SystemParams, oracle: Ray, cfg: &CheckConfig) -> Pro
         1..100,
     );
     let out = r.run(&strat, |steps| {
-        let mut sys = walk(params, oracle, &steps, WalkProp::Unchanged)?;
+        let mut sys = walk(params, oracle, &steps, Checks::Only(WalkProperty::Unchanged))?;
         let now = 1_700_000_000;
         let surplus = sys.surplus();
         let woe = sys.accountant.woe();
