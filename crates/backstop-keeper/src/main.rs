@@ -200,9 +200,20 @@ fn init_logs(format: LogFormat, default: &str) {
     }
 }
 
+/// Errors are printed as one line with their causes (`error: what: why`), exit status 1; no
+/// backtrace for an operator's mistake, whatever `RUST_BACKTRACE` says.
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+async fn main() -> std::process::ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     // The demo prints a report: only warnings in the log unless asked.
     let quiet = matches!(cli.command, Command::Demo { .. });
     init_logs(cli.log_format, if quiet { "warn" } else { "info" });
