@@ -65,7 +65,7 @@ halmos_run() {
   local contract="$1" solver="$2"
   shift 2
   "$VENV/bin/halmos" --root "$ABI" --contract "$contract" --solver-command "$solver" \
-    --solver-timeout-assertion 180s --no-status "$@"
+    --solver-timeout-assertion 180s --solver-timeout-branching 10s --no-status "$@"
 }
 YICES="$VENV/bin/yices-smt2 --smt2-model-format --bvconst-in-decimal"
 CVC5_INT="$VENV/bin/python $ROOT/tools/cvc5_smt2.py --produce-models --solve-bv-as-int=iand --iand-mode=bitwise"

@@ -82,13 +82,28 @@ contract HalmosDutchProofs is Test, Deployed {
 
     // ---- the price never exceeds top ----
 
-    /// Linear curve, through the contract's `price` view: for every top < 2^128, every dur < 2^40
-    /// and every filed tau, price <= top.
-    function check_linear_neverAboveTop(uint128 top, uint40 dur, uint32 tau) public {
-        vm.assume(tau > 0 && tau <= MAX_DURATION);
-        dutch.file("calc", 0);
-        dutch.file("tau", tau);
-        assert(dutch.price(top, dur) <= top);
+    /// Linear curve from `tau` on: for every top < 2^128 and every dur >= tau, price == 0.
+    function check_linear_zeroFromTau(uint128 top, uint40 dur, uint32 tau) public pure {
+        vm.assume(dur >= tau);
+        assert(DutchMath.linear(top, dur, tau) == 0);
+    }
+
+    /// Linear curve before `tau`: its factor is n * RAY / tau with n = tau - dur, 0 < n <= tau.
+    /// The numerator is monotone in n and below 2^128 (so check_div_monotone applies to it).
+    function check_linear_numeratorBounded(uint32 n, uint32 tau) public pure {
+        vm.assume(n <= tau);
+        unchecked {
+            assert(uint256(n) * RAY <= uint256(tau) * RAY);
+            assert(uint256(tau) * RAY <= type(uint128).max);
+        }
+    }
+
+    /// ... and the largest numerator, tau * RAY, divides back to exactly RAY, so (with
+    /// check_div_monotone) the factor is at most RAY and (with check_rmul_neverAboveTop) the
+    /// price at most top.
+    function check_linear_factorAtMostRayAtZero(uint32 tau) public pure {
+        vm.assume(tau > 0);
+        assert(uint256(tau) * RAY / tau == RAY);
     }
 
     /// rmul(top, r) <= top for every factor r <= RAY (every curve is rmul(top, factor)).
@@ -106,7 +121,7 @@ contract HalmosDutchProofs is Test, Deployed {
     }
 
     /// Floor division is monotone in the numerator (the linear factor is (tau - dur) * RAY / tau,
-    /// whose numerator falls as dur grows and stays below 2^119).
+    /// whose numerator falls as dur grows and stays below 2^122).
     function check_div_monotone(uint128 a, uint128 b, uint32 c) public pure {
         vm.assume(a <= b && c > 0);
         assert(uint256(a) / c <= uint256(b) / c);
