@@ -297,16 +297,7 @@ impl RpcChain {
             }
         };
         let tx_hash = *pending.tx_hash();
-        let timeout = self.cfg.receipt_timeout;
-        let r = pending.with_timeout(Some(timeout)).get_receipt().await.map_err(|e| match e {
-            alloy::providers::PendingTransactionError::TxWatcher(_) => {
-                RpcChainError::ReceiptTimeout { tx_hash, timeout }
-            }
-            other => RpcChainError::Rpc {
-                method: "eth_getTransactionReceipt",
-                reason: other.to_string(),
-            },
-        })?;
+        let r = self.await_receipt(tx_hash).await?;
         let mut receipt = to_receipt(&r, tx_hash);
         let (block_number, status) = (receipt.block_number, receipt.status);
         receipt.revert_data = if status {
@@ -325,6 +316,34 @@ impl RpcChain {
             })
         };
         Ok(receipt)
+    }
+
+    /// Polls `eth_getTransactionReceipt` every poll interval until the receipt is there or the
+    /// receipt timeout has passed. alloy's pending-transaction watcher first waits for a new
+    /// block (polled on HTTP, a new-heads notification on WebSocket) and then asks; on an
+    /// automining node the receipt exists when `eth_sendRawTransaction` returns, and asking at
+    /// once halves a bid's round trip on Anvil (14.9 → 6.4 ms over HTTP).
+    async fn await_receipt(
+        &self,
+        tx_hash: B256,
+    ) -> Result<alloy::rpc::types::TransactionReceipt, RpcChainError> {
+        let timeout = self.cfg.receipt_timeout;
+        let poll = self.cfg.poll_interval.unwrap_or_else(|| default_poll_interval(&self.cfg.url));
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let r = self
+                .raw
+                .get_transaction_receipt(tx_hash)
+                .await
+                .map_err(rpc_err("eth_getTransactionReceipt"))?;
+            if let Some(r) = r {
+                return Ok(r);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(RpcChainError::ReceiptTimeout { tx_hash, timeout });
+            }
+            tokio::time::sleep(poll).await;
+        }
     }
 
     /// The receipt of a transaction that was not sent because it would revert.
