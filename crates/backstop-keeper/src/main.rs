@@ -86,6 +86,11 @@ enum Command {
         /// Seconds between steps when the node has no subscriptions (HTTP).
         #[arg(long, default_value_t = 1.0)]
         interval: f64,
+        /// Wake on new heads from this WebSocket endpoint (ws(s)://) while requests and
+        /// transactions go to --rpc-url: over HTTP each request is ~10 ms faster than over
+        /// WebSocket (see the README). Must be the same chain.
+        #[arg(long, env = "ETH_WS_URL")]
+        ws_url: Option<String>,
     },
     /// Deploy and wire a whole system from a parameter file; write the addresses JSON.
     Deploy {
@@ -282,7 +287,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 bail!("bad debt left: {}", report.debt_left);
             }
         }
-        Command::Keeper { conn, deployment, config, until_cleared, dry_run, metrics, interval } => {
+        Command::Keeper {
+            conn,
+            deployment,
+            config,
+            until_cleared,
+            dry_run,
+            metrics,
+            interval,
+            ws_url,
+        } => {
+            if let Some(url) = &ws_url
+                && !(url.starts_with("ws://") || url.starts_with("wss://"))
+            {
+                bail!("--ws-url {url}: expected a ws:// or wss:// URL");
+            }
             let d = Deployment::load(&deployment)?;
             let text =
                 std::fs::read_to_string(&config).with_context(|| config.display().to_string())?;
@@ -304,7 +323,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(addr) = metrics {
                 tokio::spawn(keeper.metrics().serve(addr));
             }
-            let heads = chain.new_heads().await?;
+            // New heads from --ws-url when given (a read-only connection, checked to be the same
+            // chain), else from --rpc-url when it is a WebSocket, else none (poll).
+            let heads_from = match &ws_url {
+                None => chain.clone(),
+                Some(url) => {
+                    let cfg = backstop_chain::RpcConfig {
+                        dev: false,
+                        expect_chain_id: Some(chain.chain_id()),
+                        ..backstop_chain::RpcConfig::dev(url.clone())
+                    };
+                    let ws = backstop_chain::RpcChain::connect(cfg)
+                        .await
+                        .with_context(|| format!("--ws-url {url}"))?;
+                    Arc::new(ws)
+                }
+            };
+            let heads = heads_from.new_heads().await?;
             let mut heads = heads.map(Box::pin);
             let mut backoff = Duration::from_millis(100);
             loop {
@@ -343,7 +378,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 };
                 if lost {
                     tracing::warn!("new-heads subscription lost; subscribing again");
-                    heads = match chain.new_heads().await {
+                    heads = match heads_from.new_heads().await {
                         Ok(h) => h.map(Box::pin),
                         Err(e) => {
                             tracing::warn!(error = %e, "resubscribe failed; polling");

@@ -435,23 +435,38 @@ async fn a_budget_that_runs_out_stops_the_bidding() {
 /// Extra arguments, environment, and the text the error must contain.
 type Case<'a> = (Vec<String>, Vec<(&'a str, &'a str)>, &'a str);
 
+/// Anvil's second dev key: the `backstop` binary's account in these tests.
+const KEY2: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
+/// For a test of the binary: a temp dir named by `tag` holding the deployment JSON and a keeper
+/// config (fixed price 260, `budget` stablecoin), with KEY2's account funded with `budget`.
+/// Returns the dir, the two files and KEY2's address.
+async fn binary_files(
+    n: &Net,
+    tag: &str,
+    budget: &str,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf, Address) {
+    let dir = std::env::temp_dir().join(format!("backstop-keeper-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dep = dir.join("deployment.json");
+    n.d.save(&dep).unwrap();
+    let cfg = dir.join("keeper.toml");
+    let text = format!("budget = \"{budget}\"\n[price]\nsource = \"fixed\"\nprice = \"260\"\n");
+    std::fs::write(&cfg, text).unwrap();
+    let addr: Address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8".parse().unwrap();
+    fund(n, addr, w(budget)).await;
+    (dir, dep, cfg, addr)
+}
+
 /// The `backstop` command's errors: each names what is wrong and moves no funds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_errors_are_clear_and_move_no_funds() {
     let _g = SERIAL.lock().await;
     let n = net(2).await;
-    let dir = std::env::temp_dir().join(format!("backstop-keeper-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let dep = dir.join("deployment.json");
-    n.d.save(&dep).unwrap();
-    let good = dir.join("keeper.toml");
-    std::fs::write(&good, "budget = \"100000\"\n[price]\nsource = \"fixed\"\nprice = \"260\"\n")
-        .unwrap();
+    let (dir, dep, good, keeper_addr) = binary_files(&n, "cli", "100000").await;
     let bad = dir.join("bad.toml");
     std::fs::write(&bad, "budget = \"100000\"\nbudgett = 1\n").unwrap();
-    let key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"; // Anvil's 2nd key
-    let keeper_addr: Address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8".parse().unwrap();
-    fund(&n, keeper_addr, w("100000")).await;
+    let key = KEY2;
     let before = SystemClient::new(&*n.chain, n.d).stablecoin_balance(keeper_addr).await.unwrap();
     let block = n.chain.block_number().await.unwrap();
     let bin = env!("CARGO_BIN_EXE_backstop");
@@ -480,6 +495,16 @@ async fn operator_errors_are_clear_and_move_no_funds() {
             vec!["--config".into(), good.display().to_string(), "--chain-id".into(), "1".into()],
             vec![("BACKSTOP_PRIVATE_KEY", key)],
             "wrong chain",
+        ),
+        (
+            vec![
+                "--config".into(),
+                good.display().to_string(),
+                "--ws-url".into(),
+                "http://127.0.0.1:1".into(),
+            ],
+            vec![("BACKSTOP_PRIVATE_KEY", key)],
+            "expected a ws://",
         ),
     ];
     for (extra, env, expect) in cases {
@@ -536,4 +561,45 @@ async fn demo_on_anvil_and_on_a_fork() {
         .await
         .unwrap();
     assert!(r.debt_left.is_zero(), "{r}");
+}
+
+/// `--ws-url`: requests and transactions over HTTP, woken by new heads from the WebSocket
+/// endpoint. With a one-hour poll interval the binary gets past its first step (which kicks;
+/// the bid follows on the next) only through the subscription, and debt booked later must be
+/// auctioned and bid on too.
+#[tokio::test(flavor = "multi_thread")]
+async fn binary_sends_over_http_and_wakes_on_ws_heads() {
+    let _g = SERIAL.lock().await;
+    let n = net(1).await;
+    let (_, dep, cfg, keeper_addr) = binary_files(&n, "ws", "200000").await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_backstop"))
+        .args(["keeper", "--deployment", &dep.display().to_string()])
+        .args(["--config", &cfg.display().to_string(), "--interval", "3600"])
+        .args(["--rpc-url", &n.node.endpoint(), "--ws-url", &n.node.ws_endpoint()])
+        .env("BACKSTOP_PRIVATE_KEY", KEY2)
+        .env("RUST_BACKTRACE", "0")
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let c = SystemClient::new(&*n.chain, n.d);
+    // Waits until auction `k` (1-based) exists with the keeper's bid on it.
+    let bid_on = |k: usize| {
+        let c = &c;
+        async move {
+            for _ in 0..600 {
+                let v = c.state_view(&[], &[]).await.unwrap();
+                if v.english.get(k - 1).is_some_and(|a| a.2 == keeper_addr) {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            false
+        }
+    };
+    assert!(bid_on(1).await, "the keeper neither kicked nor bid on the first auction");
+    // The keeper is now waiting on the subscription (or on a one-hour poll without it).
+    c.apply(DEPLOYER, &Action::Fess { tab: w(SUMP) }).await.unwrap();
+    assert!(bid_on(2).await, "new debt was not auctioned: no wake-up from --ws-url heads");
+    child.kill().await.unwrap();
 }
