@@ -43,6 +43,14 @@ pub struct SimArgs {
     /// Master seed (run i uses streams derived from the seed and i).
     #[arg(long, default_value_t = 0, env = "BACKSTOP_SIM_SEED")]
     pub seed: u64,
+    /// Output directory, threads, progress, plots.
+    #[command(flatten)]
+    pub opts: RunArgs,
+}
+
+/// Where results go and how the runs are executed: shared by `sim` and `sweep`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
     /// Output directory (created if missing).
     #[arg(long)]
     pub out: PathBuf,
@@ -52,7 +60,7 @@ pub struct SimArgs {
     /// No progress bar (it is also off when stderr is not a terminal).
     #[arg(long, short)]
     pub quiet: bool,
-    /// Skip the PNG/SVG plots.
+    /// Skip the PNG/SVG plots (for `sweep`, the heat map).
     #[arg(long)]
     pub no_plots: bool,
 }
@@ -64,11 +72,11 @@ impl SimArgs {
         let cfg = McConfig {
             runs: self.runs,
             seed: self.seed,
-            threads: self.threads,
-            progress: !self.quiet,
+            threads: self.opts.threads,
+            progress: !self.opts.quiet,
             clear_within: None,
         };
-        let report = run_sim(&scenario, &cfg, &self.out, !self.no_plots)?;
+        let report = run_sim(&scenario, &cfg, &self.opts.out, !self.opts.no_plots)?;
         show(&report);
         Ok(report)
     }
@@ -105,18 +113,9 @@ pub struct SweepArgs {
     /// … with at least this probability (without --max-hours: P(cleared at all)).
     #[arg(long, default_value_t = 0.95)]
     pub min_prob: f64,
-    /// Output directory (created if missing).
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Worker threads (default: one per core).
-    #[arg(long, env = "BACKSTOP_SIM_THREADS")]
-    pub threads: Option<usize>,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Skip the heat map.
-    #[arg(long)]
-    pub no_plots: bool,
+    /// Output directory, threads, progress, plots.
+    #[command(flatten)]
+    pub opts: RunArgs,
 }
 
 impl SweepArgs {
@@ -142,17 +141,17 @@ impl SweepArgs {
             random: self.random,
             runs: self.runs,
             seed: self.seed,
-            threads: self.threads,
-            progress: !self.quiet,
+            threads: self.opts.threads,
+            progress: !self.opts.quiet,
             objective: Objective {
                 metric,
                 maximize: self.maximize,
                 max_hours: self.max_hours,
                 min_prob: self.min_prob,
             },
-            plots: !self.no_plots,
+            plots: !self.opts.no_plots,
         };
-        let report = run_sweep(&scenario, &cfg, &self.out)?;
+        let report = run_sweep(&scenario, &cfg, &self.opts.out)?;
         show(&report);
         Ok(report)
     }

@@ -360,6 +360,37 @@ struct AuctionRec {
     market_value: f64,
 }
 
+impl AuctionRec {
+    /// The auction's record: `raised` (stablecoin) and `tokens` (governance tokens) as floats,
+    /// `market` the market price per token; the price paid (`raised / tokens`) only for a
+    /// finished auction that sold tokens, else 0. Not a lone-bidder auction unless set after.
+    fn outcome(
+        &self,
+        kind: Mechanism,
+        id: u64,
+        finished: Option<u64>,
+        raised: f64,
+        tokens: f64,
+        market: f64,
+    ) -> AuctionOutcome {
+        let price = if finished.is_some() && tokens > 0.0 { raised / tokens } else { 0.0 };
+        AuctionOutcome {
+            kind,
+            id,
+            kicked: self.kicked,
+            finished,
+            bids: self.bids,
+            bidders: self.bidders.len() as u32,
+            restarts: self.restarts,
+            raised,
+            tokens,
+            price,
+            market,
+            lone: false,
+        }
+    }
+}
+
 struct State<'a> {
     sc: &'a Scenario,
     run: u64,
@@ -820,19 +851,11 @@ impl<'a> State<'a> {
                     self.lone += 1;
                 }
                 if self.opts.auctions {
+                    let finished = Some(self.rel());
+                    let raised = f64_of_wad(raise);
                     self.outcomes.push(AuctionOutcome {
-                        kind: Mechanism::English,
-                        id,
-                        kicked: rec.kicked,
-                        finished: Some(self.rel()),
-                        bids: rec.bids,
-                        bidders: rec.bidders.len() as u32,
-                        restarts: rec.restarts,
-                        raised: f64_of_wad(raise),
-                        tokens,
-                        price: if tokens > 0.0 { f64_of_wad(raise) / tokens } else { 0.0 },
-                        market,
                         lone,
+                        ..rec.outcome(Mechanism::English, id, finished, raised, tokens, market)
                     });
                 }
             }
@@ -904,20 +927,18 @@ impl<'a> State<'a> {
                     if self.opts.auctions {
                         let raised = f64_of_wad(rec.raised);
                         let tokens = f64_of_wad(rec.tokens);
-                        self.outcomes.push(AuctionOutcome {
-                            kind: Mechanism::Dutch,
+                        // The market price averaged over the takes, per token.
+                        let market_avg =
+                            if tokens > 0.0 { rec.market_value / tokens } else { market };
+                        let finished = Some(self.rel());
+                        self.outcomes.push(rec.outcome(
+                            Mechanism::Dutch,
                             id,
-                            kicked: rec.kicked,
-                            finished: Some(self.rel()),
-                            bids: rec.bids,
-                            bidders: rec.bidders.len() as u32,
-                            restarts: rec.restarts,
+                            finished,
                             raised,
                             tokens,
-                            price: if tokens > 0.0 { raised / tokens } else { 0.0 },
-                            market: if tokens > 0.0 { rec.market_value / tokens } else { market },
-                            lone: false,
-                        });
+                            market_avg,
+                        ));
                     }
                 } else if let Some(g) = g {
                     // More to buy: the taker looks again.
@@ -1201,20 +1222,8 @@ impl<'a> State<'a> {
                 .collect();
             open.sort_by_key(|(k, id, _)| (*k == Mechanism::Dutch, *id));
             for (kind, id, r) in open {
-                self.outcomes.push(AuctionOutcome {
-                    kind,
-                    id,
-                    kicked: r.kicked,
-                    finished: None,
-                    bids: r.bids,
-                    bidders: r.bidders.len() as u32,
-                    restarts: r.restarts,
-                    raised: f64_of_wad(r.raised),
-                    tokens: f64_of_wad(r.tokens),
-                    price: 0.0,
-                    market: end_price,
-                    lone: false,
-                });
+                let (raised, tokens) = (f64_of_wad(r.raised), f64_of_wad(r.tokens));
+                self.outcomes.push(r.outcome(kind, id, None, raised, tokens, end_price));
             }
         }
         let summary = RunSummary {
