@@ -116,7 +116,7 @@ pub use english::{
 pub use error::{Error, Result};
 pub use ledger::{Ledger, Token};
 pub use math::{Rad, Ray, Wad};
-pub use system::{Action, Addresses, Contract, Event, Events, System, SystemParams};
+pub use system::{Action, Addresses, Contract, Event, Events, Mechanism, System, SystemParams};
 
 /// A block timestamp, unix seconds.
 pub type Timestamp = u64;

@@ -17,6 +17,27 @@ use crate::{
 use alloy_primitives::{Address, U256, address};
 use serde::{Deserialize, Serialize};
 
+/// Which debt auction runs: what a deployment, a scenario and a keeper are set up for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mechanism {
+    /// English debt auctions (`flop`): fixed raise, shrinking lot.
+    #[default]
+    English,
+    /// Dutch debt auctions (`flopDutch`): falling price, partial fills.
+    Dutch,
+}
+
+impl Mechanism {
+    /// `"english"` or `"dutch"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::English => "english",
+            Self::Dutch => "dutch",
+        }
+    }
+}
+
 /// Addresses of the contracts and of the sink, as deployed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Addresses {

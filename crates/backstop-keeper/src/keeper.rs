@@ -37,15 +37,7 @@ use serde::{Deserialize, Serialize};
 use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
 /// Which auctions a keeper bids on and which it starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mechanism {
-    /// English debt auctions (`flop`).
-    #[default]
-    English,
-    /// Dutch debt auctions (`flopDutch`).
-    Dutch,
-}
+pub use backstop_core::Mechanism;
 
 /// Gas settings of a keeper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

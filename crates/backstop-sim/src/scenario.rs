@@ -50,26 +50,7 @@ use backstop_core::{
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// Which debt auction the protocol runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mechanism {
-    /// English debt auctions (`flop`): fixed raise, shrinking lot.
-    #[default]
-    English,
-    /// Dutch debt auctions (`flopDutch`): falling price, partial fills.
-    Dutch,
-}
-
-impl Mechanism {
-    /// `"english"` or `"dutch"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::English => "english",
-            Self::Dutch => "dutch",
-        }
-    }
-}
+pub use backstop_core::Mechanism;
 
 /// Seconds per year, for annualised rates (365 days).
 pub const YEAR: f64 = 31_536_000.0;
