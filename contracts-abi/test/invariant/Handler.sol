@@ -10,6 +10,7 @@ import {EnglishDebtAuction} from "../../src/EnglishDebtAuction.sol";
 import {DutchDebtAuction} from "../../src/DutchDebtAuction.sol";
 import {ERC20} from "../../src/ERC20.sol";
 import {Auth} from "../../src/Auth.sol";
+import {Deployed} from "../utils/Deployed.sol";
 
 /// @notice A flash-purchase callee that tries to re-enter the Dutch auction (take, redo, and a kick
 /// through the accountant) from inside `dutchCall`, and counts every re-entry that succeeded.
@@ -42,17 +43,8 @@ contract FlashAttacker {
 /// @notice Random call sequences from several actors over the whole system. Every action is a
 /// valid-looking call (wrong ones revert and change nothing); the ghost variables record what the
 /// invariants compare against.
-contract Handler is Test {
-    uint256 internal constant WAD = 1e18;
-    uint256 internal constant RAY = 1e27;
-    address internal constant SINK = address(0x51);
-
-    Stablecoin internal stable;
-    GovToken internal gov;
-    PriceOracle internal oracle;
-    Accountant internal accountant;
-    EnglishDebtAuction internal english;
-    DutchDebtAuction internal dutch;
+/// The system is the one the invariant test deployed (`Deployed`'s fields, assigned here).
+contract Handler is Test, Deployed {
     FlashAttacker public attacker;
 
     address[] public actors;
