@@ -6,7 +6,7 @@
 
 use alloy_primitives::Address;
 use backstop_chain::{
-    AnvilConfig, AnvilNode, RpcChain, RpcConfig, Settlement, SystemClient, client::deploy_system,
+    AnvilConfig, AnvilNode, RpcChain, RpcConfig, Settlement, SystemClient, deploy_system,
 };
 use backstop_core::{AccountantParams, Action, SystemParams, Wad};
 use criterion::{Criterion, criterion_group, criterion_main};

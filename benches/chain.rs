@@ -8,7 +8,7 @@
 
 use alloy_primitives::Address;
 use backstop_chain::{
-    EmbeddedEvm, Settlement, SystemClient, client::deploy_system, differential::Differential,
+    DevChain, EmbeddedEvm, SystemClient, deploy_system, differential::Differential,
 };
 use backstop_core::{
     AccountantParams, Action, SystemParams, Wad,

@@ -11,15 +11,13 @@
 #![allow(missing_docs)]
 
 use alloy_primitives::{Address, U256};
+use backstop::demo::next_moment;
 use backstop_chain::{
-    AnvilConfig, AnvilNode, Deployment, RpcChain, RpcConfig, Settlement, SystemClient,
-    client::deploy_system, differential::DEPLOYER,
+    Adapter, AnvilConfig, AnvilNode, Deployment, DevChain, RpcChain, RpcConfig, Settlement,
+    SystemClient, deploy_system, differential::DEPLOYER,
 };
 use backstop_core::{AccountantParams, Action, EnglishParams, SystemParams, Wad};
-use backstop_keeper::{
-    demo::next_moment,
-    keeper::{Keeper, KeeperConfig},
-};
+use backstop_keeper::keeper::{Keeper, KeeperConfig};
 use std::{
     sync::{
         Arc,
@@ -100,7 +98,7 @@ async fn kick_to_bid(anvil: &AnvilNode) {
         c.apply(Address::repeat_byte(0x4e), &Action::Flop).await.unwrap();
         let t0 = Instant::now();
         loop {
-            let a = backstop_chain::live::english_auction(&*chain, &d, id).await.unwrap().unwrap();
+            let a = d.read_english(&*chain, id).await.unwrap().unwrap();
             if a.guy == me {
                 break;
             }

@@ -3,18 +3,66 @@
 //! contracts; then the decision, the error, the events and the whole [`StateView`] must agree.
 
 use crate::{
-    Deployment, Settlement, SystemClient,
-    client::{StateView, deploy_system},
+    ChainError, DevChain, SystemClient,
+    backstop::{Deployment, deploy::deploy_system, view::StateView},
 };
 use alloy_primitives::Address;
-use backstop_core::{Action, Error, Ray, System, SystemParams};
+use backstop_core::{Action, Error, Event, Ray, System, SystemParams};
+
+/// Where the model and the chain part, or why they could not be compared.
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    /// Deploying or setting up the system failed.
+    #[error("setting up the deployment")]
+    Setup(#[source] ChainError),
+    /// The model refuses the parameters.
+    #[error("the model refuses the parameters")]
+    Model(#[source] Error),
+    /// The backend failed (not a revert: that is a decision compared below).
+    #[error("the chain failed")]
+    Chain(#[source] ChainError),
+    /// Both accepted the action but emitted different events.
+    #[error("{action:?} at {at}: events differ\nmodel {model:?}\nchain {chain:?}")]
+    EventsDiffer {
+        /// The action.
+        action: Box<Action>,
+        /// Its time, seconds.
+        at: u64,
+        /// The model's events.
+        model: Vec<Event>,
+        /// The chain's events.
+        chain: Vec<Event>,
+    },
+    /// One side accepted the action and the other refused it, or both refused it differently.
+    #[error("{action:?} at {at}: decisions differ\nmodel {model:?}\nchain {chain:?}")]
+    DecisionsDiffer {
+        /// The action.
+        action: Box<Action>,
+        /// Its time, seconds.
+        at: u64,
+        /// The model's decision.
+        model: Result<Vec<Event>, Error>,
+        /// The chain's decision.
+        chain: Result<Vec<Event>, ChainError>,
+    },
+    /// After an action, the observable states differ.
+    #[error("state differs at {at}\nmodel {model:?}\nchain {chain:?}")]
+    StateDiffers {
+        /// The time, seconds.
+        at: u64,
+        /// The model's view.
+        model: Box<StateView>,
+        /// The chain's view.
+        chain: Box<StateView>,
+    },
+}
 
 /// The deployer (ward of everything) the harness deploys from.
 pub const DEPLOYER: Address = Address::new([0xde; 20]);
 /// The sender of permissionless actions (flog, heal, kiss, flop, deal, tick, redo, yank).
 pub const KEEPER: Address = Address::new([0x4e; 20]);
-/// The sink of the harness's deployments.
-pub const SINK: Address = Address::new([0x5e; 20]);
+/// The sink of the harness's deployments (distinct from every simulator actor).
+pub const SINK: Address = Address::new([0x51; 20]);
 
 /// Who sends an action: the deployer where authority is needed, the bidder for bids, a keeper
 /// for the permissionless rest.
@@ -47,7 +95,7 @@ pub fn same_error(model: &Error, chain: &Error) -> bool {
 pub struct Differential<S> {
     /// The chain.
     pub chain: S,
-    /// Its deployment.
+    /// Its deployment (Backstop's contracts: the adapter).
     pub deployment: Deployment,
     /// The model.
     pub sys: System,
@@ -63,7 +111,7 @@ pub struct Differential<S> {
     pub trace: bool,
 }
 
-impl<S: Settlement> Differential<S> {
+impl<S: DevChain> Differential<S> {
     /// Deploys `params` with the oracle at `price` on `chain`, builds the matching model, and
     /// approves the auctions for every `bidder`.
     pub async fn deploy(
@@ -71,28 +119,35 @@ impl<S: Settlement> Differential<S> {
         params: SystemParams,
         price: Ray,
         bidders: &[Address],
-    ) -> Result<Self, String> {
-        let now = chain.timestamp().await.map_err(|e| e.to_string())?;
+    ) -> Result<Self, DiffError> {
+        let backend = |e| DiffError::Setup(ChainError::backend(e));
+        let now = chain.timestamp().await.map_err(backend)?;
         let deployment = deploy_system(&chain, DEPLOYER, &params, price, SINK)
             .await
-            .map_err(|e| format!("deploy: {e}"))?;
+            .map_err(DiffError::Setup)?;
         let sys =
-            System::new(params, price, deployment.core_addresses()).map_err(|e| e.to_string())?;
+            System::new(params, price, deployment.core_addresses()).map_err(DiffError::Model)?;
         let client = SystemClient::new(&chain, deployment);
         for a in bidders {
-            client.approve_auctions(*a).await.map_err(|e| e.to_string())?;
+            client
+                .prepare_bidder(*a, backstop_core::Wad::from_raw(alloy_primitives::U256::MAX))
+                .await
+                .map_err(DiffError::Setup)?;
         }
         let mut watch = bidders.to_vec();
         watch.extend([deployment.accountant, SINK, KEEPER, DEPLOYER]);
         // Deploying took blocks (and, on a node, wall-clock time): start from the latest block.
-        let now = chain.timestamp().await.map_err(|e| e.to_string())?.max(now);
+        let now = chain.timestamp().await.map_err(backend)?.max(now);
         Ok(Self { chain, deployment, sys, now, watch, actions: 0, accepted: 0, trace: false })
     }
 
     /// Applies `action` at `now` to both sides and compares everything.
-    pub async fn apply(&mut self, action: Action, now: u64) -> Result<(), String> {
+    pub async fn apply(&mut self, action: Action, now: u64) -> Result<(), DiffError> {
         self.now = now;
-        self.chain.set_next_timestamp(now).await.map_err(|e| e.to_string())?;
+        self.chain
+            .set_next_timestamp(now)
+            .await
+            .map_err(|e| DiffError::Chain(ChainError::backend(e)))?;
         let model = self.sys.apply(&action, now);
         let client = SystemClient::new(&self.chain, self.deployment);
         let chain = client.apply(sender(&action), &action).await;
@@ -103,39 +158,49 @@ impl<S: Settlement> Differential<S> {
                 chain.as_ref().map(|x| &x.1)
             );
         }
-        match (&model, &chain) {
+        match (model, chain) {
             (Ok(m), Ok((_, c))) if m == c => self.accepted += 1,
-            (Ok(m), Ok((_, c))) => {
-                return Err(format!(
-                    "{action:?} at {now}: events differ\nmodel {m:?}\nchain {c:?}"
-                ));
+            (Ok(model), Ok((_, chain))) => {
+                return Err(DiffError::EventsDiffer {
+                    action: Box::new(action),
+                    at: now,
+                    model,
+                    chain,
+                });
             }
-            (Err(m), Err(c)) if c.core_error().is_some_and(|c| same_error(m, c)) => {}
-            _ => {
-                return Err(format!(
-                    "{action:?} at {now}: decisions differ\nmodel {model:?}\nchain {:?}",
-                    chain.as_ref().map(|(_, e)| e)
-                ));
+            (Err(m), Err(c)) if c.core_error().is_some_and(|c| same_error(&m, c)) => {}
+            (_, Err(e @ ChainError::Backend(_))) => return Err(DiffError::Chain(e)),
+            (model, chain) => {
+                return Err(DiffError::DecisionsDiffer {
+                    action: Box::new(action),
+                    at: now,
+                    model,
+                    chain: chain.map(|(_, e)| e),
+                });
             }
         }
         self.compare_state().await
     }
 
     /// Compares the model's and the chain's [`StateView`].
-    pub async fn compare_state(&self) -> Result<(), String> {
+    pub async fn compare_state(&self) -> Result<(), DiffError> {
         let eras: Vec<u64> = self.sys.accountant.queue().map(|(e, _)| e).collect();
         let model = StateView::of_model(&self.sys, &eras, &self.watch);
         let client = SystemClient::new(&self.chain, self.deployment);
-        let chain = client.state_view(&eras, &self.watch).await.map_err(|e| e.to_string())?;
+        let chain = client.state_view(&eras, &self.watch).await.map_err(DiffError::Chain)?;
         if model != chain {
-            return Err(format!("state differs at {}\nmodel {model:?}\nchain {chain:?}", self.now));
+            return Err(DiffError::StateDiffers {
+                at: self.now,
+                model: Box::new(model),
+                chain: Box::new(chain),
+            });
         }
         Ok(())
     }
 
     /// Runs the generated `steps` (after [`backstop_core::arb::prologue`]) through both sides.
     #[cfg(feature = "proptest")]
-    pub async fn run(&mut self, steps: &[backstop_core::arb::Step]) -> Result<(), String> {
+    pub async fn run(&mut self, steps: &[backstop_core::arb::Step]) -> Result<(), DiffError> {
         use backstop_core::arb::{Resolved, prologue};
         for (t, a) in prologue(&self.sys, self.now) {
             self.apply(a, t).await?;

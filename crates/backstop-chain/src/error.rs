@@ -1,9 +1,12 @@
 //! The crate's error type.
 
-use alloy_primitives::Bytes;
+use alloy_primitives::{Bytes, U256};
 
 /// `Result` with [`ChainError`].
 pub type Result<T, E = ChainError> = core::result::Result<T, E>;
+
+/// A boxed error of a backend or a layer below, kept as the source of ours.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What went wrong talking to a chain.
 #[derive(Debug, thiserror::Error)]
@@ -25,12 +28,39 @@ pub enum ChainError {
         data: Bytes,
     },
     /// Return data or a log did not decode as the ABI says.
-    #[error("cannot decode {what}: {reason}")]
+    #[error("cannot decode {what}")]
     Decode {
         /// What was decoded.
         what: String,
-        /// Why it failed.
-        reason: String,
+        /// The ABI decoder's error.
+        #[source]
+        source: alloy::sol_types::Error,
+    },
+    /// A value read from the chain does not fit the core's type (a timestamp above `u64`, a
+    /// code no variant stands for).
+    #[error("{what} read from the chain is out of range: {value}")]
+    OutOfRange {
+        /// What was read.
+        what: &'static str,
+        /// The value.
+        value: U256,
+    },
+    /// State read from the chain that the core model refuses (an inconsistent balance sheet).
+    #[error("the {what} read from the chain is inconsistent")]
+    Model {
+        /// What was being restored.
+        what: &'static str,
+        /// The model's objection.
+        #[source]
+        source: backstop_core::Error,
+    },
+    /// The contract set has no such operation (a dss Flopper has no Dutch house).
+    #[error("{adapter} contracts do not support {action}")]
+    Unsupported {
+        /// The adapter's name.
+        adapter: &'static str,
+        /// The action asked for.
+        action: &'static str,
     },
     /// A configuration or addresses file is malformed or inconsistent.
     #[error("{path}: {reason}")]
@@ -40,17 +70,33 @@ pub enum ChainError {
         /// What is wrong and where.
         reason: String,
     },
-    /// The backend failed (transport, node, EVM).
-    #[error("backend: {0}")]
-    Backend(String),
+    /// The backend failed (transport, node, EVM); the backend's error is the source.
+    #[error("backend failed")]
+    Backend(#[source] BoxError),
 }
 
 impl ChainError {
+    /// Wraps a backend's error.
+    pub fn backend(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Backend(Box::new(e))
+    }
+
     /// The core rule that rejected the action, if the revert decoded into one.
     pub fn core_error(&self) -> Option<&backstop_core::Error> {
         match self {
             Self::Reverted { error, .. } => Some(error),
             _ => None,
+        }
+    }
+
+    /// True when the backend got no answer and the same request may succeed later (a transport
+    /// failure of an RPC node); false for reverts, decoding and configuration errors.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Backend(e) => {
+                e.downcast_ref::<crate::RpcChainError>().is_some_and(|e| e.is_transient())
+            }
+            _ => false,
         }
     }
 }

@@ -6,8 +6,8 @@
 //! the same hardfork (Prague), so gas reports match Anvil's receipts.
 
 use crate::settlement::{
-    Broadcast, BroadcastError, CallOutcome, ChainLog, Fees, LogQuery, Receipt, Settlement,
-    TxRequest,
+    Broadcast, BroadcastError, CallOutcome, ChainLog, DevChain, Fees, LogQuery, Receipt,
+    Settlement, TxRequest,
 };
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use revm::{
@@ -24,8 +24,8 @@ use std::{future::Future, sync::Mutex};
 #[derive(Debug, thiserror::Error)]
 pub enum EvmError {
     /// revm refused the transaction (nonce, gas limit, malformed).
-    #[error("embedded EVM rejected the transaction: {0}")]
-    Invalid(String),
+    #[error("embedded EVM rejected the transaction")]
+    Invalid(#[source] revm::context::result::EVMError<core::convert::Infallible>),
     /// The state lock was poisoned by a panic in another thread.
     #[error("embedded EVM state poisoned by an earlier panic")]
     Poisoned,
@@ -139,7 +139,7 @@ impl EmbeddedEvm {
         let mut evm = build_evm(std::mem::take(&mut inner.db), self.chain_id, block);
         let out = evm.transact(env);
         inner.db = evm.ctx.journaled_state.database;
-        Ok(out.map_err(|e| EvmError::Invalid(e.to_string()))?.result)
+        Ok(out.map_err(EvmError::Invalid)?.result)
     }
 
     fn run_call(&self, tx: &TxRequest) -> Result<CallOutcome, EvmError> {
@@ -160,7 +160,7 @@ impl EmbeddedEvm {
         let mut evm = build_evm(std::mem::take(&mut inner.db), self.chain_id, block);
         let result = evm.transact_commit(env);
         inner.db = evm.ctx.journaled_state.database;
-        let result = result.map_err(|e| EvmError::Invalid(e.to_string()))?;
+        let result = result.map_err(EvmError::Invalid)?;
         inner.block = number;
         inner.tx_count += 1;
         let tx_hash = keccak256([tx.from.as_slice(), &inner.tx_count.to_be_bytes()].concat());
@@ -247,17 +247,14 @@ impl Broadcast for EmbeddedEvm {
         _fees: Fees,
     ) -> impl Future<Output = Result<B256, BroadcastError>> + Send {
         let out = (|| {
-            let current =
-                self.account_nonce(tx.from).map_err(|e| BroadcastError::Other(e.to_string()))?;
+            let current = self.account_nonce(tx.from).map_err(BroadcastError::other)?;
             if nonce < current {
                 return Err(BroadcastError::NonceTooLow);
             }
             if nonce > current {
-                return Err(BroadcastError::Other(format!("nonce gap: {nonce} > {current}")));
+                return Err(BroadcastError::NonceGap { nonce, next: current });
             }
-            self.run_send(tx.clone())
-                .map(|r| r.tx_hash)
-                .map_err(|e| BroadcastError::Other(e.to_string()))
+            self.run_send(tx.clone()).map(|r| r.tx_hash).map_err(BroadcastError::other)
         })();
         std::future::ready(out)
     }
@@ -318,6 +315,15 @@ impl Settlement for EmbeddedEvm {
         std::future::ready(out)
     }
 
+    fn block_hash(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = Result<Option<B256>, EvmError>> + Send {
+        std::future::ready(self.lock().map(|i| i.hashes.get(number as usize).copied()))
+    }
+}
+
+impl DevChain for EmbeddedEvm {
     fn set_next_timestamp(&self, t: u64) -> impl Future<Output = Result<(), EvmError>> + Send {
         std::future::ready(self.lock().map(|mut i| i.timestamp = t))
     }
@@ -332,13 +338,6 @@ impl Settlement for EmbeddedEvm {
             let n = i.block;
             i.seal(n, B256::ZERO);
         }))
-    }
-
-    fn block_hash(
-        &self,
-        number: u64,
-    ) -> impl Future<Output = Result<Option<B256>, EvmError>> + Send {
-        std::future::ready(self.lock().map(|i| i.hashes.get(number as usize).copied()))
     }
 
     fn snapshot(&self) -> impl Future<Output = Result<U256, EvmError>> + Send {
@@ -389,5 +388,10 @@ impl Settlement for EmbeddedEvm {
             db.insert_account_info(who, info);
         });
         std::future::ready(out)
+    }
+
+    fn impersonate(&self, _who: Address) -> impl Future<Output = Result<(), EvmError>> + Send {
+        // Any address can send already.
+        std::future::ready(Ok(()))
     }
 }

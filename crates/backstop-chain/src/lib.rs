@@ -1,22 +1,39 @@
-//! # backstop-chain: the settlement adapter
+//! # backstop-chain: settlement, one adapter per contract set
 //!
 //! Everything between the auction rules and a chain:
-//! - [`bindings`]: the contracts' ABI and bytecode, from the compiled artifacts through `sol!`.
-//! - [`Settlement`]: the backend trait (call, send, logs, time control, snapshots).
+//!
+//! ```text
+//!   backstop_core::{Action, Event, Error, System}
+//!            ▲ encode / decode / read
+//!   Adapter ─┤  one per contract set: backstop::Deployment (Backstop's contracts)
+//!            ▼
+//!   Settlement (+ Broadcast)   what every node offers: call, send, logs, blocks, nonces, fees
+//!   DevChain                   what only a dev chain offers: time, mining, snapshots, balances
+//!            ▲
+//!   EmbeddedEvm (revm, in-process)   RpcChain (JSON-RPC: Anvil, a fork, any node)
+//! ```
+//!
+//! - [`Settlement`], [`Broadcast`], [`DevChain`]: the backend traits. Like revm's `Database`,
+//!   each carries an associated error type, so each backend reports its own failures.
 //! - [`EmbeddedEvm`]: revm in-process, the default backend (no node, deterministic).
-//! - [`RpcChain`]: the same trait over JSON-RPC (Anvil, an Anvil fork, any node); [`AnvilNode`]
-//!   starts and stops the pinned Anvil.
-//! - [`client`]: deploy and wire a system, send the core's actions, read state back.
-//! - [`differential`]: the model and a deployment in lock-step, compared after every action.
-//! - [`live`]: load every live auction, the balance sheet and the parameters into a core `System`.
+//! - [`RpcChain`]: the same traits over JSON-RPC; [`AnvilNode`] starts and stops the pinned Anvil.
+//! - [`Adapter`]: the seam between the core's actions, events and errors and one contract set's
+//!   calldata, logs and reverts; [`backstop`] holds Backstop's own contracts (bindings, decoding,
+//!   deployment), the only module that knows their ABI.
+//! - [`SystemClient`]: send the core's actions through an adapter and get the core's events.
+//! - [`live`]: load every live auction, the balance sheet and the parameters into a core
+//!   `System`, for any adapter.
 //! - [`watch`]: a reorg-aware log follower from a block cursor, for any backend.
-//! - [`decode`]: revert data into [`backstop_core::Error`], logs into [`backstop_core::Event`].
+//! - `differential` (feature `test-utils`): the model and a deployment in lock-step, compared after
+//!   every action.
+#![warn(unused_crate_dependencies)]
 
+pub mod adapter;
 pub mod anvil;
-pub mod bindings;
+pub mod backstop;
 pub mod client;
 pub mod config;
-pub mod decode;
+#[cfg(feature = "test-utils")]
 pub mod differential;
 mod error;
 pub mod evm;
@@ -25,14 +42,26 @@ pub mod rpc;
 pub mod settlement;
 pub mod watch;
 
+pub use adapter::{Adapter, Call};
 pub use anvil::{AnvilConfig, AnvilError, AnvilNode, find_anvil};
-pub use client::{Deployment, SettlementExt, SystemClient, deploy_system, deploy_with};
+pub use backstop::{
+    Deployment, bindings, decode,
+    deploy::{deploy_system, deploy_with},
+};
+pub use client::{SettlementExt, SystemClient};
 pub use config::DeployConfig;
-pub use error::{ChainError, Result};
+pub use error::{BoxError, ChainError, Result};
 pub use evm::{EmbeddedEvm, EvmError};
-pub use rpc::{RpcChain, RpcChainError, RpcConfig};
+pub use rpc::{RpcChain, RpcChainError, RpcConfig, RpcErrorKind};
 pub use settlement::{
-    Broadcast, BroadcastError, CallOutcome, ChainLog, Fees, LogQuery, Receipt, Settlement,
-    TxRequest,
+    Broadcast, BroadcastError, CallOutcome, ChainLog, DevChain, Fees, LogQuery, Receipt,
+    Settlement, TxRequest,
 };
 pub use watch::{EventWatcher, WatchEvent};
+
+#[cfg(test)]
+mod dev_deps {
+    // Used by the integration tests only.
+    use backstop_chain as _;
+    use proptest as _;
+}

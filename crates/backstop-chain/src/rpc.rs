@@ -10,8 +10,8 @@
 //! with `eth_call` on its parent block to recover its revert data.
 
 use crate::settlement::{
-    Broadcast, BroadcastError, CallOutcome, ChainLog, Fees, LogQuery, Receipt, Settlement,
-    TxRequest,
+    Broadcast, BroadcastError, CallOutcome, ChainLog, DevChain, Fees, LogQuery, Receipt,
+    Settlement, TxRequest,
 };
 use alloy::{
     eips::BlockNumberOrTag,
@@ -27,21 +27,33 @@ use std::{collections::HashSet, path::Path, sync::Mutex, time::Duration};
 /// What can go wrong talking to a node (a revert is not an error: see [`Receipt`]).
 #[derive(Debug, thiserror::Error)]
 pub enum RpcChainError {
-    /// The URL is not `http(s)://` or `ws(s)://`, or does not parse.
+    /// The URL is not `http(s)://` or `ws(s)://`.
     #[error("invalid RPC URL `{url}`: {reason}")]
     BadUrl {
         /// The URL given.
         url: String,
         /// Why.
-        reason: String,
+        reason: &'static str,
+    },
+    /// The node could not be reached at `url`.
+    #[error("cannot connect to `{url}`")]
+    Connect {
+        /// The URL given.
+        url: String,
+        /// The transport's error.
+        #[source]
+        source: RpcError<TransportErrorKind>,
     },
     /// The node did not answer, or answered with an error.
-    #[error("RPC {method} failed: {reason}")]
+    #[error("RPC {method} failed ({kind})")]
     Rpc {
         /// The call that failed.
         method: &'static str,
+        /// What kind of failure, decided once from the node's answer.
+        kind: RpcErrorKind,
         /// The transport or node error.
-        reason: String,
+        #[source]
+        source: RpcError<TransportErrorKind>,
     },
     /// No receipt within the timeout.
     #[error("no receipt for {tx_hash} within {timeout:?}")]
@@ -65,25 +77,111 @@ pub enum RpcChainError {
         /// Reported by the node.
         actual: u64,
     },
-    /// A key could not be read.
-    #[error("cannot read the key: {0}")]
-    Key(String),
+    /// A key could not be read. The message names the variable or the file, never the key; a
+    /// malformed key has no source on purpose (a hex parser's message quotes characters of it).
+    #[error("cannot read the key: {what}")]
+    Key {
+        /// The variable or keystore file, and what is wrong with it.
+        what: String,
+        /// The keystore's error, where there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+/// The kind of an RPC failure: what a caller decides on (retry, re-impersonate, resync), instead
+/// of the message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RpcErrorKind {
+    /// The request did not get an answer (connection, timeout, HTTP status): worth retrying.
+    Transport,
+    /// The node has no signer for the sender (a restarted dev node forgot an impersonation).
+    UnknownSigner,
+    /// The nonce is already used.
+    NonceTooLow,
+    /// A replacement whose fees are not enough above the pending one's.
+    Underpriced,
+    /// Any other error answer of the node, or an answer that does not parse.
+    Node,
+}
+
+impl core::fmt::Display for RpcErrorKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Transport => "no answer",
+            Self::UnknownSigner => "unknown signer",
+            Self::NonceTooLow => "nonce too low",
+            Self::Underpriced => "replacement underpriced",
+            Self::Node => "node error",
+        })
+    }
+}
+
+impl RpcErrorKind {
+    /// Classifies a transport or node error. Nodes answer these conditions with code -32000 and a
+    /// message, so the message is read here, once; everything above decides on the kind.
+    pub fn of(e: &RpcError<TransportErrorKind>) -> Self {
+        match e {
+            RpcError::Transport(_) => Self::Transport,
+            RpcError::ErrorResp(p) => {
+                let m = p.message.to_lowercase();
+                if m.contains("no signer available") {
+                    Self::UnknownSigner
+                } else if m.contains("nonce too low")
+                    || (m.contains("already known") && m.contains("nonce"))
+                {
+                    Self::NonceTooLow
+                } else if m.contains("underpriced") {
+                    Self::Underpriced
+                } else {
+                    Self::Node
+                }
+            }
+            _ => Self::Node,
+        }
+    }
+}
+
+impl RpcChainError {
+    /// An RPC failure of `method`, classified.
+    pub fn rpc(method: &'static str, source: RpcError<TransportErrorKind>) -> Self {
+        Self::Rpc { method, kind: RpcErrorKind::of(&source), source }
+    }
+
+    /// The kind of an RPC failure; `None` for the other variants.
+    pub fn rpc_kind(&self) -> Option<RpcErrorKind> {
+        match self {
+            Self::Rpc { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    /// True when the request got no answer and may succeed if sent again (a retry is safe for
+    /// reads; a send must first check whether the transaction arrived).
+    pub fn is_transient(&self) -> bool {
+        matches!(self.rpc_kind(), Some(RpcErrorKind::Transport))
+            || matches!(self, Self::Connect { .. } | Self::ReceiptTimeout { .. })
+    }
+
+    fn key(what: String) -> Self {
+        Self::Key { what, source: None }
+    }
 }
 
 /// The most gas a transaction may use (EIP-7825, Osaka: 2^24).
 pub const GAS_LIMIT_CAP: u64 = 1 << 24;
 
 fn rpc_err(method: &'static str) -> impl FnOnce(RpcError<TransportErrorKind>) -> RpcChainError {
-    move |e| RpcChainError::Rpc { method, reason: e.to_string() }
+    move |e| RpcChainError::rpc(method, e)
 }
 
 /// Reads a private key from an environment variable (hex, with or without `0x`). The key is never
 /// logged; an error names the variable, not the value.
 pub fn signer_from_env(var: &str) -> Result<PrivateKeySigner, RpcChainError> {
-    let raw = std::env::var(var).map_err(|_| RpcChainError::Key(format!("{var} is not set")))?;
+    let raw = std::env::var(var).map_err(|_| RpcChainError::key(format!("{var} is not set")))?;
     raw.trim()
         .parse()
-        .map_err(|_| RpcChainError::Key(format!("{var} is not a 32-byte hex private key")))
+        .map_err(|_| RpcChainError::key(format!("{var} is not a 32-byte hex private key")))
 }
 
 /// Decrypts an encrypted JSON keystore (Web3 Secret Storage) with `password`.
@@ -91,8 +189,10 @@ pub fn signer_from_keystore(
     path: &Path,
     password: &str,
 ) -> Result<PrivateKeySigner, RpcChainError> {
-    PrivateKeySigner::decrypt_keystore(path, password)
-        .map_err(|e| RpcChainError::Key(format!("keystore {}: {e}", path.display())))
+    PrivateKeySigner::decrypt_keystore(path, password).map_err(|e| RpcChainError::Key {
+        what: format!("keystore {}", path.display()),
+        source: Some(Box::new(e)),
+    })
 }
 
 /// How to connect.
@@ -155,7 +255,7 @@ impl RpcChain {
         if !scheme_ok {
             return Err(RpcChainError::BadUrl {
                 url: cfg.url.clone(),
-                reason: "expected http(s):// or ws(s)://".into(),
+                reason: "expected http(s):// or ws(s)://",
             });
         }
         let mut wallet: Option<EthereumWallet> = None;
@@ -167,9 +267,9 @@ impl RpcChain {
                 None => wallet = Some(EthereumWallet::from(s.clone())),
             }
         }
-        let bad_url = |e: RpcError<TransportErrorKind>| RpcChainError::BadUrl {
+        let bad_url = |source: RpcError<TransportErrorKind>| RpcChainError::Connect {
             url: cfg.url.clone(),
-            reason: e.to_string(),
+            source,
         };
         let raw = ProviderBuilder::new()
             .with_simple_nonce_management()
@@ -245,8 +345,8 @@ impl RpcChain {
     async fn do_send(&self, tx: TxRequest) -> Result<Receipt, RpcChainError> {
         match self.try_send(tx.clone()).await {
             // A restarted dev node forgot who is impersonated: impersonate again, once.
-            Err(RpcChainError::Rpc { reason, .. })
-                if !self.local.contains(&tx.from) && reason.contains("No Signer available") =>
+            Err(RpcChainError::Rpc { kind: RpcErrorKind::UnknownSigner, .. })
+                if !self.local.contains(&tx.from) =>
             {
                 if let Ok(mut s) = self.impersonated.lock() {
                     s.remove(&tx.from);
@@ -268,12 +368,7 @@ impl RpcChain {
                 Ok(g) => req = req.with_gas_limit(g.saturating_add(g / 4).min(GAS_LIMIT_CAP)),
                 Err(e) => match e.as_error_resp().and_then(|p| p.as_revert_data()) {
                     Some(data) => return self.not_sent(data).await,
-                    None => {
-                        return Err(RpcChainError::Rpc {
-                            method: "eth_estimateGas",
-                            reason: e.to_string(),
-                        });
-                    }
+                    None => return Err(RpcChainError::rpc("eth_estimateGas", e)),
                 },
             }
         }
@@ -290,10 +385,7 @@ impl RpcChain {
                 if let Some(data) = e.as_error_resp().and_then(|p| p.as_revert_data()) {
                     return self.not_sent(data).await;
                 }
-                return Err(RpcChainError::Rpc {
-                    method: "eth_sendTransaction",
-                    reason: e.to_string(),
-                });
+                return Err(RpcChainError::rpc("eth_sendTransaction", e));
             }
         };
         let tx_hash = *pending.tx_hash();
@@ -369,7 +461,7 @@ impl RpcChain {
                 None if e.as_error_resp().is_some_and(|p| p.message.contains("revert")) => {
                     Ok(CallOutcome::Revert(Bytes::new()))
                 }
-                None => Err(RpcChainError::Rpc { method: "eth_call", reason: e.to_string() }),
+                None => Err(RpcChainError::rpc("eth_call", e)),
             },
         }
     }
@@ -416,7 +508,7 @@ impl RpcChain {
         match self.raw.subscribe_blocks().await {
             Ok(sub) => Ok(Some(sub.into_stream().map(|h| h.number))),
             Err(RpcError::Transport(TransportErrorKind::PubsubUnavailable)) => Ok(None),
-            Err(e) => Err(RpcChainError::Rpc { method: "eth_subscribe", reason: e.to_string() }),
+            Err(e) => Err(RpcChainError::rpc("eth_subscribe", e)),
         }
     }
 
@@ -477,16 +569,12 @@ fn to_receipt(r: &alloy::rpc::types::TransactionReceipt, tx_hash: B256) -> Recei
     }
 }
 
-fn broadcast_error(e: impl std::fmt::Display) -> BroadcastError {
-    let msg = e.to_string();
-    let lower = msg.to_lowercase();
-    if lower.contains("nonce too low") || lower.contains("already known") && lower.contains("nonce")
-    {
-        BroadcastError::NonceTooLow
-    } else if lower.contains("underpriced") {
-        BroadcastError::Underpriced
-    } else {
-        BroadcastError::Other(msg)
+fn broadcast_error(e: RpcChainError, from: Address) -> BroadcastError {
+    match e.rpc_kind() {
+        Some(RpcErrorKind::NonceTooLow) => BroadcastError::NonceTooLow,
+        Some(RpcErrorKind::Underpriced) => BroadcastError::Underpriced,
+        Some(RpcErrorKind::UnknownSigner) => BroadcastError::UnknownSigner(from),
+        _ => BroadcastError::other(e),
     }
 }
 
@@ -507,9 +595,7 @@ impl Broadcast for RpcChain {
             Ok(g) => Ok(Ok(g)),
             Err(e) => match e.as_error_resp().and_then(|p| p.as_revert_data()) {
                 Some(data) => Ok(Err(data)),
-                None => {
-                    Err(RpcChainError::Rpc { method: "eth_estimateGas", reason: e.to_string() })
-                }
+                None => Err(RpcChainError::rpc("eth_estimateGas", e)),
             },
         }
     }
@@ -522,9 +608,7 @@ impl Broadcast for RpcChain {
     ) -> Result<B256, BroadcastError> {
         match self.try_broadcast(tx, nonce, fees).await {
             // A restarted dev node forgot who is impersonated: impersonate again, once.
-            Err(BroadcastError::Other(reason))
-                if !self.local.contains(&tx.from) && reason.contains("No Signer available") =>
-            {
+            Err(BroadcastError::UnknownSigner(_)) if !self.local.contains(&tx.from) => {
                 if let Ok(mut s) = self.impersonated.lock() {
                     s.remove(&tx.from);
                 }
@@ -551,8 +635,7 @@ impl RpcChain {
         nonce: u64,
         fees: Fees,
     ) -> Result<B256, BroadcastError> {
-        let provider =
-            self.sender(tx.from).await.map_err(|e| BroadcastError::Other(e.to_string()))?;
+        let provider = self.sender(tx.from).await.map_err(BroadcastError::other)?;
         let mut req = Self::request(tx)
             .with_nonce(nonce)
             .with_max_fee_per_gas(fees.max_fee)
@@ -563,7 +646,7 @@ impl RpcChain {
         }
         match provider.send_transaction(req).await {
             Ok(p) => Ok(*p.tx_hash()),
-            Err(e) => Err(broadcast_error(e)),
+            Err(e) => Err(broadcast_error(RpcChainError::rpc("eth_sendTransaction", e), tx.from)),
         }
     }
 }
@@ -603,7 +686,9 @@ impl Settlement for RpcChain {
     async fn logs(&self, q: &LogQuery) -> Result<Vec<ChainLog>, RpcChainError> {
         self.do_logs(q).await
     }
+}
 
+impl DevChain for RpcChain {
     async fn set_next_timestamp(&self, t: u64) -> Result<(), RpcChainError> {
         self.dev("evm_setNextBlockTimestamp")?
             .anvil_set_next_block_timestamp(t)
@@ -636,5 +721,16 @@ impl Settlement for RpcChain {
             .anvil_set_balance(who, wei)
             .await
             .map_err(rpc_err("anvil_setBalance"))
+    }
+
+    async fn impersonate(&self, who: Address) -> Result<(), RpcChainError> {
+        self.dev("anvil_impersonateAccount")?
+            .anvil_impersonate_account(who)
+            .await
+            .map_err(rpc_err("anvil_impersonateAccount"))?;
+        if let Ok(mut s) = self.impersonated.lock() {
+            s.insert(who);
+        }
+        Ok(())
     }
 }

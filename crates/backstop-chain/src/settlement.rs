@@ -7,6 +7,10 @@
 //! A reverted transaction is not an error of the backend: it is a [`Receipt`] with
 //! `status == false` (it was mined and paid for gas), with the revert data where the backend can
 //! know it. Typed calls and revert decoding live in [`crate::SettlementExt`].
+//!
+//! Like revm's `Database` / `DatabaseCommit` and alloy's `Provider` / `AnvilApi`, what every node
+//! offers ([`Settlement`], [`Broadcast`]) is apart from what only a development chain offers
+//! ([`DevChain`]: time, mining, snapshots, balances, impersonation).
 
 use alloy_primitives::{Address, B256, Bytes, Log, U256};
 use core::future::Future;
@@ -127,28 +131,38 @@ pub trait Settlement: Send + Sync {
         &self,
         query: &LogQuery,
     ) -> impl Future<Output = Result<Vec<ChainLog>, Self::Error>> + Send;
+}
 
-    /// The timestamp of the next block, seconds (dev chains).
+/// What only a development chain offers: moving the clock, mining on demand, snapshots, setting
+/// balances and sending as any account. Implemented by [`crate::EmbeddedEvm`] and by
+/// [`crate::RpcChain`] connected to Anvil (with [`crate::RpcConfig::dev`]); a keeper on a real
+/// network needs only [`Settlement`] and [`Broadcast`].
+pub trait DevChain: Settlement {
+    /// The timestamp of the next block, seconds.
     fn set_next_timestamp(&self, t: u64) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
-    /// Moves the clock forward by `dt` seconds (dev chains).
+    /// Moves the clock forward by `dt` seconds.
     fn increase_time(&self, dt: u64) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
-    /// Mines an empty block (dev chains).
+    /// Mines an empty block.
     fn mine(&self) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
-    /// Saves the whole state; returns an id for [`Self::revert`] (dev chains).
+    /// Saves the whole state; returns an id for [`Self::revert`].
     fn snapshot(&self) -> impl Future<Output = Result<U256, Self::Error>> + Send;
 
-    /// Restores a snapshot; false if the id is unknown (dev chains).
+    /// Restores a snapshot; false if the id is unknown.
     fn revert(&self, id: U256) -> impl Future<Output = Result<bool, Self::Error>> + Send;
 
-    /// Sets the ether balance of `who`, wei (dev chains).
+    /// Sets the ether balance of `who`, wei.
     fn set_balance(
         &self,
         who: Address,
         wei: U256,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Lets `who` send without its key (Anvil's `anvil_impersonateAccount`; the embedded EVM
+    /// accepts any sender already).
+    fn impersonate(&self, who: Address) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
 /// EIP-1559 fees, wei per gas.
@@ -174,8 +188,9 @@ impl Fees {
     }
 }
 
-/// Why a broadcast was refused by the node.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a broadcast was refused by the node. Callers decide on the kind (`NonceTooLow` means
+/// resync, `Underpriced` means bump), never on message text.
+#[derive(Debug, thiserror::Error)]
 pub enum BroadcastError {
     /// The nonce is already used (by us, or by the same account elsewhere).
     #[error("nonce too low")]
@@ -183,9 +198,27 @@ pub enum BroadcastError {
     /// A replacement whose fees are not enough above the pending one's.
     #[error("replacement underpriced")]
     Underpriced,
-    /// Any other refusal or failure.
-    #[error("{0}")]
-    Other(String),
+    /// The nonce is above the account's next one (the embedded EVM mines in nonce order only).
+    #[error("nonce gap: {nonce} is above the next nonce {next}")]
+    NonceGap {
+        /// The nonce asked for.
+        nonce: u64,
+        /// The account's next nonce.
+        next: u64,
+    },
+    /// The node holds no key for the sender and does not impersonate it (a restarted dev node).
+    #[error("the node has no signer for {0}")]
+    UnknownSigner(Address),
+    /// Any other refusal or failure, with the backend's error as its source.
+    #[error("broadcast failed")]
+    Other(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl BroadcastError {
+    /// Wraps any backend error.
+    pub fn other(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Other(Box::new(e))
+    }
 }
 
 /// The lower half of sending, for a keeper that manages its own nonces and fees: estimate (which

@@ -165,7 +165,7 @@ impl EventWatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EmbeddedEvm, SettlementExt, bindings::Stablecoin};
+    use crate::{DevChain, EmbeddedEvm, SettlementExt, bindings::Stablecoin};
     use alloy::sol_types::SolConstructor;
 
     #[tokio::test]

@@ -9,10 +9,11 @@
 use alloy::sol_types::{SolCall, SolConstructor};
 use alloy_primitives::{Address, U256};
 use backstop_chain::{
-    AnvilConfig, AnvilError, AnvilNode, ChainError, DeployConfig, Deployment, EventWatcher,
-    RpcChain, RpcConfig, Settlement, SettlementExt, SystemClient, TxRequest, WatchEvent,
+    AnvilConfig, AnvilError, AnvilNode, ChainError, DeployConfig, Deployment, DevChain,
+    EventWatcher, RpcChain, RpcConfig, Settlement, SettlementExt, SystemClient, TxRequest,
+    WatchEvent,
     bindings::{EnglishDebtAuction, Stablecoin},
-    client::deploy_with,
+    deploy_with,
     differential::{DEPLOYER, Differential, KEEPER},
 };
 use backstop_core::{

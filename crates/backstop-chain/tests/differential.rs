@@ -45,7 +45,7 @@ proptest! {
         steps in prop::collection::vec(arb::arb_step_with_cage(), 1..40),
     ) {
         let mut h = harness(params, price);
-        block_on(h.run(&steps)).map_err(TestCaseError::fail)?;
+        block_on(h.run(&steps)).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
     }
 }
 

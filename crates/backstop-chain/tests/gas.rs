@@ -5,9 +5,9 @@
 
 use alloy_primitives::{Address, U256};
 use backstop_chain::{
-    EmbeddedEvm, Receipt, Settlement, SettlementExt, SystemClient,
+    DevChain, EmbeddedEvm, Receipt, Settlement, SettlementExt, SystemClient,
     bindings::{DutchDebtAuction, EnglishDebtAuction, GovToken},
-    client::deploy_system,
+    deploy_system,
 };
 use backstop_core::{AccountantParams, Action, SystemParams, Wad};
 

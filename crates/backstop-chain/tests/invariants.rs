@@ -6,11 +6,11 @@
 use alloy::sol_types::{SolCall, SolConstructor, SolValue};
 use alloy_primitives::{Address, Bytes, U256};
 use backstop_chain::{
-    ChainError, EmbeddedEvm, Settlement, SettlementExt, SystemClient,
+    Adapter, ChainError, DevChain, EmbeddedEvm, Settlement, SettlementExt, SystemClient,
     bindings::{
         Accountant, DutchDebtAuction, EnglishDebtAuction, GovToken, Stablecoin, mocks::Reenter,
     },
-    client::deploy_system,
+    deploy_system,
 };
 use backstop_core::{
     AccountantEvent, AccountantParams, Action, DutchEvent, EnglishEvent, Error, Event, System,
@@ -162,7 +162,7 @@ proptest! {
                 );
                 // Nothing is dealt twice.
                 for id in &dealt {
-                    let r = evm.call_sol(KEEPER, d.english, &EnglishDebtAuction::dealCall { id: U256::from(*id) }).await;
+                    let r = evm.call_sol(KEEPER, d.english, &EnglishDebtAuction::dealCall { id: U256::from(*id) }).await.map_err(|e| d.decode_error(e));
                     let not_found = matches!(&r, Err(ChainError::Reverted { error: Error::AuctionNotFound { .. } | Error::NotLive, .. }));
                     prop_assert!(not_found, "auction {} dealable twice: {:?}", id, r.err());
                 }
@@ -236,7 +236,8 @@ async fn flash_callback_cannot_reenter() {
     ];
     let before = c.state_view(&[START], &[mock, SINK, d.accountant]).await.unwrap();
     for (what, data, want) in attempts {
-        let r = evm.send_sol(buyer, d.dutch, &take(data)).await;
+        let r =
+            evm.send_sol(buyer, d.dutch, &take(data)).await.map_err(|e| c.adapter.decode_error(e));
         match r {
             Err(ChainError::Reverted { error, .. }) => assert_eq!(error, want, "{what}"),
             other => panic!("re-entering {what} did not revert: {other:?}"),
@@ -247,11 +248,7 @@ async fn flash_callback_cannot_reenter() {
     // A flash purchase that only records the call goes through; the buyer pays after it.
     let (_, events) = {
         let r = evm.send_sol(buyer, d.dutch, &take(Bytes::from(vec![2u8]))).await.unwrap();
-        let evs: Vec<Event> = r
-            .logs
-            .iter()
-            .filter_map(|l| backstop_chain::decode::log_to_core(&l.log, &d.emitters()))
-            .collect();
+        let evs: Vec<Event> = r.logs.iter().filter_map(|l| d.decode_log(&l.log)).collect();
         (r, evs)
     };
     let calls = evm.call_sol(DEPLOYER, mock, &Reenter::callsCall {}).await.unwrap();

@@ -7,8 +7,14 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A key could not be read (the message names the variable or file, never the key).
-    #[error("key: {0}")]
-    Key(String),
+    #[error("key: {what}")]
+    Key {
+        /// The variable or file, and what is wrong with it.
+        what: String,
+        /// The underlying error, where there is one.
+        #[source]
+        source: Option<backstop_chain::BoxError>,
+    },
     /// The node could not be reached or answered wrongly.
     #[error(transparent)]
     Rpc(#[from] backstop_chain::RpcChainError),
@@ -23,4 +29,10 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+}
+
+impl Error {
+    pub(crate) fn key(what: String) -> Self {
+        Self::Key { what, source: None }
+    }
 }

@@ -32,24 +32,23 @@ impl KeySource {
     /// Loads the signer (`None` for [`KeySource::Unlocked`]).
     pub fn load(&self) -> Result<Option<PrivateKeySigner>> {
         match self {
-            Self::Env(var) => {
-                rpc::signer_from_env(var).map(Some).map_err(|e| Error::Key(e.to_string()))
-            }
+            Self::Env(var) => rpc::signer_from_env(var).map(Some).map_err(Error::Rpc),
             Self::Keystore { path, password_file } => {
                 let password = match password_file {
                     Some(f) => std::fs::read_to_string(f)
-                        .map_err(|e| Error::Key(format!("password file {}: {e}", f.display())))?
+                        .map_err(|e| Error::Key {
+                            what: format!("password file {}", f.display()),
+                            source: Some(Box::new(e)),
+                        })?
                         .trim_end_matches(['\n', '\r'])
                         .to_owned(),
                     None => std::env::var(KEYSTORE_PASSWORD_ENV).map_err(|_| {
-                        Error::Key(format!(
+                        Error::key(format!(
                             "{KEYSTORE_PASSWORD_ENV} is not set (the keystore's password)"
                         ))
                     })?,
                 };
-                rpc::signer_from_keystore(path, &password)
-                    .map(Some)
-                    .map_err(|e| Error::Key(e.to_string()))
+                rpc::signer_from_keystore(path, &password).map(Some).map_err(Error::Rpc)
             }
             Self::Unlocked(_) => Ok(None),
         }
@@ -81,7 +80,7 @@ impl Connection {
             (None, _) => unreachable!("a key source other than Unlocked yields a signer"),
         };
         if signer.is_none() && !self.dev {
-            return Err(Error::Key(format!(
+            return Err(Error::key(format!(
                 "no key given: set {KEY_ENV} or use --keystore (unlocked accounts only on --dev chains)"
             )));
         }

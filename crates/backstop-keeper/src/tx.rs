@@ -18,7 +18,7 @@
 //! is false and the keeper sends no new bid, so a restart never double-bids.
 
 use alloy_primitives::{Address, B256};
-use backstop_chain::{Broadcast, BroadcastError, Fees, Receipt, TxRequest, decode::revert_to_core};
+use backstop_chain::{Adapter, BoxError, Broadcast, BroadcastError, Fees, Receipt, TxRequest};
 use std::{
     collections::BTreeMap,
     time::{Duration, Instant},
@@ -71,6 +71,8 @@ pub struct Pending {
     pub sent_at: Instant,
     /// When it was first submitted (for latency).
     pub submitted_at: Instant,
+    /// Polls in a row that found its nonce mined but none of its receipts.
+    pub consumed_polls: u8,
 }
 
 /// A mined transaction of ours.
@@ -87,7 +89,7 @@ pub struct Confirmed {
 }
 
 /// Why a submission did not go out.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
     /// The simulation reverted: the rule that failed (or raw data).
     #[error("{label} would revert: {reason}")]
@@ -100,12 +102,13 @@ pub enum SubmitError {
         reason: String,
     },
     /// The node refused or failed.
-    #[error("{label}: {reason}")]
+    #[error("{label}: the node failed")]
     Node {
         /// What was attempted.
         label: String,
-        /// Why.
-        reason: String,
+        /// The backend's error.
+        #[source]
+        source: BoxError,
     },
 }
 
@@ -200,22 +203,22 @@ impl TxManager {
 
     /// Simulates `tx`, then broadcasts it; returns its nonce. A bid takes over the nonce of a
     /// settlement transaction that is waiting, so settlement never delays it.
-    pub async fn submit<B: Broadcast>(
+    pub async fn submit<B: Broadcast, A: Adapter>(
         &mut self,
         chain: &B,
+        adapter: &A,
         kind: TxKind,
         label: String,
         mut tx: TxRequest,
     ) -> Result<u64, SubmitError> {
-        let node = |label: &str, e: &dyn std::fmt::Display| SubmitError::Node {
-            label: label.to_owned(),
-            reason: e.to_string(),
-        };
+        fn node(label: &str, e: impl std::error::Error + Send + Sync + 'static) -> SubmitError {
+            SubmitError::Node { label: label.to_owned(), source: Box::new(e) }
+        }
         tx.from = self.from;
-        let gas = match chain.estimate(&tx).await.map_err(|e| node(&label, &e))? {
+        let gas = match chain.estimate(&tx).await.map_err(|e| node(&label, e))? {
             Ok(g) => g,
             Err(data) => {
-                let error = revert_to_core(&data);
+                let error = adapter.decode_revert(&data);
                 let reason =
                     error.as_ref().map_or_else(|| format!("revert data {data}"), |e| e.to_string());
                 return Err(SubmitError::Rejected { label, error, reason });
@@ -225,7 +228,7 @@ impl TxManager {
         let estimate = match self.fees_cache {
             Some((at, f)) if at.elapsed() < FEE_TTL => f,
             _ => {
-                let f = chain.fees().await.map_err(|e| node(&label, &e))?;
+                let f = chain.fees().await.map_err(|e| node(&label, e))?;
                 self.fees_cache = Some((Instant::now(), f));
                 f
             }
@@ -267,7 +270,7 @@ impl TxManager {
                     // Used elsewhere by the same account: resync from the node.
                     self.resyncs += 1;
                     let node_nonce =
-                        chain.nonce(self.from, true).await.map_err(|e| node(&label, &e))?;
+                        chain.nonce(self.from, true).await.map_err(|e| node(&label, e))?;
                     tracing::warn!(
                         ours = self.next_nonce,
                         node = node_nonce,
@@ -279,7 +282,7 @@ impl TxManager {
                     self.fees_cache = None;
                     fees = fees.bumped(self.policy.bump_percent.max(10), self.policy.max_fee_cap);
                 }
-                Err(e) => return Err(node(&label, &e)),
+                Err(e) => return Err(node(&label, e)),
             }
         };
         if nonce >= self.next_nonce {
@@ -288,7 +291,16 @@ impl TxManager {
         let now = Instant::now();
         self.pending.insert(
             nonce,
-            Pending { label, kind, tx, hashes: vec![hash], fees, sent_at: now, submitted_at: now },
+            Pending {
+                label,
+                kind,
+                tx,
+                hashes: vec![hash],
+                fees,
+                sent_at: now,
+                submitted_at: now,
+                consumed_polls: 0,
+            },
         );
         Ok(nonce)
     }
@@ -324,10 +336,17 @@ impl TxManager {
                 continue;
             }
             if n < mined_nonce {
-                // The nonce was consumed by a transaction we did not send (same key elsewhere).
-                tracing::warn!(nonce = n, label = %p.label, "nonce consumed elsewhere; dropping ours");
-                self.pending.remove(&n);
-                self.resyncs += 1;
+                // The nonce is mined but no receipt of ours is found. A node may report the new
+                // nonce a moment before it serves the block's receipts (seen on a busy machine),
+                // so only a second poll that still finds none means the nonce was consumed by a
+                // transaction we did not send (the same key elsewhere).
+                let e = self.pending.get_mut(&n).expect("present");
+                e.consumed_polls += 1;
+                if e.consumed_polls >= 2 {
+                    tracing::warn!(nonce = n, label = %p.label, "nonce consumed elsewhere; dropping ours");
+                    self.pending.remove(&n);
+                    self.resyncs += 1;
+                }
                 continue;
             }
             if p.sent_at.elapsed() >= self.policy.replace_after {

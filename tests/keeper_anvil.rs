@@ -7,19 +7,18 @@
 
 use alloy::sol_types::SolCall;
 use alloy_primitives::{Address, U256};
+use backstop::demo::next_moment;
 use backstop_chain::{
-    AnvilConfig, AnvilNode, Broadcast, Deployment, RpcChain, RpcConfig, Settlement, SettlementExt,
-    SystemClient, TxRequest,
+    Adapter, AnvilConfig, AnvilNode, Broadcast, Deployment, DevChain, RpcChain, RpcConfig,
+    Settlement, SettlementExt, SystemClient, TxRequest,
     bindings::{Accountant, GovToken, Stablecoin},
-    client::deploy_system,
-    decode::log_to_core,
+    deploy_system,
     differential::DEPLOYER,
 };
 use backstop_core::{
     AccountantParams, Action, EnglishEvent, EnglishParams, Event, Ray, SystemParams, Wad,
 };
 use backstop_keeper::{
-    demo::next_moment,
     keeper::{Keeper, KeeperConfig, Mechanism},
     tx::{FeePolicy, TxKind, TxManager},
 };
@@ -116,7 +115,7 @@ async fn run(keepers: &mut [Keeper<RpcChain>], chain: &RpcChain, max_rounds: usi
 }
 
 fn k_deployment(k: &Keeper<RpcChain>) -> Deployment {
-    k.deployment()
+    *k.adapter()
 }
 
 async fn english_events(n: &Net) -> Vec<EnglishEvent> {
@@ -130,7 +129,7 @@ async fn english_events(n: &Net) -> Vec<EnglishEvent> {
         .await
         .unwrap()
         .iter()
-        .filter_map(|l| match log_to_core(&l.log, &n.d.emitters()) {
+        .filter_map(|l| match n.d.decode_log(&l.log) {
             Some(Event::English(e)) => Some(e),
             _ => None,
         })
@@ -365,7 +364,7 @@ async fn stuck_transaction_replaced_and_bids_jump_settlement() {
         n.d.accountant,
         Accountant::flogCall { era: U256::from(era) }.abi_encode(),
     );
-    let nonce = tx.submit(&*n.chain, TxKind::Settle, "flog".into(), flog).await.unwrap();
+    let nonce = tx.submit(&*n.chain, &n.d, TxKind::Settle, "flog".into(), flog).await.unwrap();
     tokio::time::sleep(Duration::from_millis(250)).await;
     // ...is replaced with bumped fees at the same nonce.
     assert!(tx.poll(&*n.chain).await.unwrap().is_empty());
@@ -380,7 +379,7 @@ async fn stuck_transaction_replaced_and_bids_jump_settlement() {
         Stablecoin::approveCall { spender: n.d.english, amount: U256::MAX }.abi_encode(),
     );
     let bid_nonce =
-        tx.submit(&*n.chain, TxKind::Bid, "approve-as-bid".into(), approve).await.unwrap();
+        tx.submit(&*n.chain, &n.d, TxKind::Bid, "approve-as-bid".into(), approve).await.unwrap();
     assert_eq!(bid_nonce, nonce);
     n.chain.mine().await.unwrap();
     let mut confirmed = Vec::new();
@@ -537,7 +536,9 @@ async fn a_simulated_run_replays_on_anvil() {
     let node =
         AnvilNode::spawn(&AnvilConfig::default().timestamp(log.actions[0].at - 3600)).unwrap();
     let chain = RpcChain::connect(RpcConfig::dev(node.endpoint())).await.unwrap();
-    let report = backstop_keeper::replay::replay_on_chain(chain, log).await.unwrap();
+    let report = backstop::replay::replay_on_chain(chain, log)
+        .await
+        .unwrap_or_else(|e| panic!("{}", backstop_keeper::ErrorChain(&e)));
     assert_eq!(report.actions, log.actions.len());
     assert!(report.bids > 0);
 }
@@ -546,7 +547,7 @@ async fn a_simulated_run_replays_on_anvil() {
 /// both clear the scenario's debt.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_on_anvil_and_on_a_fork() {
-    use backstop_keeper::demo::{Scenario, run_demo};
+    use backstop::demo::{Scenario, run_demo};
     let _g = SERIAL.lock().await;
     let node = AnvilNode::spawn(&AnvilConfig::default()).unwrap();
     let chain = Arc::new(RpcChain::connect(RpcConfig::dev(node.endpoint())).await.unwrap());

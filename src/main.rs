@@ -1,13 +1,16 @@
-//! `backstop`: deploy a system, attach to one, start the pinned Anvil, run keepers and the demo.
+//! `backstop`: deploy a system, attach to one, start the pinned Anvil, run keepers, the demo, the
+//! simulator, and chain replays of simulated runs.
 
 use anyhow::{Context, bail};
+use backstop::{
+    demo::{Progress, Scenario, run_demo},
+    replay::replay_on_chain,
+};
 use backstop_chain::{
-    AnvilConfig, AnvilNode, DeployConfig, Deployment, Settlement, client::deploy_with,
-    live::load_live,
+    AnvilConfig, AnvilNode, DeployConfig, Deployment, Settlement, deploy_with, live::load_live,
 };
 use backstop_keeper::{
-    demo::{Progress, Scenario, run_demo},
-    keeper::{Keeper, KeeperConfig, Mechanism},
+    keeper::{Keeper, KeeperConfig, Mechanism, RunOptions},
     operator::{Connection, KEY_ENV, KeySource},
 };
 use clap::{Args, Parser, Subcommand};
@@ -113,6 +116,16 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Replay a simulated run (`run-0.json` from `backstop sim --out`) on a chain: every action at
+    /// its own time, bids through the keeper's transaction manager, the model compared with the
+    /// contracts after every action and at the end. On the embedded EVM unless --anvil.
+    Replay {
+        /// The run file (its `log` must be present: `sim` writes it for the runs it saves).
+        run: PathBuf,
+        /// Replay on a local Anvil (the pinned binary) instead of the embedded EVM.
+        #[arg(long)]
+        anvil: bool,
     },
     /// Start the pinned Anvil on loopback (optionally forking a network) and wait for Ctrl-C.
     Anvil {
@@ -325,7 +338,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             // New heads from --ws-url when given (a read-only connection, checked to be the same
             // chain), else from --rpc-url when it is a WebSocket, else none (poll).
-            let heads_from = match &ws_url {
+            let heads = match &ws_url {
                 None => chain.clone(),
                 Some(url) => {
                     let cfg = backstop_chain::RpcConfig {
@@ -339,54 +352,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     Arc::new(ws)
                 }
             };
-            let heads = heads_from.new_heads().await?;
-            let mut heads = heads.map(Box::pin);
-            let mut backoff = Duration::from_millis(100);
-            loop {
-                match keeper.step().await {
-                    Ok(_) => backoff = Duration::from_millis(100),
-                    Err(e) => {
-                        // A node restart or a dropped connection: retry with backoff.
-                        tracing::warn!(error = %e, retry_in = ?backoff, "step failed");
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(30));
-                        continue;
-                    }
-                }
-                if until_cleared && keeper.is_finished() {
-                    break;
-                }
-                let wait = Duration::from_secs_f64(interval.max(0.001));
-                let lost = tokio::select! {
-                    _ = tokio::signal::ctrl_c() => break,
-                    lost = async {
-                        match heads.as_mut() {
-                            Some(h) => {
-                                use futures_util::StreamExt;
-                                match tokio::time::timeout(wait.max(Duration::from_secs(30)), h.next()).await {
-                                    Ok(Some(_)) => false,
-                                    // The subscription ended, or went silent: poll, then subscribe again.
-                                    Ok(None) | Err(_) => true,
-                                }
-                            }
-                            None => {
-                                tokio::time::sleep(wait).await;
-                                false
-                            }
-                        }
-                    } => lost,
-                };
-                if lost {
-                    tracing::warn!("new-heads subscription lost; subscribing again");
-                    heads = match heads_from.new_heads().await {
-                        Ok(h) => h.map(Box::pin),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "resubscribe failed; polling");
-                            None
-                        }
-                    };
-                }
-            }
+            let opts = RunOptions {
+                until_cleared,
+                interval: Duration::from_secs_f64(interval.max(0.001)),
+                ..RunOptions::default()
+            };
+            let shutdown = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            let end = keeper.run(&opts, Some(heads), shutdown).await;
+            tracing::info!(keeper = %keeper.cfg.name, ?end, "stopped");
             let s = &keeper.stats;
             println!(
                 "keeper {} ({}): {}",
@@ -440,6 +415,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let live = load_live(&chain, &d).await?;
             print_status(&live, json)?;
+        }
+        Command::Replay { run, anvil } => {
+            let text = std::fs::read_to_string(&run).with_context(|| run.display().to_string())?;
+            let parsed: backstop_sim::Run = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a run file", run.display()))?;
+            let log = parsed.log.with_context(|| {
+                format!("{}: the run has no action log (save it with `sim --out`)", run.display())
+            })?;
+            let start = log.actions.first().map_or(0, |a| a.at);
+            let report = if anvil {
+                let node = AnvilNode::spawn(&AnvilConfig {
+                    timestamp: Some(start),
+                    ..AnvilConfig::default()
+                })?;
+                let chain = backstop_chain::RpcChain::connect(backstop_chain::RpcConfig::dev(
+                    node.endpoint(),
+                ))
+                .await?;
+                replay_on_chain(chain, &log).await?
+            } else {
+                replay_on_chain(backstop_chain::EmbeddedEvm::new(start), &log).await?
+            };
+            println!(
+                "replayed {} actions ({} bids through the keeper's transaction manager): the chain agrees with the model after every action and at the end",
+                report.actions, report.bids
+            );
         }
         Command::Anvil { fork_url, fork_block, port, block_time, load_state } => {
             let cfg = AnvilConfig {

@@ -2,7 +2,7 @@
 //! with the contracts' custom errors; `Panic(0x11)` is `Overflow`) and logs into
 //! [`backstop_core::Event`].
 
-use crate::bindings::{
+use super::bindings::{
     Accountant::{self, AccountantErrors, AccountantEvents},
     DutchDebtAuction::DutchDebtAuctionEvents,
     EnglishDebtAuction::{self, EnglishDebtAuctionErrors, EnglishDebtAuctionEvents},

@@ -6,19 +6,35 @@
 //! the clock to the next moment something can change (a bid expiring, an auction ending, a Dutch
 //! price step, queued debt maturing).
 
-use crate::keeper::{Keeper, KeeperConfig, Mechanism, Stats};
 use alloy_primitives::{Address, U256};
 use backstop_chain::{
-    Broadcast, ChainError, Deployment, SystemClient,
-    client::deploy_system,
-    differential::{DEPLOYER, KEEPER as SETTLER},
+    Adapter, Broadcast, ChainError, Deployment, DevChain, SystemClient, deploy_system,
 };
 use backstop_core::{
     AccountantParams, Action, Calc, DutchParams, EnglishParams, Ray, SystemParams, Timestamp, Wad,
 };
+use backstop_keeper::keeper::{Keeper, KeeperConfig, Mechanism, Stats};
 use serde::Serialize;
 use std::{sync::Arc, time::Instant};
 use tokio::sync::{mpsc, oneshot};
+
+/// The demo's deployer (ward of every contract; books the bad debt, mints the budgets).
+pub const DEPLOYER: Address = Address::new([0xde; 20]);
+/// The settler: a keeper that starts, resets and settles auctions but does not bid.
+pub const SETTLER: Address = Address::new([0x4e; 20]);
+/// Where the stablecoin raised goes (the deployment's sink).
+pub const SINK: Address = Address::new([0x5e; 20]);
+
+/// Why the demo stopped short.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// The chain failed or refused an action.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// A keeper's task ended before the demo did (it panicked).
+    #[error("a keeper's task stopped")]
+    KeeperStopped,
+}
 
 /// A named crisis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -235,7 +251,7 @@ impl std::fmt::Display for DemoReport {
 }
 
 enum Cmd {
-    Step(oneshot::Sender<Result<(usize, bool, Timestamp), String>>),
+    Step(oneshot::Sender<Result<(usize, bool, Timestamp), ChainError>>),
     Finish(oneshot::Sender<(Stats, u128)>),
 }
 
@@ -255,20 +271,19 @@ pub struct Progress {
 }
 
 /// Runs a scenario on `chain` (a fresh chain whose clock the demo may move) to the end.
-pub async fn run_demo<S: Broadcast + 'static>(
+pub async fn run_demo<S: Broadcast + DevChain + 'static>(
     chain: Arc<S>,
     backend: String,
     scenario: Scenario,
     mechanism: Mechanism,
     max_rounds: u64,
     mut progress: impl FnMut(&Progress),
-) -> Result<DemoReport, ChainError> {
+) -> Result<DemoReport, DemoError> {
     let started = Instant::now();
     let spec = scenario.spec();
-    let d: Deployment =
-        deploy_system(&*chain, DEPLOYER, &spec.params, spec.price, Address::repeat_byte(0x5e))
-            .await?;
-    let client = SystemClient::new(&*chain, d);
+    let d: Deployment = deploy_system(&*chain, DEPLOYER, &spec.params, spec.price, SINK).await?;
+    let adapter = d;
+    let client = SystemClient::new(&*chain, adapter);
     client.apply(DEPLOYER, &Action::Fess { tab: spec.debt }).await?;
     let t0 = chain.timestamp().await.map_err(backend_err)?;
     if !spec.treasury.is_zero() {
@@ -290,7 +305,7 @@ pub async fn run_demo<S: Broadcast + 'static>(
     let mut handles = Vec::new();
     let mut lines = Vec::new();
     for (who, cfg, value, budget) in configs {
-        let keeper = Keeper::start(chain.clone(), d, who, cfg.clone()).await?;
+        let keeper = Keeper::start(chain.clone(), adapter, who, cfg.clone()).await?;
         let (tx, rx) = mpsc::channel::<Cmd>(1);
         tokio::spawn(run_keeper(keeper, rx));
         handles.push(tx);
@@ -305,14 +320,13 @@ pub async fn run_demo<S: Broadcast + 'static>(
         let mut finished = true;
         for h in &handles {
             let (tx, rx) = oneshot::channel();
-            h.send(Cmd::Step(tx)).await.map_err(|_| backend_err("keeper task stopped"))?;
-            let (s, done, t) =
-                rx.await.map_err(|_| backend_err("keeper task stopped"))?.map_err(backend_err)?;
+            h.send(Cmd::Step(tx)).await.map_err(|_| DemoError::KeeperStopped)?;
+            let (s, done, t) = rx.await.map_err(|_| DemoError::KeeperStopped)??;
             sent += s;
             finished &= done;
             now = now.max(t);
         }
-        let live = live_state(&*chain, &d).await?;
+        let live = live_state(&*chain, &adapter).await?;
         progress(&Progress {
             rounds,
             now,
@@ -345,26 +359,23 @@ pub async fn run_demo<S: Broadcast + 'static>(
     let (mut txs, mut gas) = (0, 0);
     for (h, (name, account, valuation, budget)) in handles.iter().zip(lines) {
         let (tx, rx) = oneshot::channel();
-        h.send(Cmd::Finish(tx)).await.map_err(|_| backend_err("keeper task stopped"))?;
-        let (stats, _) = rx.await.map_err(|_| backend_err("keeper task stopped"))?;
+        h.send(Cmd::Finish(tx)).await.map_err(|_| DemoError::KeeperStopped)?;
+        let (stats, _) = rx.await.map_err(|_| DemoError::KeeperStopped)?;
         txs += stats.txs;
         gas += stats.gas_used;
         if name != "settler" {
             report_keepers.push(KeeperLine { name, account, valuation, budget, stats });
         }
     }
-    let live = live_state(&*chain, &d).await?;
+    let live = live_state(&*chain, &adapter).await?;
     let sys = &live.system;
-    let sink = client.stablecoin_balance(d.sink).await?;
-    let minted = {
-        use backstop_chain::{SettlementExt, bindings::GovToken};
-        Wad::from_raw(chain.call_sol(DEPLOYER, d.gov_token, &GovToken::totalSupplyCall {}).await?)
-    };
+    let sink = adapter.stablecoin_balance(&*chain, d.sink).await?;
+    let minted = { adapter.gov_supply(&*chain).await? };
     let debt_left = sys.accountant.debt();
     let treasury_paid = spec.treasury.saturating_sub(sys.surplus());
     let raised = sink.saturating_sub(treasury_paid);
     let auctions = sys.english.kicks() + sys.dutch.kicks();
-    let restarts = count_restarts(&*chain, &d).await?;
+    let restarts = count_restarts(&*chain, &adapter).await?;
     Ok(DemoReport {
         scenario: spec.name,
         backend,
@@ -402,11 +413,7 @@ async fn run_keeper<S: Broadcast + 'static>(mut k: Keeper<S>, mut rx: mpsc::Rece
     while let Some(cmd) = rx.recv().await {
         match cmd {
             Cmd::Step(reply) => {
-                let out = k
-                    .step()
-                    .await
-                    .map(|r| (r.sent, k.is_finished(), k.now))
-                    .map_err(|e| e.to_string());
+                let out = k.step().await.map(|r| (r.sent, k.is_finished(), k.now));
                 let _ = reply.send(out);
             }
             Cmd::Finish(reply) => {
@@ -417,28 +424,27 @@ async fn run_keeper<S: Broadcast + 'static>(mut k: Keeper<S>, mut rx: mpsc::Rece
     }
 }
 
-fn backend_err(e: impl std::fmt::Display) -> ChainError {
-    ChainError::Backend(e.to_string())
+fn backend_err(e: impl std::error::Error + Send + Sync + 'static) -> ChainError {
+    ChainError::backend(e)
 }
 
 async fn live_state<S: Broadcast>(
     chain: &S,
-    d: &Deployment,
+    adapter: &Deployment,
 ) -> Result<backstop_chain::live::LiveState, ChainError> {
-    backstop_chain::live::load_live(chain, d).await
+    backstop_chain::live::load_live(chain, adapter).await
 }
 
-async fn count_restarts<S: Broadcast>(chain: &S, d: &Deployment) -> Result<u64, ChainError> {
+async fn count_restarts<S: Broadcast>(chain: &S, adapter: &Deployment) -> Result<u64, ChainError> {
     let q = backstop_chain::LogQuery {
-        from_block: d.from_block,
+        from_block: adapter.start_block(),
         to_block: None,
-        addresses: vec![d.english, d.dutch],
+        addresses: adapter.emitters(),
     };
     let logs = chain.logs(&q).await.map_err(backend_err)?;
-    let e = d.emitters();
     Ok(logs
         .iter()
-        .filter_map(|l| backstop_chain::decode::log_to_core(&l.log, &e))
+        .filter_map(|l| adapter.decode_log(&l.log))
         .filter(|ev| {
             matches!(
                 ev,

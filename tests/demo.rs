@@ -1,11 +1,9 @@
 //! The demo on the embedded EVM: every scenario and mechanism clears its bad debt, the highest
 //! valuation wins, nobody pays above its limit, and the report adds up.
 
+use backstop::demo::{Scenario, run_demo};
 use backstop_chain::EmbeddedEvm;
-use backstop_keeper::{
-    demo::{Scenario, run_demo},
-    keeper::{KeeperConfig, Mechanism},
-};
+use backstop_keeper::keeper::{KeeperConfig, Mechanism};
 use std::sync::Arc;
 
 #[tokio::test]
@@ -48,7 +46,7 @@ async fn every_scenario_clears() {
 fn example_keeper_config_parses() {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/keeper/keeper.toml"
+        "/examples/keeper/keeper.toml"
     ))
     .unwrap();
     let cfg: KeeperConfig = toml::from_str(&text).unwrap();

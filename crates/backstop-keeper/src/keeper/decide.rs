@@ -1,0 +1,284 @@
+//! Deciding and sending: the balance sheet (flog, heal, kiss), kicks, English deals, ticks and
+//! bids, Dutch resets and takes, each within the keeper's limits, budget and balance.
+
+use super::{Keeper, SaturatingAddWad};
+use crate::{
+    keeper::Mechanism,
+    price::AuctionStatus,
+    strategy::{Bidder, NoBid, NoTake, dutch_take, english_bid},
+    tx::{SubmitError, TxKind},
+};
+use alloy_primitives::U256;
+use backstop_chain::{Adapter, Broadcast, Call, ChainError};
+use backstop_core::{Action, Wad};
+
+impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
+    /// Sends `action` (encoded by the adapter) unless the same label is in flight or this is a
+    /// dry run; true if it went out.
+    async fn send(
+        &mut self,
+        kind: TxKind,
+        label: String,
+        action: Action,
+    ) -> Result<bool, ChainError> {
+        let call = self.adapter.encode(&action)?;
+        self.send_call(kind, label, call).await
+    }
+
+    async fn send_call(
+        &mut self,
+        kind: TxKind,
+        label: String,
+        call: Call,
+    ) -> Result<bool, ChainError> {
+        if self.tx.in_flight(&label) {
+            return Ok(false);
+        }
+        if self.cfg.dry_run {
+            tracing::info!(keeper = %self.cfg.name, %label, "dry run: would send");
+            return Ok(false);
+        }
+        let tx = call.tx(self.me);
+        match self.tx.submit(&*self.chain, &self.adapter, kind, label.clone(), tx).await {
+            Ok(nonce) => {
+                tracing::debug!(keeper = %self.cfg.name, %label, nonce, "sent");
+                Ok(true)
+            }
+            Err(e) if e.is_race_lost() => {
+                self.stats.races_lost += 1;
+                tracing::debug!(keeper = %self.cfg.name, %label, reason = %e, "race lost");
+                Ok(false)
+            }
+            Err(e @ SubmitError::Rejected { .. }) => {
+                tracing::warn!(keeper = %self.cfg.name, %label, reason = %e, "not sent");
+                Ok(false)
+            }
+            Err(e) => Err(ChainError::backend(e)),
+        }
+    }
+
+    pub(super) async fn balance_sheet(&mut self) -> Result<usize, ChainError> {
+        if !self.cfg.balance_sheet {
+            return Ok(0);
+        }
+        let mut sent = 0;
+        let a = self.model.accountant.clone();
+        let wait = a.params.wait;
+        for (era, _) in a.queue() {
+            if era.saturating_add(wait) <= self.now {
+                let label = format!("flog:{era}");
+                sent += usize::from(self.send(TxKind::Settle, label, Action::Flog { era }).await?);
+            }
+        }
+        let surplus = self.model.surplus();
+        if !surplus.is_zero() {
+            let heal = surplus.min(a.woe());
+            if !heal.is_zero() {
+                let label = format!("heal:{heal}");
+                sent += usize::from(
+                    self.send(TxKind::Settle, label, Action::Heal { amount: heal }).await?,
+                );
+            }
+            let kiss = surplus.saturating_sub(heal).min(a.ash());
+            if !kiss.is_zero() {
+                let label = format!("kiss:{kiss}");
+                sent += usize::from(
+                    self.send(TxKind::Settle, label, Action::Kiss { amount: kiss }).await?,
+                );
+            }
+        }
+        self.stats.settlements += sent as u64;
+        Ok(sent)
+    }
+
+    pub(super) async fn kick(&mut self) -> Result<usize, ChainError> {
+        if !self.cfg.kick {
+            return Ok(0);
+        }
+        let a = &self.model.accountant;
+        if !self.model.surplus().is_zero() || a.params.sump.is_zero() || a.woe() < a.params.sump {
+            return Ok(0);
+        }
+        // As many auctions as the free debt allows, at once (pipelined).
+        let n = (a.woe().raw() / a.params.sump.raw()).min(U256::from(64)).to::<u64>();
+        let mut sent = 0;
+        for i in 0..n {
+            let (label, action) = match self.cfg.mechanism {
+                Mechanism::English => (format!("flop:{}:{i}", self.now), Action::Flop),
+                Mechanism::Dutch => {
+                    (format!("flopDutch:{}:{i}", self.now), Action::FlopDutch { kpr: self.me })
+                }
+            };
+            if self.send(TxKind::Kick, label, action).await? {
+                sent += 1;
+            } else {
+                break;
+            }
+        }
+        self.stats.kicks += sent as u64;
+        Ok(sent)
+    }
+
+    /// Stablecoin it may still commit, WAD.
+    fn available(&self) -> Wad {
+        let reserved = self.reserved.values().fold(Wad::ZERO, |s, x| s.saturating_add_wad(*x));
+        self.cfg
+            .budget
+            .saturating_sub(self.stats.spent)
+            .saturating_sub(self.stats.committed)
+            .saturating_sub(reserved)
+    }
+
+    async fn ensure_allowance(&mut self) -> Result<(), ChainError> {
+        if self.approved || self.cfg.dry_run {
+            return Ok(());
+        }
+        let chain = self.chain.clone();
+        for call in self.adapter.bidder_setup(&*chain, self.me, self.cfg.budget).await? {
+            let label = format!("setup:{}:{}", call.to, call.data);
+            self.send_call(TxKind::Admin, label, call).await?;
+        }
+        self.approved = true;
+        Ok(())
+    }
+
+    /// Our stablecoin balance (one call per step at most; bids sent since are in `reserved`).
+    async fn balance(&mut self) -> Result<Wad, ChainError> {
+        if let Some(b) = self.balance_cache {
+            return Ok(b);
+        }
+        let b = self.adapter.bidder_balance(&*self.chain, self.me).await?;
+        self.balance_cache = Some(b);
+        Ok(b)
+    }
+
+    pub(super) async fn english(&mut self) -> Result<usize, ChainError> {
+        let mut ids: Vec<u64> = self.model.english.auctions().map(|(id, _)| id).collect();
+        ids.sort_unstable();
+        let mut sent = 0;
+        for id in ids {
+            let Some(a) = self.model.english.auction(id).copied() else { continue };
+            if a.is_dealable(self.now) {
+                if self.cfg.settle {
+                    let s = self
+                        .send(TxKind::Settle, format!("deal:{id}"), Action::Deal { id })
+                        .await?;
+                    self.stats.settlements += u64::from(s);
+                    sent += usize::from(s);
+                }
+                continue;
+            }
+            if a.is_tickable(self.now) {
+                if self.cfg.settle {
+                    let label = format!("tick:{id}:{}", a.end);
+                    let s = self.send(TxKind::Settle, label, Action::Tick { id }).await?;
+                    self.stats.settlements += u64::from(s);
+                    sent += usize::from(s);
+                }
+                continue;
+            }
+            if !self.cfg.bid
+                || self.cfg.mechanism != Mechanism::English
+                || !self.model.english.is_live()
+            {
+                continue;
+            }
+            let status = AuctionStatus {
+                kind: "english",
+                id,
+                bid: a.bid.to_string(),
+                lot: a.lot.to_string(),
+                guy: Some(a.guy.to_string()),
+                tic: a.tic,
+                end: Some(a.end),
+                price: a.implied_price().map(|p| p.to_string()).unwrap_or_default(),
+                oracle: self.model.oracle.to_string(),
+                now: self.now,
+            };
+            let Some(value) = self.prices.price(&status, self.model.oracle).await else { continue };
+            let limit = value.wmul(Wad::ONE.saturating_sub(self.cfg.margin)).unwrap_or_default();
+            let budget = self.available();
+            let bidder = Bidder { me: self.me, limit, budget, mode: self.cfg.english_mode };
+            match english_bid(id, &a, &self.model.english.params, &bidder, self.now) {
+                Ok(b) => {
+                    self.ensure_allowance().await?;
+                    let reserved =
+                        self.reserved.values().fold(Wad::ZERO, |s, x| s.saturating_add_wad(*x));
+                    if self.balance().await?.saturating_sub(reserved) < b.bid {
+                        tracing::debug!(keeper = %self.cfg.name, id, "balance below the raise: not bidding");
+                        continue;
+                    }
+                    let dent = Action::Dent { sender: self.me, id, lot: b.lot, bid: b.bid };
+                    let label = format!("dent:{id}:{}", b.lot);
+                    if self.send(TxKind::Bid, label.clone(), dent).await? {
+                        self.reserved.insert(label, b.bid);
+                        self.stats.bids_sent += 1;
+                        self.metrics.bids_sent.inc();
+                        self.limits.insert((false, id), limit);
+                        sent += 1;
+                    }
+                }
+                Err(NoBid::Budget) => tracing::debug!(keeper = %self.cfg.name, id, "budget spent"),
+                Err(_) => {}
+            }
+        }
+        Ok(sent)
+    }
+
+    pub(super) async fn dutch(&mut self) -> Result<usize, ChainError> {
+        let mut ids: Vec<u64> = self.model.dutch.sales().map(|(id, _)| id).collect();
+        ids.sort_unstable();
+        let mut sent = 0;
+        for id in ids {
+            let Ok(st) = self.model.dutch.status(id, self.now) else { continue };
+            if st.needs_redo {
+                if self.cfg.kick || self.cfg.bid {
+                    let label = format!("redo:{id}:{}", self.now);
+                    let s =
+                        self.send(TxKind::Kick, label, Action::Redo { id, kpr: self.me }).await?;
+                    self.stats.kicks += u64::from(s);
+                    sent += usize::from(s);
+                }
+                continue;
+            }
+            if !self.cfg.bid || self.cfg.mechanism != Mechanism::Dutch {
+                continue;
+            }
+            let sale = self.model.dutch.sale(id).copied();
+            let status = AuctionStatus {
+                kind: "dutch",
+                id,
+                bid: st.tab.to_string(),
+                lot: st.lot.to_string(),
+                guy: None,
+                tic: sale.map_or(0, |s| s.tic),
+                end: None,
+                price: st.price.to_string(),
+                oracle: self.model.oracle.to_string(),
+                now: self.now,
+            };
+            let Some(value) = self.prices.price(&status, self.model.oracle).await else { continue };
+            let limit = value.wmul(Wad::ONE.saturating_sub(self.cfg.margin)).unwrap_or_default();
+            let reserved = self.reserved.values().fold(Wad::ZERO, |s, x| s.saturating_add_wad(*x));
+            let budget = self.available().min(self.balance().await?.saturating_sub(reserved));
+            match dutch_take(&self.model.dutch, id, self.me, limit, budget, self.now) {
+                Ok(t) => {
+                    self.ensure_allowance().await?;
+                    let take =
+                        Action::Take { sender: self.me, id, amt: t.amt, max: t.max, who: self.me };
+                    let label = format!("take:{id}:{}", self.now);
+                    if self.send(TxKind::Bid, label.clone(), take).await? {
+                        self.reserved.insert(label, t.plan.owe);
+                        self.stats.bids_sent += 1;
+                        self.metrics.bids_sent.inc();
+                        self.limits.insert((true, id), limit);
+                        sent += 1;
+                    }
+                }
+                Err(NoTake::Budget) => tracing::debug!(keeper = %self.cfg.name, id, "budget spent"),
+                Err(_) => {}
+            }
+        }
+        Ok(sent)
+    }
+}

@@ -1,0 +1,333 @@
+//! The keeper: follows a deployment, bids within its limits and settles, until the bad debt is
+//! cleared.
+//!
+//! ```text
+//!  start: load_live (every live auction, from events) ─► model (a core System)
+//!  step:  poll receipts ─► poll events from the cursor ─► re-read what changed ─► decide:
+//!           balance sheet: flog ready eras, heal/kiss surplus
+//!           kick:          flop / flopDutch while woe ≥ sump and no surplus
+//!           English:       deal, tick, or bid (strategy::english_bid) within limit and budget
+//!           Dutch:         redo when done, or take (strategy::dutch_take) at or below the limit
+//!         ─► submit through the TxManager (simulate, broadcast, replace when stuck)
+//! ```
+//!
+//! The keeper knows no contract set: it speaks the core's actions and events and reaches the
+//! chain through an [`Adapter`] (Backstop's own contracts by default). The module is split along
+//! the loop: [`config`] (what it is told), `sync` (what it reads), `decide` (what it sends).
+//!
+//! State lives on the chain: a restarted keeper rebuilds it from events and reads, and sends no bid
+//! while transactions of a previous process are still pending, so it loses nothing and bids nothing
+//! twice. Discovery costs a constant number of requests per step, whatever the number of auctions
+//! ever started.
+
+use crate::{
+    metrics::Metrics,
+    price::PriceSource,
+    tx::{Confirmed, FeePolicy, TxKind, TxManager},
+};
+use alloy_primitives::{Address, U256};
+use backstop_chain::{
+    Adapter, Broadcast, ChainError, Deployment, EventWatcher, RpcChain,
+    live::{LiveIds, load_live},
+};
+use backstop_core::{Ray, System, Timestamp, Wad};
+use std::{future::Future, sync::Arc, time::Duration};
+
+pub mod config;
+mod decide;
+mod sync;
+
+pub use config::{GasConfig, KeeperConfig, Stats, StepReport};
+
+/// Which auctions a keeper bids on and which it starts.
+pub use backstop_core::Mechanism;
+
+/// A running keeper over any [`Broadcast`] backend and any contract set's [`Adapter`].
+pub struct Keeper<S, A = Deployment> {
+    /// Configuration.
+    pub cfg: KeeperConfig,
+    chain: Arc<S>,
+    adapter: A,
+    me: Address,
+    /// The model of the deployment as last read.
+    pub model: System,
+    ids: LiveIds,
+    watcher: EventWatcher,
+    tx: TxManager,
+    prices: PriceSource,
+    /// Limit price of each auction we hold the high bid on (for the P&L at the limit).
+    limits: std::collections::HashMap<(bool, u64), Ray>,
+    /// Stablecoin promised by bids and takes in flight, by label, WAD.
+    reserved: std::collections::HashMap<String, Wad>,
+    /// What it has done.
+    pub stats: Stats,
+    metrics: Metrics,
+    approved: bool,
+    /// Our stablecoin balance, read at most once per step.
+    balance_cache: Option<Wad>,
+    /// Latest block timestamp seen, seconds.
+    pub now: Timestamp,
+}
+
+impl<S, A> std::fmt::Debug for Keeper<S, A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keeper")
+            .field("name", &self.cfg.name)
+            .field("me", &self.me)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
+    /// Attaches to the deployment `adapter` speaks for, as `me`: loads every live auction and the
+    /// balance sheet from the chain.
+    pub async fn start(
+        chain: Arc<S>,
+        adapter: A,
+        me: Address,
+        cfg: KeeperConfig,
+    ) -> Result<Self, ChainError> {
+        let live = load_live(&*chain, &adapter).await?;
+        let policy = FeePolicy {
+            max_fee_cap: cfg.gas.max_fee_gwei.map(|g| u128::from(g) * 1_000_000_000),
+            bump_percent: cfg.gas.bump_percent.max(10),
+            replace_after: Duration::from_secs(cfg.gas.replace_after_secs),
+        };
+        let tx = TxManager::new(&*chain, me, policy).await.map_err(ChainError::backend)?;
+        let watcher = EventWatcher::new(live.block + 1, adapter.emitters());
+        let metrics = Metrics::new(&cfg.name);
+        let prices = PriceSource::new(cfg.price.clone());
+        let mut k = Self {
+            cfg,
+            chain,
+            adapter,
+            me,
+            model: live.system,
+            ids: live.ids,
+            watcher,
+            tx,
+            prices,
+            limits: Default::default(),
+            reserved: Default::default(),
+            stats: Stats::default(),
+            metrics,
+            approved: false,
+            balance_cache: None,
+            now: live.timestamp,
+        };
+        k.stats.auctions_seen = (k.ids.english.len() + k.ids.dutch.len()) as u64;
+        // Standing high bids of ours (a restart mid-auction) count as committed.
+        for (_, a) in k.model.english.auctions() {
+            if a.guy == me && a.has_bid() {
+                k.stats.committed = k.stats.committed.saturating_add_wad(a.bid);
+            }
+        }
+        tracing::info!(keeper = %k.cfg.name, account = %me, english = k.ids.english.len(), dutch = k.ids.dutch.len(), "attached");
+        Ok(k)
+    }
+
+    /// The contract set and deployment it works on.
+    pub fn adapter(&self) -> &A {
+        &self.adapter
+    }
+
+    /// The keeper's account.
+    pub fn account(&self) -> Address {
+        self.me
+    }
+
+    /// The metrics (serve them with [`Metrics::serve`]).
+    pub fn metrics(&self) -> Metrics {
+        self.metrics.clone()
+    }
+
+    /// Wei paid for gas so far.
+    pub fn gas_paid(&self) -> u128 {
+        self.tx.gas_paid
+    }
+
+    /// Transactions replaced after being stuck.
+    pub fn replacements(&self) -> u64 {
+        self.tx.replacements
+    }
+
+    /// True when no bad debt is left and no auction runs.
+    pub fn is_cleared(&self) -> bool {
+        self.model.is_cleared()
+    }
+
+    /// True when nothing more can happen: no live auction, no queued debt, and not enough free debt
+    /// for another auction (or surplus to heal it).
+    pub fn is_finished(&self) -> bool {
+        let a = &self.model.accountant;
+        self.model.english.is_empty()
+            && self.model.dutch.is_empty()
+            && a.sin_total().is_zero()
+            && (a.woe() < a.params.sump || a.params.sump.is_zero())
+            && (self.model.surplus().is_zero() || a.woe().is_zero())
+    }
+
+    /// Reads receipts and events, updates the model, decides and sends.
+    pub async fn step(&mut self) -> Result<StepReport, ChainError> {
+        let mut report = StepReport::default();
+        self.balance_cache = None;
+        for c in self.tx.poll(&*self.chain).await.map_err(ChainError::backend)? {
+            report.confirmed += 1;
+            self.on_confirmed(c);
+        }
+        report.events = self.sync().await?;
+        if let Err(why) = self.model.check_invariants() {
+            // The events and the state disagree (a node restored from a state dump without its
+            // logs, say): read every auction id once and carry on from the chain's truth.
+            tracing::warn!(keeper = %self.cfg.name, %why, "model inconsistent with the events: full re-read");
+            self.refresh_accountant(true, true).await?;
+            self.full_resync().await?;
+        }
+        if !self.tx.drained(&*self.chain).await.map_err(ChainError::backend)? {
+            report.draining = true;
+            return Ok(report);
+        }
+        report.sent += self.balance_sheet().await?;
+        report.sent += self.kick().await?;
+        report.sent += self.english().await?;
+        report.sent += self.dutch().await?;
+        Ok(report)
+    }
+
+    fn on_confirmed(&mut self, c: Confirmed) {
+        self.reserved.remove(&c.label);
+        self.stats.txs += 1;
+        self.stats.gas_used += c.receipt.gas_used;
+        self.metrics.gas_spent.inc_by(c.receipt.gas_used);
+        if c.kind == TxKind::Bid && c.receipt.status {
+            self.metrics.bid_latency.observe(c.latency.as_secs_f64());
+        }
+        if !c.receipt.status {
+            tracing::warn!(keeper = %self.cfg.name, label = %c.label, "mined but reverted (state moved on)");
+        }
+    }
+
+    /// Steps until `shutdown` resolves or, with [`RunOptions::until_cleared`], until nothing more
+    /// can happen. Between steps it waits for a new head from `heads` (a WebSocket subscription)
+    /// or `opts.interval`. A failed step (a node restart, a dropped connection) is retried with
+    /// exponential backoff from 100 ms up to `opts.max_backoff`; a lost subscription is renewed,
+    /// falling back to polling. `shutdown` is honoured during backoff and waits.
+    pub async fn run<F: Future<Output = ()>>(
+        &mut self,
+        opts: &RunOptions,
+        heads: Option<Arc<RpcChain>>,
+        shutdown: F,
+    ) -> RunEnd {
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut stream = match &heads {
+            Some(h) => h.new_heads().await.ok().flatten().map(Box::pin),
+            None => None,
+        };
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            match self.step().await {
+                Ok(_) => backoff = Duration::from_millis(100),
+                Err(e) => {
+                    tracing::warn!(keeper = %self.cfg.name, error = %ErrorChain(&e), retry_in = ?backoff, "step failed");
+                    tokio::select! {
+                        () = &mut shutdown => return RunEnd::Shutdown,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(opts.max_backoff);
+                    continue;
+                }
+            }
+            if opts.until_cleared && self.is_finished() {
+                return RunEnd::Finished;
+            }
+            let wait = opts.interval.max(Duration::from_millis(1));
+            let lost = tokio::select! {
+                () = &mut shutdown => return RunEnd::Shutdown,
+                lost = async {
+                    match stream.as_mut() {
+                        Some(h) => {
+                            use futures_util::StreamExt;
+                            let silent = wait.max(Duration::from_secs(30));
+                            // The subscription ended, or went silent: poll, then subscribe again.
+                            !matches!(tokio::time::timeout(silent, h.next()).await, Ok(Some(_)))
+                        }
+                        None => {
+                            tokio::time::sleep(wait).await;
+                            false
+                        }
+                    }
+                } => lost,
+            };
+            if lost && let Some(h) = &heads {
+                tracing::warn!(keeper = %self.cfg.name, "new-heads subscription lost; subscribing again");
+                stream = match h.new_heads().await {
+                    Ok(s) => s.map(Box::pin),
+                    Err(e) => {
+                        tracing::warn!(error = %ErrorChain(&e), "resubscribe failed; polling");
+                        None
+                    }
+                };
+            }
+        }
+    }
+}
+
+/// How [`Keeper::run`] paces itself and when it stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Stop once nothing more can happen ([`Keeper::is_finished`]).
+    pub until_cleared: bool,
+    /// Time between steps without a new-heads subscription.
+    pub interval: Duration,
+    /// The longest wait between retries of a failed step.
+    pub max_backoff: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            until_cleared: false,
+            interval: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Why [`Keeper::run`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunEnd {
+    /// Nothing more can happen (with [`RunOptions::until_cleared`]).
+    Finished,
+    /// The shutdown signal resolved.
+    Shutdown,
+}
+
+/// Displays an error with its chain of causes: `what: why: why`.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorChain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(c) = cause {
+            write!(f, ": {c}")?;
+            cause = c.source();
+        }
+        Ok(())
+    }
+}
+
+fn f64_of(w: Wad) -> f64 {
+    w.to_string().parse().unwrap_or(f64::NAN)
+}
+
+trait SaturatingAddWad {
+    fn saturating_add_wad(self, other: Wad) -> Wad;
+}
+
+impl SaturatingAddWad for Wad {
+    fn saturating_add_wad(self, other: Wad) -> Wad {
+        self.checked_add(other).unwrap_or(Self::from_raw(U256::MAX))
+    }
+}

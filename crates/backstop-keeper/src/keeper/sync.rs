@@ -1,0 +1,192 @@
+//! Following the chain: events since the cursor, re-reads of what they touched, and the P&L
+//! bookkeeping of the events that concern this keeper.
+
+use super::{Keeper, SaturatingAddWad, f64_of};
+use backstop_chain::{Adapter, Broadcast, ChainError, WatchEvent, live};
+use backstop_core::{AccountantEvent, DutchEvent, EnglishEvent, Event, Ray};
+use std::collections::BTreeSet;
+
+impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
+    /// Follows the events since the last step and re-reads what they touched.
+    pub(super) async fn sync(&mut self) -> Result<usize, ChainError> {
+        let events = self.watcher.poll(&*self.chain).await.map_err(ChainError::backend)?;
+        self.now = self.chain.timestamp().await.map_err(ChainError::backend)?;
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let (mut english, mut dutch) = (BTreeSet::new(), BTreeSet::new());
+        let (mut params, mut oracle) = (false, false);
+        for e in &events {
+            let (log, removed) = match e {
+                WatchEvent::Added(l) => (l, false),
+                WatchEvent::Removed(l) => (l, true),
+            };
+            let Some(ev) = self.adapter.decode_log(&log.log) else { continue };
+            if removed {
+                // A reorg: re-read whatever the event touched, parameters included.
+                params = true;
+                oracle = true;
+            } else {
+                self.account_event(&ev);
+                self.ids.apply(&ev);
+            }
+            match ev {
+                Event::English(
+                    EnglishEvent::Kick { id, .. }
+                    | EnglishEvent::Dent { id, .. }
+                    | EnglishEvent::Deal { id, .. }
+                    | EnglishEvent::Tick { id, .. }
+                    | EnglishEvent::Yank { id },
+                ) => {
+                    english.insert(id);
+                }
+                Event::English(EnglishEvent::Cage) => params = true,
+                Event::Dutch(
+                    DutchEvent::Kick { id, .. }
+                    | DutchEvent::Take { id, .. }
+                    | DutchEvent::Redo { id, .. }
+                    | DutchEvent::Yank { id },
+                ) => {
+                    dutch.insert(id);
+                }
+                Event::Accountant(_) => {}
+                Event::File { .. } => params = true,
+                Event::Poke { .. } => oracle = true,
+            }
+        }
+        for id in english {
+            let a = self.adapter.read_english(&*self.chain, id).await?;
+            self.model.english.set_auction(id, a);
+        }
+        for id in dutch {
+            let s = self.adapter.read_dutch(&*self.chain, id).await?;
+            if s.is_none() {
+                self.prices.forget(true, id);
+            }
+            self.model.dutch.set_sale(id, s);
+        }
+        // Every bid, take and settlement moves the balance sheet: read it again (a fixed number of
+        // calls); parameters and the oracle only when they changed.
+        self.refresh_accountant(params, oracle).await?;
+        Ok(events.len())
+    }
+
+    /// Keeps the stats from the events that concern us.
+    pub(super) fn account_event(&mut self, ev: &Event) {
+        match *ev {
+            Event::English(EnglishEvent::Kick { id, lot, bid, gal, end }) => {
+                self.stats.auctions_seen += 1;
+                self.metrics.auctions_seen.inc();
+                let a = backstop_core::EnglishAuction { bid, lot, guy: gal, tic: 0, end, ticks: 0 };
+                self.model.english.set_auction(id, Some(a));
+            }
+            Event::Dutch(DutchEvent::Kick { .. }) => {
+                self.stats.auctions_seen += 1;
+                self.metrics.auctions_seen.inc();
+            }
+            Event::English(EnglishEvent::Dent { id, guy, bid, lot, tic }) => {
+                let prev = self.model.english.auction(id).copied();
+                // Events of one poll are applied in order, so the next Dent sees this one's bidder.
+                if let Some(a) = prev {
+                    self.model.english.set_auction(
+                        id,
+                        Some(backstop_core::EnglishAuction { guy, lot, tic, ..a }),
+                    );
+                }
+                let prev = prev.map(|a| (a.guy, a.has_bid()));
+                let was_me = prev.is_some_and(|(g, bid)| g == self.me && bid);
+                if guy == self.me && !was_me {
+                    self.stats.committed = self.stats.committed.saturating_add_wad(bid);
+                } else if guy != self.me && was_me {
+                    self.stats.committed = self.stats.committed.saturating_sub(bid);
+                    self.stats.lost += 1;
+                    self.metrics.bids_lost.inc();
+                    self.limits.remove(&(false, id));
+                }
+            }
+            Event::English(EnglishEvent::Deal { id, guy, lot }) if guy == self.me => {
+                let bid = self.model.english.auction(id).map(|a| a.bid).unwrap_or_default();
+                self.stats.committed = self.stats.committed.saturating_sub(bid);
+                self.stats.spent = self.stats.spent.saturating_add_wad(bid);
+                self.stats.tokens = self.stats.tokens.saturating_add_wad(lot);
+                let limit = self
+                    .limits
+                    .remove(&(false, id))
+                    .unwrap_or_else(|| Ray::ratio(bid, lot).unwrap_or_default());
+                self.stats.value_at_limit = self
+                    .stats
+                    .value_at_limit
+                    .saturating_add_wad(lot.rmul(limit).unwrap_or_default());
+                self.stats.won += 1;
+                self.metrics.bids_won.inc();
+                self.metrics.tokens_bought.set(f64_of(self.stats.tokens));
+                self.metrics.stablecoin_spent.set(f64_of(self.stats.spent));
+            }
+            Event::Dutch(DutchEvent::Take { id, who, owe, slice, price, .. }) if who == self.me => {
+                self.stats.spent = self.stats.spent.saturating_add_wad(owe);
+                self.stats.tokens = self.stats.tokens.saturating_add_wad(slice);
+                let limit = self.limits.remove(&(true, id)).unwrap_or(price);
+                self.stats.value_at_limit = self
+                    .stats
+                    .value_at_limit
+                    .saturating_add_wad(slice.rmul(limit).unwrap_or_default());
+                self.stats.won += 1;
+                self.metrics.bids_won.inc();
+                self.metrics.tokens_bought.set(f64_of(self.stats.tokens));
+                self.metrics.stablecoin_spent.set(f64_of(self.stats.spent));
+            }
+            Event::Accountant(AccountantEvent::Fess { era, .. }) => {
+                self.ids.eras.insert(era);
+            }
+            _ => {}
+        }
+    }
+
+    /// Reads every English and Dutch id up to `kicks` (only when the events proved insufficient).
+    pub(super) async fn full_resync(&mut self) -> Result<(), ChainError> {
+        let c = self.chain.clone();
+        let houses = self.adapter.read_houses(&*c).await?;
+        for id in 1..=houses.english_kicks {
+            let a = self.adapter.read_english(&*c, id).await?;
+            if a.is_some() {
+                self.ids.english.insert(id);
+            }
+            self.model.english.set_auction(id, a);
+        }
+        for id in 1..=houses.dutch_kicks {
+            let x = self.adapter.read_dutch(&*c, id).await?;
+            if x.is_some() {
+                self.ids.dutch.insert(id);
+            }
+            self.model.dutch.set_sale(id, x);
+        }
+        Ok(())
+    }
+
+    /// Reads the balance sheet again (a fixed number of calls, plus one per queued era); the
+    /// parameters and the oracle only when they changed.
+    pub(super) async fn refresh_accountant(
+        &mut self,
+        params_changed: bool,
+        oracle_changed: bool,
+    ) -> Result<(), ChainError> {
+        let c = &*self.chain;
+        let sheet = self.adapter.read_balance_sheet(c, &self.ids.eras).await?;
+        self.ids.eras.retain(|e| !sheet.accountant.sin(*e).is_zero());
+        self.model.accountant = sheet.accountant;
+        self.model.ledger = live::surplus_ledger(self.model.addrs.accountant, sheet.surplus);
+        if oracle_changed {
+            self.model.oracle = self.adapter.read_oracle(c).await?;
+        }
+        if params_changed {
+            let p = self.adapter.read_params(c).await?;
+            self.model.english.params = p.english;
+            self.model.dutch.params = p.dutch;
+            let houses = self.adapter.read_houses(c).await?;
+            if !houses.english_live && self.model.english.is_live() {
+                self.model.english.cage();
+            }
+        }
+        Ok(())
+    }
+}
