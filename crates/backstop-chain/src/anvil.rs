@@ -89,7 +89,7 @@ pub struct AnvilConfig {
     pub chain_id: Option<u64>,
     /// Listen on this port (a free one if unset).
     pub port: Option<u16>,
-    /// Start from a state file written by `anvil --dump-state` / [`AnvilNode::dump_state_to`].
+    /// Start from a state file written by `anvil --dump-state` (or [`crate::RpcChain::dump_state`]).
     pub load_state: Option<PathBuf>,
     /// Timestamp of the genesis block, seconds.
     pub timestamp: Option<u64>,
