@@ -10,9 +10,7 @@ use alloy_primitives::{Address, U256};
 use backstop_chain::{
     Adapter, Broadcast, ChainError, Deployment, DevChain, SystemClient, deploy_system,
 };
-use backstop_core::{
-    AccountantParams, Action, Calc, DutchParams, EnglishParams, Ray, SystemParams, Timestamp, Wad,
-};
+use backstop_core::{Action, Calc, Ray, SystemParams, Timestamp, Wad};
 use backstop_keeper::keeper::{Keeper, KeeperConfig, Mechanism, Stats};
 use serde::Serialize;
 use std::{sync::Arc, time::Instant};
@@ -22,8 +20,9 @@ use tokio::sync::{mpsc, oneshot};
 pub const DEPLOYER: Address = Address::new([0xde; 20]);
 /// The settler: a keeper that starts, resets and settles auctions but does not bid.
 pub const SETTLER: Address = Address::new([0x4e; 20]);
-/// Where the stablecoin raised goes (the deployment's sink).
-pub const SINK: Address = Address::new([0x5e; 20]);
+/// Where the stablecoin raised goes (the deployment's sink; the differential harness's sink too,
+/// and no other actor's address).
+pub const SINK: Address = Address::new([0x51; 20]);
 
 /// Why the demo stopped short.
 #[derive(Debug, thiserror::Error)]
@@ -36,14 +35,17 @@ pub enum DemoError {
     KeeperStopped,
 }
 
-/// A named crisis.
+/// A named crisis: each is a built-in scenario of the simulator (`examples/scenarios/*.toml`), so the
+/// demo and `backstop sim` run the same numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scenario {
-    /// MakerDAO, March 2020: 5.67M of bad debt, MKR at about 265, lots of 50,000 for 250 MKR.
+    /// MakerDAO, March 2020: 5.67M of bad debt, MKR at 265, lots of 50,000 for 250 MKR, the flop
+    /// parameters of 19 March 2020 (`beg` 3%, `pad` 20%, `ttl` 6 h, `tau` 3 days): the scenario
+    /// `black-thursday-2020-fixed`.
     BlackThursday,
     /// Aave, April 2026: $230.1M of bad debt, a $200M treasury pays first, governance tokens cover
-    /// the rest.
+    /// the rest: the scenario `aave-2026`.
     Aave2026,
 }
 
@@ -60,80 +62,64 @@ pub struct ScenarioSpec {
     pub price: Ray,
     /// Deployment parameters.
     pub params: SystemParams,
-    /// Keepers: name, valuation (RAY), budget (WAD), English mode.
+    /// Keepers: name, valuation (RAY), budget (WAD).
     pub keepers: Vec<(String, Ray, Wad)>,
 }
 
-fn w(s: &str) -> Wad {
-    s.parse().expect("literal")
-}
-fn r(s: &str) -> Ray {
-    s.parse().expect("literal")
-}
+impl Scenario {
+    /// The simulator's built-in scenario the demo runs.
+    pub fn sim_name(self) -> &'static str {
+        match self {
+            Self::BlackThursday => "black-thursday-2020-fixed",
+            Self::Aave2026 => "aave-2026",
+        }
+    }
 
-/// MakerDAO's debt-auction parameters after March 2020: beg 3%, pad 20%, ttl 6 h, tau 3 days.
-fn flopper_2020() -> EnglishParams {
-    EnglishParams {
-        beg: w("1.03"),
-        pad: w("1.2"),
-        ttl: 6 * 3600,
-        tau: 3 * 86_400,
-        ..EnglishParams::default()
+    /// The name the report shows.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::BlackThursday => "black-thursday-2020",
+            Self::Aave2026 => "aave-2026",
+        }
+    }
+
+    /// The numbers behind the name, read from the simulator's scenario file: the bad debt (every
+    /// tranche, booked at once), the treasury, the market price as the oracle, the auction
+    /// parameters, and one keeper per simulated bidder with the group's capital as its budget and
+    /// its mean valuation (a multiple of the market price) rounded to a whole stablecoin as its
+    /// limit.
+    pub fn spec(self) -> ScenarioSpec {
+        let sc = backstop_sim::Scenario::builtin(self.sim_name())
+            .expect("the demo's scenarios are built into the simulator");
+        spec_of(self.name(), &sc)
     }
 }
 
-impl Scenario {
-    /// The numbers behind the name.
-    pub fn spec(self) -> ScenarioSpec {
-        let dutch = DutchParams {
-            buf: r("1.3"),
-            tail: 8_400,
-            cusp: r("0.4"),
-            chip: w("0.001"),
-            tip: w("300"),
-            chost: w("5000"),
-            calc: Calc::StairStep,
-            tau: 3_600,
-            cut: r("0.99"),
-            step: 90,
-        };
-        match self {
-            Self::BlackThursday => ScenarioSpec {
-                name: "black-thursday-2020",
-                debt: w("5670000"),
-                // What remains below one lot after 113 auctions is healed from the buffer.
-                treasury: w("20000"),
-                price: r("265"),
-                params: SystemParams {
-                    accountant: AccountantParams { wait: 0, sump: w("50000"), dump: w("250") },
-                    english: flopper_2020(),
-                    dutch,
-                },
-                keepers: vec![
-                    ("keeper-a".into(), r("230"), w("2000000")),
-                    ("keeper-b".into(), r("252"), w("3000000")),
-                    ("keeper-c".into(), r("258"), w("4000000")),
-                ],
-            },
-            Self::Aave2026 => ScenarioSpec {
-                name: "aave-2026",
-                debt: w("230100000"),
-                treasury: w("200000000"),
-                price: r("150"),
-                params: SystemParams {
-                    // dump: the Dutch sale's lot must still cover its tab at the reset floor
-                    // (cusp · top = 0.4 · 1.3 · 150 = 78 per token): 700,000 / 78 < 10,000.
-                    accountant: AccountantParams { wait: 0, sump: w("700000"), dump: w("10000") },
-                    english: flopper_2020(),
-                    dutch,
-                },
-                keepers: vec![
-                    ("keeper-a".into(), r("128"), w("10000000")),
-                    ("keeper-b".into(), r("140"), w("15000000")),
-                    ("keeper-c".into(), r("146"), w("20000000")),
-                ],
-            },
+fn spec_of(name: &'static str, sc: &backstop_sim::Scenario) -> ScenarioSpec {
+    let debt = sc
+        .debt
+        .tranches
+        .iter()
+        .try_fold(Wad::ZERO, |s, t| s.checked_add(t.amount))
+        .unwrap_or(Wad::from_raw(U256::MAX));
+    let price_f = sc.market.price.to_string().parse::<f64>().unwrap_or(0.0);
+    let mut keepers = Vec::new();
+    for g in &sc.bidders {
+        // Whole stablecoin, exactly: the limit is a decimal the keeper's report can print.
+        let limit = format!("{}", (price_f * g.valuation).round() as u64);
+        let limit: Ray = limit.parse().unwrap_or(Ray::ZERO);
+        for i in 0..g.count.max(1) {
+            let n = if g.count > 1 { format!("{}-{}", g.name, i + 1) } else { g.name.clone() };
+            keepers.push((n, limit, g.capital));
         }
+    }
+    ScenarioSpec {
+        name,
+        debt,
+        treasury: sc.debt.treasury,
+        price: sc.market.price,
+        params: sc.params(),
+        keepers,
     }
 }
 
