@@ -77,6 +77,12 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Logs and replay: [`ActionLog`]
+//! A run is data: the deployment and every accepted [`Action`] with its block time
+//! ([`TimedAction`]). [`replay_on_model`] re-applies a log to a fresh [`System`] and ends in the same
+//! state, or names the first action it rejects ([`Error::Replay`]); the simulator writes such logs,
+//! and a chain replay feeds them to the contracts.
+//!
 //! ## Bidding: [`strategy`]
 //! Pure bidding policy for keepers and simulated bidders alike: the English bid that stays within a
 //! limit price and a budget with the contract's exact rounding, the Dutch take sized to a budget and
@@ -94,6 +100,7 @@ pub mod dutch;
 pub mod english;
 mod error;
 pub mod ledger;
+pub mod log;
 pub mod math;
 pub mod strategy;
 pub mod system;
@@ -115,6 +122,7 @@ pub use english::{
 };
 pub use error::{Error, Result};
 pub use ledger::{Ledger, Token};
+pub use log::{ActionLog, TimedAction, replay_on_model};
 pub use math::{Rad, Ray, Wad};
 pub use system::{Action, Addresses, Contract, Event, Events, Mechanism, System, SystemParams};
 

@@ -17,8 +17,9 @@
 //!
 //! Bidders decide exactly as the keeper library does ([`backstop_core::strategy`]); the settler (a
 //! keeper that only starts, settles and resets auctions) pokes the oracle before every kick and
-//! reset. Every accepted action is recorded with its time: the [`ActionLog`] replays the run on a
-//! fresh model ([`replay_on_model`]) or on a chain.
+//! reset. Every accepted action is recorded with its time: the [`ActionLog`] (defined in
+//! `backstop-core`, re-exported here) replays the run on a fresh model ([`replay_on_model`]) or on a
+//! chain.
 //!
 //! Randomness comes from three ChaCha8 streams per run (market, network, bidders), all derived
 //! from the master seed and the run index, so a run is reproducible on its own and the market path
@@ -31,8 +32,8 @@ use crate::{
 };
 use alloy_primitives::Address;
 use backstop_core::{
-    AccountantEvent, Action, Addresses, DutchEvent, EnglishEvent, Event, Ray, System, SystemParams,
-    Timestamp, Wad,
+    AccountantEvent, Action, Addresses, DutchEvent, EnglishEvent, Event, Ray, System, Timestamp,
+    Wad,
     strategy::{Bidder, EnglishMode, NoBid, NoTake, dutch_take, english_bid},
 };
 use rand::{RngExt, SeedableRng};
@@ -40,6 +41,8 @@ use rand_chacha::ChaCha8Rng;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use std::{cmp::Reverse, collections::BinaryHeap};
+
+pub use backstop_core::{ActionLog, TimedAction, replay_on_model};
 
 /// The settler's account: starts auctions, settles them, resets Dutch sales (and earns the Dutch
 /// keeper reward).
@@ -69,47 +72,6 @@ impl RunOptions {
     pub fn full() -> Self {
         Self { log: true, trace: true, auctions: true }
     }
-}
-
-/// One accepted action and when it was applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TimedAction {
-    /// Block timestamp, unix seconds.
-    pub at: Timestamp,
-    /// The action (`sender` fields are the bidders' and the settler's accounts).
-    pub action: Action,
-}
-
-/// Everything needed to replay a run: the deployment and the timed actions, in order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActionLog {
-    /// Deployment parameters.
-    pub params: SystemParams,
-    /// Oracle price at deployment, RAY.
-    pub oracle: Ray,
-    /// Contract and sink addresses used by the model.
-    pub addrs: Addresses,
-    /// The settler's account.
-    pub settler: Address,
-    /// The bidders' accounts, in scenario order.
-    pub bidders: Vec<Address>,
-    /// Accepted actions with their block timestamps (non-decreasing).
-    pub actions: Vec<TimedAction>,
-}
-
-/// Re-applies `log` to a fresh [`System`] and returns the final state. Every action must be
-/// accepted again: a rejection is [`SimError::Replay`].
-pub fn replay_on_model(log: &ActionLog) -> Result<System> {
-    let mut sys = System::new(log.params, log.oracle, log.addrs)?;
-    for (index, ta) in log.actions.iter().enumerate() {
-        sys.apply(&ta.action, ta.at).map_err(|error| SimError::Replay {
-            index,
-            action: format!("{:?}", ta.action),
-            at: ta.at,
-            error,
-        })?;
-    }
-    Ok(sys)
 }
 
 /// The numbers of one run. Stablecoin and token amounts are floats in whole units (the exact
