@@ -39,7 +39,8 @@ pub enum Error {
     },
 
     // ---- parameters -------------------------------------------------------------------------
-    /// A parameter failed validation; `what` is its name as in `file(what, data)`.
+    /// A parameter failed validation; `what` is its name as in `file(what, data)`, or its path
+    /// in a deployment file (`english.beg`, `oracle_price`: [`crate::DeploymentParams::validate`]).
     #[error("invalid parameter `{what}`: {reason}")]
     InvalidParam {
         /// Parameter name (`"beg"`, `"ttl"`, `"cusp"`, …).

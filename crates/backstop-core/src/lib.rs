@@ -77,6 +77,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## The deployment file: [`DeploymentParams`]
+//! The oracle price, optional sink and stablecoin, and the three parameter sets, as one serde type
+//! with one validation that names the failing field (`english.beg`). The simulator's sweep writes
+//! it, its `check` and the chain crate's deployment read it (TOML, parsed by them).
+//!
 //! ## Logs and replay: [`ActionLog`]
 //! A run is data: the deployment and every accepted [`Action`] with its block time
 //! ([`TimedAction`]). [`replay_on_model`] re-applies a log to a fresh [`System`] and ends in the same
@@ -96,6 +101,7 @@
 //! asserted after every action (all of them, or one [`walk::WalkProperty`] alone).
 
 pub mod accountant;
+pub mod deployment;
 pub mod dutch;
 pub mod english;
 mod error;
@@ -113,6 +119,7 @@ mod properties;
 pub mod walk;
 
 pub use accountant::{Accountant, AccountantEvent, AccountantParam, AccountantParams};
+pub use deployment::DeploymentParams;
 pub use dutch::{
     Calc, DutchEvent, DutchHouse, DutchParam, DutchParams, DutchSale, DutchStatus, TakePlan,
 };
