@@ -24,77 +24,89 @@
 //! tail = 3600                 # seconds before a reset is needed
 //! cusp = "0.6"                # or once the price is below 60% of the start
 //! ```
+//!
+//! The file's type and its rules are the core's ([`backstop_core::DeploymentParams`], the file
+//! the simulator's sweep writes as `best-params.toml`); this module reads it ([`load`],
+//! [`from_toml`], or the same through [`DeployConfig`]).
 
 use crate::{ChainError, Deployment, Result};
-use alloy_primitives::Address;
-use backstop_core::{AccountantParams, DutchParams, EnglishParams, Ray, SystemParams};
-use serde::Deserialize;
-use std::path::Path;
+use backstop_core::DeploymentParams;
+use serde::{Deserialize, Serialize};
+use std::{
+    ops::{Deref, DerefMut},
+    path::Path,
+};
 
-/// A deployment's parameters as written by people.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeployConfig {
-    /// Oracle price at deployment: stablecoin per governance token (RAY on chain).
-    pub oracle_price: Ray,
-    /// Where cancelled debt's stablecoin goes; the deployer if unset.
-    #[serde(default)]
-    pub sink: Option<Address>,
-    /// An existing 18-decimal ERC20 to use as the stablecoin; a fresh `Stablecoin` if unset.
-    #[serde(default)]
-    pub stablecoin: Option<Address>,
-    /// The accountant.
-    pub accountant: AccountantParams,
-    /// The English house (defaults: dss Flopper's).
-    #[serde(default)]
-    pub english: EnglishParams,
-    /// The Dutch house (defaults: dss ETH-A's curve).
-    #[serde(default)]
-    pub dutch: DutchParams,
-}
+/// A deployment file: [`backstop_core::DeploymentParams`] (the one type the simulator's sweep
+/// writes and its `check` reads, with the one validation), with the TOML loaders.
+///
+/// A transparent wrapper: it dereferences to the core type (`cfg.oracle_price`, `cfg.params()`)
+/// and serialises as it. It exists only so that `DeployConfig::load` and
+/// `DeployConfig::from_toml` stay associated functions without a trait import; [`load`] and
+/// [`from_toml`] are the same loaders returning the core type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DeployConfig(pub DeploymentParams);
 
 impl DeployConfig {
-    /// Parses and validates; errors name the file, the line and the field.
+    /// Parses and validates; errors name the file, the line and the field (see [`from_toml`]).
     pub fn from_toml(text: &str, origin: &str) -> Result<Self> {
-        let cfg: Self = toml::from_str(text)
-            .map_err(|e| ChainError::Config { path: origin.to_owned(), reason: e.to_string() })?;
-        cfg.params()
-            .validate_all()
-            .map_err(|e| ChainError::Config { path: origin.to_owned(), reason: e.to_string() })?;
-        if cfg.oracle_price.is_zero() {
-            return Err(ChainError::Config {
-                path: origin.to_owned(),
-                reason: "oracle_price must be above 0".into(),
-            });
-        }
-        Ok(cfg)
+        from_toml(text, origin).map(Self)
     }
 
-    /// Reads a deployment file.
+    /// Reads and validates a deployment file (see [`load`]).
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| ChainError::Config {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
-        Self::from_toml(&text, &path.display().to_string())
+        load(path).map(Self)
     }
 
-    /// The core parameters.
-    pub fn params(&self) -> SystemParams {
-        SystemParams { accountant: self.accountant, english: self.english, dutch: self.dutch }
+    /// The core type.
+    pub fn into_inner(self) -> DeploymentParams {
+        self.0
     }
 }
 
-trait ValidateAll {
-    fn validate_all(&self) -> backstop_core::Result<()>;
+impl Deref for DeployConfig {
+    type Target = DeploymentParams;
+
+    fn deref(&self) -> &DeploymentParams {
+        &self.0
+    }
 }
 
-impl ValidateAll for SystemParams {
-    fn validate_all(&self) -> backstop_core::Result<()> {
-        self.accountant.validate()?;
-        self.english.validate()?;
-        self.dutch.validate()
+impl DerefMut for DeployConfig {
+    fn deref_mut(&mut self) -> &mut DeploymentParams {
+        &mut self.0
     }
+}
+
+impl From<DeploymentParams> for DeployConfig {
+    fn from(params: DeploymentParams) -> Self {
+        Self(params)
+    }
+}
+
+impl From<DeployConfig> for DeploymentParams {
+    fn from(cfg: DeployConfig) -> Self {
+        cfg.0
+    }
+}
+
+/// Parses a deployment file (TOML) and validates it with [`DeploymentParams::validate`]. Errors
+/// are [`ChainError::Config`] naming `origin` and, for syntax and type errors, the line and the
+/// field; for a rule, the field's path (`english.beg`, `oracle_price`).
+pub fn from_toml(text: &str, origin: &str) -> Result<DeploymentParams> {
+    let config = |reason: String| ChainError::Config { path: origin.to_owned(), reason };
+    let params: DeploymentParams = toml::from_str(text).map_err(|e| config(e.to_string()))?;
+    params.validate().map_err(|e| config(e.to_string()))?;
+    Ok(params)
+}
+
+/// Reads a deployment file and validates it ([`from_toml`]).
+pub fn load(path: &Path) -> Result<DeploymentParams> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ChainError::Config { path: origin.clone(), reason: e.to_string() })?;
+    from_toml(&text, &origin)
 }
 
 impl Deployment {
@@ -145,7 +157,7 @@ mod tests {
         let c = DeployConfig::from_toml(GOOD, "params.toml").unwrap();
         assert_eq!(c.accountant.sump.to_string(), "50000");
         assert_eq!(c.english.beg.to_string(), "1.03");
-        assert_eq!(c.dutch, DutchParams::default());
+        assert_eq!(c.dutch, backstop_core::DutchParams::default());
     }
 
     #[test]
@@ -167,6 +179,19 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("sump"), "{e}");
+    }
+
+    #[test]
+    fn the_wrapper_is_the_core_type() {
+        let c = DeployConfig::from_toml(GOOD, "params.toml").unwrap();
+        let p = from_toml(GOOD, "params.toml").unwrap();
+        assert_eq!(*c, p);
+        assert_eq!(c.params(), p.params());
+        assert_eq!(serde_json::to_value(&c).unwrap(), serde_json::to_value(&p).unwrap());
+        let e = from_toml(&GOOD.replace("\"200\"", "\"0\""), "p.toml").unwrap_err();
+        assert!(e.to_string().contains("p.toml") && e.to_string().contains("oracle_price"), "{e}");
+        let e = from_toml(&GOOD.replace("ttl = 21600", "ttl = 0"), "p.toml").unwrap_err();
+        assert!(e.to_string().contains("english.ttl"), "{e}");
     }
 
     #[test]

@@ -476,6 +476,43 @@ impl DutchHouse {
         Ok(hi)
     }
 
+    /// The first second `t ≥ now` at which sale `id` can be bought at `limit` (RAY) or less: its
+    /// price is at most `limit` and it is not done. `Ok(None)` if the price stays above `limit`
+    /// until the sale is done (only a `redo`, at a fresh `top`, can bring it lower), or if it is
+    /// done already.
+    ///
+    /// Exact, in the contract's arithmetic: the price is non-increasing in time, so this is a
+    /// bisection over [`DutchParams::price`] between `now` and the last second before
+    /// [`Self::done_at`], `O(log tail)` price evaluations. Errors: [`Error::SaleNotFound`], or an
+    /// arithmetic error of the price function.
+    pub fn crossing(&self, id: u64, limit: Ray, now: Timestamp) -> Result<Option<Timestamp>> {
+        let s = *self.get(id)?;
+        let done = self.done_at(id, now)?;
+        if done <= now {
+            return Ok(None);
+        }
+        let price_at = |t: Timestamp| self.params.price(s.top, t.saturating_sub(s.tic));
+        // Not done on [now, done): the answer is the first second there with price ≤ limit.
+        let last = done - 1;
+        if price_at(last)? > limit {
+            return Ok(None);
+        }
+        if price_at(now)? <= limit {
+            return Ok(Some(now));
+        }
+        // price(lo) > limit ≥ price(hi).
+        let (mut lo, mut hi) = (now, last);
+        while lo + 1 < hi {
+            let mid = lo + (hi - lo) / 2;
+            if price_at(mid)? <= limit {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        Ok(Some(hi))
+    }
+
     /// Validates a kick; returns the starting price and the reward it would pay.
     pub fn check_kick(
         &self,

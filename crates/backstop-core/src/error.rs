@@ -1,9 +1,12 @@
 //! The one error type of the crate: every rule that can reject an action has a variant.
 //!
 //! Variant names and fields are the names and fields of the contracts' custom errors
-//! (`contracts-abi/src/Errors.sol`), so a revert decodes one-to-one into an [`Error`]. Amounts are in
-//! the unit stated on each field; times are unix seconds.
+//! (`contracts-abi/src/Errors.sol`), so a revert decodes one-to-one into an [`Error`]. The one
+//! exception is [`Error::Replay`], which wraps such a rejection with its place in an action log
+//! ([`crate::replay_on_model`]). Amounts are in the unit stated on each field; times are unix
+//! seconds.
 
+use crate::{Timestamp, system::Action};
 use alloy_primitives::U256;
 
 /// `Result` with the crate's [`Error`].
@@ -36,7 +39,8 @@ pub enum Error {
     },
 
     // ---- parameters -------------------------------------------------------------------------
-    /// A parameter failed validation; `what` is its name as in `file(what, data)`.
+    /// A parameter failed validation; `what` is its name as in `file(what, data)`, or its path
+    /// in a deployment file (`english.beg`, `oracle_price`: [`crate::DeploymentParams::validate`]).
     #[error("invalid parameter `{what}`: {reason}")]
     InvalidParam {
         /// Parameter name (`"beg"`, `"ttl"`, `"cusp"`, …).
@@ -254,10 +258,27 @@ pub enum Error {
     /// Reentrant call (contract side).
     #[error("reentrant call")]
     Locked,
+
+    // ---- replay -----------------------------------------------------------------------------
+    /// Replaying an action log ([`crate::replay_on_model`]): an action that was accepted when it
+    /// was recorded is rejected now.
+    #[error("replay: action #{index} ({action:?}) at t={at} failed: {source}")]
+    Replay {
+        /// Position of the action in the log (0-based).
+        index: usize,
+        /// The action's block timestamp, unix seconds.
+        at: Timestamp,
+        /// The rejected action.
+        action: Box<Action>,
+        /// The rule that rejected it.
+        #[source]
+        source: Box<Self>,
+    },
 }
 
 impl Error {
-    /// The variant's name, as the contract error's name (`"IncrementTooSmall"`).
+    /// The variant's name, as the contract error's name (`"IncrementTooSmall"`; `"Replay"` for a
+    /// replay failure, whose source has the contract error).
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Overflow => "Overflow",
@@ -297,6 +318,7 @@ impl Error {
             Self::InsufficientAllowance { .. } => "InsufficientAllowance",
             Self::NotAuthorized => "NotAuthorized",
             Self::Locked => "Locked",
+            Self::Replay { .. } => "Replay",
         }
     }
 

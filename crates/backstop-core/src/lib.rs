@@ -77,6 +77,17 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## The deployment file: [`DeploymentParams`]
+//! The oracle price, optional sink and stablecoin, and the three parameter sets, as one serde type
+//! with one validation that names the failing field (`english.beg`). The simulator's sweep writes
+//! it, its `check` and the chain crate's deployment read it (TOML, parsed by them).
+//!
+//! ## Logs and replay: [`ActionLog`]
+//! A run is data: the deployment and every accepted [`Action`] with its block time
+//! ([`TimedAction`]). [`replay_on_model`] re-applies a log to a fresh [`System`] and ends in the same
+//! state, or names the first action it rejects ([`Error::Replay`]); the simulator writes such logs,
+//! and a chain replay feeds them to the contracts.
+//!
 //! ## Bidding: [`strategy`]
 //! Pure bidding policy for keepers and simulated bidders alike: the English bid that stays within a
 //! limit price and a budget with the contract's exact rounding, the Dutch take sized to a budget and
@@ -90,10 +101,12 @@
 //! asserted after every action (all of them, or one [`walk::WalkProperty`] alone).
 
 pub mod accountant;
+pub mod deployment;
 pub mod dutch;
 pub mod english;
 mod error;
 pub mod ledger;
+pub mod log;
 pub mod math;
 pub mod strategy;
 pub mod system;
@@ -106,6 +119,7 @@ mod properties;
 pub mod walk;
 
 pub use accountant::{Accountant, AccountantEvent, AccountantParam, AccountantParams};
+pub use deployment::DeploymentParams;
 pub use dutch::{
     Calc, DutchEvent, DutchHouse, DutchParam, DutchParams, DutchSale, DutchStatus, TakePlan,
 };
@@ -115,6 +129,7 @@ pub use english::{
 };
 pub use error::{Error, Result};
 pub use ledger::{Ledger, Token};
+pub use log::{ActionLog, TimedAction, replay_on_model};
 pub use math::{Rad, Ray, Wad};
 pub use system::{Action, Addresses, Contract, Event, Events, Mechanism, System, SystemParams};
 

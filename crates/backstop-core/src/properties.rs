@@ -250,6 +250,75 @@ proptest! {
         );
     }
 
+    /// The crossing time: the answer `t` is at or after `now`, the sale is not done at `t`, its
+    /// price there is at most the limit and one second earlier it was above (unless `t == now`);
+    /// `None` exactly when the price is above the limit at every second before the sale is done
+    /// (checked at the last such second and at random seconds before it).
+    #[test]
+    fn crossing_is_the_first_second_at_or_below_the_limit(
+        dp in arb::arb_dutch_params(),
+        price in arb::arb_price(),
+        frac in 0u64..1_200,
+        dust in 0u64..1_000_000_000,
+        start in 0u64..1_000,
+        late in 0u64..1_100,
+        samples in prop::collection::vec(0u64..1_000_000, 16),
+    ) {
+        let mut h = crate::DutchHouse::new(dp).unwrap();
+        let (id, _, _) = h.kick(w("50000"), w("1000"), ACTORS[0], price, start).unwrap();
+        let top = h.sale(id).unwrap().top;
+        // A limit anywhere from 0 to 1.2 · top, with random low digits.
+        let limit = Ray::from_raw(top.raw() * U256::from(frac) / U256::from(1_000) + U256::from(dust));
+        // `now` from before the kick to past the done time.
+        let done0 = h.done_at(id, start).unwrap();
+        let now = (start + (done0 - start + 2) * late / 1_000).saturating_sub(1);
+        let done = h.done_at(id, now).unwrap();
+        let status = |t| h.status(id, t).unwrap();
+        match h.crossing(id, limit, now).unwrap() {
+            Some(t) => {
+                prop_assert!(t >= now && t < done, "t {} now {} done {}", t, now, done);
+                prop_assert!(status(t).price <= limit && !status(t).needs_redo);
+                if t > now {
+                    prop_assert!(status(t - 1).price > limit);
+                }
+            }
+            None => {
+                if done > now {
+                    prop_assert!(status(done - 1).price > limit);
+                    for x in samples {
+                        let at = now + (done - now) * x / 1_000_000;
+                        prop_assert!(status(at).price > limit, "at {} limit {}", at, limit);
+                    }
+                }
+            }
+        }
+    }
+
+    /// With short sales, the crossing equals the first qualifying second found by brute force.
+    #[test]
+    fn crossing_matches_brute_force(
+        dp in arb::arb_dutch_params(),
+        tail in 1u64..600,
+        price in arb::arb_price(),
+        frac in 0u64..1_200,
+        late in 0u64..1_000,
+    ) {
+        let dp = DutchParams { tail, step: dp.step.min(tail), ..dp };
+        let mut h = crate::DutchHouse::new(dp).unwrap();
+        let (id, _, _) = h.kick(w("50000"), w("1000"), ACTORS[0], price, 100).unwrap();
+        let top = h.sale(id).unwrap().top;
+        let limit = Ray::from_raw(top.raw() * U256::from(frac) / U256::from(1_000));
+        let now = 100 + (tail + 2) * late / 1_000;
+        let expected = (now..=100 + tail + 1).find(|&t| {
+            let st = h.status(id, t).unwrap();
+            !st.needs_redo && st.price <= limit
+        });
+        // Past the first done second nothing counts (a done sale stays done).
+        let done = h.done_at(id, now).unwrap();
+        let expected = expected.filter(|&t| t < done);
+        prop_assert_eq!(h.crossing(id, limit, now).unwrap(), expected);
+    }
+
     /// A redo loop is unprofitable: rewards are paid at most once per done period, never for a
     /// dusty sale, and total rewards ≤ (1 + #redo) · (tip + chip · tab).
     #[test]

@@ -1,4 +1,4 @@
-//! Checked random walks: drive a sequence of [`crate::arb`] steps through a [`System`] and,
+//! Checked random walks: drive a sequence of [`arb`] steps through a [`System`] and,
 //! after every action, check the properties that must hold whatever happened.
 //!
 //! The crate's own property suite runs every check at once; `backstop check` (in `backstop-sim`)

@@ -19,11 +19,10 @@
 use crate::{
     error::{Result, SimError},
     scenario::Scenario,
-    sweep::ParamsFile,
 };
 use alloy_primitives::U256;
 use backstop_core::{
-    Action, Addresses, Ray, System, SystemParams, Wad,
+    Action, Addresses, DeploymentParams, Ray, System, SystemParams, Wad,
     arb::{self, ACTORS, Step},
     strategy::{Bidder, EnglishMode, dutch_take, english_bid},
     walk::{Checks, WalkProperty, walk},
@@ -127,7 +126,9 @@ impl fmt::Display for CheckReport {
 }
 
 /// The parameters and oracle price of a built-in scenario, a scenario file or a deployment
-/// parameter file (`oracle_price`, `[accountant]`, `[english]`, `[dutch]`).
+/// parameter file (`oracle_price`, `[accountant]`, `[english]`, `[dutch]`: a
+/// [`DeploymentParams`], validated by [`DeploymentParams::validate`], the rules `backstop deploy`
+/// applies). An invalid field is [`SimError::Invalid`] naming it as `section.field`.
 pub fn load_params(name_or_path: &str) -> Result<(String, SystemParams, Ray)> {
     if let Some(s) = Scenario::builtin(name_or_path) {
         return Ok((format!("built-in:{name_or_path}"), s.params(), s.market.price));
@@ -143,28 +144,15 @@ pub fn load_params(name_or_path: &str) -> Result<(String, SystemParams, Ray)> {
     let table: toml::Table = toml::from_str(&text)
         .map_err(|e| SimError::Parse { file: origin.clone(), message: e.to_string() })?;
     if table.contains_key("oracle_price") {
-        let p: ParamsFile = toml::from_str(&text)
+        let p: DeploymentParams = toml::from_str(&text)
             .map_err(|e| SimError::Parse { file: origin.clone(), message: e.to_string() })?;
-        let params = SystemParams { accountant: p.accountant, english: p.english, dutch: p.dutch };
-        let invalid = |section: &str, e: backstop_core::Error| SimError::Invalid {
-            file: origin.clone(),
-            field: match &e {
-                backstop_core::Error::InvalidParam { what, .. } => format!("{section}.{what}"),
-                _ => section.to_owned(),
-            },
-            reason: e.to_string(),
-        };
-        params.accountant.validate().map_err(|e| invalid("accountant", e))?;
-        params.english.validate().map_err(|e| invalid("english", e))?;
-        params.dutch.validate().map_err(|e| invalid("dutch", e))?;
-        if p.oracle_price.is_zero() {
-            return Err(SimError::Invalid {
-                file: origin,
-                field: "oracle_price".into(),
-                reason: "must be above 0".into(),
-            });
-        }
-        return Ok((origin, params, p.oracle_price));
+        p.validate().map_err(|e| match e {
+            backstop_core::Error::InvalidParam { what, reason } => {
+                SimError::Invalid { file: origin.clone(), field: what, reason }
+            }
+            other => SimError::Core(other),
+        })?;
+        return Ok((origin, p.params(), p.oracle_price));
     }
     let s = Scenario::load(path)?;
     Ok((origin, s.params(), s.market.price))

@@ -73,19 +73,8 @@ pub enum SimError {
         /// The rule that failed.
         error: backstop_core::Error,
     },
-    /// Replaying an action log on a fresh model failed at one action.
-    #[error("replay: action #{index} ({action}) at t={at} failed: {error}")]
-    Replay {
-        /// Position in the log.
-        index: usize,
-        /// The action, as debug text.
-        action: String,
-        /// Time, seconds.
-        at: u64,
-        /// The rule that failed.
-        error: backstop_core::Error,
-    },
-    /// Fixed-point arithmetic or parameter construction failed in the core.
+    /// Fixed-point arithmetic or parameter construction failed in the core, or an action log did
+    /// not replay ([`backstop_core::Error::Replay`]).
     #[error(transparent)]
     Core(#[from] backstop_core::Error),
     /// Writing CSV failed.

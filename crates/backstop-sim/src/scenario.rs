@@ -44,8 +44,8 @@
 
 use crate::error::{Result, SimError};
 use backstop_core::{
-    AccountantParams, DutchParams, EnglishParams, Error as CoreError, MAX_DURATION, Ray,
-    SystemParams, Timestamp, Wad, strategy::EnglishMode,
+    AccountantParams, DeploymentParams, DutchParams, EnglishParams, Error as CoreError,
+    MAX_DURATION, Ray, SystemParams, Timestamp, Wad, strategy::EnglishMode,
 };
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -405,6 +405,12 @@ impl Scenario {
     /// The auction parameters as one [`SystemParams`].
     pub fn params(&self) -> SystemParams {
         SystemParams { accountant: self.accountant, english: self.english, dutch: self.dutch }
+    }
+
+    /// The scenario's deployment: its auction parameters at its starting market price (RAY) as
+    /// the oracle price, default sink, fresh stablecoin.
+    pub fn deployment(&self) -> DeploymentParams {
+        DeploymentParams::new(self.params(), self.market.price)
     }
 
     /// Total bad debt over all tranches, WAD.

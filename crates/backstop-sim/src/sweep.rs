@@ -1,5 +1,6 @@
 //! Parameter sweeps: a grid or a random search over any scenario fields, an objective with a
-//! deadline constraint, a results table, a heat map, and the best parameters as a deployment file.
+//! deadline constraint, a results table, a heat map, and the best parameters as a deployment file
+//! ([`backstop_core::DeploymentParams`], `best-params.toml`).
 //!
 //! A parameter is named by its dotted path in the scenario (`english.ttl`, `english.beg`,
 //! `dutch.cut`, `accountant.sump`, `bidders[0].capital`, `network.congestion[0].inclusion`) and
@@ -18,10 +19,10 @@ use crate::{
     scenario::Scenario,
     stats::Metric,
 };
-use backstop_core::{AccountantParams, DutchParams, EnglishParams, Ray};
+use backstop_core::DeploymentParams;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use std::{
     collections::BTreeMap,
@@ -270,51 +271,15 @@ pub struct SweepReport {
     pub files: Vec<PathBuf>,
 }
 
-/// A deployment parameter file, in the format `backstop deploy` reads
-/// (`backstop_chain::DeployConfig`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ParamsFile {
-    /// Oracle price at deployment, stablecoin per token (RAY on chain).
-    pub oracle_price: Ray,
-    /// Sink address (deployment only; the simulator ignores it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sink: Option<alloy_primitives::Address>,
-    /// Existing stablecoin (deployment only; the simulator ignores it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stablecoin: Option<alloy_primitives::Address>,
-    /// Accountant.
-    pub accountant: AccountantParams,
-    /// English house.
-    #[serde(default)]
-    pub english: EnglishParams,
-    /// Dutch house.
-    #[serde(default)]
-    pub dutch: DutchParams,
-}
-
-impl ParamsFile {
-    /// The deployment parameters of a scenario (oracle at the scenario's starting price).
-    pub fn of(s: &Scenario) -> Self {
-        Self {
-            oracle_price: s.market.price,
-            sink: None,
-            stablecoin: None,
-            accountant: s.accountant,
-            english: s.english,
-            dutch: s.dutch,
-        }
-    }
-
-    /// As TOML, with a comment header.
-    pub fn to_toml(&self, header: &str) -> Result<String> {
-        let body = toml::to_string_pretty(self).map_err(|e| SimError::Serialize {
-            what: "parameter file".into(),
-            reason: e.to_string(),
-        })?;
-        let head: String = header.lines().map(|l| format!("# {l}\n")).collect();
-        Ok(format!("{head}\n{body}"))
-    }
+/// `params` as a deployment file (TOML, the format `backstop deploy` and `check` read), with
+/// `header` as a comment at the top.
+pub fn deployment_toml(params: &DeploymentParams, header: &str) -> Result<String> {
+    let body = toml::to_string_pretty(params).map_err(|e| SimError::Serialize {
+        what: "parameter file".into(),
+        reason: e.to_string(),
+    })?;
+    let head: String = header.lines().map(|l| format!("# {l}\n")).collect();
+    Ok(format!("{head}\n{body}"))
 }
 
 /// Runs the sweep and writes `sweep.csv`, `sweep.json`, `heatmap.png/.svg` (grid with ≥ 1 axis)
@@ -432,7 +397,7 @@ pub fn run_sweep(scenario: &Scenario, cfg: &SweepConfig, out: &Path) -> Result<S
                 .join(", ")
         );
         let path = out.join("best-params.toml");
-        std::fs::write(&path, ParamsFile::of(sc).to_toml(&header)?)
+        std::fs::write(&path, deployment_toml(&sc.deployment(), &header)?)
             .map_err(|e| SimError::io("writing", &path, e))?;
         files.push(path);
     }
@@ -601,8 +566,9 @@ mod tests {
     #[test]
     fn params_file_roundtrips() {
         let s = Scenario::builtin("black-thursday-2020-fixed").unwrap();
-        let text = ParamsFile::of(&s).to_toml("header").unwrap();
-        let back: ParamsFile = toml::from_str(&text).unwrap();
-        assert_eq!(back, ParamsFile::of(&s));
+        let text = deployment_toml(&s.deployment(), "header").unwrap();
+        let back: DeploymentParams = toml::from_str(&text).unwrap();
+        assert_eq!(back, s.deployment());
+        assert_eq!(back.validate(), Ok(()));
     }
 }

@@ -1,0 +1,264 @@
+//! What a run keeps: per-auction records, the run's totals, the optional log, trace and auction
+//! lines, and the [`RunSummary`] built from them at the end.
+//!
+//! Exact amounts (WAD) are summed exactly and converted to floats once; market values are floats
+//! (market price at the time tokens were received, times the tokens). An auction's record is
+//! opened at its kick and closed when it finishes (deal, or the take that ends it); auctions still
+//! open at the horizon are listed as unfinished, English before Dutch, by id.
+
+use super::{
+    ActionLog, AuctionOutcome, BidderOutcome, Mechanism, Run, RunOptions, RunSummary, SETTLER,
+    State, TimedAction, TracePoint,
+};
+use crate::{
+    error::Result,
+    market::{f64_of_ray, f64_of_wad},
+};
+use backstop_core::Wad;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// Seconds between trace samples.
+const TRACE_STEP: u64 = 300;
+
+/// One auction while it runs. Times are seconds after the start; `raised` and `tokens` are WAD.
+#[derive(Debug, Clone, Default)]
+pub(super) struct AuctionRec {
+    pub(super) kicked: u64,
+    pub(super) bids: u32,
+    /// Bidders (indices) with an accepted bid.
+    pub(super) bidders: FxHashSet<u32>,
+    /// The English high bidder.
+    pub(super) high: Option<u32>,
+    pub(super) restarts: u32,
+    pub(super) raised: Wad,
+    pub(super) tokens: Wad,
+    /// Market value of the tokens sold, at each take, stablecoin.
+    pub(super) market_value: f64,
+}
+
+impl AuctionRec {
+    /// The auction's record: `raised` (stablecoin) and `tokens` (governance tokens) as floats,
+    /// `market` the market price per token; the price paid (`raised / tokens`) only for a
+    /// finished auction that sold tokens, else 0. Not a lone-bidder auction unless set after.
+    pub(super) fn outcome(
+        &self,
+        kind: Mechanism,
+        id: u64,
+        finished: Option<u64>,
+        raised: f64,
+        tokens: f64,
+        market: f64,
+    ) -> AuctionOutcome {
+        let price = if finished.is_some() && tokens > 0.0 { raised / tokens } else { 0.0 };
+        AuctionOutcome {
+            kind,
+            id,
+            kicked: self.kicked,
+            finished,
+            bids: self.bids,
+            bidders: self.bidders.len() as u32,
+            restarts: self.restarts,
+            raised,
+            tokens,
+            price,
+            market,
+            lone: false,
+        }
+    }
+}
+
+/// The open auctions' records and the run's totals.
+#[derive(Debug)]
+pub(super) struct Books {
+    /// Running English auctions, by id.
+    pub(super) english: FxHashMap<u64, AuctionRec>,
+    /// Running Dutch sales, by id.
+    pub(super) dutch: FxHashMap<u64, AuctionRec>,
+    /// Stablecoin raised, WAD.
+    pub(super) raised: Wad,
+    /// Governance tokens sold to bidders, WAD.
+    pub(super) sold: Wad,
+    /// Their market value at receipt, stablecoin.
+    pub(super) sold_value: f64,
+    /// Paid by the treasury (heal), WAD.
+    pub(super) treasury_paid: Wad,
+    /// Accepted bids and takes.
+    pub(super) bids: u64,
+    /// Bidder transactions that reverted.
+    pub(super) reverted: u64,
+    pub(super) ticks: u64,
+    pub(super) redos: u64,
+    /// English auctions won with one bid.
+    pub(super) lone: u64,
+    /// Lowest market price seen, stablecoin per token.
+    pub(super) min_price: f64,
+}
+
+impl Books {
+    /// Empty books; `p0` is the market price at the start.
+    pub(super) fn new(p0: f64) -> Self {
+        Self {
+            english: FxHashMap::default(),
+            dutch: FxHashMap::default(),
+            raised: Wad::ZERO,
+            sold: Wad::ZERO,
+            sold_value: 0.0,
+            treasury_paid: Wad::ZERO,
+            bids: 0,
+            reverted: 0,
+            ticks: 0,
+            redos: 0,
+            lone: 0,
+            min_price: p0,
+        }
+    }
+}
+
+/// The optional records ([`RunOptions`]).
+#[derive(Debug)]
+pub(super) struct Records {
+    pub(super) opts: RunOptions,
+    /// Accepted actions (with [`RunOptions::log`]).
+    pub(super) log: Vec<TimedAction>,
+    /// The time series (with [`RunOptions::trace`]).
+    pub(super) trace: Vec<TracePoint>,
+    /// Seconds after the start of the next regular trace sample.
+    next_sample: u64,
+    /// Finished auctions (with [`RunOptions::auctions`]).
+    pub(super) outcomes: Vec<AuctionOutcome>,
+}
+
+impl Records {
+    pub(super) fn new(opts: RunOptions) -> Self {
+        Self { opts, log: Vec::new(), trace: Vec::new(), next_sample: 0, outcomes: Vec::new() }
+    }
+}
+
+impl State<'_> {
+    /// A trace point at `t` seconds after the start.
+    pub(super) fn sample(&mut self, t: u64) {
+        let market = self.market.price(t, &mut self.rng.market);
+        self.records.trace.push(TracePoint {
+            t,
+            market,
+            oracle: f64_of_ray(self.sys.oracle),
+            debt: f64_of_wad(self.sys.accountant.debt()),
+            minted: f64_of_wad(self.sys.ledger.gov.total_supply()),
+        });
+    }
+
+    /// The regular trace samples before `t` (unix seconds).
+    pub(super) fn sample_until(&mut self, t: backstop_core::Timestamp) {
+        let rel = t.saturating_sub(self.clock.start);
+        while self.records.next_sample < rel {
+            let s = self.records.next_sample;
+            self.sample(s);
+            self.records.next_sample += TRACE_STEP;
+        }
+    }
+
+    /// The finished run: summary, per-bidder results and the optional records.
+    pub(super) fn finish(mut self, seed: u64) -> Result<Run> {
+        let clock = &self.clock;
+        let end_rel = self.progress.cleared_at.unwrap_or(clock.end).min(clock.end).max(clock.now)
+            - clock.start;
+        self.clock.now = self.clock.start + end_rel;
+        let end_price = self.market_price();
+        if self.records.opts.trace {
+            self.sample_until(self.clock.now);
+            self.sample(end_rel);
+        }
+        let debt = f64_of_wad(self.sc.total_debt()?);
+        let sold = f64_of_wad(self.books.sold);
+        let raised = f64_of_wad(self.books.raised);
+        let minted = f64_of_wad(self.sys.ledger.gov.total_supply());
+        let rewards = f64_of_wad(self.settler.rewards);
+        let supply = f64_of_wad(self.sc.market.supply);
+        let mut gas = self.settler.gas;
+        let mut profit = self.settler.reward_value - self.settler.gas;
+        let mut bidders = Vec::with_capacity(self.bidders.len());
+        for st in &self.bidders {
+            let paid = f64_of_wad(st.spent);
+            let p = st.market_value - paid - st.gas;
+            gas += st.gas;
+            profit += p;
+            bidders.push(BidderOutcome {
+                name: self.sc.bidders[st.group].name.clone(),
+                account: st.addr,
+                valuation: st.factor,
+                won: st.won,
+                tokens: f64_of_wad(st.tokens),
+                paid,
+                gas: st.gas,
+                profit: p,
+            });
+        }
+        let books = &mut self.books;
+        let avg_price = if sold > 0.0 { raised / sold } else { 0.0 };
+        let market_price = if sold > 0.0 { books.sold_value / sold } else { 0.0 };
+        let failed = (self.sys.english.len() + self.sys.dutch.len()) as u64;
+        if self.records.opts.auctions {
+            // Unfinished auctions, for the record.
+            let mut open: Vec<(Mechanism, u64, AuctionRec)> = books
+                .english
+                .drain()
+                .map(|(id, r)| (Mechanism::English, id, r))
+                .chain(books.dutch.drain().map(|(id, r)| (Mechanism::Dutch, id, r)))
+                .collect();
+            open.sort_by_key(|(k, id, _)| (*k == Mechanism::Dutch, *id));
+            for (kind, id, r) in open {
+                let (raised, tokens) = (f64_of_wad(r.raised), f64_of_wad(r.tokens));
+                self.records.outcomes.push(r.outcome(kind, id, None, raised, tokens, end_price));
+            }
+        }
+        let summary = RunSummary {
+            run: self.run,
+            cleared: self.progress.cleared_at.is_some(),
+            time_to_clear: self
+                .progress
+                .cleared_at
+                .map(|t| t.saturating_sub(self.progress.first_tranche)),
+            debt,
+            treasury_paid: f64_of_wad(books.treasury_paid),
+            raised,
+            residual_debt: f64_of_wad(self.sys.accountant.debt()),
+            auctions: self.sys.english.kicks() + self.sys.dutch.kicks(),
+            bids: books.bids,
+            reverted: books.reverted,
+            ticks: books.ticks,
+            redos: books.redos,
+            lone_bidder: books.lone,
+            failed,
+            minted,
+            rewards,
+            dilution: minted / supply,
+            avg_price,
+            market_price,
+            price_ratio: if market_price > 0.0 { avg_price / market_price } else { 0.0 },
+            discount: if books.sold_value > 0.0 { 1.0 - raised / books.sold_value } else { 0.0 },
+            keeper_profit: profit,
+            gas,
+            end_price,
+            min_price: books.min_price.min(end_price),
+            duration: end_rel,
+        };
+        let log = self.records.opts.log.then(|| ActionLog {
+            params: self.sc.params(),
+            oracle: self.oracle0,
+            addrs: self.sys.addrs,
+            settler: SETTLER,
+            bidders: self.bidders.iter().map(|b| b.addr).collect(),
+            actions: std::mem::take(&mut self.records.log),
+        });
+        Ok(Run {
+            scenario: self.sc.name.clone(),
+            seed,
+            summary,
+            bidders,
+            auctions: std::mem::take(&mut self.records.outcomes),
+            trace: std::mem::take(&mut self.records.trace),
+            log,
+            final_state: self.records.opts.log.then(|| self.sys.clone()),
+        })
+    }
+}

@@ -1,0 +1,147 @@
+//! The settler: a keeper that only starts, settles and resets auctions, and the oracle feeder.
+//!
+//! After anything that changes the balance sheet, the settler checks it:
+//! ```text
+//!   queued era released (era + wait ≤ now) ─► flog      (else: check again at era + wait)
+//!   surplus > 0 ─► heal min(surplus, woe); kiss the rest against Ash; no auction yet
+//!   woe ≥ sump  ─► flop / flopDutch, up to ⌊woe / sump⌋ in flight and MAX_KICKS at once
+//! ```
+//! Each auction's timer brings it back: an English auction whose bid or whole time has run out is
+//! `deal`t (with a bid) or `tick`ed (without); a Dutch sale that is done is `redo`ne. Each of
+//! these is sent once and marked pending until it lands; if it reverts (the state moved on), the
+//! settler looks again.
+//!
+//! The oracle feeder pushes the market price, lagged by the scenario's oracle lag, before every
+//! kick and reset lands (an OSM-style delayed price).
+
+use super::{
+    Mechanism, SETTLER, State,
+    handlers::{Actor, Ev},
+};
+use crate::{error::Result, market::ray_of};
+use backstop_core::{Action, Timestamp, Wad};
+use rustc_hash::FxHashSet;
+
+/// At most this many auctions are started by one settler check (as the keeper pipelines kicks).
+const MAX_KICKS: u64 = 64;
+
+/// A settler transaction in flight (at most one of each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(super) enum Pending {
+    Flog(Timestamp),
+    Heal,
+    Kiss,
+    Deal(u64),
+    Tick(u64),
+    Redo(u64),
+}
+
+/// The settler's transactions in flight and what it paid and earned.
+#[derive(Debug, Default)]
+pub(super) struct Settler {
+    /// Transactions in flight, one of each kind.
+    pub(super) pending: FxHashSet<Pending>,
+    /// Kicks in flight.
+    pub(super) flops_pending: u64,
+    /// Gas paid, stablecoin.
+    pub(super) gas: f64,
+    /// Dutch keeper rewards received, WAD of governance tokens.
+    pub(super) rewards: Wad,
+    /// Their market value at receipt, stablecoin.
+    pub(super) reward_value: f64,
+}
+
+impl State<'_> {
+    /// Sends a settler transaction unless one of the same kind is in flight.
+    fn send_once(&mut self, action: Action, pending: Pending) {
+        if self.settler.pending.insert(pending) {
+            self.send(Actor::Settler, action, Wad::ZERO, Some(pending), None);
+        }
+    }
+
+    /// The settler's check of the balance sheet: flog, heal/kiss, or start auctions.
+    pub(super) fn settle(&mut self) {
+        let now = self.clock.now;
+        let a = &self.sys.accountant;
+        let wait = a.params.wait;
+        let sump = a.params.sump;
+        let eras: Vec<Timestamp> = a.queue().map(|(e, _)| e).collect();
+        let (woe, ash) = (a.woe(), a.ash());
+        for era in eras {
+            let ready = era.saturating_add(wait);
+            if ready <= now {
+                self.send_once(Action::Flog { era }, Pending::Flog(era));
+            } else {
+                self.clock.push(ready, Ev::Settle);
+            }
+        }
+        let surplus = self.sys.surplus();
+        if !surplus.is_zero() {
+            let heal = surplus.min(woe);
+            if !heal.is_zero() {
+                self.send_once(Action::Heal { amount: heal }, Pending::Heal);
+            }
+            let kiss = surplus.saturating_sub(heal).min(ash);
+            if !kiss.is_zero() {
+                self.send_once(Action::Kiss { amount: kiss }, Pending::Kiss);
+            }
+            return;
+        }
+        if woe < sump || sump.is_zero() {
+            return;
+        }
+        let possible = (woe.raw() / sump.raw()).saturating_to::<u64>();
+        let in_flight = self.settler.flops_pending;
+        let n = possible.saturating_sub(in_flight).min(MAX_KICKS.saturating_sub(in_flight));
+        let action = match self.sc.mechanism {
+            Mechanism::English => Action::Flop,
+            Mechanism::Dutch => Action::FlopDutch { kpr: SETTLER },
+        };
+        for _ in 0..n {
+            self.settler.flops_pending += 1;
+            self.send(Actor::Settler, action, Wad::ZERO, None, None);
+        }
+    }
+
+    /// An auction's timer fired: deal, tick or redo it, or set the timer again.
+    pub(super) fn timer(&mut self, dutch: bool, id: u64) {
+        if !self.clock.fire(dutch, id) {
+            return; // stale
+        }
+        let now = self.clock.now;
+        if dutch {
+            let Ok(st) = self.sys.dutch.status(id, now) else { return };
+            if st.needs_redo {
+                self.send_once(Action::Redo { id, kpr: SETTLER }, Pending::Redo(id));
+            } else if let Ok(t) = self.sys.dutch.done_at(id, now) {
+                self.clock.set_timer(true, id, t);
+            }
+        } else {
+            let Some(a) = self.sys.english.auction(id).copied() else { return };
+            if a.is_dealable(now) {
+                self.send_once(Action::Deal { id }, Pending::Deal(id));
+            } else if a.is_tickable(now) {
+                self.send_once(Action::Tick { id }, Pending::Tick(id));
+            } else if let Some(t) = a.next_change(now) {
+                self.clock.set_timer(false, id, t);
+            }
+        }
+    }
+
+    /// The oracle feeder pushes the market price `lag` seconds ago, if it changed.
+    pub(super) fn poke(&mut self) -> Result<()> {
+        let rel = self.rel().saturating_sub(self.sc.oracle.lag);
+        let lagged = self.market.path.at(rel, &mut self.rng.market);
+        // Impact is part of the market price: the feeder reads the market now, with the
+        // path lagged (an OSM delays the whole price; the impact is recent and small, so the
+        // model keeps the lagged path times today's impact factor).
+        let now_path = self.market.path.at(self.rel(), &mut self.rng.market);
+        let now_market = self.market_price();
+        let impact = if now_path > 0.0 { now_market / now_path } else { 1.0 };
+        let price = ray_of(lagged * impact);
+        if price != self.sys.oracle && !price.is_zero() {
+            self.direct(Action::Poke { price })?;
+        }
+        Ok(())
+    }
+}
