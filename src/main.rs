@@ -7,7 +7,7 @@ use backstop::{
     replay::replay_on_chain,
 };
 use backstop_chain::{
-    AnvilConfig, AnvilNode, DeployConfig, Deployment, Settlement, deploy_with, live::load_live,
+    AnvilConfig, AnvilNode, Deployment, Settlement, deploy_with, live::load_live,
 };
 use backstop_keeper::{
     keeper::{Keeper, KeeperConfig, Mechanism, RunOptions},
@@ -387,7 +387,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Deploy { conn, config, out } => {
-            let cfg = DeployConfig::load(&config)?;
+            let cfg = backstop_chain::config::load(&config)?;
             let (chain, from) = conn.connection().await?.open().await?;
             tracing::info!(deployer = %from, chain_id = chain.chain_id(), "deploying");
             let d = deploy_with(&chain, from, &cfg).await.context("deploying")?;

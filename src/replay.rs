@@ -12,9 +12,8 @@ use backstop_chain::{
     Adapter, Broadcast, ChainError, DevChain,
     differential::{DiffError, Differential},
 };
-use backstop_core::{Action, Addresses};
+use backstop_core::{Action, ActionLog, Addresses, replay_on_model};
 use backstop_keeper::tx::{FeePolicy, SubmitError, TxKind, TxManager};
-use backstop_sim::engine::{ActionLog, replay_on_model};
 use std::{collections::HashMap, time::Duration};
 
 /// Where a chain replay and the simulated run parted, or why the replay could not go on.
@@ -82,9 +81,9 @@ pub enum ReplayError {
     /// The backend failed.
     #[error("the chain failed")]
     Chain(#[source] ChainError),
-    /// The simulator's own replay of the log failed.
-    #[error("the simulator's model replay failed")]
-    Sim(#[source] backstop_sim::SimError),
+    /// The log does not replay on a fresh model (`replay_on_model`).
+    #[error("the log does not replay on the model")]
+    ModelReplay(#[source] backstop_core::Error),
     /// The chain ended somewhere else than the simulator's model.
     #[error("the chain's final state differs from the simulator's ({what})")]
     FinalState {
@@ -198,7 +197,7 @@ pub async fn replay_on_chain<S: Broadcast + DevChain + 'static>(
         report.bids += 1;
     }
     // The chain ends where the simulator's own replay ends.
-    let model = replay_on_model(log).map_err(ReplayError::Sim)?;
+    let model = replay_on_model(log).map_err(ReplayError::ModelReplay)?;
     if model.accountant != h.sys.accountant
         || model.ledger.gov.total_supply() != h.sys.ledger.gov.total_supply()
         || model.ledger.stablecoin.total_supply() != h.sys.ledger.stablecoin.total_supply()

@@ -27,69 +27,15 @@
 //!
 //! The file's type and its rules are the core's ([`backstop_core::DeploymentParams`], the file
 //! the simulator's sweep writes as `best-params.toml`); this module reads it ([`load`],
-//! [`from_toml`], or the same through [`DeployConfig`]).
+//! [`from_toml`]).
 
 use crate::{ChainError, Deployment, Result};
 use backstop_core::DeploymentParams;
-use serde::{Deserialize, Serialize};
-use std::{
-    ops::{Deref, DerefMut},
-    path::Path,
-};
+use std::path::Path;
 
-/// A deployment file: [`backstop_core::DeploymentParams`] (the one type the simulator's sweep
-/// writes and its `check` reads, with the one validation), with the TOML loaders.
-///
-/// A transparent wrapper: it dereferences to the core type (`cfg.oracle_price`, `cfg.params()`)
-/// and serialises as it. It exists only so that `DeployConfig::load` and
-/// `DeployConfig::from_toml` stay associated functions without a trait import; [`load`] and
-/// [`from_toml`] are the same loaders returning the core type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct DeployConfig(pub DeploymentParams);
-
-impl DeployConfig {
-    /// Parses and validates; errors name the file, the line and the field (see [`from_toml`]).
-    pub fn from_toml(text: &str, origin: &str) -> Result<Self> {
-        from_toml(text, origin).map(Self)
-    }
-
-    /// Reads and validates a deployment file (see [`load`]).
-    pub fn load(path: &Path) -> Result<Self> {
-        load(path).map(Self)
-    }
-
-    /// The core type.
-    pub fn into_inner(self) -> DeploymentParams {
-        self.0
-    }
-}
-
-impl Deref for DeployConfig {
-    type Target = DeploymentParams;
-
-    fn deref(&self) -> &DeploymentParams {
-        &self.0
-    }
-}
-
-impl DerefMut for DeployConfig {
-    fn deref_mut(&mut self) -> &mut DeploymentParams {
-        &mut self.0
-    }
-}
-
-impl From<DeploymentParams> for DeployConfig {
-    fn from(params: DeploymentParams) -> Self {
-        Self(params)
-    }
-}
-
-impl From<DeployConfig> for DeploymentParams {
-    fn from(cfg: DeployConfig) -> Self {
-        cfg.0
-    }
-}
+/// A deployment file: the core's [`DeploymentParams`] (the one type the simulator's sweep writes
+/// and its `check` reads, with the one validation); read it with [`load`] or [`from_toml`].
+pub type DeployConfig = DeploymentParams;
 
 /// Parses a deployment file (TOML) and validates it with [`DeploymentParams::validate`]. Errors
 /// are [`ChainError::Config`] naming `origin` and, for syntax and type errors, the line and the
@@ -154,7 +100,7 @@ mod tests {
 
     #[test]
     fn parses_human_decimals() {
-        let c = DeployConfig::from_toml(GOOD, "params.toml").unwrap();
+        let c = from_toml(GOOD, "params.toml").unwrap();
         assert_eq!(c.accountant.sump.to_string(), "50000");
         assert_eq!(c.english.beg.to_string(), "1.03");
         assert_eq!(c.dutch, backstop_core::DutchParams::default());
@@ -162,32 +108,20 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        let e =
-            DeployConfig::from_toml(&GOOD.replace("\"1.03\"", "\"1.0\""), "p.toml").unwrap_err();
+        let e = from_toml(&GOOD.replace("\"1.03\"", "\"1.0\""), "p.toml").unwrap_err();
         assert!(e.to_string().contains("beg"), "{e}");
         let e =
-            DeployConfig::from_toml(&GOOD.replace("sump = \"50000\"", "sump = \"5e4\""), "p.toml")
-                .unwrap_err();
+            from_toml(&GOOD.replace("sump = \"50000\"", "sump = \"5e4\""), "p.toml").unwrap_err();
         assert!(e.to_string().contains("p.toml") && e.to_string().contains("sump"), "{e}");
-        let e =
-            DeployConfig::from_toml(&GOOD.replace("[english]", "[english]\nbeeg = 1"), "p.toml")
-                .unwrap_err();
+        let e = from_toml(&GOOD.replace("[english]", "[english]\nbeeg = 1"), "p.toml").unwrap_err();
         assert!(e.to_string().contains("beeg"), "{e}");
-        let e = DeployConfig::from_toml(
-            &GOOD.replace("\"50000\"", "\"0.0000000000000000001\""),
-            "p.toml",
-        )
-        .unwrap_err();
+        let e = from_toml(&GOOD.replace("\"50000\"", "\"0.0000000000000000001\""), "p.toml")
+            .unwrap_err();
         assert!(e.to_string().contains("sump"), "{e}");
     }
 
     #[test]
-    fn the_wrapper_is_the_core_type() {
-        let c = DeployConfig::from_toml(GOOD, "params.toml").unwrap();
-        let p = from_toml(GOOD, "params.toml").unwrap();
-        assert_eq!(*c, p);
-        assert_eq!(c.params(), p.params());
-        assert_eq!(serde_json::to_value(&c).unwrap(), serde_json::to_value(&p).unwrap());
+    fn errors_name_the_file_and_the_field() {
         let e = from_toml(&GOOD.replace("\"200\"", "\"0\""), "p.toml").unwrap_err();
         assert!(e.to_string().contains("p.toml") && e.to_string().contains("oracle_price"), "{e}");
         let e = from_toml(&GOOD.replace("ttl = 21600", "ttl = 0"), "p.toml").unwrap_err();

@@ -9,9 +9,8 @@
 use alloy::sol_types::{SolCall, SolConstructor};
 use alloy_primitives::{Address, U256};
 use backstop_chain::{
-    AnvilConfig, AnvilError, AnvilNode, ChainError, DeployConfig, Deployment, DevChain,
-    EventWatcher, RpcChain, RpcConfig, Settlement, SettlementExt, SystemClient, TxRequest,
-    WatchEvent,
+    AnvilConfig, AnvilError, AnvilNode, ChainError, Deployment, DevChain, EventWatcher, RpcChain,
+    RpcConfig, Settlement, SettlementExt, SystemClient, TxRequest, WatchEvent,
     bindings::{EnglishDebtAuction, Stablecoin},
     deploy_with,
     differential::{DEPLOYER, Differential, KEEPER},
@@ -125,7 +124,7 @@ async fn fork_reuses_an_existing_erc20() {
     let toml = format!(
         "oracle_price = \"200\"\nstablecoin = \"{dai}\"\n[accountant]\nwait = 0\nsump = \"50000\"\ndump = \"250\"\n"
     );
-    let cfg = DeployConfig::from_toml(&toml, "fork.toml").unwrap();
+    let cfg = backstop_chain::config::from_toml(&toml, "fork.toml").unwrap();
     let d = deploy_with(&chain, DEPLOYER, &cfg).await.unwrap();
     assert_eq!(d.stablecoin, dai);
     let c = SystemClient::new(&chain, d);
@@ -154,7 +153,7 @@ async fn fork_reuses_an_existing_erc20() {
     assert_eq!(on_remote, U256::ZERO);
     // An address that is not an ERC20 is refused with a clear error, before anything is deployed.
     let toml = toml.replace(&dai.to_string(), &d.oracle.to_string());
-    let cfg = DeployConfig::from_toml(&toml, "fork.toml").unwrap();
+    let cfg = backstop_chain::config::from_toml(&toml, "fork.toml").unwrap();
     let e = deploy_with(&chain, DEPLOYER, &cfg).await.unwrap_err();
     assert!(e.to_string().contains("decimals"), "{e}");
 }

@@ -100,6 +100,8 @@
 //! itself: a generated action sequence driven through a [`System`] with every always-true property
 //! asserted after every action (all of them, or one [`walk::WalkProperty`] alone).
 
+#![warn(unused_crate_dependencies)]
+
 pub mod accountant;
 pub mod deployment;
 pub mod dutch;
@@ -148,4 +150,11 @@ pub(crate) fn time_add(now: Timestamp, dt: u64) -> Result<Timestamp> {
         Some(t) if t <= MAX_TIME => Ok(t),
         _ => Err(Error::TimeOverflow),
     }
+}
+
+#[cfg(test)]
+mod dev_deps {
+    // Used by the integration tests and benches only.
+    use proptest as _;
+    use serde_json as _;
 }

@@ -61,51 +61,38 @@ impl Settlement for Flaky {
     fn chain_id(&self) -> u64 {
         self.inner.chain_id()
     }
-    fn call(&self, tx: &TxRequest) -> impl Future<Output = Result<CallOutcome, FlakyError>> + Send {
-        async move {
-            self.gate()?;
-            Ok(self.inner.call(tx).await?)
-        }
+    async fn call(&self, tx: &TxRequest) -> Result<CallOutcome, FlakyError> {
+        self.gate()?;
+        Ok(self.inner.call(tx).await?)
     }
-    fn send(&self, tx: TxRequest) -> impl Future<Output = Result<Receipt, FlakyError>> + Send {
-        async move { Ok(self.inner.send(tx).await?) }
+    async fn send(&self, tx: TxRequest) -> Result<Receipt, FlakyError> {
+        Ok(self.inner.send(tx).await?)
     }
-    fn block_number(&self) -> impl Future<Output = Result<u64, FlakyError>> + Send {
-        async move {
-            self.gate()?;
-            Ok(self.inner.block_number().await?)
-        }
+    async fn block_number(&self) -> Result<u64, FlakyError> {
+        self.gate()?;
+        Ok(self.inner.block_number().await?)
     }
-    fn block_hash(&self, n: u64) -> impl Future<Output = Result<Option<B256>, FlakyError>> + Send {
-        async move { Ok(self.inner.block_hash(n).await?) }
+    async fn block_hash(&self, n: u64) -> Result<Option<B256>, FlakyError> {
+        Ok(self.inner.block_hash(n).await?)
     }
-    fn timestamp(&self) -> impl Future<Output = Result<u64, FlakyError>> + Send {
-        async move {
-            self.gate()?;
-            Ok(self.inner.timestamp().await?)
-        }
+    async fn timestamp(&self) -> Result<u64, FlakyError> {
+        self.gate()?;
+        Ok(self.inner.timestamp().await?)
     }
-    fn logs(&self, q: &LogQuery) -> impl Future<Output = Result<Vec<ChainLog>, FlakyError>> + Send {
-        async move { Ok(self.inner.logs(q).await?) }
+    async fn logs(&self, q: &LogQuery) -> Result<Vec<ChainLog>, FlakyError> {
+        Ok(self.inner.logs(q).await?)
     }
 }
 
 impl Broadcast for Flaky {
-    fn nonce(
-        &self,
-        who: Address,
-        pending: bool,
-    ) -> impl Future<Output = Result<u64, FlakyError>> + Send {
-        async move { Ok(self.inner.nonce(who, pending).await?) }
+    async fn nonce(&self, who: Address, pending: bool) -> Result<u64, FlakyError> {
+        Ok(self.inner.nonce(who, pending).await?)
     }
-    fn fees(&self) -> impl Future<Output = Result<Fees, FlakyError>> + Send {
-        async move { Ok(self.inner.fees().await?) }
+    async fn fees(&self) -> Result<Fees, FlakyError> {
+        Ok(self.inner.fees().await?)
     }
-    fn estimate(
-        &self,
-        tx: &TxRequest,
-    ) -> impl Future<Output = Result<Result<u64, Bytes>, FlakyError>> + Send {
-        async move { Ok(self.inner.estimate(tx).await?) }
+    async fn estimate(&self, tx: &TxRequest) -> Result<Result<u64, Bytes>, FlakyError> {
+        Ok(self.inner.estimate(tx).await?)
     }
     fn broadcast(
         &self,
@@ -115,11 +102,8 @@ impl Broadcast for Flaky {
     ) -> impl Future<Output = Result<B256, BroadcastError>> + Send {
         self.inner.broadcast(tx, nonce, fees)
     }
-    fn receipt(
-        &self,
-        hash: B256,
-    ) -> impl Future<Output = Result<Option<Receipt>, FlakyError>> + Send {
-        async move { Ok(self.inner.receipt(hash).await?) }
+    async fn receipt(&self, hash: B256) -> Result<Option<Receipt>, FlakyError> {
+        Ok(self.inner.receipt(hash).await?)
     }
 }
 

@@ -58,6 +58,8 @@
 //! assert_eq!(Some(&replayed), run.final_state.as_ref());
 //! ```
 
+#![warn(unused_crate_dependencies)]
+
 pub mod check;
 pub mod cli;
 pub mod engine;
@@ -73,3 +75,11 @@ pub mod sweep;
 pub use engine::{ActionLog, Run, RunOptions, RunSummary, TimedAction, replay_on_model, simulate};
 pub use error::{Result, SimError};
 pub use scenario::{Mechanism, Scenario};
+
+#[cfg(test)]
+mod dev_deps {
+    // Used by the integration tests and benches only.
+    use backstop_chain as _;
+    use criterion as _;
+    use tempfile as _;
+}

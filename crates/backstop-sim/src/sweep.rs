@@ -381,7 +381,7 @@ pub fn run_sweep(scenario: &Scenario, cfg: &SweepConfig, out: &Path) -> Result<S
     if let (Some(b), Some(sc)) = (best, &best_scenario) {
         let p = &results[b];
         let header = format!(
-            "Best parameters of a sweep over `{}` ({} runs per point, seed {}).\nObjective: {}.\nAt this point: {} = {}, P = {:.3}; swept {}.\nDeploy with `backstop deploy --config best-params.toml` (backstop_chain::DeployConfig).",
+            "Best parameters of a sweep over `{}` ({} runs per point, seed {}).\nObjective: {}.\nAt this point: {} = {}, P = {:.3}; swept {}.\nDeploy with `backstop deploy --config best-params.toml` (backstop_core::DeploymentParams).",
             scenario.name,
             cfg.runs,
             cfg.seed,

@@ -108,7 +108,7 @@ fn sweep_finds_a_deployable_best_point() {
     // The best parameters are a valid deployment file.
     let best = out.join("best-params.toml");
     let text = std::fs::read_to_string(&best).unwrap();
-    let cfg = backstop_chain::DeployConfig::from_toml(&text, "best-params.toml").unwrap();
+    let cfg = backstop_chain::config::from_toml(&text, "best-params.toml").unwrap();
     assert_eq!(cfg.english.ttl, 21_600);
     assert_eq!(cfg.oracle_price, "265".parse().unwrap());
     assert_eq!(cfg.accountant.sump, "50000".parse().unwrap());
@@ -119,7 +119,7 @@ fn sweep_finds_a_deployable_best_point() {
 /// `check`'s, to the same parameters; a broken field is named as `section.field` by both.
 fn deployable_and_checkable(path: &std::path::Path, params: backstop_core::DeploymentParams) {
     assert_eq!(backstop_chain::config::load(path).unwrap(), params);
-    assert_eq!(backstop_chain::DeployConfig::load(path).unwrap().params(), params.params());
+    assert_eq!(backstop_chain::config::load(path).unwrap().params(), params.params());
     let (_, system, oracle) = backstop_sim::check::load_params(path.to_str().unwrap()).unwrap();
     assert_eq!((system, oracle), (params.params(), params.oracle_price));
     // One broken field: every loader names it.
@@ -132,7 +132,7 @@ fn deployable_and_checkable(path: &std::path::Path, params: backstop_core::Deplo
     ] {
         assert!(text.contains(from), "{from} not in\n{text}");
         std::fs::write(&broken, text.replace(from, to)).unwrap();
-        let e = backstop_chain::DeployConfig::load(&broken).unwrap_err().to_string();
+        let e = backstop_chain::config::load(&broken).unwrap_err().to_string();
         assert!(e.contains(field) && e.contains("broken-params.toml"), "{e}");
         let e = backstop_sim::check::load_params(broken.to_str().unwrap()).unwrap_err();
         assert!(
