@@ -174,7 +174,10 @@ struct ConnArgs {
 }
 
 impl ConnArgs {
-    async fn connection(&self) -> anyhow::Result<Connection> {
+    /// The connection, with the key from the environment or a keystore; on a `--dev` chain without
+    /// a key, the node's unlocked account `dev_index` (0 deploys, 1 keeps: a keeper that paid the
+    /// deployer, who is also the default sink, would get its own stablecoin back).
+    async fn connection(&self, dev_index: usize, role: &str) -> anyhow::Result<Connection> {
         let key = match (&self.keystore, std::env::var_os(&self.key_env)) {
             (Some(path), _) => KeySource::Keystore {
                 path: path.clone(),
@@ -190,8 +193,17 @@ impl ConnArgs {
                 .with_context(|| format!("connecting to {}", self.rpc_url))?;
                 use alloy::providers::Provider;
                 let accounts = probe.provider().get_accounts().await.context("eth_accounts")?;
-                let first = *accounts.first().context("the dev node has no unlocked account")?;
-                KeySource::Unlocked(first)
+                let account = *accounts.get(dev_index).with_context(|| {
+                    format!(
+                        "the dev node has no unlocked account {dev_index} (it has {})",
+                        accounts.len()
+                    )
+                })?;
+                eprintln!(
+                    "--dev without a key: the {role} is the node's unlocked account {dev_index} ({account}); the deployer is account 0 ({})",
+                    accounts[0]
+                );
+                KeySource::Unlocked(account)
             }
             (None, None) => bail!(
                 "no key: set {} (hex private key) or pass --keystore; --dev allows an unlocked account",
@@ -208,13 +220,71 @@ impl ConnArgs {
     }
 }
 
+/// The crates whose logs a bare level in `BACKSTOP_LOG` (`debug`) applies to; dependencies stay at
+/// `warn` unless named (`BACKSTOP_LOG=debug,alloy_transport=trace`).
+const OUR_CRATES: [&str; 6] = [
+    "backstop",
+    "backstop_core",
+    "backstop_chain",
+    "backstop_keeper",
+    "backstop_sim",
+    "backstop_cli",
+];
+
+/// A filter directive list: a bare level becomes that level for our crates and `warn` elsewhere.
+fn log_directives(spec: &str) -> String {
+    let levels = ["trace", "debug", "info", "warn", "error", "off"];
+    spec.split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            if levels.contains(&d.to_ascii_lowercase().as_str()) {
+                let ours: Vec<String> = OUR_CRATES.iter().map(|c| format!("{c}={d}")).collect();
+                format!("warn,{}", ours.join(","))
+            } else {
+                d.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn init_logs(format: LogFormat, default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("BACKSTOP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    use std::io::IsTerminal;
+    let spec = std::env::var("BACKSTOP_LOG").unwrap_or_else(|_| default.to_owned());
+    let filter = tracing_subscriber::EnvFilter::try_new(log_directives(&spec))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(log_directives(default)));
+    // Colour only on a terminal: a log file gets no escape codes.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormat::Human => builder.init(),
         LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM, whichever comes first.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -321,7 +391,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut cfg: KeeperConfig =
                 toml::from_str(&text).with_context(|| format!("{}", config.display()))?;
             cfg.dry_run |= dry_run;
-            let conn = conn.connection().await?;
+            // The flag overrides the file's `[gas] max_fee_gwei`.
+            if let Some(g) = conn.max_fee_gwei {
+                cfg.gas.max_fee_gwei = Some(g);
+            }
+            let conn = conn.connection(1, "keeper").await?;
             let (chain, me) = conn.open().await?;
             if chain.chain_id() != d.chain_id {
                 bail!(
@@ -332,7 +406,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             let chain = Arc::new(chain);
-            let mut keeper = Keeper::start(chain.clone(), d, me, cfg).await?;
+            let shutdown = shutdown_signal();
+            tokio::pin!(shutdown);
+            // Attaching reads every live auction: a node that drops requests is waited for (with
+            // backoff, Ctrl-C and SIGTERM honoured); a wrong deployment is an error at once.
+            let mut backoff = Duration::from_millis(200);
+            let mut keeper = loop {
+                match Keeper::start(chain.clone(), d, me, cfg.clone()).await {
+                    Ok(k) => break k,
+                    Err(e) if e.is_transient() => {
+                        tracing::warn!(error = %backstop_keeper::ErrorChain(&e), retry_in = ?backoff, "attach failed; retrying");
+                        tokio::select! {
+                            () = &mut shutdown => return Ok(()),
+                            () = tokio::time::sleep(backoff) => {}
+                        }
+                        backoff = (backoff * 2).min(Duration::from_secs(30));
+                    }
+                    Err(e) => return Err(e).context("attaching to the deployment"),
+                }
+            };
             if let Some(addr) = metrics {
                 tokio::spawn(keeper.metrics().serve(addr));
             }
@@ -357,10 +449,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 interval: Duration::from_secs_f64(interval.max(0.001)),
                 ..RunOptions::default()
             };
-            let shutdown = async {
-                let _ = tokio::signal::ctrl_c().await;
-            };
-            let end = keeper.run(&opts, Some(heads), shutdown).await;
+            let end = keeper.run(&opts, Some(heads), &mut shutdown).await;
             tracing::info!(keeper = %keeper.cfg.name, ?end, "stopped");
             let s = &keeper.stats;
             println!(
@@ -370,14 +459,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 if keeper.is_cleared() { "bad debt cleared" } else { "stopped" }
             );
             println!(
-                "  auctions seen {}, bids sent {}, won {}, lost {}",
-                s.auctions_seen, s.bids_sent, s.won, s.lost
+                "  auctions seen {}, bids sent {} ({} standing at start), won {}, lost {}",
+                s.auctions_seen, s.bids_sent, s.standing_at_start, s.won, s.lost
             );
             println!(
                 "  tokens bought {}, stablecoin spent {}, P&L at limit {}",
                 s.tokens,
                 s.spent,
-                s.pnl()
+                s.pnl_display()
             );
             println!(
                 "  transactions {}, gas {}, replacements {}",
@@ -388,7 +477,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Deploy { conn, config, out } => {
             let cfg = backstop_chain::config::load(&config)?;
-            let (chain, from) = conn.connection().await?.open().await?;
+            let (chain, from) = conn.connection(0, "deployer").await?.open().await?;
             tracing::info!(deployer = %from, chain_id = chain.chain_id(), "deploying");
             let d = deploy_with(&chain, from, &cfg).await.context("deploying")?;
             d.save(&out)?;

@@ -24,6 +24,14 @@ pub enum AnvilError {
         /// The places looked at, in order.
         tried: String,
     },
+    /// The network to fork cannot be reached: Anvil would exit at once with this cause.
+    #[error("cannot fork {url}: {reason}")]
+    ForkUnreachable {
+        /// The fork URL given.
+        url: String,
+        /// Why (DNS, connection refused, timeout, a malformed URL).
+        reason: String,
+    },
     /// The binary was found but the node did not start.
     #[error("anvil at {path} did not start: {reason}")]
     Spawn {
@@ -150,6 +158,7 @@ impl AnvilNode {
             anvil = anvil.block_time_f64(b);
         }
         if let Some(url) = &cfg.fork_url {
+            check_fork_url(url)?;
             anvil = anvil.fork(url.clone());
             if let Some(n) = cfg.fork_block {
                 anvil = anvil.fork_block_number(n);
@@ -203,6 +212,32 @@ impl AnvilNode {
     pub fn stop(self) {
         drop(self);
     }
+}
+
+/// Connects to the fork URL's host and port (5 s at most) before Anvil is started: an unreachable
+/// network is reported at once with its cause, not as a start-up timeout 30 s later.
+fn check_fork_url(url: &str) -> Result<(), AnvilError> {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let bad = |reason: String| AnvilError::ForkUnreachable { url: url.to_owned(), reason };
+    let parsed: alloy::transports::http::reqwest::Url =
+        url.parse().map_err(|e| bad(format!("not a URL ({e})")))?;
+    if !matches!(parsed.scheme(), "http" | "https" | "ws" | "wss") {
+        return Err(bad(format!("unsupported scheme `{}`", parsed.scheme())));
+    }
+    let host = parsed.host_str().ok_or_else(|| bad("no host".into()))?;
+    let port = parsed.port_or_known_default().unwrap_or(80);
+    let addrs: Vec<_> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| bad(format!("cannot resolve {host}: {e}")))?
+        .collect();
+    let mut last = None;
+    for a in addrs {
+        match TcpStream::connect_timeout(&a, Duration::from_secs(5)) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = Some(format!("{a}: {e}")),
+        }
+    }
+    Err(bad(last.unwrap_or_else(|| format!("{host} has no address"))))
 }
 
 /// Waits until `endpoint` answers `eth_chainId`, up to `timeout`.

@@ -289,6 +289,15 @@ impl Settlement for EmbeddedEvm {
         std::future::ready(self.run_call(tx))
     }
 
+    fn call_at(
+        &self,
+        tx: &TxRequest,
+        _block: u64,
+    ) -> impl Future<Output = Result<CallOutcome, EvmError>> + Send {
+        // No history is kept: the latest state answers.
+        std::future::ready(self.run_call(tx))
+    }
+
     fn send(&self, tx: TxRequest) -> impl Future<Output = Result<Receipt, EvmError>> + Send {
         std::future::ready(self.run_send(tx))
     }

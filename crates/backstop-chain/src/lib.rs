@@ -54,7 +54,7 @@ pub use error::{BoxError, ChainError, Result};
 pub use evm::{EmbeddedEvm, EvmError};
 pub use rpc::{RpcChain, RpcChainError, RpcConfig, RpcErrorKind};
 pub use settlement::{
-    Broadcast, BroadcastError, CallOutcome, ChainLog, DevChain, Fees, LogQuery, Receipt,
+    AtBlock, Broadcast, BroadcastError, CallOutcome, ChainLog, DevChain, Fees, LogQuery, Receipt,
     Settlement, TxRequest,
 };
 pub use watch::{EventWatcher, WatchEvent};

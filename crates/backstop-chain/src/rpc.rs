@@ -14,7 +14,7 @@ use crate::settlement::{
     Settlement, TxRequest,
 };
 use alloy::{
-    eips::BlockNumberOrTag,
+    eips::{BlockId, BlockNumberOrTag},
     network::{EthereumWallet, TransactionBuilder},
     providers::{DynProvider, Provider, ProviderBuilder, ext::AnvilApi},
     rpc::types::{Filter, TransactionRequest},
@@ -168,6 +168,14 @@ impl RpcChainError {
     }
 }
 
+/// A number in [0, 1) from the process's random hasher keys (no RNG dependency for a jitter).
+fn unit_jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(0);
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// The most gas a transaction may use (EIP-7825, Osaka: 2^24).
 pub const GAS_LIMIT_CAP: u64 = 1 << 24;
 
@@ -213,6 +221,10 @@ pub struct RpcConfig {
     /// How often to poll for receipts and new blocks; by default 2 ms on a loopback node and
     /// 1 s elsewhere.
     pub poll_interval: Option<Duration>,
+    /// How many times a read that got no answer (a transport error: connection refused, HTTP
+    /// 5xx, timeout) is sent again, with jittered exponential backoff from 20 ms (default 4).
+    /// Sends are never repeated here: the keeper's transaction manager owns that.
+    pub read_retries: u32,
 }
 
 /// 2 ms for a node on this machine (Anvil mines at once), 1 s for a remote one.
@@ -232,6 +244,7 @@ impl RpcConfig {
             max_fee_cap: None,
             expect_chain_id: None,
             poll_interval: None,
+            read_retries: 4,
         }
     }
 }
@@ -303,6 +316,32 @@ impl RpcChain {
     /// The provider without local signers (reads, dev-chain methods).
     pub fn provider(&self) -> &DynProvider {
         &self.raw
+    }
+
+    /// Runs a read, sending it again on a transport failure (up to `read_retries` times, backoff
+    /// 20 ms · 2^n plus up to 100% jitter, at most 2 s a wait); any other error comes back at once.
+    async fn read<T, F, Fut>(&self, f: F) -> Result<T, RpcError<TransportErrorKind>>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::IntoFuture<Output = Result<T, RpcError<TransportErrorKind>>>,
+    {
+        let mut delay = Duration::from_millis(20);
+        let mut attempt = 0;
+        loop {
+            match f().await {
+                Err(e)
+                    if RpcErrorKind::of(&e) == RpcErrorKind::Transport
+                        && attempt < self.cfg.read_retries =>
+                {
+                    attempt += 1;
+                    let jitter = delay.mul_f64(unit_jitter());
+                    tracing::debug!(error = %e, attempt, "read failed without an answer; retrying");
+                    tokio::time::sleep(delay + jitter).await;
+                    delay = (delay * 2).min(Duration::from_secs(2));
+                }
+                other => return other,
+            }
+        }
     }
 
     fn dev(&self, method: &'static str) -> Result<&DynProvider, RpcChainError> {
@@ -453,8 +492,9 @@ impl RpcChain {
         })
     }
 
-    async fn do_call(&self, tx: &TxRequest) -> Result<CallOutcome, RpcChainError> {
-        match self.raw.call(Self::request(tx)).await {
+    async fn do_call(&self, tx: &TxRequest, block: BlockId) -> Result<CallOutcome, RpcChainError> {
+        let req = Self::request(tx);
+        match self.read(|| self.raw.call(req.clone()).block(block)).await {
             Ok(out) => Ok(CallOutcome::Success(out)),
             Err(e) => match e.as_error_resp().and_then(|p| p.as_revert_data()) {
                 Some(data) => Ok(CallOutcome::Revert(data)),
@@ -475,7 +515,8 @@ impl RpcChain {
         if !q.addresses.is_empty() {
             filter = filter.address(q.addresses.clone());
         }
-        let logs = self.raw.get_logs(&filter).await.map_err(rpc_err("eth_getLogs"))?;
+        let logs =
+            self.read(|| self.raw.get_logs(&filter)).await.map_err(rpc_err("eth_getLogs"))?;
         Ok(logs
             .into_iter()
             .map(|l| ChainLog {
@@ -491,8 +532,7 @@ impl RpcChain {
 
     async fn do_block_hash(&self, number: u64) -> Result<Option<B256>, RpcChainError> {
         let b = self
-            .raw
-            .get_block_by_number(BlockNumberOrTag::Number(number))
+            .read(|| self.raw.get_block_by_number(BlockNumberOrTag::Number(number)))
             .await
             .map_err(rpc_err("eth_getBlockByNumber"))?;
         Ok(b.map(|b| b.header.hash))
@@ -580,18 +620,25 @@ fn broadcast_error(e: RpcChainError, from: Address) -> BroadcastError {
 
 impl Broadcast for RpcChain {
     async fn nonce(&self, who: Address, pending: bool) -> Result<u64, RpcChainError> {
-        let q = self.raw.get_transaction_count(who);
-        let q = if pending { q.pending() } else { q.latest() };
-        q.await.map_err(rpc_err("eth_getTransactionCount"))
+        self.read(|| {
+            let q = self.raw.get_transaction_count(who);
+            if pending { q.pending() } else { q.latest() }
+        })
+        .await
+        .map_err(rpc_err("eth_getTransactionCount"))
     }
 
     async fn fees(&self) -> Result<Fees, RpcChainError> {
-        let f = self.raw.estimate_eip1559_fees().await.map_err(rpc_err("eth_feeHistory"))?;
+        let f = self
+            .read(|| self.raw.estimate_eip1559_fees())
+            .await
+            .map_err(rpc_err("eth_feeHistory"))?;
         Ok(Fees { max_fee: f.max_fee_per_gas, priority: f.max_priority_fee_per_gas })
     }
 
     async fn estimate(&self, tx: &TxRequest) -> Result<Result<u64, Bytes>, RpcChainError> {
-        match self.raw.estimate_gas(Self::request(tx)).await {
+        let req = Self::request(tx);
+        match self.read(|| self.raw.estimate_gas(req.clone())).await {
             Ok(g) => Ok(Ok(g)),
             Err(e) => match e.as_error_resp().and_then(|p| p.as_revert_data()) {
                 Some(data) => Ok(Err(data)),
@@ -620,8 +667,7 @@ impl Broadcast for RpcChain {
 
     async fn receipt(&self, hash: B256) -> Result<Option<Receipt>, RpcChainError> {
         let r = self
-            .raw
-            .get_transaction_receipt(hash)
+            .read(|| self.raw.get_transaction_receipt(hash))
             .await
             .map_err(rpc_err("eth_getTransactionReceipt"))?;
         Ok(r.map(|r| to_receipt(&r, hash)))
@@ -659,7 +705,11 @@ impl Settlement for RpcChain {
     }
 
     async fn call(&self, tx: &TxRequest) -> Result<CallOutcome, RpcChainError> {
-        self.do_call(tx).await
+        self.do_call(tx, BlockId::latest()).await
+    }
+
+    async fn call_at(&self, tx: &TxRequest, block: u64) -> Result<CallOutcome, RpcChainError> {
+        self.do_call(tx, BlockId::number(block)).await
     }
 
     async fn send(&self, tx: TxRequest) -> Result<Receipt, RpcChainError> {
@@ -667,7 +717,7 @@ impl Settlement for RpcChain {
     }
 
     async fn block_number(&self) -> Result<u64, RpcChainError> {
-        self.raw.get_block_number().await.map_err(rpc_err("eth_blockNumber"))
+        self.read(|| self.raw.get_block_number()).await.map_err(rpc_err("eth_blockNumber"))
     }
 
     async fn block_hash(&self, number: u64) -> Result<Option<B256>, RpcChainError> {
@@ -676,11 +726,19 @@ impl Settlement for RpcChain {
 
     async fn timestamp(&self) -> Result<u64, RpcChainError> {
         let b = self
-            .raw
-            .get_block_by_number(BlockNumberOrTag::Latest)
+            .read(|| self.raw.get_block_by_number(BlockNumberOrTag::Latest))
             .await
             .map_err(rpc_err("eth_getBlockByNumber"))?;
         Ok(b.map(|b| b.header.timestamp).unwrap_or_default())
+    }
+
+    async fn next_timestamp(&self) -> Result<u64, RpcChainError> {
+        // The pending block carries the timestamp the node will give the next block (on an
+        // automining Anvil: the wall clock); a node without one answers with the latest.
+        match self.read(|| self.raw.get_block_by_number(BlockNumberOrTag::Pending)).await {
+            Ok(Some(b)) => Ok(b.header.timestamp),
+            _ => self.timestamp().await,
+        }
     }
 
     async fn logs(&self, q: &LogQuery) -> Result<Vec<ChainLog>, RpcChainError> {

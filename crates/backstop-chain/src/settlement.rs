@@ -107,9 +107,19 @@ pub trait Settlement: Send + Sync {
     /// The chain id.
     fn chain_id(&self) -> u64;
 
-    /// Runs `tx` against the latest state without mining it (`eth_call`).
+    /// Runs `tx` against the latest mined state without mining it (`eth_call` at `latest`, never
+    /// `pending`: a keeper must not react to transactions that are not mined).
     fn call(&self, tx: &TxRequest)
     -> impl Future<Output = Result<CallOutcome, Self::Error>> + Send;
+
+    /// Runs `tx` against the state at the end of block `block` (so that reads agree with the
+    /// events read up to that block). A backend without history (the embedded EVM) answers from
+    /// its latest state, which is that block's as long as nothing was mined since.
+    fn call_at(
+        &self,
+        tx: &TxRequest,
+        block: u64,
+    ) -> impl Future<Output = Result<CallOutcome, Self::Error>> + Send;
 
     /// Sends and mines `tx` (or waits until it is mined) and returns its receipt.
     fn send(&self, tx: TxRequest) -> impl Future<Output = Result<Receipt, Self::Error>> + Send;
@@ -126,11 +136,70 @@ pub trait Settlement: Send + Sync {
     /// The latest block's timestamp, seconds.
     fn timestamp(&self) -> impl Future<Output = Result<u64, Self::Error>> + Send;
 
+    /// The timestamp the next block will have as far as the node knows (its pending block),
+    /// seconds: the time a transaction sent now is judged at. On a chain whose clock moves with
+    /// blocks only (the embedded EVM) it is the latest block's; on an automining Anvil with no
+    /// traffic it still moves with the wall clock, where the latest block's stands still.
+    fn next_timestamp(&self) -> impl Future<Output = Result<u64, Self::Error>> + Send {
+        self.timestamp()
+    }
+
     /// Logs matching `query`, in chain order.
     fn logs(
         &self,
         query: &LogQuery,
     ) -> impl Future<Output = Result<Vec<ChainLog>, Self::Error>> + Send;
+}
+
+/// A backend whose `call`s read the state at one block (see [`Settlement::call_at`]); everything
+/// else goes to the backend as it is. Reads through it agree with events read up to that block.
+#[derive(Debug, Clone, Copy)]
+pub struct AtBlock<'a, S> {
+    chain: &'a S,
+    block: u64,
+}
+
+impl<'a, S: Settlement> AtBlock<'a, S> {
+    /// `chain` read at `block`.
+    pub fn new(chain: &'a S, block: u64) -> Self {
+        Self { chain, block }
+    }
+}
+
+impl<S: Settlement> Settlement for AtBlock<'_, S> {
+    type Error = S::Error;
+
+    fn chain_id(&self) -> u64 {
+        self.chain.chain_id()
+    }
+    fn call(&self, tx: &TxRequest) -> impl Future<Output = Result<CallOutcome, S::Error>> + Send {
+        self.chain.call_at(tx, self.block)
+    }
+    fn call_at(
+        &self,
+        tx: &TxRequest,
+        block: u64,
+    ) -> impl Future<Output = Result<CallOutcome, S::Error>> + Send {
+        self.chain.call_at(tx, block)
+    }
+    fn send(&self, tx: TxRequest) -> impl Future<Output = Result<Receipt, S::Error>> + Send {
+        self.chain.send(tx)
+    }
+    fn block_number(&self) -> impl Future<Output = Result<u64, S::Error>> + Send {
+        self.chain.block_number()
+    }
+    fn block_hash(&self, n: u64) -> impl Future<Output = Result<Option<B256>, S::Error>> + Send {
+        self.chain.block_hash(n)
+    }
+    fn timestamp(&self) -> impl Future<Output = Result<u64, S::Error>> + Send {
+        self.chain.timestamp()
+    }
+    fn next_timestamp(&self) -> impl Future<Output = Result<u64, S::Error>> + Send {
+        self.chain.next_timestamp()
+    }
+    fn logs(&self, q: &LogQuery) -> impl Future<Output = Result<Vec<ChainLog>, S::Error>> + Send {
+        self.chain.logs(q)
+    }
 }
 
 /// What only a development chain offers: moving the clock, mining on demand, snapshots, setting

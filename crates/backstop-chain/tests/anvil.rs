@@ -383,3 +383,20 @@ async fn local_signer_signs_and_unknown_senders_are_refused() {
     assert!(matches!(e, backstop_chain::RpcChainError::NoSigner(a) if a == stranger), "{e}");
     assert!(chain.set_next_timestamp(START + 10).await.is_err(), "time control needs a dev chain");
 }
+
+/// A fork of a network that cannot be reached is reported at once with its cause, before Anvil
+/// starts (not as a start-up timeout).
+#[test]
+fn an_unreachable_fork_url_is_reported_at_once() {
+    // Port 1 on loopback: nothing listens there, the connection is refused.
+    let cfg = AnvilConfig::default().fork("http://127.0.0.1:1", None);
+    match AnvilNode::spawn(&cfg) {
+        Err(AnvilError::ForkUnreachable { url, reason }) => {
+            assert_eq!(url, "http://127.0.0.1:1");
+            assert!(reason.contains("127.0.0.1:1"), "{reason}");
+        }
+        other => panic!("expected ForkUnreachable, got {:?}", other.map(|n| n.endpoint())),
+    }
+    let cfg = AnvilConfig::default().fork("ftp://example.invalid", None);
+    assert!(matches!(AnvilNode::spawn(&cfg), Err(AnvilError::ForkUnreachable { .. })));
+}

@@ -92,6 +92,7 @@ impl Connection {
             max_fee_cap: self.max_fee_cap,
             expect_chain_id: self.chain_id,
             poll_interval: None,
+            read_retries: 4,
         };
         Ok((RpcChain::connect(cfg).await?, from))
     }

@@ -139,6 +139,10 @@ pub struct TxManager {
     pub resyncs: u64,
     /// The node's fee estimate and when it was read (reused for [`FEE_TTL`]).
     fees_cache: Option<(Instant, Fees)>,
+    /// Polls in a row at which the node's pending nonce was below ours (it lost transactions).
+    lost_polls: u8,
+    /// Labels of transactions given up since the last [`Self::take_dropped`].
+    dropped: Vec<String>,
 }
 
 /// How long a fee estimate is reused between submissions.
@@ -163,6 +167,8 @@ impl TxManager {
             replacements: 0,
             resyncs: 0,
             fees_cache: None,
+            lost_polls: 0,
+            dropped: Vec::new(),
         })
     }
 
@@ -187,6 +193,12 @@ impl TxManager {
             self.foreign_until = 0;
         }
         Ok(self.foreign_until == 0)
+    }
+
+    /// Labels of transactions given up since the last call (their nonce was consumed elsewhere,
+    /// or the node lost them): whatever was reserved for them is free again.
+    pub fn take_dropped(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.dropped)
     }
 
     /// True if a transaction with this label is in flight.
@@ -345,30 +357,69 @@ impl TxManager {
                 if e.consumed_polls >= 2 {
                     tracing::warn!(nonce = n, label = %p.label, "nonce consumed elsewhere; dropping ours");
                     self.pending.remove(&n);
+                    self.dropped.push(p.label.clone());
                     self.resyncs += 1;
                 }
                 continue;
             }
             if p.sent_at.elapsed() >= self.policy.replace_after {
-                let fees = p.fees.bumped(self.policy.bump_percent, self.policy.max_fee_cap);
+                // Bumped from the last fees offered (accepted or not), and at least what the node
+                // asks now (a base-fee spike), within the cap.
+                let mut fees = p.fees.bumped(self.policy.bump_percent, self.policy.max_fee_cap);
+                if let Ok(now) = chain.fees().await {
+                    let now = self.capped(now);
+                    fees = Fees {
+                        max_fee: fees.max_fee.max(now.max_fee),
+                        priority: fees.priority.max(now.priority),
+                    };
+                }
                 if fees == p.fees {
                     continue; // at the cap: nothing more to offer
                 }
-                match chain.broadcast(&p.tx, n, fees).await {
+                let result = chain.broadcast(&p.tx, n, fees).await;
+                let e = self.pending.get_mut(&n).expect("present");
+                // Whether or not the node took it, the next attempt waits `replace_after` and
+                // starts from these fees: a refusal must not freeze the fee (nor retry every poll).
+                e.fees = fees;
+                e.sent_at = Instant::now();
+                match result {
                     Ok(h) => {
                         self.replacements += 1;
                         tracing::info!(nonce = n, label = %p.label, max_fee = fees.max_fee, "replaced a stuck transaction");
-                        let e = self.pending.get_mut(&n).expect("present");
                         e.hashes.push(h);
-                        e.fees = fees;
-                        e.sent_at = Instant::now();
                     }
                     Err(BroadcastError::NonceTooLow) => {} // mined meanwhile: the next poll sees it
-                    Err(e) => {
-                        tracing::warn!(nonce = n, label = %p.label, error = %e, "replacement refused")
+                    Err(err) => {
+                        tracing::info!(nonce = n, label = %p.label, max_fee = fees.max_fee, error = %err, "replacement refused; will offer more")
                     }
                 }
             }
+        }
+        // The node's pending nonce below ours: it lost transactions it had (a reorg, a restart
+        // from an older state). Seen at two polls in a row, everything from there on is given up
+        // (the keeper decides again from the chain's state and sends what still holds) and the
+        // sequence restarts at the node's nonce, so nothing waits behind a gap.
+        let node_pending = chain.nonce(self.from, true).await?;
+        if node_pending < self.next_nonce && self.foreign_until == 0 {
+            self.lost_polls += 1;
+            if self.lost_polls >= 2 {
+                tracing::warn!(
+                    ours = self.next_nonce,
+                    node = node_pending,
+                    "the node lost transactions; resyncing the nonce down"
+                );
+                let lost: Vec<u64> = self.pending.range(node_pending..).map(|(n, _)| *n).collect();
+                for n in lost {
+                    if let Some(p) = self.pending.remove(&n) {
+                        self.dropped.push(p.label);
+                    }
+                }
+                self.next_nonce = node_pending;
+                self.resyncs += 1;
+                self.lost_polls = 0;
+            }
+        } else {
+            self.lost_polls = 0;
         }
         if mined_nonce > self.next_nonce {
             self.resyncs += 1;

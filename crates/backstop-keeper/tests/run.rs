@@ -65,6 +65,10 @@ impl Settlement for Flaky {
         self.gate()?;
         Ok(self.inner.call(tx).await?)
     }
+    async fn call_at(&self, tx: &TxRequest, block: u64) -> Result<CallOutcome, FlakyError> {
+        self.gate()?;
+        Ok(self.inner.call_at(tx, block).await?)
+    }
     async fn send(&self, tx: TxRequest) -> Result<Receipt, FlakyError> {
         Ok(self.inner.send(tx).await?)
     }

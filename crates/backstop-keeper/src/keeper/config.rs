@@ -117,8 +117,10 @@ pub struct Stats {
     pub txs: u64,
     /// Gas used.
     pub gas_used: u64,
-    /// Rejected submissions that only meant a lost race (quiet).
+    /// Rejected submissions and reverted transactions that only meant a lost race (quiet).
     pub races_lost: u64,
+    /// Our standing English high bids found when the keeper attached (sent by an earlier process).
+    pub standing_at_start: u64,
     /// Auctions started, reset and settled by us.
     pub kicks: u64,
     /// Deals, ticks, flogs, heals, kisses.
@@ -134,6 +136,16 @@ impl Stats {
         } else {
             format!("-{}", self.spent.saturating_sub(self.value_at_limit))
         }
+    }
+
+    /// [`Self::pnl`] rounded to two decimals for people (`+197164.57`, `-0.00` never shows a
+    /// rounding residue of a few wei as a loss).
+    pub fn pnl_display(&self) -> String {
+        let exact = self.pnl();
+        let (sign, digits) = exact.split_at(1);
+        let v: f64 = digits.parse().unwrap_or(0.0);
+        let rounded = format!("{v:.2}");
+        if rounded == "0.00" { "0.00".to_owned() } else { format!("{sign}{rounded}") }
     }
 }
 

@@ -41,7 +41,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         let tx = call.tx(self.me);
         match self.tx.submit(&*self.chain, &self.adapter, kind, label.clone(), tx).await {
             Ok(nonce) => {
-                tracing::debug!(keeper = %self.cfg.name, %label, nonce, "sent");
+                tracing::info!(keeper = %self.cfg.name, %label, nonce, "sent");
                 Ok(true)
             }
             Err(e) if e.is_race_lost() => {
@@ -50,7 +50,10 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 Ok(false)
             }
             Err(e @ SubmitError::Rejected { .. }) => {
-                tracing::warn!(keeper = %self.cfg.name, %label, reason = %e, "not sent");
+                // Once per label: the same refusal is not repeated every step.
+                if self.refused.insert(label.clone()) {
+                    tracing::warn!(keeper = %self.cfg.name, %label, reason = %e, "not sent");
+                }
                 Ok(false)
             }
             Err(e) => Err(ChainError::backend(e)),
@@ -129,17 +132,22 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             .saturating_sub(reserved)
     }
 
-    async fn ensure_allowance(&mut self) -> Result<(), ChainError> {
-        if self.approved || self.cfg.dry_run {
-            return Ok(());
+    /// True when the auctions can take our raise asset. Otherwise the set-up transactions
+    /// (approvals) are sent once, and bids wait until they are mined: a bid sent before would
+    /// only be refused.
+    async fn ensure_allowance(&mut self) -> Result<bool, ChainError> {
+        if self.cfg.dry_run {
+            return Ok(true);
         }
-        let chain = self.chain.clone();
-        for call in self.adapter.bidder_setup(&*chain, self.me, self.cfg.budget).await? {
-            let label = format!("setup:{}:{}", call.to, call.data);
-            self.send_call(TxKind::Admin, label, call).await?;
+        if !self.approved {
+            let chain = self.chain.clone();
+            for call in self.adapter.bidder_setup(&*chain, self.me, self.cfg.budget).await? {
+                let label = format!("setup:{}:{}", call.to, call.data);
+                self.send_call(TxKind::Admin, label, call).await?;
+            }
+            self.approved = true;
         }
-        self.approved = true;
-        Ok(())
+        Ok(!self.tx.pending().any(|(_, p)| p.label.starts_with("setup:")))
     }
 
     /// Our stablecoin balance (one call per step at most; bids sent since are in `reserved`).
@@ -201,11 +209,18 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             let bidder = Bidder { me: self.me, limit, budget, mode: self.cfg.english_mode };
             match english_bid(id, &a, &self.model.english.params, &bidder, self.now) {
                 Ok(b) => {
-                    self.ensure_allowance().await?;
+                    if !self.ensure_allowance().await? {
+                        self.note(format!("english:{id}"), "waiting for the approval to be mined");
+                        continue;
+                    }
                     let reserved =
                         self.reserved.values().fold(Wad::ZERO, |s, x| s.saturating_add_wad(*x));
-                    if self.balance().await?.saturating_sub(reserved) < b.bid {
-                        tracing::debug!(keeper = %self.cfg.name, id, "balance below the raise: not bidding");
+                    let balance = self.balance().await?.saturating_sub(reserved);
+                    if balance < b.bid {
+                        self.note(
+                            format!("english:{id}"),
+                            format!("not bidding: balance {balance} below the raise {}", b.bid),
+                        );
                         continue;
                     }
                     let dent = Action::Dent { sender: self.me, id, lot: b.lot, bid: b.bid };
@@ -218,8 +233,20 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                         sent += 1;
                     }
                 }
-                Err(NoBid::Budget) => tracing::debug!(keeper = %self.cfg.name, id, "budget spent"),
-                Err(_) => {}
+                Err(NoBid::Budget) => {
+                    self.note(
+                        format!("english:{id}"),
+                        format!("not bidding: budget left {budget} below the raise {}", a.bid),
+                    );
+                }
+                Err(NoBid::AboveLimit) => {
+                    self.note(
+                        format!("english:{id}"),
+                        format!("not bidding: the next valid lot is above the limit {limit}"),
+                    );
+                }
+                Err(NoBid::Winning) => self.note(format!("english:{id}"), "holding the high bid"),
+                Err(NoBid::Closed) => {}
             }
         }
         Ok(sent)
@@ -263,7 +290,10 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             let budget = self.available().min(self.balance().await?.saturating_sub(reserved));
             match dutch_take(&self.model.dutch, id, self.me, limit, budget, self.now) {
                 Ok(t) => {
-                    self.ensure_allowance().await?;
+                    if !self.ensure_allowance().await? {
+                        self.note(format!("dutch:{id}"), "waiting for the approval to be mined");
+                        continue;
+                    }
                     let take =
                         Action::Take { sender: self.me, id, amt: t.amt, max: t.max, who: self.me };
                     let label = format!("take:{id}:{}", self.now);
@@ -275,8 +305,23 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                         sent += 1;
                     }
                 }
-                Err(NoTake::Budget) => tracing::debug!(keeper = %self.cfg.name, id, "budget spent"),
-                Err(_) => {}
+                Err(NoTake::Budget) => {
+                    self.note(
+                        format!("dutch:{id}"),
+                        format!(
+                            "not taking: budget or balance {budget} buys nothing at {}",
+                            st.price
+                        ),
+                    );
+                }
+                Err(NoTake::AboveLimit) => {
+                    // The price falls with time: say so once per sale, not every step.
+                    self.note(
+                        format!("dutch:{id}"),
+                        format!("waiting: price above the limit {limit}"),
+                    );
+                }
+                Err(NoTake::NeedsRedo | NoTake::Gone) => {}
             }
         }
         Ok(sent)

@@ -63,6 +63,10 @@ pub struct Keeper<S, A = Deployment> {
     pub stats: Stats,
     metrics: Metrics,
     approved: bool,
+    /// The last decision logged per auction (`english:5`), so each is logged once per state.
+    notes: std::collections::HashMap<String, String>,
+    /// Labels whose submission was refused (logged once).
+    refused: std::collections::HashSet<String>,
     /// Our stablecoin balance, read at most once per step.
     balance_cache: Option<Wad>,
     /// Latest block timestamp seen, seconds.
@@ -112,6 +116,8 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             stats: Stats::default(),
             metrics,
             approved: false,
+            notes: Default::default(),
+            refused: Default::default(),
             balance_cache: None,
             now: live.timestamp,
         };
@@ -120,6 +126,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         for (_, a) in k.model.english.auctions() {
             if a.guy == me && a.has_bid() {
                 k.stats.committed = k.stats.committed.saturating_add_wad(a.bid);
+                k.stats.standing_at_start += 1;
             }
         }
         tracing::info!(keeper = %k.cfg.name, account = %me, english = k.ids.english.len(), dutch = k.ids.dutch.len(), "attached");
@@ -175,6 +182,14 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             report.confirmed += 1;
             self.on_confirmed(c);
         }
+        for label in self.tx.take_dropped() {
+            // Given up (nonce consumed elsewhere, or lost by the node): its reservation is free,
+            // and a lost approval is sent again.
+            if label.starts_with("setup:") {
+                self.approved = false;
+            }
+            self.reserved.remove(&label);
+        }
         report.events = self.sync().await?;
         if let Err(why) = self.model.check_invariants() {
             // The events and the state disagree (a node restored from a state dump without its
@@ -203,7 +218,18 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             self.metrics.bid_latency.observe(c.latency.as_secs_f64());
         }
         if !c.receipt.status {
-            tracing::warn!(keeper = %self.cfg.name, label = %c.label, "mined but reverted (state moved on)");
+            // Another keeper's transaction landed first in the same block: a lost race.
+            self.stats.races_lost += 1;
+            tracing::info!(keeper = %self.cfg.name, label = %c.label, "mined but reverted: the state moved on (a lost race)");
+        }
+    }
+
+    /// Logs a decision about `key` (an auction) at info, once per distinct decision.
+    fn note(&mut self, key: String, what: impl Into<String>) {
+        let what = what.into();
+        if self.notes.get(&key) != Some(&what) {
+            tracing::info!(keeper = %self.cfg.name, auction = %key, "{what}");
+            self.notes.insert(key, what);
         }
     }
 

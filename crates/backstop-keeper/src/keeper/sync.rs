@@ -2,7 +2,7 @@
 //! bookkeeping of the events that concern this keeper.
 
 use super::{Keeper, SaturatingAddWad, f64_of};
-use backstop_chain::{Adapter, Broadcast, ChainError, WatchEvent, live};
+use backstop_chain::{Adapter, AtBlock, Broadcast, ChainError, WatchEvent, live};
 use backstop_core::{AccountantEvent, DutchEvent, EnglishEvent, Event, Ray};
 use std::collections::BTreeSet;
 
@@ -10,7 +10,8 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
     /// Follows the events since the last step and re-reads what they touched.
     pub(super) async fn sync(&mut self) -> Result<usize, ChainError> {
         let events = self.watcher.poll(&*self.chain).await.map_err(ChainError::backend)?;
-        self.now = self.chain.timestamp().await.map_err(ChainError::backend)?;
+        // Decisions are about transactions that land in the next block: judge them at its time.
+        self.now = self.chain.next_timestamp().await.map_err(ChainError::backend)?;
         if events.is_empty() {
             return Ok(0);
         }
@@ -54,12 +55,14 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 Event::Poke { .. } => oracle = true,
             }
         }
+        let chain = self.chain.clone();
+        let at = self.read_block(&chain);
         for id in english {
-            let a = self.adapter.read_english(&*self.chain, id).await?;
+            let a = self.adapter.read_english(&at, id).await?;
             self.model.english.set_auction(id, a);
         }
         for id in dutch {
-            let s = self.adapter.read_dutch(&*self.chain, id).await?;
+            let s = self.adapter.read_dutch(&at, id).await?;
             if s.is_none() {
                 self.prices.forget(true, id);
             }
@@ -142,19 +145,26 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         }
     }
 
+    /// The chain read at the last block whose events were read: state and events agree (a read
+    /// at `latest` may already see a kick whose event the next poll brings).
+    fn read_block<'c>(&self, chain: &'c S) -> AtBlock<'c, S> {
+        AtBlock::new(chain, self.watcher.cursor().saturating_sub(1))
+    }
+
     /// Reads every English and Dutch id up to `kicks` (only when the events proved insufficient).
     pub(super) async fn full_resync(&mut self) -> Result<(), ChainError> {
-        let c = self.chain.clone();
-        let houses = self.adapter.read_houses(&*c).await?;
+        let chain = self.chain.clone();
+        let c = self.read_block(&chain);
+        let houses = self.adapter.read_houses(&c).await?;
         for id in 1..=houses.english_kicks {
-            let a = self.adapter.read_english(&*c, id).await?;
+            let a = self.adapter.read_english(&c, id).await?;
             if a.is_some() {
                 self.ids.english.insert(id);
             }
             self.model.english.set_auction(id, a);
         }
         for id in 1..=houses.dutch_kicks {
-            let x = self.adapter.read_dutch(&*c, id).await?;
+            let x = self.adapter.read_dutch(&c, id).await?;
             if x.is_some() {
                 self.ids.dutch.insert(id);
             }
@@ -170,7 +180,9 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         params_changed: bool,
         oracle_changed: bool,
     ) -> Result<(), ChainError> {
-        let c = &*self.chain;
+        let chain = self.chain.clone();
+        let at = self.read_block(&chain);
+        let c = &at;
         let sheet = self.adapter.read_balance_sheet(c, &self.ids.eras).await?;
         self.ids.eras.retain(|e| !sheet.accountant.sin(*e).is_zero());
         self.model.accountant = sheet.accountant;
