@@ -604,3 +604,219 @@ async fn binary_sends_over_http_and_wakes_on_ws_heads() {
     assert!(bid_on(2).await, "new debt was not auctioned: no wake-up from --ws-url heads");
     child.kill().await.unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Faults: a quiet automining node, a reorg after mined bids, a node that fails requests.
+// ---------------------------------------------------------------------------------------------
+
+/// Fails the test instead of hanging if a run never ends (the runs below take seconds).
+const HANG_GUARD: Duration = Duration::from_secs(600);
+
+/// On an automining Anvil with no other traffic the latest block's clock stands still; the keeper
+/// judges its transactions at the next block's time (the wall clock there), so it still deals an
+/// English auction after its bid expires and takes a Dutch sale once the price falls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_automining_node_still_sees_time_pass() {
+    let _g = SERIAL.lock().await;
+    let node = AnvilNode::spawn(&AnvilConfig::default()).unwrap();
+    let chain = Arc::new(RpcChain::connect(RpcConfig::dev(node.endpoint())).await.unwrap());
+    let mut p = params();
+    p.english.ttl = 2;
+    p.english.tau = 3_600;
+    p.dutch.buf = r("1.2");
+    p.dutch.calc = backstop_core::Calc::StairStep;
+    p.dutch.cut = r("0.9");
+    p.dutch.step = 1;
+    p.dutch.tail = 3_600;
+    p.dutch.cusp = r("0.3");
+    for mechanism in [Mechanism::English, Mechanism::Dutch] {
+        let d = deploy_system(&*chain, DEPLOYER, &p, r("265"), Address::repeat_byte(0x51))
+            .await
+            .unwrap();
+        let c = SystemClient::new(&*chain, d);
+        c.apply(DEPLOYER, &Action::Fess { tab: w(SUMP) }).await.unwrap();
+        let me = Address::repeat_byte(0xa7);
+        c.apply(DEPLOYER, &Action::Mint { to: me, amount: w("60000") }).await.unwrap();
+        chain.set_balance(me, U256::from(10u64).pow(U256::from(21))).await.unwrap();
+        let cfg = bidder("quiet", "240", w("60000"), mechanism);
+        let mut k = Keeper::start(chain.clone(), d, me, cfg).await.unwrap();
+        let opts = backstop_keeper::RunOptions {
+            until_cleared: true,
+            interval: Duration::from_millis(50),
+            ..Default::default()
+        };
+        let end = tokio::time::timeout(HANG_GUARD, k.run(&opts, None, std::future::pending()))
+            .await
+            .unwrap_or_else(|_| panic!("{mechanism:?}: no progress on a quiet node"));
+        assert_eq!(end, backstop_keeper::RunEnd::Finished);
+        assert!(k.is_cleared(), "{mechanism:?}");
+        assert_eq!(k.stats.won, 1, "{mechanism:?}: {:?}", k.stats);
+        assert!(c.gov_balance(me).await.unwrap() > Wad::ZERO);
+    }
+}
+
+/// The node drops the last blocks (a reorg) after the keeper's bids were mined: its nonces fall.
+/// The keeper resyncs its nonce down instead of queueing behind the gap, bids again, and clears
+/// the debt; nothing is left queued on the node and the tokens add up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reorg_after_mined_bids_leaves_no_nonce_gap() {
+    let _g = SERIAL.lock().await;
+    let n = net(3).await;
+    let me = Address::repeat_byte(0xa8);
+    fund(&n, me, w("200000")).await;
+    let mut k = Keeper::start(
+        n.chain.clone(),
+        n.d,
+        me,
+        bidder("reorged", "265", w("200000"), Mechanism::English),
+    )
+    .await
+    .unwrap();
+    // Kicks, the approval and the three bids, all mined (automine).
+    while k.stats.bids_sent < 3 || k.stats.txs < 4 {
+        k.step().await.unwrap();
+    }
+    let before = n.chain.nonce(me).await.unwrap();
+    n.chain.reorg(3).await.unwrap();
+    let after = n.chain.nonce(me).await.unwrap();
+    assert!(after < before, "the reorg dropped none of our transactions ({before} → {after})");
+    run(std::slice::from_mut(&mut k), &n.chain, 2_000).await;
+    assert!(k.is_cleared());
+    // Nothing of ours waits behind a gap: the pending and the mined nonce agree.
+    assert_eq!(
+        Broadcast::nonce(&*n.chain, me, true).await.unwrap(),
+        Broadcast::nonce(&*n.chain, me, false).await.unwrap()
+    );
+    let dealt: Wad = english_events(&n)
+        .await
+        .iter()
+        .filter_map(|e| match e {
+            EnglishEvent::Deal { lot, .. } => Some(*lot),
+            _ => None,
+        })
+        .fold(Wad::ZERO, |s, x| s.checked_add(x).unwrap());
+    assert_eq!(gov_supply(&n).await, dealt, "tokens minted == lots dealt");
+}
+
+/// A JSON-RPC proxy in front of the node that answers HTTP 500 to every `every`-th request and
+/// forwards the rest. Deterministic: the same requests fail on every run.
+async fn flaky_proxy(upstream: String, every: u64) -> (String, Arc<std::sync::atomic::AtomicU64>) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let client = alloy::transports::http::reqwest::Client::new();
+    let f = failed.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = listener.accept().await else { return };
+            let (count, failed, client, upstream) =
+                (count.clone(), f.clone(), client.clone(), upstream.clone());
+            tokio::spawn(async move {
+                let (rd, mut wr) = sock.into_split();
+                let mut rd = BufReader::new(rd);
+                loop {
+                    // Request line and headers.
+                    let mut len = 0usize;
+                    let mut line = String::new();
+                    if rd.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    loop {
+                        line.clear();
+                        if rd.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                        let lower = line.to_ascii_lowercase();
+                        if let Some(v) = lower.strip_prefix("content-length:") {
+                            len = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0u8; len];
+                    if rd.read_exact(&mut body).await.is_err() {
+                        return;
+                    }
+                    let i = count.fetch_add(1, Ordering::SeqCst) + 1;
+                    let (status, out) = if i % every == 0 {
+                        failed.fetch_add(1, Ordering::SeqCst);
+                        ("500 Internal Server Error", b"injected".to_vec())
+                    } else {
+                        let resp = client
+                            .post(&upstream)
+                            .header("content-type", "application/json")
+                            .body(body)
+                            .send()
+                            .await;
+                        match resp {
+                            Ok(r) => {
+                                ("200 OK", r.bytes().await.map(|b| b.to_vec()).unwrap_or_default())
+                            }
+                            Err(_) => ("502 Bad Gateway", b"upstream".to_vec()),
+                        }
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                        out.len()
+                    );
+                    if wr.write_all(head.as_bytes()).await.is_err()
+                        || wr.write_all(&out).await.is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, failed)
+}
+
+/// One request in five fails (HTTP 500) between the keeper and its node: reads are retried per
+/// request, a failed send is retried by the next step, and the keeper still clears the debt with
+/// every token accounted for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_failing_one_request_in_five_does_not_stop_the_keeper() {
+    let _g = SERIAL.lock().await;
+    let n = net(3).await;
+    let me = Address::repeat_byte(0xa9);
+    fund(&n, me, w("200000")).await;
+    let (url, failed) = flaky_proxy(n.node.endpoint(), 5).await;
+    let flaky = Arc::new(RpcChain::connect(RpcConfig::dev(url)).await.unwrap());
+    let cfg = bidder("flaky", "265", w("200000"), Mechanism::English);
+    let mut k = loop {
+        // Attaching is retried as the binary does.
+        match Keeper::start(flaky.clone(), n.d, me, cfg.clone()).await {
+            Ok(k) => break k,
+            Err(e) if e.is_transient() => continue,
+            Err(e) => panic!("{}", backstop_keeper::ErrorChain(&e)),
+        }
+    };
+    let mut step_errors = 0;
+    for _ in 0..2_000 {
+        match k.step().await {
+            Ok(r) if r.sent > 0 => continue,
+            Ok(_) if k.is_finished() => break,
+            Ok(_) => {
+                let now = n.chain.timestamp().await.unwrap();
+                n.chain.set_next_timestamp(next_moment(&k.model, now)).await.unwrap();
+                n.chain.mine().await.unwrap();
+            }
+            Err(_) => step_errors += 1,
+        }
+    }
+    assert!(k.is_cleared(), "not cleared; {step_errors} failed steps");
+    assert!(failed.load(std::sync::atomic::Ordering::SeqCst) > 0, "the proxy failed nothing");
+    let dealt: Wad = english_events(&n)
+        .await
+        .iter()
+        .filter_map(|e| match e {
+            EnglishEvent::Deal { lot, .. } => Some(*lot),
+            _ => None,
+        })
+        .fold(Wad::ZERO, |s, x| s.checked_add(x).unwrap());
+    assert_eq!(gov_supply(&n).await, dealt);
+}
