@@ -497,8 +497,40 @@ fn refusal(action: &Action, e: &Error) -> String {
         (Error::InvalidParam { what, reason }, Some(contract)) => {
             format!("invalid parameter `{}.{what}`: {reason}", contract_name(contract))
         }
-        _ => e.to_string(),
+        _ => human_error(e).unwrap_or_else(|| e.to_string()),
     }
+}
+
+/// The core's amount errors with their WAD fields as human decimals (stablecoin).
+fn human_error(e: &Error) -> Option<String> {
+    let h = |x: &alloy_primitives::U256| human(Wad::from_raw(*x));
+    Some(match e {
+        Error::InsufficientSurplus { available, requested } => format!(
+            "the accountant's surplus (available) {} < requested {} stablecoin",
+            h(available),
+            h(requested)
+        ),
+        Error::InsufficientFreeDebt { woe, requested } => {
+            format!("free bad debt (woe) {} < requested {} stablecoin", h(woe), h(requested))
+        }
+        Error::InsufficientOnAuction { ash, requested } => {
+            format!("bad debt on auction (Ash) {} < requested {} stablecoin", h(ash), h(requested))
+        }
+        Error::InsufficientDebt { woe, sump } => {
+            format!(
+                "free bad debt (woe) {} < sump {} stablecoin: no auction to start",
+                h(woe),
+                h(sump)
+            )
+        }
+        Error::SurplusNotZero { surplus } => {
+            format!("surplus {} stablecoin must be healed first", h(surplus))
+        }
+        Error::InsufficientBalance { have, need } => {
+            format!("balance {} < needed {}", h(have), h(need))
+        }
+        _ => return None,
+    })
 }
 
 fn file_target(action: &Action) -> Option<Contract> {
