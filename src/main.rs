@@ -17,6 +17,8 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::{io::Write, sync::Arc, time::Duration};
 
+mod admin;
+
 /// Recapitalize a protocol after bad debt with on-chain debt auctions.
 #[derive(Debug, Parser)]
 #[command(name = "backstop", version, about)]
@@ -127,6 +129,9 @@ enum Command {
         #[arg(long)]
         anvil: bool,
     },
+    /// Operate a deployment by hand: fess, flog, heal, kiss, file, rely, deny, cage, yank, poke,
+    /// mint; on a dev chain (--dev) fund, warp, mine. Checked before sending; --dry-run.
+    Admin(admin::AdminArgs),
     /// Start the pinned Anvil on loopback (optionally forking a network) and wait for Ctrl-C.
     Anvil {
         /// Fork this network's JSON-RPC endpoint.
@@ -531,6 +536,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 report.actions, report.bids
             );
         }
+        Command::Admin(args) => args.run().await?,
         Command::Anvil { fork_url, fork_block, port, block_time, load_state } => {
             let cfg = AnvilConfig {
                 fork_url,

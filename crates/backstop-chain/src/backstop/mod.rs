@@ -8,6 +8,8 @@
 //!   core's units as they are (WAD stablecoin and tokens, RAY prices), windows half-open as in
 //!   the core; every action the core has is supported.
 //! - [`view`]: the whole observable state, for the differential tests.
+//! - [`Warded`]: the contracts with wards, and [`Deployment::rely_call`], [`Deployment::deny_call`],
+//!   [`Deployment::is_ward`] for the authorisations the core does not model.
 
 pub mod bindings;
 pub mod decode;
@@ -106,6 +108,112 @@ impl Deployment {
         [self.english, self.dutch].map(|spender| {
             Call::sol(self.stablecoin, &Stablecoin::approveCall { spender, amount: U256::MAX })
         })
+    }
+}
+
+/// A contract of a deployment that keeps wards (dss `Auth`: `rely`, `deny`, `wards`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Warded {
+    /// The accountant.
+    Accountant,
+    /// The English debt auction house.
+    English,
+    /// The Dutch debt auction house.
+    Dutch,
+    /// The governance token.
+    GovToken,
+    /// The stablecoin.
+    Stablecoin,
+    /// The price oracle.
+    Oracle,
+}
+
+impl Warded {
+    /// Every warded contract, in deployment order.
+    pub const ALL: [Self; 6] = [
+        Self::Stablecoin,
+        Self::GovToken,
+        Self::Oracle,
+        Self::Accountant,
+        Self::English,
+        Self::Dutch,
+    ];
+
+    /// The name used on the command line and in messages (`accountant`, `gov-token`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Accountant => "accountant",
+            Self::English => "english",
+            Self::Dutch => "dutch",
+            Self::GovToken => "gov-token",
+            Self::Stablecoin => "stablecoin",
+            Self::Oracle => "oracle",
+        }
+    }
+
+    /// The contract whose ward must send `action`; `None` when anyone may send it.
+    pub fn needed_for(action: &Action) -> Option<Self> {
+        match action {
+            Action::Fess { .. } | Action::FileAccountant { .. } => Some(Self::Accountant),
+            Action::Cage | Action::FileEnglish { .. } => Some(Self::English),
+            Action::YankDutch { .. } | Action::FileDutch { .. } => Some(Self::Dutch),
+            Action::Poke { .. } => Some(Self::Oracle),
+            Action::Mint { .. } => Some(Self::Stablecoin),
+            Action::Flog { .. }
+            | Action::Heal { .. }
+            | Action::Kiss { .. }
+            | Action::Flop
+            | Action::FlopDutch { .. }
+            | Action::Dent { .. }
+            | Action::Deal { .. }
+            | Action::Tick { .. }
+            | Action::Yank { .. }
+            | Action::Take { .. }
+            | Action::Redo { .. } => None,
+        }
+    }
+}
+
+/// Authorisations (`rely`, `deny`, `wards`) of a deployment's contracts.
+impl Deployment {
+    /// The address of a warded contract.
+    pub fn warded(&self, c: Warded) -> Address {
+        match c {
+            Warded::Accountant => self.accountant,
+            Warded::English => self.english,
+            Warded::Dutch => self.dutch,
+            Warded::GovToken => self.gov_token,
+            Warded::Stablecoin => self.stablecoin,
+            Warded::Oracle => self.oracle,
+        }
+    }
+
+    /// The warded contract at `address`, if it is one of this deployment's.
+    pub fn warded_at(&self, address: Address) -> Option<Warded> {
+        Warded::ALL.into_iter().find(|c| self.warded(*c) == address)
+    }
+
+    /// `rely(who)` on `contract`: makes `who` a ward (sent by a ward).
+    pub fn rely_call(&self, contract: Warded, who: Address) -> Call {
+        // Every contract inherits the same `Auth`: one ABI for all six.
+        Call::sol(self.warded(contract), &Accountant::relyCall { usr: who })
+    }
+
+    /// `deny(who)` on `contract`: removes `who` from the wards (sent by a ward).
+    pub fn deny_call(&self, contract: Warded, who: Address) -> Call {
+        Call::sol(self.warded(contract), &Accountant::denyCall { usr: who })
+    }
+
+    /// True if `who` is a ward of `contract` (`wards(who) == 1`).
+    pub async fn is_ward<S: Settlement>(
+        &self,
+        chain: &S,
+        contract: Warded,
+        who: Address,
+    ) -> Result<bool> {
+        let w =
+            self.call(chain, self.warded(contract), &Accountant::wardsCall { usr: who }).await?;
+        Ok(w == U256::from(1))
     }
 }
 
