@@ -264,15 +264,13 @@ contract Accountant is Auth, Lock {
         emit Unwind(amount);
     }
 
-    /// @notice Pay `amount` of surplus to `to` (a bidder refunded after cage); `debt += amount`.
+    /// @notice Pay `amount` of surplus to `to` (a bidder refunded after cage). The debt the bid
+    /// cancelled stays cancelled: the surplus pays for it, so `surplus - debt` falls by exactly
+    /// `amount` (dss's `suck` creates the debt and the coin together; adding debt here as well
+    /// would count the refund twice).
     function refund(address to, uint256 amount) external auth lock {
         uint256 available = surplus();
         if (amount > available) revert InsufficientSurplus(available, amount);
-        // debt += amount, as free debt: the new debt must fit 256 bits.
-        if (amount > type(uint256).max - debt()) revert Overflow();
-        unchecked {
-            woe_ += amount;
-        }
         if (amount != 0) stablecoin.safeTransfer(to, amount);
         emit Refund(to, amount);
     }

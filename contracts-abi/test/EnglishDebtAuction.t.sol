@@ -535,7 +535,27 @@ contract EnglishDebtAuctionTest is BackstopTest {
         emit Accountant.Refund(alice, SUMP);
         english.yank(id);
         assertEq(stable.balanceOf(alice), FUNDS);
-        assertEq(accountant.debt(), SUMP);
-        assertEq(accountant.woe(), SUMP);
+        // the bid's cancellation of debt stands: the surplus paid for it
+        assertEq(accountant.debt(), 0);
+        assertEq(accountant.woe(), 0);
+    }
+
+    /// Audit finding 1: after a yank, `surplus - debt` changes by exactly the refund (it fell by
+    /// twice the refund when `refund` also reopened the debt).
+    function test_yank_netPositionFallsByExactlyTheRefund() public {
+        freeDebt(3 * SUMP);
+        uint256 id = accountant.flop();
+        vm.prank(alice);
+        english.dent(id, 200e18, SUMP);
+        vm.prank(bob);
+        english.dent(id, 190e18, SUMP);
+        english.cage();
+        stable.mint(address(accountant), 2 * SUMP);
+        int256 before = int256(accountant.surplus()) - int256(accountant.debt());
+        vm.prank(stranger);
+        english.yank(id);
+        int256 afterYank = int256(accountant.surplus()) - int256(accountant.debt());
+        assertEq(before - afterYank, int256(SUMP));
+        assertEq(stable.balanceOf(bob), FUNDS);
     }
 }

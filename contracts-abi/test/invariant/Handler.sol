@@ -64,6 +64,8 @@ contract Handler is Test, Deployed {
     uint256 public takesBelowCusp;
     uint256 public takesAboveMax;
     uint256 public unauthorizedSuccesses;
+    /// Yanks after which `surplus - debt` did not change by exactly the refund.
+    uint256 public yankNetMismatches;
     mapping(bytes32 action => uint256) public calls;
 
     constructor(
@@ -244,7 +246,10 @@ contract Handler is Test, Deployed {
             uint256 surplus = accountant.surplus();
             if (surplus < bid) _mintStable(address(accountant), bid - surplus);
         }
+        int256 before = int256(accountant.surplus()) - int256(accountant.debt());
         english.yank(id);
+        int256 afterYank = int256(accountant.surplus()) - int256(accountant.debt());
+        if (before - afterYank != int256(tic != 0 ? bid : 0)) yankNetMismatches++;
         if (tic != 0) refunded += bid;
         calls["yank.ok"]++;
     }

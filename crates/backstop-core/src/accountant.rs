@@ -124,7 +124,7 @@ pub enum AccountantEvent {
         /// WAD.
         amount: Wad,
     },
-    /// Surplus refunded a bidder of a yanked auction; the debt is open again.
+    /// Surplus refunded a bidder of a yanked auction (the debt stays cancelled).
     Refund {
         /// Recipient.
         to: alloy_primitives::Address,
@@ -301,15 +301,11 @@ impl Accountant {
         AccountantEvent::Unwind { amount }
     }
 
-    /// The English yank hook: after the caller paid `amount` (WAD) of surplus back to a bidder,
-    /// the debt is open again.
-    pub fn reopen(
-        &mut self,
-        to: alloy_primitives::Address,
-        amount: Wad,
-    ) -> Result<AccountantEvent> {
-        self.debt = self.debt.checked_add(amount)?;
-        Ok(AccountantEvent::Refund { to, amount })
+    /// The English yank hook: the caller paid `amount` (WAD) of surplus back to a bidder. The
+    /// debt the bid cancelled stays cancelled (the surplus paid for it), so `surplus − debt`
+    /// falls by exactly `amount`.
+    pub fn refund(&mut self, to: alloy_primitives::Address, amount: Wad) -> AccountantEvent {
+        AccountantEvent::Refund { to, amount }
     }
 }
 

@@ -409,9 +409,8 @@ impl System {
                     requested: bid.raw(),
                 });
             }
-            self.accountant.debt().checked_add(bid)?;
             self.pay_out(guy, bid);
-            events.push(Event::Accountant(self.accountant.reopen(guy, bid)?));
+            events.push(Event::Accountant(self.accountant.refund(guy, bid)));
         } else if let Some(a) = self.english.auction(id) {
             // Never bid: its raise is still on auction.
             let u = a.bid.min(self.accountant.ash());
