@@ -37,6 +37,12 @@ contract Accountant is Auth, Lock {
     uint256 public Ash;
     /// @notice Debt queued at timestamp `era`, WAD.
     mapping(uint256 era => uint256) public sin;
+    /// @notice Refunds owed to bidders of auctions yanked after cage and not yet claimed, WAD: the
+    /// sum of `due[usr]`. This much of the stablecoin balance is reserved: `heal`, `kiss` and the
+    /// flops only see `surplus() = balance - Due`.
+    uint256 public Due;
+    /// @notice Refund owed to `usr`, WAD (`claim` pays it).
+    mapping(address usr => uint256) public due;
 
     /// @notice Queue delay before `flog`, seconds.
     uint256 public wait;
@@ -65,6 +71,7 @@ contract Accountant is Auth, Lock {
     event Kiss(uint256 amount);
     event Unwind(uint256 amount);
     event Refund(address indexed to, uint256 amount);
+    event Claim(address indexed usr, address indexed to, uint256 amount);
     event File(bytes32 indexed what, uint256 data);
     event FileAddress(bytes32 indexed what, address data);
 
@@ -88,9 +95,15 @@ contract Accountant is Auth, Lock {
         return woe_;
     }
 
-    /// @notice The accountant's stablecoin balance, WAD.
+    /// @notice Free surplus, WAD: the accountant's stablecoin balance less the refunds it owes
+    /// (`Due`), 0 if it owes more than it holds.
     function surplus() public view returns (uint256) {
-        return IERC20Min(stablecoin).balanceOf(address(this));
+        uint256 balance = IERC20Min(stablecoin).balanceOf(address(this));
+        uint256 owed = Due;
+        // Checked just before.
+        unchecked {
+            return balance > owed ? balance - owed : 0;
+        }
     }
 
     /// @notice Stablecoin raised per auction, WAD (must be filed, > 0).
@@ -264,14 +277,32 @@ contract Accountant is Auth, Lock {
         emit Unwind(amount);
     }
 
-    /// @notice Pay `amount` of surplus to `to` (a bidder refunded after cage). The debt the bid
-    /// cancelled stays cancelled: the surplus pays for it, so `surplus - debt` falls by exactly
-    /// `amount` (dss's `suck` creates the debt and the coin together; adding debt here as well
-    /// would count the refund twice).
+    /// @notice A bidder of an auction yanked after cage is owed `amount`: `due[to] += amount`,
+    /// `Due += amount`. Nothing is paid here, so a yank never waits for (or races for) funds: the
+    /// owed amount is reserved out of every later balance, and `to` collects it with `claim`. The
+    /// debt the bid cancelled stays cancelled, so `surplus - debt` falls by exactly `amount`.
     function refund(address to, uint256 amount) external auth lock {
-        uint256 available = surplus();
-        if (amount > available) revert InsufficientSurplus(available, amount);
-        if (amount != 0) stablecoin.safeTransfer(to, amount);
+        Due += amount;
+        // due[to] <= Due, and the checked sum above did not overflow.
+        unchecked {
+            due[to] += amount;
+        }
         emit Refund(to, amount);
+    }
+
+    /// @notice Pay what the caller is owed (`due[msg.sender]`) to `to`, as far as the balance
+    /// goes (`to` lets a bidder whose own address cannot receive the stablecoin collect).
+    /// @return amount paid, WAD
+    function claim(address to) external lock returns (uint256 amount) {
+        uint256 owed = due[msg.sender];
+        uint256 balance = IERC20Min(stablecoin).balanceOf(address(this));
+        amount = owed < balance ? owed : balance;
+        // amount <= due[msg.sender] <= Due.
+        unchecked {
+            due[msg.sender] = owed - amount;
+            Due -= amount;
+        }
+        if (amount != 0) stablecoin.safeTransfer(to, amount);
+        emit Claim(msg.sender, to, amount);
     }
 }

@@ -377,16 +377,78 @@ contract AccountantTest is BackstopTest {
     }
 
     function test_refund() public {
-        stable.mint(address(accountant), 5e18);
         vm.expectEmit(address(accountant));
         emit Accountant.Refund(alice, 5e18);
         accountant.refund(alice, 5e18);
-        // the surplus pays the refund; the debt is not reopened (no double count)
+        // owed, not paid: nothing needed in the accountant, and the debt is not reopened
+        assertEq(accountant.due(alice), 5e18);
+        assertEq(accountant.Due(), 5e18);
         assertEq(accountant.debt(), 0);
-        assertEq(accountant.woe(), 0);
+        assertEq(stable.balanceOf(alice), FUNDS);
+        // funds that arrive are reserved for the refund first
+        stable.mint(address(accountant), 7e18);
+        assertEq(accountant.surplus(), 2e18);
+        vm.prank(bob);
+        vm.expectEmit(address(accountant));
+        emit Accountant.Claim(bob, bob, 0);
+        assertEq(accountant.claim(bob), 0);
+        vm.prank(alice);
+        vm.expectEmit(address(accountant));
+        emit Accountant.Claim(alice, alice, 5e18);
+        assertEq(accountant.claim(alice), 5e18);
         assertEq(stable.balanceOf(alice), FUNDS + 5e18);
+        assertEq(accountant.Due(), 0);
+        assertEq(accountant.surplus(), 2e18);
+    }
+
+    function test_claim_toAnotherAddress() public {
+        accountant.refund(alice, 5e18);
+        stable.mint(address(accountant), 5e18);
+        vm.prank(alice);
+        vm.expectEmit(address(accountant));
+        emit Accountant.Claim(alice, carol, 5e18);
+        accountant.claim(carol);
+        assertEq(stable.balanceOf(carol), FUNDS + 5e18);
+        assertEq(accountant.due(alice), 0);
+    }
+
+    function test_claim_partial() public {
+        accountant.refund(alice, 5e18);
+        stable.mint(address(accountant), 3e18);
+        assertEq(accountant.surplus(), 0);
+        vm.prank(alice);
+        assertEq(accountant.claim(alice), 3e18);
+        assertEq(accountant.due(alice), 2e18);
+        assertEq(accountant.Due(), 2e18);
+    }
+
+    function test_refund_overflow() public {
+        accountant.refund(alice, type(uint256).max);
+        vm.expectRevert(overflowPanic());
+        accountant.refund(bob, 1);
+    }
+
+    /// Audit finding 2: funding placed for refunds after cage cannot be swept to the sink by a
+    /// `heal` or `kiss` sent first: it is reserved for the refunds owed.
+    function test_refundFunding_cannotBeSweptByHealOrKiss() public {
+        freeDebt(3 * SUMP);
+        uint256 id = accountant.flop();
+        accountant.flop(); // Ash for a kiss
+        vm.prank(alice);
+        english.dent(id, 200e18, SUMP);
+        english.cage();
+        vm.prank(stranger);
+        english.yank(id);
+        stable.mint(address(accountant), SUMP); // governance funds the refund
+        vm.startPrank(stranger);
+        vm.expectRevert(err(IErrors.InsufficientSurplus.selector, 0, SUMP));
+        accountant.heal(SUMP);
         vm.expectRevert(err(IErrors.InsufficientSurplus.selector, 0, 1));
-        accountant.refund(alice, 1);
+        accountant.kiss(1);
+        vm.stopPrank();
+        vm.prank(alice);
+        accountant.claim(alice);
+        assertEq(stable.balanceOf(alice), FUNDS);
     }
 
     // ---- reentrancy lock and token variants ----

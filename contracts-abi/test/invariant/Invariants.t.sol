@@ -98,6 +98,13 @@ contract InvariantsTest is Test, Deployed {
         assertEq(handler.yankNetMismatches(), 0);
     }
 
+    /// Refunds after cage cannot be blocked: funding placed for a refund is never swept by a
+    /// `heal` sent first, and the bidder's claim then pays all it is owed.
+    function invariant_refundsUnblockable() public view {
+        assertEq(handler.refundSwept(), 0);
+        assertEq(handler.refundShort(), 0);
+    }
+
     function invariant_noAuctionDealtTwice() public view {
         assertEq(handler.doubleDeals(), 0);
     }

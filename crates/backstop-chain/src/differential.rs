@@ -76,7 +76,9 @@ pub fn sender(a: &Action) -> Address {
         | Action::FileDutch { .. }
         | Action::Poke { .. }
         | Action::Mint { .. } => DEPLOYER,
-        Action::Dent { sender, .. } | Action::Take { sender, .. } => *sender,
+        Action::Dent { sender, .. }
+        | Action::Take { sender, .. }
+        | Action::ClaimRefund { sender, .. } => *sender,
         _ => KEEPER,
     }
 }

@@ -124,11 +124,20 @@ pub enum AccountantEvent {
         /// WAD.
         amount: Wad,
     },
-    /// Surplus refunded a bidder of a yanked auction (the debt stays cancelled).
+    /// A bidder of an auction yanked after cage is owed `amount` (the debt stays cancelled).
     Refund {
         /// Recipient.
         to: alloy_primitives::Address,
         /// WAD.
+        amount: Wad,
+    },
+    /// A bidder collected (part of) the refund it is owed.
+    Claim {
+        /// The bidder.
+        usr: alloy_primitives::Address,
+        /// Where the stablecoin went.
+        to: alloy_primitives::Address,
+        /// Paid, WAD.
         amount: Wad,
     },
 }
@@ -142,6 +151,12 @@ pub struct Accountant {
     sin: BTreeMap<Timestamp, Wad>,
     sin_total: Wad,
     ash: Wad,
+    /// Refunds owed after cage, by bidder (WAD).
+    #[serde(default)]
+    due: BTreeMap<alloy_primitives::Address, Wad>,
+    /// Σ `due` (`Due`), WAD: reserved out of the stablecoin balance.
+    #[serde(default)]
+    due_total: Wad,
 }
 
 impl Accountant {
@@ -154,6 +169,8 @@ impl Accountant {
             sin: BTreeMap::new(),
             sin_total: Wad::ZERO,
             ash: Wad::ZERO,
+            due: BTreeMap::new(),
+            due_total: Wad::ZERO,
         })
     }
 
@@ -168,7 +185,26 @@ impl Accountant {
         let sin: BTreeMap<Timestamp, Wad> =
             queue.into_iter().filter(|(_, a)| !a.is_zero()).collect();
         let sin_total = sin.values().try_fold(Wad::ZERO, |s, x| s.checked_add(*x))?;
-        Ok(Self { params, debt, sin, sin_total, ash })
+        Ok(Self { params, debt, sin, sin_total, ash, due: BTreeMap::new(), due_total: Wad::ZERO })
+    }
+
+    /// Sets the total of refunds owed (`Due`, WAD) as read back from a chain (the per-bidder
+    /// amounts are not enumerable there).
+    pub fn restore_due(&mut self, due_total: Wad) {
+        self.due_total = due_total;
+    }
+
+    /// Refunds owed after cage (`Due`), WAD.
+    pub fn due_total(&self) -> Wad {
+        self.due_total
+    }
+    /// Refund owed to `usr`, WAD.
+    pub fn due(&self, usr: alloy_primitives::Address) -> Wad {
+        self.due.get(&usr).copied().unwrap_or_default()
+    }
+    /// Free surplus: the stablecoin `balance` (WAD) less the refunds owed, 0 if it owes more.
+    pub fn free_surplus(&self, balance: Wad) -> Wad {
+        balance.saturating_sub(self.due_total)
     }
 
     /// Total bad debt, WAD.
@@ -301,11 +337,41 @@ impl Accountant {
         AccountantEvent::Unwind { amount }
     }
 
-    /// The English yank hook: the caller paid `amount` (WAD) of surplus back to a bidder. The
-    /// debt the bid cancelled stays cancelled (the surplus paid for it), so `surplus − debt`
-    /// falls by exactly `amount`.
-    pub fn refund(&mut self, to: alloy_primitives::Address, amount: Wad) -> AccountantEvent {
-        AccountantEvent::Refund { to, amount }
+    /// The English yank hook: `to` is owed `amount` (WAD); nothing is paid here (see
+    /// [`Self::claim`]). The debt the bid cancelled stays cancelled, so `surplus − debt` falls by
+    /// exactly `amount`.
+    pub fn refund(
+        &mut self,
+        to: alloy_primitives::Address,
+        amount: Wad,
+    ) -> Result<AccountantEvent> {
+        let total = self.due_total.checked_add(amount)?;
+        let owed = self.due(to).checked_add(amount)?;
+        self.due_total = total;
+        self.due.insert(to, owed);
+        Ok(AccountantEvent::Refund { to, amount })
+    }
+
+    /// `usr` collects what it is owed, paid to `to`, as far as the stablecoin `balance` (WAD)
+    /// goes; returns the amount the caller pays from the accountant to `to`.
+    pub fn claim(
+        &mut self,
+        usr: alloy_primitives::Address,
+        to: alloy_primitives::Address,
+        balance: Wad,
+    ) -> (Wad, AccountantEvent) {
+        let owed = self.due(usr);
+        let amount = owed.min(balance);
+        if !owed.is_zero() {
+            let left = owed.saturating_sub(amount);
+            if left.is_zero() {
+                self.due.remove(&usr);
+            } else {
+                self.due.insert(usr, left);
+            }
+        }
+        self.due_total = self.due_total.saturating_sub(amount);
+        (amount, AccountantEvent::Claim { usr, to, amount })
     }
 }
 

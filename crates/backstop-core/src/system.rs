@@ -174,6 +174,13 @@ pub enum Action {
         /// Auction id.
         id: u64,
     },
+    /// Collect the refund the accountant owes `sender` (after a yank), paid to `to`.
+    ClaimRefund {
+        /// The bidder.
+        sender: Address,
+        /// Recipient.
+        to: Address,
+    },
     /// Dutch purchase.
     Take {
         /// Payer.
@@ -261,9 +268,9 @@ impl System {
         })
     }
 
-    /// The accountant's surplus (its stablecoin balance), WAD.
+    /// The accountant's free surplus: its stablecoin balance less the refunds it owes, WAD.
     pub fn surplus(&self) -> Wad {
-        self.ledger.stablecoin.balance_of(self.addrs.accountant)
+        self.accountant.free_surplus(self.ledger.stablecoin.balance_of(self.addrs.accountant))
     }
 
     /// True when no bad debt is left and no auction runs.
@@ -285,6 +292,7 @@ impl System {
             Action::Tick { id } => self.tick(id, now),
             Action::Cage => Ok(vec![Event::English(self.english.cage())]),
             Action::Yank { id } => self.yank(id),
+            Action::ClaimRefund { sender, to } => self.claim_refund(sender, to),
             Action::Take { sender, id, amt, max, who } => self.take(sender, id, amt, max, who, now),
             Action::Redo { id, kpr } => self.redo(id, kpr, now),
             Action::YankDutch { id } => self.yank_dutch(id),
@@ -396,21 +404,14 @@ impl System {
         Ok(vec![Event::English(self.english.tick(id, now)?)])
     }
 
-    /// Removes an English auction after cage: refunds its bidder from surplus, or returns an unbid
-    /// auction's raise to free debt.
+    /// Removes an English auction after cage: its bidder is owed its bid (collected with
+    /// [`Action::ClaimRefund`]), or an unbid auction's raise goes back to free debt.
     pub fn yank(&mut self, id: u64) -> Result<Events> {
         let refund = self.english.check_yank(id)?;
         let mut events = Events::new();
         if let Some((guy, bid)) = refund {
-            let surplus = self.surplus();
-            if bid > surplus {
-                return Err(Error::InsufficientSurplus {
-                    available: surplus.raw(),
-                    requested: bid.raw(),
-                });
-            }
-            self.pay_out(guy, bid);
-            events.push(Event::Accountant(self.accountant.refund(guy, bid)));
+            // Owed, not paid: a yank never needs (or races for) funds.
+            events.push(Event::Accountant(self.accountant.refund(guy, bid)?));
         } else if let Some(a) = self.english.auction(id) {
             // Never bid: its raise is still on auction.
             let u = a.bid.min(self.accountant.ash());
@@ -419,6 +420,15 @@ impl System {
         let (ev, _) = self.english.yank(id)?;
         events.push(Event::English(ev));
         Ok(events)
+    }
+
+    /// `sender` collects the refund the accountant owes it, paid to `to`, as far as the balance
+    /// goes.
+    pub fn claim_refund(&mut self, sender: Address, to: Address) -> Result<Events> {
+        let balance = self.ledger.stablecoin.balance_of(self.addrs.accountant);
+        let (amount, ev) = self.accountant.claim(sender, to, balance);
+        self.pay_out(to, amount);
+        Ok(vec![Event::Accountant(ev)])
     }
 
     /// Dutch purchase by `sender` of up to `amt` tokens (WAD) at most at `max` (RAY), minted to `who`.

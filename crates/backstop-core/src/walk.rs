@@ -417,7 +417,12 @@ fn accepted(
             Event::Accountant(AccountantEvent::Refund { amount, .. }) => {
                 // surplus − debt falls by exactly the refund (not twice: the debt stays cancelled).
                 // Modular arithmetic: the equality is exact whatever the magnitudes.
-                let net = |s: &System| s.surplus().raw().wrapping_sub(s.accountant.debt().raw());
+                let net = |s: &System| {
+                    let balance = s.ledger.stablecoin.balance_of(s.addrs.accountant).raw();
+                    balance
+                        .wrapping_sub(s.accountant.due_total().raw())
+                        .wrapping_sub(s.accountant.debt().raw())
+                };
                 let moved = net(before).wrapping_sub(net(after));
                 ensure!(
                     checks,

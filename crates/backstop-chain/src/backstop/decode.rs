@@ -164,6 +164,11 @@ pub fn log_to_core(log: &Log, e: &Emitters) -> Option<Event> {
             A::Refund(x) => {
                 Event::Accountant(AccountantEvent::Refund { to: x.to, amount: wad(x.amount) })
             }
+            A::Claim(x) => Event::Accountant(AccountantEvent::Claim {
+                usr: x.usr,
+                to: x.to,
+                amount: wad(x.amount),
+            }),
             A::File(x) => Event::File {
                 contract: Contract::Accountant,
                 what: bytes32_name(x.what),
