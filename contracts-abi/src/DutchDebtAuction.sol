@@ -303,7 +303,7 @@ contract DutchDebtAuction is Auth, Lock {
         (address sink, uint256 ash) = acc.sinkAndAsh();
         if (sink == address(0)) revert NotConfigured();
         uint256 k = owe < ash ? owe : ash;
-        if (k != 0) stablecoin.safeTransferFrom(msg.sender, sink, k);
+        if (k != 0) stablecoin.exactTransferFrom(msg.sender, sink, k);
         // k <= owe, and k <= ash: Ash after settle is ash - k.
         unchecked {
             if (owe != k) stablecoin.safeTransferFrom(msg.sender, accountant, owe - k);

@@ -78,7 +78,8 @@ pub fn sender(a: &Action) -> Address {
         | Action::Mint { .. } => DEPLOYER,
         Action::Dent { sender, .. }
         | Action::Take { sender, .. }
-        | Action::ClaimRefund { sender, .. } => *sender,
+        | Action::ClaimRefund { sender, .. }
+        | Action::Claim { sender, .. } => *sender,
         _ => KEEPER,
     }
 }

@@ -254,6 +254,10 @@ pub enum Error {
     /// Reentrant call (contract side).
     #[error("reentrant call")]
     Locked,
+    /// The stablecoin moved a different amount than asked (fee-on-transfer or rebasing; contract
+    /// side: the core's ledger models supported tokens only).
+    #[error("unsupported stablecoin: a transfer moved a different amount than asked")]
+    UnsupportedToken,
 }
 
 impl Error {
@@ -297,6 +301,7 @@ impl Error {
             Self::InsufficientAllowance { .. } => "InsufficientAllowance",
             Self::NotAuthorized => "NotAuthorized",
             Self::Locked => "Locked",
+            Self::UnsupportedToken => "UnsupportedToken",
         }
     }
 

@@ -174,6 +174,14 @@ pub enum Action {
         /// Auction id.
         id: u64,
     },
+    /// Withdraw the English house's credit of `sender` (an outbid bid it could not push back),
+    /// paid to `to`.
+    Claim {
+        /// The bidder.
+        sender: Address,
+        /// Recipient.
+        to: Address,
+    },
     /// Collect the refund the accountant owes `sender` (after a yank), paid to `to`.
     ClaimRefund {
         /// The bidder.
@@ -293,6 +301,11 @@ impl System {
             Action::Cage => Ok(vec![Event::English(self.english.cage())]),
             Action::Yank { id } => self.yank(id),
             Action::ClaimRefund { sender, to } => self.claim_refund(sender, to),
+            Action::Claim { sender, to } => {
+                let (amount, ev) = self.english.claim(sender, to);
+                self.ledger.stablecoin.transfer(self.addrs.english, to, amount)?;
+                Ok(vec![Event::English(ev)])
+            }
             Action::Take { sender, id, amt, max, who } => self.take(sender, id, amt, max, who, now),
             Action::Redo { id, kpr } => self.redo(id, kpr, now),
             Action::YankDutch { id } => self.yank_dutch(id),

@@ -98,6 +98,7 @@ macro_rules! map_errors {
                 }
                 E::NotAuthorized(_) => Error::NotAuthorized,
                 E::Locked(_) => Error::Locked,
+                E::UnsupportedToken(_) => Error::UnsupportedToken,
             }
         }
     };
@@ -202,6 +203,12 @@ pub fn log_to_core(log: &Log, e: &Emitters) -> Option<Event> {
             }
             E::Cage(_) => Event::English(EnglishEvent::Cage),
             E::Yank(x) => Event::English(EnglishEvent::Yank { id: id(x.id) }),
+            E::Credit(x) => {
+                Event::English(EnglishEvent::Credit { usr: x.usr, amount: wad(x.amount) })
+            }
+            E::Claim(x) => {
+                Event::English(EnglishEvent::Claim { usr: x.usr, to: x.to, amount: wad(x.amount) })
+            }
             E::File(x) => Event::File {
                 contract: Contract::English,
                 what: bytes32_name(x.what),

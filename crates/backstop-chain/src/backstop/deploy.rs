@@ -13,6 +13,13 @@ use alloy::sol_types::SolConstructor;
 use alloy_primitives::Address;
 use backstop_core::{AccountantParam, Action, DutchParam, EnglishParam, Ray, SystemParams};
 
+alloy::sol! {
+    /// The ERC1820 registry's lookup (EIP-1820).
+    interface Erc1820 {
+        function getInterfaceImplementer(address account, bytes32 interfaceHash) external view returns (address);
+    }
+}
+
 /// Deploys and wires a whole system: tokens, oracle at `price` (RAY), accountant paying `sink`,
 /// both auction houses, every parameter of `params`, and every authorisation between them.
 pub async fn deploy_system<S: Settlement>(
@@ -54,6 +61,21 @@ async fn deploy_inner<S: Settlement>(
                     path: "stablecoin".into(),
                     reason: format!("{token} does not answer decimals(): {e}"),
                 })?;
+            // ERC777 tokens call the recipient on every transfer: refused when the token is
+            // registered as one in the ERC1820 registry (where a chain has it).
+            let registry = alloy_primitives::address!("1820a4B7618BdE71Dce8cdc73aAB6C95905faD24");
+            let hash = alloy_primitives::keccak256("ERC777Token");
+            let ask = Erc1820::getInterfaceImplementerCall { account: token, interfaceHash: hash };
+            if let Ok(implementer) = chain.call_sol(deployer, registry, &ask).await
+                && implementer != Address::ZERO
+            {
+                return Err(ChainError::Config {
+                    path: "stablecoin".into(),
+                    reason: format!(
+                        "{token} is an ERC777 token (ERC1820 registry); unsupported (contracts-abi/README.md, Supported stablecoins)"
+                    ),
+                });
+            }
             if decimals != 18 {
                 return Err(ChainError::Config {
                     path: "stablecoin".into(),

@@ -196,6 +196,7 @@ impl Adapter for Deployment {
             Action::ClaimRefund { to, .. } => {
                 Call::sol(d.accountant, &Accountant::claimCall { to })
             }
+            Action::Claim { to, .. } => Call::sol(d.english, &EnglishDebtAuction::claimCall { to }),
             Action::Take { id: i, amt, max, who, .. } => Call::sol(
                 d.dutch,
                 &DutchDebtAuction::takeCall {
