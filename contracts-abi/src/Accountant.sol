@@ -222,8 +222,8 @@ contract Accountant is Auth, Lock {
         address english_ = english;
         (uint256 sump_, uint256 dump_) = _sizes();
         if (english_ == address(0) || sump_ == 0 || dump_ == 0) revert NotConfigured();
-        uint256 lot = _startable(sump_, dump_, english_);
-        id = IEnglishDebtAuction(english_).kick(address(this), lot, sump_);
+        (uint256 bid, uint256 lot) = _startable(sump_, dump_, english_);
+        id = IEnglishDebtAuction(english_).kick(address(this), lot, bid);
     }
 
     /// @notice Start a Dutch debt auction raising `sump` for at most `dump` governance tokens;
@@ -233,8 +233,8 @@ contract Accountant is Auth, Lock {
         address dutch_ = dutch;
         (uint256 sump_, uint256 dump_) = _sizes();
         if (dutch_ == address(0) || sump_ == 0 || dump_ == 0) revert NotConfigured();
-        _startable(sump_, dump_, address(0));
-        id = IDutchDebtAuction(dutch_).kick(sump_, dump_, kpr);
+        (uint256 bid,) = _startable(sump_, dump_, address(0));
+        id = IDutchDebtAuction(dutch_).kick(bid, dump_, kpr);
     }
 
     /// @dev `sump` and `dump`, reading the wide slots only behind the marker.
@@ -244,17 +244,31 @@ contract Accountant is Auth, Lock {
         dump_ = z.dump == WIDE ? dumpWide : z.dump;
     }
 
-    /// @dev Checks 1-2 of flop (and 3, the opening lot, for the English auction), then `Ash += sump`.
-    function _startable(uint256 sump_, uint256 dump_, address english_) internal returns (uint256 lot) {
+    /// @dev Checks 1-2 of flop (and 3, the opening lot, for the English auction). A surplus below
+    /// `sump` cannot block an auction: it is healed here first (the treasury pays first) and the
+    /// auction raises `bid = min(sump, woe - surplus)`; then `Ash += bid`.
+    function _startable(uint256 sump_, uint256 dump_, address english_) internal returns (uint256 bid, uint256 lot) {
         uint256 woe__ = woe_;
         if (sump_ > woe__) revert InsufficientDebt(woe__, sump_);
         uint256 available = surplus();
-        if (available != 0) revert SurplusNotZero(available);
-        if (english_ != address(0)) lot = IEnglishDebtAuction(english_).openingLot(dump_, sump_);
-        // Moves sump from woe to Ash: sump <= woe, and the sum (<= debt) cannot overflow.
+        if (available >= sump_) revert SurplusNotZero(available);
+        bid = sump_;
+        if (available != 0) {
+            address sink_ = sink;
+            if (sink_ == address(0)) revert NotConfigured();
+            // available < sump <= woe.
+            unchecked {
+                woe__ -= available;
+            }
+            if (woe__ < bid) bid = woe__;
+            stablecoin.safeTransfer(sink_, available);
+            emit Heal(available);
+        }
+        if (english_ != address(0)) lot = IEnglishDebtAuction(english_).openingLot(dump_, bid);
+        // Moves bid from woe to Ash: bid <= woe, and the sum (<= debt) cannot overflow.
         unchecked {
-            woe_ = woe__ - sump_;
-            Ash += sump_;
+            woe_ = woe__ - bid;
+            Ash += bid;
         }
     }
 

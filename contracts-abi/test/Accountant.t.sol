@@ -302,11 +302,34 @@ contract AccountantTest is BackstopTest {
 
     function test_flop_surplusNotZero() public {
         freeDebt(SUMP);
-        stable.mint(address(accountant), 1);
-        vm.expectRevert(err(IErrors.SurplusNotZero.selector, 1));
+        stable.mint(address(accountant), SUMP);
+        vm.expectRevert(err(IErrors.SurplusNotZero.selector, SUMP));
         accountant.flop();
-        vm.expectRevert(err(IErrors.SurplusNotZero.selector, 1));
+        vm.expectRevert(err(IErrors.SurplusNotZero.selector, SUMP));
         accountant.flopDutch(keeper);
+    }
+
+    /// Audit finding 6: a 1-wei donation when free debt equals `sump` no longer blocks the flops:
+    /// the dust is healed first and the auction raises the rest.
+    function test_flop_dustDonationCannotBlock() public {
+        freeDebt(SUMP);
+        stable.mint(address(accountant), 1); // woe == sump, and a 1-wei donation
+        vm.expectEmit(address(accountant));
+        emit Accountant.Heal(1);
+        uint256 id = accountant.flop();
+        (uint256 bid,,,,,) = english.bids(id);
+        assertEq(bid, SUMP - 1); // the treasury paid 1 wei first, the auction raises the rest
+        assertEq(stable.balanceOf(SINK), 1);
+        assertEq(accountant.woe(), 0);
+        assertEq(accountant.Ash(), SUMP - 1);
+        assertEq(accountant.debt(), SUMP - 1);
+        // the Dutch flop likewise
+        freeDebt(SUMP);
+        stable.mint(address(accountant), 1);
+        uint256 sale = accountant.flopDutch(keeper);
+        (uint256 tab,,,) = dutch.sales(sale);
+        assertEq(tab, SUMP - 1);
+        assertEq(accountant.surplus(), 0);
     }
 
     function test_flop_queuedDebtIsNotFree() public {

@@ -303,23 +303,36 @@ impl Accountant {
         Ok(self.settle(amount))
     }
 
-    /// Validates starting a debt auction: `sump ≤ woe` and no surplus.
+    /// Validates starting a debt auction: `sump ≤ woe`, and a (free) surplus below `sump` (a
+    /// smaller surplus is healed by the flop itself, so dust cannot block an auction).
     pub fn check_flop(&self, surplus: Wad) -> Result<()> {
         let (woe, sump) = (self.woe(), self.params.sump);
         if sump > woe {
             return Err(Error::InsufficientDebt { woe: woe.raw(), sump: sump.raw() });
         }
-        if !surplus.is_zero() {
+        if surplus >= sump {
             return Err(Error::SurplusNotZero { surplus: surplus.raw() });
         }
         Ok(())
     }
 
-    /// Puts `sump` on auction (`Ash += sump`) after [`Self::check_flop`]; returns `(sump, dump)`.
-    pub fn flop(&mut self, surplus: Wad) -> Result<(Wad, Wad)> {
+    /// The raise of the next auction after [`Self::check_flop`]: `min(sump, woe − surplus)`, WAD.
+    pub fn flop_bid(&self, surplus: Wad) -> Result<Wad> {
         self.check_flop(surplus)?;
-        self.ash = self.ash.checked_add(self.params.sump)?;
-        Ok((self.params.sump, self.params.dump))
+        Ok(self.params.sump.min(self.woe().saturating_sub(surplus)))
+    }
+
+    /// Starts an auction after [`Self::check_flop`]: heals `surplus` (the caller sends it to the
+    /// sink; event `Heal` if non-zero), then puts `bid = min(sump, woe)` on auction (`Ash += bid`).
+    /// Returns `(bid, dump, heal event)`.
+    pub fn flop(&mut self, surplus: Wad) -> Result<(Wad, Wad, Option<AccountantEvent>)> {
+        let bid = self.flop_bid(surplus)?;
+        let heal = (!surplus.is_zero()).then(|| {
+            self.debt = self.debt.saturating_sub(surplus);
+            AccountantEvent::Heal { amount: surplus }
+        });
+        self.ash = self.ash.checked_add(bid)?;
+        Ok((bid, self.params.dump, heal))
     }
 
     /// The auctions' hook: `k` (WAD) raised, already paid to the sink, cancels on-auction debt.
@@ -395,7 +408,10 @@ mod tests {
         assert_eq!(a.flog(10, 109).unwrap_err(), Error::QueueNotReady { era: 10, ready_at: 110 });
         a.flog(10, 110).unwrap();
         assert_eq!(a.woe(), w(120_000));
-        assert_eq!(a.check_flop(w(1)).unwrap_err(), Error::SurplusNotZero { surplus: w(1).raw() });
+        assert_eq!(
+            a.check_flop(w(50_000)).unwrap_err(),
+            Error::SurplusNotZero { surplus: w(50_000).raw() }
+        );
         a.flop(Wad::ZERO).unwrap();
         a.flop(Wad::ZERO).unwrap();
         assert_eq!(

@@ -356,26 +356,39 @@ impl System {
         Ok(vec![Event::Accountant(ev)])
     }
 
-    /// Starts an English debt auction of `sump` for the opening lot; returns its id.
+    /// Starts an English debt auction of `min(sump, woe − surplus)` for the opening lot, after
+    /// healing a surplus below `sump`; returns its id.
     pub fn flop(&mut self, now: Timestamp) -> Result<(u64, Events)> {
-        self.accountant.check_flop(self.surplus())?;
+        let surplus = self.surplus();
+        let bid = self.accountant.flop_bid(surplus)?;
         let p = self.accountant.params;
-        let lot = self.english.opening_lot(p.dump, p.sump, self.oracle)?;
-        let (id, ev) = self.english.kick(self.addrs.accountant, lot, p.sump, now)?;
-        self.accountant.flop(Wad::ZERO)?;
-        Ok((id, vec![Event::English(ev)]))
+        let lot = self.english.opening_lot(p.dump, bid, self.oracle)?;
+        let (id, ev) = self.english.kick(self.addrs.accountant, lot, bid, now)?;
+        let mut events = self.start(surplus)?;
+        events.push(Event::English(ev));
+        Ok((id, events))
     }
 
-    /// Starts a Dutch debt auction of `sump` for at most `dump` tokens; returns its id.
+    /// Starts a Dutch debt auction of `min(sump, woe − surplus)` for at most `dump` tokens, after
+    /// healing a surplus below `sump`; returns its id.
     pub fn flop_dutch(&mut self, kpr: Address, now: Timestamp) -> Result<(u64, Events)> {
-        self.accountant.check_flop(self.surplus())?;
+        let surplus = self.surplus();
+        let bid = self.accountant.flop_bid(surplus)?;
         let p = self.accountant.params;
-        let (_, reward) = self.dutch.check_kick(p.sump, p.dump, self.oracle, now)?;
+        let (_, reward) = self.dutch.check_kick(bid, p.dump, self.oracle, now)?;
         self.ledger.gov.check_mint(reward.reward)?;
-        let (id, ev, reward) = self.dutch.kick(p.sump, p.dump, kpr, self.oracle, now)?;
+        let mut events = self.start(surplus)?;
+        let (id, ev, reward) = self.dutch.kick(bid, p.dump, kpr, self.oracle, now)?;
         self.mint_reward(kpr, reward);
-        self.accountant.flop(Wad::ZERO)?;
-        Ok((id, vec![Event::Dutch(ev)]))
+        events.push(Event::Dutch(ev));
+        Ok((id, events))
+    }
+
+    /// The accountant's side of a flop (checked before): heal `surplus` to the sink, `Ash += bid`.
+    fn start(&mut self, surplus: Wad) -> Result<Events> {
+        let (_, _, heal) = self.accountant.flop(surplus)?;
+        self.pay_out(self.addrs.sink, surplus);
+        Ok(heal.map(Event::Accountant).into_iter().collect())
     }
 
     /// English bid by `sender`: asks for `lot` (WAD) for the fixed `bid` (WAD).

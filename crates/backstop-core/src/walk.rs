@@ -440,7 +440,12 @@ fn accepted(
         ensure!(checks, DutchRedo, done, "redo of a sale that was not done");
     }
     if let Action::Flop | Action::FlopDutch { .. } = action {
-        ensure!(checks, StartGates, before.surplus().is_zero(), "auction started with surplus");
+        ensure!(
+            checks,
+            StartGates,
+            before.surplus() < before.accountant.params.sump,
+            "auction started with a surplus of sump or more"
+        );
         ensure!(
             checks,
             StartGates,
