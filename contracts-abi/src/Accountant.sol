@@ -69,6 +69,10 @@ contract Accountant is Auth, Lock {
     event Flog(uint256 indexed era, uint256 amount);
     event Heal(uint256 amount);
     event Kiss(uint256 amount);
+    /// `amount` of free debt was put on auction (`woe -> Ash`) by a flop.
+    event Flop(uint256 amount);
+    /// An auction cancelled `amount` of on-auction debt with stablecoin it sent to the sink.
+    event Settle(uint256 amount);
     event Unwind(uint256 amount);
     event Refund(address indexed to, uint256 amount);
     event Claim(address indexed usr, address indexed to, uint256 amount);
@@ -99,6 +103,8 @@ contract Accountant is Auth, Lock {
     /// (`Due`), 0 if it owes more than it holds.
     function surplus() public view returns (uint256) {
         uint256 balance = IERC20Min(stablecoin).balanceOf(address(this));
+        // The common case of a flop: no balance, so no need to read Due.
+        if (balance == 0) return 0;
         uint256 owed = Due;
         // Checked just before.
         unchecked {
@@ -270,15 +276,28 @@ contract Accountant is Auth, Lock {
             woe_ = woe__ - bid;
             Ash += bid;
         }
+        emit Flop(bid);
     }
 
     // ---- hooks for the auctions (wards) ----
 
-    /// @notice The auction has moved `k` stablecoin from a bidder to the sink: `Ash -= k; debt -= k`.
-    function settle(uint256 k) external auth {
-        // Ash -= k (checked) and debt -= k: woe is unchanged.
-        Ash -= k;
-        emit Kiss(k);
+    /// @notice An auction raised `raised` (WAD) and is about to pay it: `k = min(raised, Ash)`
+    /// cancels on-auction debt (`Ash -= k; debt -= k`), and the auction then sends `k` to the
+    /// returned `sink` and `raised - k` to the accountant (one call instead of a read and a write).
+    /// @return sink_ where `k` goes
+    /// @return k the debt cancelled, WAD
+    /// @return ash `Ash` left, WAD
+    function settle(uint256 raised) external auth returns (address sink_, uint256 k, uint256 ash) {
+        sink_ = sink;
+        if (sink_ == address(0)) revert NotConfigured();
+        ash = Ash;
+        k = raised < ash ? raised : ash;
+        // k <= ash; woe is unchanged.
+        unchecked {
+            ash -= k;
+        }
+        Ash = ash;
+        emit Settle(k);
     }
 
     /// @notice Debt an auction could not raise goes back to `woe`: `Ash -= amount`.

@@ -285,7 +285,8 @@ contract EnglishDebtAuction is Auth, Lock {
     }
 
     /// @dev The bidder pays `bid`. First bid (`guy` is the accountant): `k = min(bid, Ash)` to the
-    /// sink (exactly: `UnsupportedToken` otherwise), `bid - k` to the accountant, then `settle(k)`.
+    /// sink (exactly: `UnsupportedToken` otherwise) and `bid - k` to the accountant, after the
+    /// accountant's `settle(bid)` cancelled `k` of on-auction debt.
     /// Later bids: all of it to the outbid `guy`, pushed with at most `PUSH_GAS`; if that push fails
     /// (the recipient is blocklisted or refuses), the house takes the bid and credits
     /// `claimable[guy]`, so no bidder can block a higher bid.
@@ -298,16 +299,12 @@ contract EnglishDebtAuction is Auth, Lock {
             }
             return;
         }
-        IAccountant acc = IAccountant(accountant);
-        (address sink, uint256 ash) = acc.sinkAndAsh();
-        if (sink == address(0)) revert NotConfigured();
-        uint256 k = bid < ash ? bid : ash;
+        (address sink, uint256 k,) = IAccountant(accountant).settle(bid);
         if (k != 0) stablecoin.exactTransferFrom(msg.sender, sink, k);
         // k <= bid.
         unchecked {
             if (bid != k) stablecoin.safeTransferFrom(msg.sender, accountant, bid - k);
         }
-        acc.settle(k);
     }
 
     /// @notice Withdraw the caller's credit (`claimable[msg.sender]`) to `to`.

@@ -311,6 +311,19 @@ contract AccountantTest is BackstopTest {
 
     /// Audit finding 6: a 1-wei donation when free debt equals `sump` no longer blocks the flops:
     /// the dust is healed first and the auction raises the rest.
+    /// Audit finding 7: every state change has its own event: a flop's `woe -> Ash` emits `Flop`,
+    /// an auction's `settle` emits `Settle` (not a user's `Kiss`).
+    function test_flop_and_settle_emitTheirOwnEvents() public {
+        freeDebt(SUMP);
+        vm.expectEmit(address(accountant));
+        emit Accountant.Flop(SUMP);
+        uint256 id = accountant.flop();
+        vm.expectEmit(address(accountant));
+        emit Accountant.Settle(SUMP);
+        vm.prank(alice);
+        english.dent(id, 200e18, SUMP);
+    }
+
     function test_flop_dustDonationCannotBlock() public {
         freeDebt(SUMP);
         stable.mint(address(accountant), 1); // woe == sump, and a 1-wei donation
@@ -379,12 +392,15 @@ contract AccountantTest is BackstopTest {
     function test_settle() public {
         flopEnglish();
         vm.expectEmit(address(accountant));
-        emit Accountant.Kiss(SUMP);
-        accountant.settle(SUMP);
+        emit Accountant.Settle(SUMP);
+        (address sink, uint256 k, uint256 ash) = accountant.settle(SUMP + 1);
+        assertEq(sink, SINK);
+        assertEq(k, SUMP); // min(raised, Ash)
+        assertEq(ash, 0);
         assertEq(accountant.Ash(), 0);
         assertEq(accountant.debt(), 0);
-        vm.expectRevert(overflowPanic());
-        accountant.settle(1);
+        (, k,) = accountant.settle(1);
+        assertEq(k, 0);
     }
 
     function test_unwind() public {

@@ -188,7 +188,7 @@ contract EnglishDebtAuctionTest is BackstopTest {
         uint256 tic = block.timestamp + TTL;
         // settle's Kiss comes before Dent
         vm.expectEmit(address(accountant));
-        emit Accountant.Kiss(SUMP);
+        emit Accountant.Settle(SUMP);
         vm.expectEmit(address(english));
         emit EnglishDebtAuction.Dent(id, alice, 200e18, SUMP, tic);
         vm.prank(alice);

@@ -37,7 +37,7 @@ async fn unauthorized_calls(evm: &EmbeddedEvm, d: &backstop_chain::Deployment, w
         (d.gov_token, GovToken::mintCall { to: who, amount: big }.abi_encode().into()),
         (d.stablecoin, Stablecoin::mintCall { to: who, amount: big }.abi_encode().into()),
         (d.accountant, Accountant::fessCall { tab: big }.abi_encode().into()),
-        (d.accountant, Accountant::settleCall { k: big }.abi_encode().into()),
+        (d.accountant, Accountant::settleCall { raised: big }.abi_encode().into()),
         (d.accountant, Accountant::unwindCall { amount: big }.abi_encode().into()),
         (d.accountant, Accountant::refundCall { to: who, amount: big }.abi_encode().into()),
         (

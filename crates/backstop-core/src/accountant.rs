@@ -114,8 +114,18 @@ pub enum AccountantEvent {
         /// WAD.
         amount: Wad,
     },
-    /// Raised stablecoin cancelled debt on auction (`kiss`, or `settle` from an auction).
+    /// Surplus cancelled debt on auction (a user's `kiss`).
     Kiss {
+        /// WAD.
+        amount: Wad,
+    },
+    /// Free debt was put on auction by a flop (`woe → Ash`).
+    Flop {
+        /// WAD.
+        amount: Wad,
+    },
+    /// An auction cancelled on-auction debt with the stablecoin it raised (`settle`).
+    Settle {
         /// WAD.
         amount: Wad,
     },
@@ -300,7 +310,8 @@ impl Accountant {
     /// Cancels `amount` (WAD) of on-auction debt; the caller sends `amount` of surplus to the sink.
     pub fn kiss(&mut self, amount: Wad, surplus: Wad) -> Result<AccountantEvent> {
         self.check_kiss(amount, surplus)?;
-        Ok(self.settle(amount))
+        self.settle(amount);
+        Ok(AccountantEvent::Kiss { amount })
     }
 
     /// Validates starting a debt auction: `sump ≤ woe`, and a (free) surplus below `sump` (a
@@ -324,15 +335,16 @@ impl Accountant {
 
     /// Starts an auction after [`Self::check_flop`]: heals `surplus` (the caller sends it to the
     /// sink; event `Heal` if non-zero), then puts `bid = min(sump, woe)` on auction (`Ash += bid`).
-    /// Returns `(bid, dump, heal event)`.
-    pub fn flop(&mut self, surplus: Wad) -> Result<(Wad, Wad, Option<AccountantEvent>)> {
+    /// Returns `(bid, dump, events)`: `Heal` (if the surplus was not zero), then `Flop`.
+    pub fn flop(&mut self, surplus: Wad) -> Result<(Wad, Wad, Vec<AccountantEvent>)> {
         let bid = self.flop_bid(surplus)?;
         let heal = (!surplus.is_zero()).then(|| {
             self.debt = self.debt.saturating_sub(surplus);
             AccountantEvent::Heal { amount: surplus }
         });
         self.ash = self.ash.checked_add(bid)?;
-        Ok((bid, self.params.dump, heal))
+        let events = heal.into_iter().chain([AccountantEvent::Flop { amount: bid }]).collect();
+        Ok((bid, self.params.dump, events))
     }
 
     /// The auctions' hook: `k` (WAD) raised, already paid to the sink, cancels on-auction debt.
@@ -340,7 +352,7 @@ impl Accountant {
     pub fn settle(&mut self, k: Wad) -> AccountantEvent {
         self.ash = self.ash.saturating_sub(k);
         self.debt = self.debt.saturating_sub(k);
-        AccountantEvent::Kiss { amount: k }
+        AccountantEvent::Settle { amount: k }
     }
 
     /// The auctions' hook: `amount` (WAD, `≤ Ash`) of on-auction debt was not raised; it is free

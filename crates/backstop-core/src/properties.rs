@@ -374,7 +374,7 @@ fn regression_dss_issue_108() {
     // The first bid still goes through: it settles min(bid, Ash) = 49,999.
     let lot = sys.english.max_next_lot(id).unwrap();
     let ev = sys.dent(alice, id, lot, w("50000"), 1).unwrap();
-    assert_eq!(ev[0], Event::Accountant(AccountantEvent::Kiss { amount: w("49999") }));
+    assert_eq!(ev[0], Event::Accountant(AccountantEvent::Settle { amount: w("49999") }));
     assert_eq!(sys.accountant.ash(), Wad::ZERO);
     // The extra 1 is surplus: heal it and the second auction starts.
     sys.heal(w("1")).unwrap();

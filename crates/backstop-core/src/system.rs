@@ -386,9 +386,9 @@ impl System {
 
     /// The accountant's side of a flop (checked before): heal `surplus` to the sink, `Ash += bid`.
     fn start(&mut self, surplus: Wad) -> Result<Events> {
-        let (_, _, heal) = self.accountant.flop(surplus)?;
+        let (_, _, events) = self.accountant.flop(surplus)?;
         self.pay_out(self.addrs.sink, surplus);
-        Ok(heal.map(Event::Accountant).into_iter().collect())
+        Ok(events.into_iter().map(Event::Accountant).collect())
     }
 
     /// English bid by `sender`: asks for `lot` (WAD) for the fixed `bid` (WAD).

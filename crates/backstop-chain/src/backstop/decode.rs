@@ -161,6 +161,8 @@ pub fn log_to_core(log: &Log, e: &Emitters) -> Option<Event> {
             }
             A::Heal(x) => Event::Accountant(AccountantEvent::Heal { amount: wad(x.amount) }),
             A::Kiss(x) => Event::Accountant(AccountantEvent::Kiss { amount: wad(x.amount) }),
+            A::Flop(x) => Event::Accountant(AccountantEvent::Flop { amount: wad(x.amount) }),
+            A::Settle(x) => Event::Accountant(AccountantEvent::Settle { amount: wad(x.amount) }),
             A::Unwind(x) => Event::Accountant(AccountantEvent::Unwind { amount: wad(x.amount) }),
             A::Refund(x) => {
                 Event::Accountant(AccountantEvent::Refund { to: x.to, amount: wad(x.amount) })
