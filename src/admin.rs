@@ -363,7 +363,7 @@ struct Session {
 impl Session {
     async fn open(t: &Target) -> anyhow::Result<Self> {
         let d = Deployment::load(&t.deployment)?;
-        let (chain, from) = t.conn.connection().await?.open().await?;
+        let (chain, from) = t.conn.connection(0, "admin").await?.open().await?;
         if chain.chain_id() != d.chain_id {
             bail!(
                 "{} was deployed on chain {}, the node at {} is chain {}",

@@ -37,6 +37,12 @@ contract Accountant is Auth, Lock {
     uint256 public Ash;
     /// @notice Debt queued at timestamp `era`, WAD.
     mapping(uint256 era => uint256) public sin;
+    /// @notice Refunds owed to bidders of auctions yanked after cage and not yet claimed, WAD: the
+    /// sum of `due[usr]`. This much of the stablecoin balance is reserved: `heal`, `kiss` and the
+    /// flops only see `surplus() = balance - Due`.
+    uint256 public Due;
+    /// @notice Refund owed to `usr`, WAD (`claim` pays it).
+    mapping(address usr => uint256) public due;
 
     /// @notice Queue delay before `flog`, seconds.
     uint256 public wait;
@@ -63,8 +69,13 @@ contract Accountant is Auth, Lock {
     event Flog(uint256 indexed era, uint256 amount);
     event Heal(uint256 amount);
     event Kiss(uint256 amount);
+    /// `amount` of free debt was put on auction (`woe -> Ash`) by a flop.
+    event Flop(uint256 amount);
+    /// An auction cancelled `amount` of on-auction debt with stablecoin it sent to the sink.
+    event Settle(uint256 amount);
     event Unwind(uint256 amount);
     event Refund(address indexed to, uint256 amount);
+    event Claim(address indexed usr, address indexed to, uint256 amount);
     event File(bytes32 indexed what, uint256 data);
     event FileAddress(bytes32 indexed what, address data);
 
@@ -88,9 +99,17 @@ contract Accountant is Auth, Lock {
         return woe_;
     }
 
-    /// @notice The accountant's stablecoin balance, WAD.
+    /// @notice Free surplus, WAD: the accountant's stablecoin balance less the refunds it owes
+    /// (`Due`), 0 if it owes more than it holds.
     function surplus() public view returns (uint256) {
-        return IERC20Min(stablecoin).balanceOf(address(this));
+        uint256 balance = IERC20Min(stablecoin).balanceOf(address(this));
+        // The common case of a flop: no balance, so no need to read Due.
+        if (balance == 0) return 0;
+        uint256 owed = Due;
+        // Checked just before.
+        unchecked {
+            return balance > owed ? balance - owed : 0;
+        }
     }
 
     /// @notice Stablecoin raised per auction, WAD (must be filed, > 0).
@@ -209,8 +228,8 @@ contract Accountant is Auth, Lock {
         address english_ = english;
         (uint256 sump_, uint256 dump_) = _sizes();
         if (english_ == address(0) || sump_ == 0 || dump_ == 0) revert NotConfigured();
-        uint256 lot = _startable(sump_, dump_, english_);
-        id = IEnglishDebtAuction(english_).kick(address(this), lot, sump_);
+        (uint256 bid, uint256 lot) = _startable(sump_, dump_, english_);
+        id = IEnglishDebtAuction(english_).kick(address(this), lot, bid);
     }
 
     /// @notice Start a Dutch debt auction raising `sump` for at most `dump` governance tokens;
@@ -220,8 +239,8 @@ contract Accountant is Auth, Lock {
         address dutch_ = dutch;
         (uint256 sump_, uint256 dump_) = _sizes();
         if (dutch_ == address(0) || sump_ == 0 || dump_ == 0) revert NotConfigured();
-        _startable(sump_, dump_, address(0));
-        id = IDutchDebtAuction(dutch_).kick(sump_, dump_, kpr);
+        (uint256 bid,) = _startable(sump_, dump_, address(0));
+        id = IDutchDebtAuction(dutch_).kick(bid, dump_, kpr);
     }
 
     /// @dev `sump` and `dump`, reading the wide slots only behind the marker.
@@ -231,27 +250,54 @@ contract Accountant is Auth, Lock {
         dump_ = z.dump == WIDE ? dumpWide : z.dump;
     }
 
-    /// @dev Checks 1-2 of flop (and 3, the opening lot, for the English auction), then `Ash += sump`.
-    function _startable(uint256 sump_, uint256 dump_, address english_) internal returns (uint256 lot) {
+    /// @dev Checks 1-2 of flop (and 3, the opening lot, for the English auction). A surplus below
+    /// `sump` cannot block an auction: it is healed here first (the treasury pays first) and the
+    /// auction raises `bid = min(sump, woe - surplus)`; then `Ash += bid`.
+    function _startable(uint256 sump_, uint256 dump_, address english_) internal returns (uint256 bid, uint256 lot) {
         uint256 woe__ = woe_;
         if (sump_ > woe__) revert InsufficientDebt(woe__, sump_);
         uint256 available = surplus();
-        if (available != 0) revert SurplusNotZero(available);
-        if (english_ != address(0)) lot = IEnglishDebtAuction(english_).openingLot(dump_, sump_);
-        // Moves sump from woe to Ash: sump <= woe, and the sum (<= debt) cannot overflow.
-        unchecked {
-            woe_ = woe__ - sump_;
-            Ash += sump_;
+        if (available >= sump_) revert SurplusNotZero(available);
+        bid = sump_;
+        if (available != 0) {
+            address sink_ = sink;
+            if (sink_ == address(0)) revert NotConfigured();
+            // available < sump <= woe.
+            unchecked {
+                woe__ -= available;
+            }
+            if (woe__ < bid) bid = woe__;
+            stablecoin.safeTransfer(sink_, available);
+            emit Heal(available);
         }
+        if (english_ != address(0)) lot = IEnglishDebtAuction(english_).openingLot(dump_, bid);
+        // Moves bid from woe to Ash: bid <= woe, and the sum (<= debt) cannot overflow.
+        unchecked {
+            woe_ = woe__ - bid;
+            Ash += bid;
+        }
+        emit Flop(bid);
     }
 
     // ---- hooks for the auctions (wards) ----
 
-    /// @notice The auction has moved `k` stablecoin from a bidder to the sink: `Ash -= k; debt -= k`.
-    function settle(uint256 k) external auth {
-        // Ash -= k (checked) and debt -= k: woe is unchanged.
-        Ash -= k;
-        emit Kiss(k);
+    /// @notice An auction raised `raised` (WAD) and is about to pay it: `k = min(raised, Ash)`
+    /// cancels on-auction debt (`Ash -= k; debt -= k`), and the auction then sends `k` to the
+    /// returned `sink` and `raised - k` to the accountant (one call instead of a read and a write).
+    /// @return sink_ where `k` goes
+    /// @return k the debt cancelled, WAD
+    /// @return ash `Ash` left, WAD
+    function settle(uint256 raised) external auth returns (address sink_, uint256 k, uint256 ash) {
+        sink_ = sink;
+        if (sink_ == address(0)) revert NotConfigured();
+        ash = Ash;
+        k = raised < ash ? raised : ash;
+        // k <= ash; woe is unchanged.
+        unchecked {
+            ash -= k;
+        }
+        Ash = ash;
+        emit Settle(k);
     }
 
     /// @notice Debt an auction could not raise goes back to `woe`: `Ash -= amount`.
@@ -264,16 +310,32 @@ contract Accountant is Auth, Lock {
         emit Unwind(amount);
     }
 
-    /// @notice Pay `amount` of surplus to `to` (a bidder refunded after cage); `debt += amount`.
+    /// @notice A bidder of an auction yanked after cage is owed `amount`: `due[to] += amount`,
+    /// `Due += amount`. Nothing is paid here, so a yank never waits for (or races for) funds: the
+    /// owed amount is reserved out of every later balance, and `to` collects it with `claim`. The
+    /// debt the bid cancelled stays cancelled, so `surplus - debt` falls by exactly `amount`.
     function refund(address to, uint256 amount) external auth lock {
-        uint256 available = surplus();
-        if (amount > available) revert InsufficientSurplus(available, amount);
-        // debt += amount, as free debt: the new debt must fit 256 bits.
-        if (amount > type(uint256).max - debt()) revert Overflow();
+        Due += amount;
+        // due[to] <= Due, and the checked sum above did not overflow.
         unchecked {
-            woe_ += amount;
+            due[to] += amount;
+        }
+        emit Refund(to, amount);
+    }
+
+    /// @notice Pay what the caller is owed (`due[msg.sender]`) to `to`, as far as the balance
+    /// goes (`to` lets a bidder whose own address cannot receive the stablecoin collect).
+    /// @return amount paid, WAD
+    function claim(address to) external lock returns (uint256 amount) {
+        uint256 owed = due[msg.sender];
+        uint256 balance = IERC20Min(stablecoin).balanceOf(address(this));
+        amount = owed < balance ? owed : balance;
+        // amount <= due[msg.sender] <= Due.
+        unchecked {
+            due[msg.sender] = owed - amount;
+            Due -= amount;
         }
         if (amount != 0) stablecoin.safeTransfer(to, amount);
-        emit Refund(to, amount);
+        emit Claim(msg.sender, to, amount);
     }
 }

@@ -149,7 +149,8 @@ contract DutchDebtAuction is Auth, Lock {
     /// @notice Set `buf`, `tail`, `cusp`, `chip`, `tip`, `chost`, `calc`, `tau`, `cut` or `step`.
     function file(bytes32 what, uint256 data) external auth lock {
         if (what == "buf") {
-            if (data == 0) revert InvalidParam(what);
+            // Bounded so that top = price * buf / RAY cannot overflow for any sane price.
+            if (data == 0 || data > 10 * RAY) revert InvalidParam(what);
             buf = data;
         } else if (what == "tail") {
             if (data == 0 || data > MAX_DURATION) revert InvalidParam(what);
@@ -297,18 +298,15 @@ contract DutchDebtAuction is Auth, Lock {
     }
 
     /// @dev Pull `owe` from the caller: `k = min(owe, Ash)` to the sink, `owe - k` to the
-    /// accountant, `settle(k)`; then `unwind(min(unraised, Ash))` if `unraised > 0` (lot exhausted).
+    /// accountant, after `settle(owe)` returned `k`; then `unwind(min(unraised, Ash))` if
+    /// `unraised > 0` (lot exhausted).
     function _collect(uint256 owe, uint256 unraised) internal {
         IAccountant acc = IAccountant(accountant);
-        (address sink, uint256 ash) = acc.sinkAndAsh();
-        if (sink == address(0)) revert NotConfigured();
-        uint256 k = owe < ash ? owe : ash;
-        if (k != 0) stablecoin.safeTransferFrom(msg.sender, sink, k);
-        // k <= owe, and k <= ash: Ash after settle is ash - k.
+        (address sink, uint256 k, uint256 ash) = acc.settle(owe);
+        if (k != 0) stablecoin.exactTransferFrom(msg.sender, sink, k);
+        // k <= owe.
         unchecked {
             if (owe != k) stablecoin.safeTransferFrom(msg.sender, accountant, owe - k);
-            acc.settle(k);
-            ash -= k;
         }
         if (unraised != 0) acc.unwind(unraised < ash ? unraised : ash);
     }

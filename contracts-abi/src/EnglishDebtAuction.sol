@@ -67,6 +67,14 @@ contract EnglishDebtAuction is Auth, Lock {
     /// @dev Oracle discount for opening-lot sizing, WAD (< WAD).
     uint256 internal discount_;
     mapping(uint256 id => Bid) internal bids_;
+    /// @notice Stablecoin the house holds for `usr`, WAD: an outbid bid that could not be pushed
+    /// back (a blocklisted or refusing recipient). `claim` withdraws it.
+    mapping(address usr => uint256) public claimable;
+
+    /// @notice Gas forwarded to the push that repays an outbid bidder. A standard ERC20
+    /// `transferFrom` needs far less; a recipient hook that spends more only turns the repayment
+    /// into a credit.
+    uint256 public constant PUSH_GAS = 100_000;
 
     event Kick(uint256 indexed id, uint256 lot, uint256 bid, address indexed gal, uint256 end);
     event Dent(uint256 indexed id, address indexed guy, uint256 lot, uint256 bid, uint256 tic);
@@ -74,6 +82,8 @@ contract EnglishDebtAuction is Auth, Lock {
     event Tick(uint256 indexed id, uint256 lot, uint256 end);
     event Yank(uint256 indexed id);
     event Cage();
+    event Credit(address indexed usr, uint256 amount);
+    event Claim(address indexed usr, address indexed to, uint256 amount);
     event File(bytes32 indexed what, uint256 data);
 
     constructor(address accountant_, address stablecoin_, address govToken_, address oracle_) {
@@ -275,22 +285,35 @@ contract EnglishDebtAuction is Auth, Lock {
     }
 
     /// @dev The bidder pays `bid`. First bid (`guy` is the accountant): `k = min(bid, Ash)` to the
-    /// sink, `bid - k` to the accountant, then `settle(k)`. Later bids: all of it to the outbid `guy`.
+    /// sink (exactly: `UnsupportedToken` otherwise) and `bid - k` to the accountant, after the
+    /// accountant's `settle(bid)` cancelled `k` of on-auction debt.
+    /// Later bids: all of it to the outbid `guy`, pushed with at most `PUSH_GAS`; if that push fails
+    /// (the recipient is blocklisted or refuses), the house takes the bid and credits
+    /// `claimable[guy]`, so no bidder can block a higher bid.
     function _pay(address guy, bool first, uint256 bid) internal {
         if (!first) {
-            stablecoin.safeTransferFrom(msg.sender, guy, bid);
+            if (!stablecoin.tryTransferFrom(msg.sender, guy, bid, PUSH_GAS)) {
+                stablecoin.exactTransferFrom(msg.sender, address(this), bid);
+                claimable[guy] += bid;
+                emit Credit(guy, bid);
+            }
             return;
         }
-        IAccountant acc = IAccountant(accountant);
-        (address sink, uint256 ash) = acc.sinkAndAsh();
-        if (sink == address(0)) revert NotConfigured();
-        uint256 k = bid < ash ? bid : ash;
-        if (k != 0) stablecoin.safeTransferFrom(msg.sender, sink, k);
+        (address sink, uint256 k,) = IAccountant(accountant).settle(bid);
+        if (k != 0) stablecoin.exactTransferFrom(msg.sender, sink, k);
         // k <= bid.
         unchecked {
             if (bid != k) stablecoin.safeTransferFrom(msg.sender, accountant, bid - k);
         }
-        acc.settle(k);
+    }
+
+    /// @notice Withdraw the caller's credit (`claimable[msg.sender]`) to `to`.
+    /// @return amount paid, WAD
+    function claim(address to) external lock returns (uint256 amount) {
+        amount = claimable[msg.sender];
+        claimable[msg.sender] = 0;
+        if (amount != 0) stablecoin.safeTransfer(to, amount);
+        emit Claim(msg.sender, to, amount);
     }
 
     /// @notice Settle a finished auction: mint the lot to the winner.

@@ -57,6 +57,9 @@ interface IErrors {
     // ---- tokens and contract-only kinds ----
     error InsufficientBalance(uint256 have, uint256 need);
     error InsufficientAllowance(uint256 have, uint256 need);
+    /// The stablecoin moved a different amount than asked (fee-on-transfer or rebasing): such
+    /// tokens are not supported (contracts-abi/README.md, "Supported stablecoins").
+    error UnsupportedToken();
     error NotAuthorized();
     error Locked();
 }

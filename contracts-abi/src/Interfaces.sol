@@ -22,7 +22,7 @@ interface IPriceOracle {
 interface IAccountant {
     function Ash() external view returns (uint256);
     function sinkAndAsh() external view returns (address sink, uint256 ash);
-    function settle(uint256 k) external;
+    function settle(uint256 raised) external returns (address sink, uint256 k, uint256 ash);
     function unwind(uint256 amount) external;
     function refund(address to, uint256 amount) external;
 }

@@ -302,11 +302,47 @@ contract AccountantTest is BackstopTest {
 
     function test_flop_surplusNotZero() public {
         freeDebt(SUMP);
-        stable.mint(address(accountant), 1);
-        vm.expectRevert(err(IErrors.SurplusNotZero.selector, 1));
+        stable.mint(address(accountant), SUMP);
+        vm.expectRevert(err(IErrors.SurplusNotZero.selector, SUMP));
         accountant.flop();
-        vm.expectRevert(err(IErrors.SurplusNotZero.selector, 1));
+        vm.expectRevert(err(IErrors.SurplusNotZero.selector, SUMP));
         accountant.flopDutch(keeper);
+    }
+
+    /// Audit finding 6: a 1-wei donation when free debt equals `sump` no longer blocks the flops:
+    /// the dust is healed first and the auction raises the rest.
+    /// Audit finding 7: every state change has its own event: a flop's `woe -> Ash` emits `Flop`,
+    /// an auction's `settle` emits `Settle` (not a user's `Kiss`).
+    function test_flop_and_settle_emitTheirOwnEvents() public {
+        freeDebt(SUMP);
+        vm.expectEmit(address(accountant));
+        emit Accountant.Flop(SUMP);
+        uint256 id = accountant.flop();
+        vm.expectEmit(address(accountant));
+        emit Accountant.Settle(SUMP);
+        vm.prank(alice);
+        english.dent(id, 200e18, SUMP);
+    }
+
+    function test_flop_dustDonationCannotBlock() public {
+        freeDebt(SUMP);
+        stable.mint(address(accountant), 1); // woe == sump, and a 1-wei donation
+        vm.expectEmit(address(accountant));
+        emit Accountant.Heal(1);
+        uint256 id = accountant.flop();
+        (uint256 bid,,,,,) = english.bids(id);
+        assertEq(bid, SUMP - 1); // the treasury paid 1 wei first, the auction raises the rest
+        assertEq(stable.balanceOf(SINK), 1);
+        assertEq(accountant.woe(), 0);
+        assertEq(accountant.Ash(), SUMP - 1);
+        assertEq(accountant.debt(), SUMP - 1);
+        // the Dutch flop likewise
+        freeDebt(SUMP);
+        stable.mint(address(accountant), 1);
+        uint256 sale = accountant.flopDutch(keeper);
+        (uint256 tab,,,) = dutch.sales(sale);
+        assertEq(tab, SUMP - 1);
+        assertEq(accountant.surplus(), 0);
     }
 
     function test_flop_queuedDebtIsNotFree() public {
@@ -356,12 +392,15 @@ contract AccountantTest is BackstopTest {
     function test_settle() public {
         flopEnglish();
         vm.expectEmit(address(accountant));
-        emit Accountant.Kiss(SUMP);
-        accountant.settle(SUMP);
+        emit Accountant.Settle(SUMP);
+        (address sink, uint256 k, uint256 ash) = accountant.settle(SUMP + 1);
+        assertEq(sink, SINK);
+        assertEq(k, SUMP); // min(raised, Ash)
+        assertEq(ash, 0);
         assertEq(accountant.Ash(), 0);
         assertEq(accountant.debt(), 0);
-        vm.expectRevert(overflowPanic());
-        accountant.settle(1);
+        (, k,) = accountant.settle(1);
+        assertEq(k, 0);
     }
 
     function test_unwind() public {
@@ -377,22 +416,78 @@ contract AccountantTest is BackstopTest {
     }
 
     function test_refund() public {
-        stable.mint(address(accountant), 5e18);
         vm.expectEmit(address(accountant));
         emit Accountant.Refund(alice, 5e18);
         accountant.refund(alice, 5e18);
-        assertEq(accountant.debt(), 5e18);
-        assertEq(accountant.woe(), 5e18);
+        // owed, not paid: nothing needed in the accountant, and the debt is not reopened
+        assertEq(accountant.due(alice), 5e18);
+        assertEq(accountant.Due(), 5e18);
+        assertEq(accountant.debt(), 0);
+        assertEq(stable.balanceOf(alice), FUNDS);
+        // funds that arrive are reserved for the refund first
+        stable.mint(address(accountant), 7e18);
+        assertEq(accountant.surplus(), 2e18);
+        vm.prank(bob);
+        vm.expectEmit(address(accountant));
+        emit Accountant.Claim(bob, bob, 0);
+        assertEq(accountant.claim(bob), 0);
+        vm.prank(alice);
+        vm.expectEmit(address(accountant));
+        emit Accountant.Claim(alice, alice, 5e18);
+        assertEq(accountant.claim(alice), 5e18);
         assertEq(stable.balanceOf(alice), FUNDS + 5e18);
-        vm.expectRevert(err(IErrors.InsufficientSurplus.selector, 0, 1));
-        accountant.refund(alice, 1);
+        assertEq(accountant.Due(), 0);
+        assertEq(accountant.surplus(), 2e18);
+    }
+
+    function test_claim_toAnotherAddress() public {
+        accountant.refund(alice, 5e18);
+        stable.mint(address(accountant), 5e18);
+        vm.prank(alice);
+        vm.expectEmit(address(accountant));
+        emit Accountant.Claim(alice, carol, 5e18);
+        accountant.claim(carol);
+        assertEq(stable.balanceOf(carol), FUNDS + 5e18);
+        assertEq(accountant.due(alice), 0);
+    }
+
+    function test_claim_partial() public {
+        accountant.refund(alice, 5e18);
+        stable.mint(address(accountant), 3e18);
+        assertEq(accountant.surplus(), 0);
+        vm.prank(alice);
+        assertEq(accountant.claim(alice), 3e18);
+        assertEq(accountant.due(alice), 2e18);
+        assertEq(accountant.Due(), 2e18);
     }
 
     function test_refund_overflow() public {
-        accountant.fess(type(uint256).max);
-        stable.mint(address(accountant), 1);
-        vm.expectRevert(err(IErrors.Overflow.selector));
-        accountant.refund(alice, 1);
+        accountant.refund(alice, type(uint256).max);
+        vm.expectRevert(overflowPanic());
+        accountant.refund(bob, 1);
+    }
+
+    /// Audit finding 2: funding placed for refunds after cage cannot be swept to the sink by a
+    /// `heal` or `kiss` sent first: it is reserved for the refunds owed.
+    function test_refundFunding_cannotBeSweptByHealOrKiss() public {
+        freeDebt(3 * SUMP);
+        uint256 id = accountant.flop();
+        accountant.flop(); // Ash for a kiss
+        vm.prank(alice);
+        english.dent(id, 200e18, SUMP);
+        english.cage();
+        vm.prank(stranger);
+        english.yank(id);
+        stable.mint(address(accountant), SUMP); // governance funds the refund
+        vm.startPrank(stranger);
+        vm.expectRevert(err(IErrors.InsufficientSurplus.selector, 0, SUMP));
+        accountant.heal(SUMP);
+        vm.expectRevert(err(IErrors.InsufficientSurplus.selector, 0, 1));
+        accountant.kiss(1);
+        vm.stopPrank();
+        vm.prank(alice);
+        accountant.claim(alice);
+        assertEq(stable.balanceOf(alice), FUNDS);
     }
 
     // ---- reentrancy lock and token variants ----

@@ -37,7 +37,7 @@ contract DutchDebtAuctionTest is BackstopTest {
     function test_file_bounds() public {
         bytes32[10] memory names = [bytes32("buf"), "tail", "cusp", "chip", "tip", "chost", "calc", "tau", "cut", "step"];
         uint256[10] memory lows = [uint256(1), 1, 1, 0, 0, 0, 0, 1, 1, 1];
-        uint256[10] memory highs = [type(uint256).max, MAX_DURATION, RAY - 1, WAD, type(uint128).max, type(uint128).max, 2, MAX_DURATION, RAY, MAX_DURATION];
+        uint256[10] memory highs = [10 * RAY, MAX_DURATION, RAY - 1, WAD, type(uint128).max, type(uint128).max, 2, MAX_DURATION, RAY, MAX_DURATION];
         for (uint256 i; i < names.length; i++) {
             if (lows[i] > 0) {
                 vm.expectRevert(invalidParam(names[i]));
@@ -52,7 +52,7 @@ contract DutchDebtAuctionTest is BackstopTest {
             dutch.file(names[i], lows[i]);
             dutch.file(names[i], highs[i]);
         }
-        assertEq(dutch.buf(), type(uint256).max);
+        assertEq(dutch.buf(), 10 * RAY);
         assertEq(dutch.tail(), MAX_DURATION);
         assertEq(dutch.cusp(), RAY - 1);
         assertEq(dutch.chip(), WAD);
@@ -378,5 +378,13 @@ contract DutchDebtAuctionTest is BackstopTest {
         dutch.yank(id);
         assertEq(accountant.Ash(), 0);
         assertEq(accountant.woe(), 0);
+    }
+
+    /// Audit finding 7: `buf` is bounded (a huge value made kick/redo overflow and stuck a sale).
+    function test_file_bufBounded() public {
+        vm.expectRevert(invalidParam("buf"));
+        dutch.file("buf", 10 * RAY + 1);
+        dutch.file("buf", 10 * RAY);
+        assertEq(dutch.buf(), 10 * RAY);
     }
 }

@@ -188,7 +188,7 @@ contract EnglishDebtAuctionTest is BackstopTest {
         uint256 tic = block.timestamp + TTL;
         // settle's Kiss comes before Dent
         vm.expectEmit(address(accountant));
-        emit Accountant.Kiss(SUMP);
+        emit Accountant.Settle(SUMP);
         vm.expectEmit(address(english));
         emit EnglishDebtAuction.Dent(id, alice, 200e18, SUMP, tic);
         vm.prank(alice);
@@ -527,15 +527,38 @@ contract EnglishDebtAuctionTest is BackstopTest {
         vm.prank(alice);
         english.dent(id, 200e18, SUMP);
         english.cage();
-        // the whole bid went to the sink: no surplus to refund from yet
-        vm.expectRevert(err(IErrors.InsufficientSurplus.selector, 0, SUMP));
-        english.yank(id);
-        stable.mint(address(accountant), SUMP);
+        // the whole bid went to the sink: the refund is owed, and the yank needs no funds
         vm.expectEmit(address(accountant));
         emit Accountant.Refund(alice, SUMP);
         english.yank(id);
+        assertEq(accountant.due(alice), SUMP);
+        stable.mint(address(accountant), SUMP);
+        vm.prank(alice);
+        accountant.claim(alice);
         assertEq(stable.balanceOf(alice), FUNDS);
-        assertEq(accountant.debt(), SUMP);
-        assertEq(accountant.woe(), SUMP);
+        // the bid's cancellation of debt stands: the surplus paid for it
+        assertEq(accountant.debt(), 0);
+        assertEq(accountant.woe(), 0);
+    }
+
+    /// Audit finding 1: after a yank, `surplus - debt` changes by exactly the refund (it fell by
+    /// twice the refund when `refund` also reopened the debt).
+    function test_yank_netPositionFallsByExactlyTheRefund() public {
+        freeDebt(3 * SUMP);
+        uint256 id = accountant.flop();
+        vm.prank(alice);
+        english.dent(id, 200e18, SUMP);
+        vm.prank(bob);
+        english.dent(id, 190e18, SUMP);
+        english.cage();
+        stable.mint(address(accountant), 2 * SUMP);
+        int256 before = int256(accountant.surplus()) - int256(accountant.debt());
+        vm.prank(stranger);
+        english.yank(id);
+        int256 afterYank = int256(accountant.surplus()) - int256(accountant.debt());
+        assertEq(before - afterYank, int256(SUMP));
+        vm.prank(bob);
+        accountant.claim(bob);
+        assertEq(stable.balanceOf(bob), FUNDS);
     }
 }

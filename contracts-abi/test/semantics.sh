@@ -131,7 +131,6 @@ at $((T0 + 100)) "$KPR" "$ACC" "flog(uint256)" "$T0"
 eq "woe after flog" "$(first "$ACC" "woe()(uint256)")" "$(e18 200000n)"
 eq "sin[era] cleared" "$(first "$ACC" "sin(uint256)(uint256)" "$T0")" 0
 tx "$GOVN" "$STABLE" "mint(address,uint256)" "$ACC" 5
-reverts "flop with surplus: SurplusNotZero(surplus)" "$KPR" "$ACC" "flop()" -- "SurplusNotZero(uint256)" 5
 reverts "heal above surplus: InsufficientSurplus" "$KPR" "$ACC" "heal(uint256)" 6 -- "InsufficientSurplus(uint256,uint256)" 5 6
 reverts "kiss above Ash: InsufficientOnAuction" "$KPR" "$ACC" "kiss(uint256)" 1 -- "InsufficientOnAuction(uint256,uint256)" 0 1
 tx "$KPR" "$ACC" "heal(uint256)" 5

@@ -64,6 +64,12 @@ contract Handler is Test, Deployed {
     uint256 public takesBelowCusp;
     uint256 public takesAboveMax;
     uint256 public unauthorizedSuccesses;
+    /// Yanks after which `surplus - debt` did not change by exactly the refund.
+    uint256 public yankNetMismatches;
+    /// Refund funding swept to the sink by a `heal` sent before the claim.
+    uint256 public refundSwept;
+    /// Claims that paid less than was owed although the refund had been funded.
+    uint256 public refundShort;
     mapping(bytes32 action => uint256) public calls;
 
     constructor(
@@ -104,6 +110,11 @@ contract Handler is Test, Deployed {
         fessed += 300_000e18;
         vm.warp(block.timestamp + accountant.wait());
         accountant.flog(block.timestamp - accountant.wait());
+    }
+
+    function _net() internal view returns (int256) {
+        uint256 balance = stable.balanceOf(address(accountant));
+        return int256(balance) - int256(accountant.Due()) - int256(accountant.debt());
     }
 
     function actorCount() external view returns (uint256) {
@@ -240,12 +251,24 @@ contract Handler is Test, Deployed {
         uint256 id = englishIds[idSeed % englishIds.length];
         (uint256 bid,, address guy, uint256 tic,,) = english.bids(id);
         if (guy == address(0)) return;
-        if (tic != 0) {
-            uint256 surplus = accountant.surplus();
-            if (surplus < bid) _mintStable(address(accountant), bid - surplus);
-        }
+        // surplus - debt with the surplus net of the refunds owed (it may be negative)
+        int256 before = _net();
         english.yank(id);
-        if (tic != 0) refunded += bid;
+        if (before - _net() != int256(tic != 0 ? bid : 0)) yankNetMismatches++;
+        if (tic != 0) {
+            refunded += bid;
+            // funding arrives, a griefer tries to sweep it first, then the bidder claims
+            _mintStable(address(accountant), bid);
+            vm.prank(guy);
+            try accountant.heal(bid) {
+                refundSwept++;
+            } catch {}
+            uint256 owed = accountant.due(guy);
+            uint256 had = stable.balanceOf(guy);
+            vm.prank(guy);
+            accountant.claim(guy);
+            if (stable.balanceOf(guy) - had != owed) refundShort++;
+        }
         calls["yank.ok"]++;
     }
 

@@ -82,13 +82,27 @@ contract InvariantsTest is Test, Deployed {
         assertEq(sum, gov.totalSupply());
     }
 
-    /// Debt identity: debt + what reached the sink == debt fessed + bids refunded after cage.
-    /// Also debt >= Sin + Ash, and Ash never exceeds what open auctions can still raise.
+    /// Debt identity: debt + what reached the sink == debt fessed (a refund after cage is paid
+    /// from surplus and reopens no debt). Also debt >= Sin + Ash, and Ash never exceeds what open
+    /// auctions can still raise.
     function invariant_debtIdentity() public view {
-        assertEq(accountant.debt() + stable.balanceOf(SINK), handler.fessed() + handler.refunded());
+        assertEq(accountant.debt() + stable.balanceOf(SINK), handler.fessed());
         assertGe(accountant.debt(), accountant.Sin() + accountant.Ash());
         assertEq(accountant.debt(), accountant.woe() + accountant.Sin() + accountant.Ash());
         assertLe(accountant.Ash(), handler.openRaise());
+    }
+
+    /// After every yank, `surplus - debt` changed by exactly the refund it paid (0 for an unbid
+    /// auction, whose raise goes back to free debt).
+    function invariant_yankChangesNetPositionByTheRefund() public view {
+        assertEq(handler.yankNetMismatches(), 0);
+    }
+
+    /// Refunds after cage cannot be blocked: funding placed for a refund is never swept by a
+    /// `heal` sent first, and the bidder's claim then pays all it is owed.
+    function invariant_refundsUnblockable() public view {
+        assertEq(handler.refundSwept(), 0);
+        assertEq(handler.refundShort(), 0);
     }
 
     function invariant_noAuctionDealtTwice() public view {

@@ -84,6 +84,8 @@ pub fn action_name(a: &Action) -> &'static str {
         Action::Tick { .. } => "tick",
         Action::Cage => "cage",
         Action::Yank { .. } => "yank",
+        Action::ClaimRefund { .. } => "claimRefund",
+        Action::Claim { .. } => "claim",
         Action::Take { .. } => "take",
         Action::Redo { .. } => "redo",
         Action::YankDutch { .. } => "yankDutch",

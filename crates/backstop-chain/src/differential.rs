@@ -76,7 +76,10 @@ pub fn sender(a: &Action) -> Address {
         | Action::FileDutch { .. }
         | Action::Poke { .. }
         | Action::Mint { .. } => DEPLOYER,
-        Action::Dent { sender, .. } | Action::Take { sender, .. } => *sender,
+        Action::Dent { sender, .. }
+        | Action::Take { sender, .. }
+        | Action::ClaimRefund { sender, .. }
+        | Action::Claim { sender, .. } => *sender,
         _ => KEEPER,
     }
 }

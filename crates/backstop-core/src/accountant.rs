@@ -114,8 +114,18 @@ pub enum AccountantEvent {
         /// WAD.
         amount: Wad,
     },
-    /// Raised stablecoin cancelled debt on auction (`kiss`, or `settle` from an auction).
+    /// Surplus cancelled debt on auction (a user's `kiss`).
     Kiss {
+        /// WAD.
+        amount: Wad,
+    },
+    /// Free debt was put on auction by a flop (`woe → Ash`).
+    Flop {
+        /// WAD.
+        amount: Wad,
+    },
+    /// An auction cancelled on-auction debt with the stablecoin it raised (`settle`).
+    Settle {
         /// WAD.
         amount: Wad,
     },
@@ -124,11 +134,20 @@ pub enum AccountantEvent {
         /// WAD.
         amount: Wad,
     },
-    /// Surplus refunded a bidder of a yanked auction; the debt is open again.
+    /// A bidder of an auction yanked after cage is owed `amount` (the debt stays cancelled).
     Refund {
         /// Recipient.
         to: alloy_primitives::Address,
         /// WAD.
+        amount: Wad,
+    },
+    /// A bidder collected (part of) the refund it is owed.
+    Claim {
+        /// The bidder.
+        usr: alloy_primitives::Address,
+        /// Where the stablecoin went.
+        to: alloy_primitives::Address,
+        /// Paid, WAD.
         amount: Wad,
     },
 }
@@ -142,6 +161,12 @@ pub struct Accountant {
     sin: BTreeMap<Timestamp, Wad>,
     sin_total: Wad,
     ash: Wad,
+    /// Refunds owed after cage, by bidder (WAD).
+    #[serde(default)]
+    due: BTreeMap<alloy_primitives::Address, Wad>,
+    /// Σ `due` (`Due`), WAD: reserved out of the stablecoin balance.
+    #[serde(default)]
+    due_total: Wad,
 }
 
 impl Accountant {
@@ -154,6 +179,8 @@ impl Accountant {
             sin: BTreeMap::new(),
             sin_total: Wad::ZERO,
             ash: Wad::ZERO,
+            due: BTreeMap::new(),
+            due_total: Wad::ZERO,
         })
     }
 
@@ -168,7 +195,26 @@ impl Accountant {
         let sin: BTreeMap<Timestamp, Wad> =
             queue.into_iter().filter(|(_, a)| !a.is_zero()).collect();
         let sin_total = sin.values().try_fold(Wad::ZERO, |s, x| s.checked_add(*x))?;
-        Ok(Self { params, debt, sin, sin_total, ash })
+        Ok(Self { params, debt, sin, sin_total, ash, due: BTreeMap::new(), due_total: Wad::ZERO })
+    }
+
+    /// Sets the total of refunds owed (`Due`, WAD) as read back from a chain (the per-bidder
+    /// amounts are not enumerable there).
+    pub fn restore_due(&mut self, due_total: Wad) {
+        self.due_total = due_total;
+    }
+
+    /// Refunds owed after cage (`Due`), WAD.
+    pub fn due_total(&self) -> Wad {
+        self.due_total
+    }
+    /// Refund owed to `usr`, WAD.
+    pub fn due(&self, usr: alloy_primitives::Address) -> Wad {
+        self.due.get(&usr).copied().unwrap_or_default()
+    }
+    /// Free surplus: the stablecoin `balance` (WAD) less the refunds owed, 0 if it owes more.
+    pub fn free_surplus(&self, balance: Wad) -> Wad {
+        balance.saturating_sub(self.due_total)
     }
 
     /// Total bad debt, WAD.
@@ -264,26 +310,41 @@ impl Accountant {
     /// Cancels `amount` (WAD) of on-auction debt; the caller sends `amount` of surplus to the sink.
     pub fn kiss(&mut self, amount: Wad, surplus: Wad) -> Result<AccountantEvent> {
         self.check_kiss(amount, surplus)?;
-        Ok(self.settle(amount))
+        self.settle(amount);
+        Ok(AccountantEvent::Kiss { amount })
     }
 
-    /// Validates starting a debt auction: `sump ≤ woe` and no surplus.
+    /// Validates starting a debt auction: `sump ≤ woe`, and a (free) surplus below `sump` (a
+    /// smaller surplus is healed by the flop itself, so dust cannot block an auction).
     pub fn check_flop(&self, surplus: Wad) -> Result<()> {
         let (woe, sump) = (self.woe(), self.params.sump);
         if sump > woe {
             return Err(Error::InsufficientDebt { woe: woe.raw(), sump: sump.raw() });
         }
-        if !surplus.is_zero() {
+        if surplus >= sump {
             return Err(Error::SurplusNotZero { surplus: surplus.raw() });
         }
         Ok(())
     }
 
-    /// Puts `sump` on auction (`Ash += sump`) after [`Self::check_flop`]; returns `(sump, dump)`.
-    pub fn flop(&mut self, surplus: Wad) -> Result<(Wad, Wad)> {
+    /// The raise of the next auction after [`Self::check_flop`]: `min(sump, woe − surplus)`, WAD.
+    pub fn flop_bid(&self, surplus: Wad) -> Result<Wad> {
         self.check_flop(surplus)?;
-        self.ash = self.ash.checked_add(self.params.sump)?;
-        Ok((self.params.sump, self.params.dump))
+        Ok(self.params.sump.min(self.woe().saturating_sub(surplus)))
+    }
+
+    /// Starts an auction after [`Self::check_flop`]: heals `surplus` (the caller sends it to the
+    /// sink; event `Heal` if non-zero), then puts `bid = min(sump, woe)` on auction (`Ash += bid`).
+    /// Returns `(bid, dump, events)`: `Heal` (if the surplus was not zero), then `Flop`.
+    pub fn flop(&mut self, surplus: Wad) -> Result<(Wad, Wad, Vec<AccountantEvent>)> {
+        let bid = self.flop_bid(surplus)?;
+        let heal = (!surplus.is_zero()).then(|| {
+            self.debt = self.debt.saturating_sub(surplus);
+            AccountantEvent::Heal { amount: surplus }
+        });
+        self.ash = self.ash.checked_add(bid)?;
+        let events = heal.into_iter().chain([AccountantEvent::Flop { amount: bid }]).collect();
+        Ok((bid, self.params.dump, events))
     }
 
     /// The auctions' hook: `k` (WAD) raised, already paid to the sink, cancels on-auction debt.
@@ -291,7 +352,7 @@ impl Accountant {
     pub fn settle(&mut self, k: Wad) -> AccountantEvent {
         self.ash = self.ash.saturating_sub(k);
         self.debt = self.debt.saturating_sub(k);
-        AccountantEvent::Kiss { amount: k }
+        AccountantEvent::Settle { amount: k }
     }
 
     /// The auctions' hook: `amount` (WAD, `≤ Ash`) of on-auction debt was not raised; it is free
@@ -301,15 +362,41 @@ impl Accountant {
         AccountantEvent::Unwind { amount }
     }
 
-    /// The English yank hook: after the caller paid `amount` (WAD) of surplus back to a bidder,
-    /// the debt is open again.
-    pub fn reopen(
+    /// The English yank hook: `to` is owed `amount` (WAD); nothing is paid here (see
+    /// [`Self::claim`]). The debt the bid cancelled stays cancelled, so `surplus − debt` falls by
+    /// exactly `amount`.
+    pub fn refund(
         &mut self,
         to: alloy_primitives::Address,
         amount: Wad,
     ) -> Result<AccountantEvent> {
-        self.debt = self.debt.checked_add(amount)?;
+        let total = self.due_total.checked_add(amount)?;
+        let owed = self.due(to).checked_add(amount)?;
+        self.due_total = total;
+        self.due.insert(to, owed);
         Ok(AccountantEvent::Refund { to, amount })
+    }
+
+    /// `usr` collects what it is owed, paid to `to`, as far as the stablecoin `balance` (WAD)
+    /// goes; returns the amount the caller pays from the accountant to `to`.
+    pub fn claim(
+        &mut self,
+        usr: alloy_primitives::Address,
+        to: alloy_primitives::Address,
+        balance: Wad,
+    ) -> (Wad, AccountantEvent) {
+        let owed = self.due(usr);
+        let amount = owed.min(balance);
+        if !owed.is_zero() {
+            let left = owed.saturating_sub(amount);
+            if left.is_zero() {
+                self.due.remove(&usr);
+            } else {
+                self.due.insert(usr, left);
+            }
+        }
+        self.due_total = self.due_total.saturating_sub(amount);
+        (amount, AccountantEvent::Claim { usr, to, amount })
     }
 }
 
@@ -333,7 +420,10 @@ mod tests {
         assert_eq!(a.flog(10, 109).unwrap_err(), Error::QueueNotReady { era: 10, ready_at: 110 });
         a.flog(10, 110).unwrap();
         assert_eq!(a.woe(), w(120_000));
-        assert_eq!(a.check_flop(w(1)).unwrap_err(), Error::SurplusNotZero { surplus: w(1).raw() });
+        assert_eq!(
+            a.check_flop(w(50_000)).unwrap_err(),
+            Error::SurplusNotZero { surplus: w(50_000).raw() }
+        );
         a.flop(Wad::ZERO).unwrap();
         a.flop(Wad::ZERO).unwrap();
         assert_eq!(

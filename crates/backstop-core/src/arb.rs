@@ -222,6 +222,10 @@ pub enum Step {
     Cage,
     /// Yank an English auction.
     Yank(IdSel),
+    /// An actor withdraws its English credit, paid to an actor.
+    Claim(u8, u8),
+    /// An actor collects the refund the accountant owes it, paid to an actor.
+    ClaimRefund(u8, u8),
     /// Dutch take of a fraction (per mille) of what the tab buys at the current price (capped by the
     /// lot), so that partial takes, the dust rule and the whole-tab cap are all reached.
     Take {
@@ -348,6 +352,8 @@ pub fn arb_step() -> impl Strategy<Value = Step> {
         4 => arb_id().prop_map(Step::Deal),
         3 => arb_id().prop_map(Step::Tick),
         1 => arb_id().prop_map(Step::Yank),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Step::ClaimRefund(a, b)),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Step::Claim(a, b)),
         10 => (any::<u8>(), arb_id(), 0u16..=1_500, max).prop_map(|(bidder, id, amt, max)| Step::Take { bidder, id, amt, max }),
         3 => (arb_id(), any::<u8>()).prop_map(|(id, k)| Step::Redo(id, k)),
         1 => arb_id().prop_map(Step::YankDutch),
@@ -459,6 +465,8 @@ impl Step {
             Self::Tick(sel) => Action::Tick { id: eid(sel) },
             Self::Cage => Action::Cage,
             Self::Yank(sel) => Action::Yank { id: eid(sel) },
+            Self::ClaimRefund(a, b) => Action::ClaimRefund { sender: actor(a), to: actor(b) },
+            Self::Claim(a, b) => Action::Claim { sender: actor(a), to: actor(b) },
             Self::Take { bidder, id, amt, max } => {
                 let id = did(id);
                 let status = sys.dutch.status(id, now).ok();

@@ -61,7 +61,7 @@ impl Calc {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DutchParams {
-    /// Starting price over the oracle price, RAY (`top = price · buf`). `> 0`.
+    /// Starting price over the oracle price, RAY (`top = price · buf`). `0 < buf ≤ 10`.
     pub buf: Ray,
     /// Seconds after which a sale is done and needs `redo`. `0 < tail ≤ MAX_DURATION`.
     pub tail: u64,
@@ -180,7 +180,9 @@ impl DutchParams {
     pub fn file(&mut self, change: DutchParam) -> Result<()> {
         let bad = |reason: &str| Err(Error::invalid(change.name(), reason));
         match change {
-            DutchParam::Buf(v) if v.is_zero() => return bad("must be above 0"),
+            DutchParam::Buf(v) if v.is_zero() || v.raw() > U256::from(10) * crate::math::RAY => {
+                return bad("must be in (0, 10]");
+            }
             DutchParam::Tail(v) | DutchParam::Tau(v) | DutchParam::Step(v)
                 if v == 0 || v > crate::MAX_DURATION =>
             {

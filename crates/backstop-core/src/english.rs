@@ -332,6 +332,24 @@ pub enum EnglishEvent {
         /// Auction id.
         id: u64,
     },
+    /// An outbid bidder could not be repaid by push (a blocklisted or refusing recipient): the
+    /// house holds its bid as a credit. Never produced by the model, whose ledger is a supported
+    /// token (every push succeeds).
+    Credit {
+        /// The outbid bidder.
+        usr: Address,
+        /// WAD.
+        amount: Wad,
+    },
+    /// A credit was withdrawn.
+    Claim {
+        /// The bidder.
+        usr: Address,
+        /// Recipient.
+        to: Address,
+        /// WAD.
+        amount: Wad,
+    },
 }
 
 /// Stablecoin movement a bid causes; the caller carries it out.
@@ -343,7 +361,8 @@ pub enum DentPayment {
         /// WAD.
         bid: Wad,
     },
-    /// An outbid: the new bidder repays the previous high bidder `bid`.
+    /// An outbid: the new bidder repays the previous high bidder `bid` (pushed; with a supported
+    /// token the push never fails, so the contract's fallback credit is not modelled).
     Outbid {
         /// The previous high bidder.
         to: Address,
@@ -379,13 +398,22 @@ pub struct EnglishHouse {
     auctions: FxHashMap<u64, EnglishAuction>,
     kicks: u64,
     live: bool,
+    /// Credits of outbid bidders the push could not repay (WAD); empty in the model.
+    #[serde(default)]
+    claimable: FxHashMap<Address, Wad>,
 }
 
 impl EnglishHouse {
     /// A live house with validated parameters.
     pub fn new(params: EnglishParams) -> Result<Self> {
         params.validate()?;
-        Ok(Self { params, auctions: FxHashMap::default(), kicks: 0, live: true })
+        Ok(Self {
+            params,
+            auctions: FxHashMap::default(),
+            kicks: 0,
+            live: true,
+            claimable: FxHashMap::default(),
+        })
     }
 
     /// A house as read back from a chain: parameters, the kick counter, `live`, and the auctions
@@ -396,7 +424,13 @@ impl EnglishHouse {
         live: bool,
         auctions: impl IntoIterator<Item = (u64, EnglishAuction)>,
     ) -> Self {
-        Self { params, auctions: auctions.into_iter().collect(), kicks, live }
+        Self {
+            params,
+            auctions: auctions.into_iter().collect(),
+            kicks,
+            live,
+            claimable: FxHashMap::default(),
+        }
     }
 
     /// Inserts or replaces one auction (as read from a chain); `None` removes it.
@@ -435,6 +469,16 @@ impl EnglishHouse {
     /// False after `cage`.
     pub fn is_live(&self) -> bool {
         self.live
+    }
+    /// Credit the house holds for `usr` (`claimable`), WAD.
+    pub fn claimable(&self, usr: Address) -> Wad {
+        self.claimable.get(&usr).copied().unwrap_or_default()
+    }
+    /// `usr` withdraws its credit to `to`: returns the amount (WAD) the caller pays from the house
+    /// to `to`, and the event.
+    pub fn claim(&mut self, usr: Address, to: Address) -> (Wad, EnglishEvent) {
+        let amount = self.claimable.remove(&usr).unwrap_or_default();
+        (amount, EnglishEvent::Claim { usr, to, amount })
     }
 
     fn get(&self, id: u64) -> Result<&EnglishAuction> {

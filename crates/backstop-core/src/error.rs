@@ -258,6 +258,10 @@ pub enum Error {
     /// Reentrant call (contract side).
     #[error("reentrant call")]
     Locked,
+    /// The stablecoin moved a different amount than asked (fee-on-transfer or rebasing; contract
+    /// side: the core's ledger models supported tokens only).
+    #[error("unsupported stablecoin: a transfer moved a different amount than asked")]
+    UnsupportedToken,
 
     // ---- replay -----------------------------------------------------------------------------
     /// Replaying an action log ([`crate::replay_on_model`]): an action that was accepted when it
@@ -318,6 +322,7 @@ impl Error {
             Self::InsufficientAllowance { .. } => "InsufficientAllowance",
             Self::NotAuthorized => "NotAuthorized",
             Self::Locked => "Locked",
+            Self::UnsupportedToken => "UnsupportedToken",
             Self::Replay { .. } => "Replay",
         }
     }

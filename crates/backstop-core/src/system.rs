@@ -174,6 +174,21 @@ pub enum Action {
         /// Auction id.
         id: u64,
     },
+    /// Withdraw the English house's credit of `sender` (an outbid bid it could not push back),
+    /// paid to `to`.
+    Claim {
+        /// The bidder.
+        sender: Address,
+        /// Recipient.
+        to: Address,
+    },
+    /// Collect the refund the accountant owes `sender` (after a yank), paid to `to`.
+    ClaimRefund {
+        /// The bidder.
+        sender: Address,
+        /// Recipient.
+        to: Address,
+    },
     /// Dutch purchase.
     Take {
         /// Payer.
@@ -261,9 +276,9 @@ impl System {
         })
     }
 
-    /// The accountant's surplus (its stablecoin balance), WAD.
+    /// The accountant's free surplus: its stablecoin balance less the refunds it owes, WAD.
     pub fn surplus(&self) -> Wad {
-        self.ledger.stablecoin.balance_of(self.addrs.accountant)
+        self.accountant.free_surplus(self.ledger.stablecoin.balance_of(self.addrs.accountant))
     }
 
     /// True when no bad debt is left and no auction runs.
@@ -285,6 +300,12 @@ impl System {
             Action::Tick { id } => self.tick(id, now),
             Action::Cage => Ok(vec![Event::English(self.english.cage())]),
             Action::Yank { id } => self.yank(id),
+            Action::ClaimRefund { sender, to } => self.claim_refund(sender, to),
+            Action::Claim { sender, to } => {
+                let (amount, ev) = self.english.claim(sender, to);
+                self.ledger.stablecoin.transfer(self.addrs.english, to, amount)?;
+                Ok(vec![Event::English(ev)])
+            }
             Action::Take { sender, id, amt, max, who } => self.take(sender, id, amt, max, who, now),
             Action::Redo { id, kpr } => self.redo(id, kpr, now),
             Action::YankDutch { id } => self.yank_dutch(id),
@@ -335,26 +356,39 @@ impl System {
         Ok(vec![Event::Accountant(ev)])
     }
 
-    /// Starts an English debt auction of `sump` for the opening lot; returns its id.
+    /// Starts an English debt auction of `min(sump, woe − surplus)` for the opening lot, after
+    /// healing a surplus below `sump`; returns its id.
     pub fn flop(&mut self, now: Timestamp) -> Result<(u64, Events)> {
-        self.accountant.check_flop(self.surplus())?;
+        let surplus = self.surplus();
+        let bid = self.accountant.flop_bid(surplus)?;
         let p = self.accountant.params;
-        let lot = self.english.opening_lot(p.dump, p.sump, self.oracle)?;
-        let (id, ev) = self.english.kick(self.addrs.accountant, lot, p.sump, now)?;
-        self.accountant.flop(Wad::ZERO)?;
-        Ok((id, vec![Event::English(ev)]))
+        let lot = self.english.opening_lot(p.dump, bid, self.oracle)?;
+        let (id, ev) = self.english.kick(self.addrs.accountant, lot, bid, now)?;
+        let mut events = self.start(surplus)?;
+        events.push(Event::English(ev));
+        Ok((id, events))
     }
 
-    /// Starts a Dutch debt auction of `sump` for at most `dump` tokens; returns its id.
+    /// Starts a Dutch debt auction of `min(sump, woe − surplus)` for at most `dump` tokens, after
+    /// healing a surplus below `sump`; returns its id.
     pub fn flop_dutch(&mut self, kpr: Address, now: Timestamp) -> Result<(u64, Events)> {
-        self.accountant.check_flop(self.surplus())?;
+        let surplus = self.surplus();
+        let bid = self.accountant.flop_bid(surplus)?;
         let p = self.accountant.params;
-        let (_, reward) = self.dutch.check_kick(p.sump, p.dump, self.oracle, now)?;
+        let (_, reward) = self.dutch.check_kick(bid, p.dump, self.oracle, now)?;
         self.ledger.gov.check_mint(reward.reward)?;
-        let (id, ev, reward) = self.dutch.kick(p.sump, p.dump, kpr, self.oracle, now)?;
+        let mut events = self.start(surplus)?;
+        let (id, ev, reward) = self.dutch.kick(bid, p.dump, kpr, self.oracle, now)?;
         self.mint_reward(kpr, reward);
-        self.accountant.flop(Wad::ZERO)?;
-        Ok((id, vec![Event::Dutch(ev)]))
+        events.push(Event::Dutch(ev));
+        Ok((id, events))
+    }
+
+    /// The accountant's side of a flop (checked before): heal `surplus` to the sink, `Ash += bid`.
+    fn start(&mut self, surplus: Wad) -> Result<Events> {
+        let (_, _, events) = self.accountant.flop(surplus)?;
+        self.pay_out(self.addrs.sink, surplus);
+        Ok(events.into_iter().map(Event::Accountant).collect())
     }
 
     /// English bid by `sender`: asks for `lot` (WAD) for the fixed `bid` (WAD).
@@ -396,22 +430,14 @@ impl System {
         Ok(vec![Event::English(self.english.tick(id, now)?)])
     }
 
-    /// Removes an English auction after cage: refunds its bidder from surplus, or returns an unbid
-    /// auction's raise to free debt.
+    /// Removes an English auction after cage: its bidder is owed its bid (collected with
+    /// [`Action::ClaimRefund`]), or an unbid auction's raise goes back to free debt.
     pub fn yank(&mut self, id: u64) -> Result<Events> {
         let refund = self.english.check_yank(id)?;
         let mut events = Events::new();
         if let Some((guy, bid)) = refund {
-            let surplus = self.surplus();
-            if bid > surplus {
-                return Err(Error::InsufficientSurplus {
-                    available: surplus.raw(),
-                    requested: bid.raw(),
-                });
-            }
-            self.accountant.debt().checked_add(bid)?;
-            self.pay_out(guy, bid);
-            events.push(Event::Accountant(self.accountant.reopen(guy, bid)?));
+            // Owed, not paid: a yank never needs (or races for) funds.
+            events.push(Event::Accountant(self.accountant.refund(guy, bid)?));
         } else if let Some(a) = self.english.auction(id) {
             // Never bid: its raise is still on auction.
             let u = a.bid.min(self.accountant.ash());
@@ -420,6 +446,15 @@ impl System {
         let (ev, _) = self.english.yank(id)?;
         events.push(Event::English(ev));
         Ok(events)
+    }
+
+    /// `sender` collects the refund the accountant owes it, paid to `to`, as far as the balance
+    /// goes.
+    pub fn claim_refund(&mut self, sender: Address, to: Address) -> Result<Events> {
+        let balance = self.ledger.stablecoin.balance_of(self.addrs.accountant);
+        let (amount, ev) = self.accountant.claim(sender, to, balance);
+        self.pay_out(to, amount);
+        Ok(vec![Event::Accountant(ev)])
     }
 
     /// Dutch purchase by `sender` of up to `amt` tokens (WAD) at most at `max` (RAY), minted to `who`.

@@ -98,6 +98,7 @@ macro_rules! map_errors {
                 }
                 E::NotAuthorized(_) => Error::NotAuthorized,
                 E::Locked(_) => Error::Locked,
+                E::UnsupportedToken(_) => Error::UnsupportedToken,
             }
         }
     };
@@ -160,10 +161,17 @@ pub fn log_to_core(log: &Log, e: &Emitters) -> Option<Event> {
             }
             A::Heal(x) => Event::Accountant(AccountantEvent::Heal { amount: wad(x.amount) }),
             A::Kiss(x) => Event::Accountant(AccountantEvent::Kiss { amount: wad(x.amount) }),
+            A::Flop(x) => Event::Accountant(AccountantEvent::Flop { amount: wad(x.amount) }),
+            A::Settle(x) => Event::Accountant(AccountantEvent::Settle { amount: wad(x.amount) }),
             A::Unwind(x) => Event::Accountant(AccountantEvent::Unwind { amount: wad(x.amount) }),
             A::Refund(x) => {
                 Event::Accountant(AccountantEvent::Refund { to: x.to, amount: wad(x.amount) })
             }
+            A::Claim(x) => Event::Accountant(AccountantEvent::Claim {
+                usr: x.usr,
+                to: x.to,
+                amount: wad(x.amount),
+            }),
             A::File(x) => Event::File {
                 contract: Contract::Accountant,
                 what: bytes32_name(x.what),
@@ -197,6 +205,12 @@ pub fn log_to_core(log: &Log, e: &Emitters) -> Option<Event> {
             }
             E::Cage(_) => Event::English(EnglishEvent::Cage),
             E::Yank(x) => Event::English(EnglishEvent::Yank { id: id(x.id) }),
+            E::Credit(x) => {
+                Event::English(EnglishEvent::Credit { usr: x.usr, amount: wad(x.amount) })
+            }
+            E::Claim(x) => {
+                Event::English(EnglishEvent::Claim { usr: x.usr, to: x.to, amount: wad(x.amount) })
+            }
             E::File(x) => Event::File {
                 contract: Contract::English,
                 what: bytes32_name(x.what),

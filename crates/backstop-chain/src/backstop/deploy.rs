@@ -72,7 +72,7 @@ async fn deploy_inner<S: Settlement>(
                 return Err(ChainError::Config {
                     path: "stablecoin".into(),
                     reason: format!(
-                        "{token} is an ERC777 token (ERC1820 registry); unsupported (contracts-abi/README.md, \"Supported stablecoins\")"
+                        "{token} is an ERC777 token (ERC1820 registry); unsupported (contracts-abi/README.md, Supported stablecoins)"
                     ),
                 });
             }

@@ -169,7 +169,9 @@ impl Warded {
             | Action::Tick { .. }
             | Action::Yank { .. }
             | Action::Take { .. }
-            | Action::Redo { .. } => None,
+            | Action::Redo { .. }
+            | Action::Claim { .. }
+            | Action::ClaimRefund { .. } => None,
         }
     }
 }
@@ -301,6 +303,10 @@ impl Adapter for Deployment {
             Action::Yank { id: i } => {
                 Call::sol(d.english, &EnglishDebtAuction::yankCall { id: id(i) })
             }
+            Action::ClaimRefund { to, .. } => {
+                Call::sol(d.accountant, &Accountant::claimCall { to })
+            }
+            Action::Claim { to, .. } => Call::sol(d.english, &EnglishDebtAuction::claimCall { to }),
             Action::Take { id: i, amt, max, who, .. } => Call::sol(
                 d.dutch,
                 &DutchDebtAuction::takeCall {
@@ -448,7 +454,9 @@ impl Adapter for Deployment {
         }
         let accountant = backstop_core::Accountant::restore(params, debt, queue, ash)
             .map_err(|source| ChainError::Model { what: "accountant", source })?;
-        let surplus = self.stablecoin_balance(chain, acc).await?;
+        // The free surplus (the balance less the refunds owed after cage): what heal, kiss and
+        // the flops can use, and all the keeper's model needs.
+        let surplus = Wad::from_raw(self.call(chain, acc, &Accountant::surplusCall {}).await?);
         Ok(BalanceSheet { accountant, surplus })
     }
 

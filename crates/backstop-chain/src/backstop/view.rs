@@ -16,8 +16,12 @@ use serde::Serialize;
 /// compare between the model and the contracts after every action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StateView {
-    /// `debt`, `Sin`, `Ash`, surplus, WAD.
-    pub accountant: [Wad; 4],
+    /// `debt`, `Sin`, `Ash`, free surplus (balance less `Due`), `Due` (refunds owed), WAD.
+    pub accountant: [Wad; 5],
+    /// `due[usr]` (refund owed) of each watched address, WAD.
+    pub dues: Vec<(Address, Wad)>,
+    /// The English house's `claimable[usr]` (credit) of each watched address, WAD.
+    pub claimable: Vec<(Address, Wad)>,
     /// `sin[era]` for each era asked for, WAD.
     pub sins: Vec<(u64, Wad)>,
     /// `kicks` and `live` of the English house.
@@ -59,7 +63,9 @@ impl StateView {
             })
             .collect();
         Self {
-            accountant: [a.debt(), a.sin_total(), a.ash(), sys.surplus()],
+            accountant: [a.debt(), a.sin_total(), a.ash(), sys.surplus(), a.due_total()],
+            dues: watch.iter().map(|w| (*w, a.due(*w))).collect(),
+            claimable: watch.iter().map(|w| (*w, sys.english.claimable(*w))).collect(),
             sins: eras.iter().map(|e| (*e, a.sin(*e))).collect(),
             english_kicks: sys.english.kicks(),
             english_live: sys.english.is_live(),
@@ -125,10 +131,24 @@ impl<S: Settlement> SystemClient<'_, S, Deployment> {
         }
         let stable_supply = c.call_sol(me, d.stablecoin, &Stablecoin::totalSupplyCall {}).await?;
         let gov_supply = c.call_sol(me, d.gov_token, &GovToken::totalSupplyCall {}).await?;
-        let surplus = self.adapter.stablecoin_balance(c, d.accountant).await?;
+        let surplus = c.call_sol(me, d.accountant, &Accountant::surplusCall {}).await?;
+        let due_total = c.call_sol(me, d.accountant, &Accountant::DueCall {}).await?;
+        let mut dues = Vec::with_capacity(watch.len());
+        let mut claimable = Vec::with_capacity(watch.len());
+        for w in watch {
+            let x =
+                c.call_sol(me, d.english, &EnglishDebtAuction::claimableCall { usr: *w }).await?;
+            claimable.push((*w, wad(x)));
+            dues.push((
+                *w,
+                wad(c.call_sol(me, d.accountant, &Accountant::dueCall { usr: *w }).await?),
+            ));
+        }
         let oracle = c.call_sol(me, d.oracle, &PriceOracle::priceCall {}).await?;
         Ok(StateView {
-            accountant: [wad(debt), wad(sin_total), wad(ash), surplus],
+            accountant: [wad(debt), wad(sin_total), wad(ash), wad(surplus), wad(due_total)],
+            dues,
+            claimable,
             sins,
             english_kicks,
             english_live,

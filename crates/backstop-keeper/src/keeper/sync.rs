@@ -42,6 +42,8 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                     english.insert(id);
                 }
                 Event::English(EnglishEvent::Cage) => params = true,
+                // A credit or claim of an outbid bid changes no auction.
+                Event::English(EnglishEvent::Credit { .. } | EnglishEvent::Claim { .. }) => {}
                 Event::Dutch(
                     DutchEvent::Kick { id, .. }
                     | DutchEvent::Take { id, .. }

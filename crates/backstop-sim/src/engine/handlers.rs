@@ -402,7 +402,11 @@ impl State<'_> {
                     self.wake_later(b, Target::English(id));
                 }
             }
-            EnglishEvent::Cage | EnglishEvent::Yank { .. } => {}
+            // Credits and claims of outbid bids (contract side only; never from the model).
+            EnglishEvent::Cage
+            | EnglishEvent::Yank { .. }
+            | EnglishEvent::Credit { .. }
+            | EnglishEvent::Claim { .. } => {}
         }
     }
 
