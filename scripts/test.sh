@@ -19,7 +19,7 @@ echo "== contracts: rebuild with the pinned solc and compare with the committed 
 scripts/build-contracts.sh --check
 
 echo "== cargo test (workspace)"
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
 
 echo "== contracts: forge, halmos, slither"
 scripts/assurance.sh
