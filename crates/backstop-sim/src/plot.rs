@@ -257,6 +257,13 @@ pub fn plot_distributions(agg: &Aggregate, title: &str, stem: &Path) -> Result<V
     })
 }
 
+/// `v`'s place in `[lo, hi]` as a number in `[0, 1]`; the middle when the range is empty or not
+/// finite (every point of a sweep with the same objective value).
+fn unit(v: f64, lo: f64, hi: f64) -> f64 {
+    let t = (v - lo) / (hi - lo);
+    if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.5 }
+}
+
 /// A sweep's heat map: `values[y][x]` (NaN = infeasible or invalid, drawn grey) over the labels
 /// of two parameters. Writes `<stem>.png` and `<stem>.svg`.
 pub fn plot_heatmap(
@@ -312,7 +319,9 @@ pub fn plot_heatmap(
         for (j, row) in values.iter().enumerate() {
             for (i, v) in row.iter().enumerate() {
                 let color = if v.is_finite() {
-                    ViridisRGB.get_color_normalized(*v as f32, vmin as f32, vmax as f32)
+                    // Normalised here in f64: in f32 a range of 1e-12 around a large value is
+                    // empty and the colour map divides zero by zero (and panics).
+                    ViridisRGB.get_color_normalized(unit(*v, vmin, vmax) as f32, 0.0, 1.0)
                 } else {
                     RGBColor(200, 200, 200)
                 };
@@ -323,7 +332,7 @@ pub fn plot_heatmap(
                 )))
                 .map_err(s)?;
                 let text = if v.is_finite() { format!("{v:.3}") } else { "n/a".into() };
-                let dark = v.is_finite() && (v - vmin) / (vmax - vmin) < 0.55;
+                let dark = v.is_finite() && unit(*v, vmin, vmax) < 0.55;
                 let style =
                     ("sans-serif", 14).into_font().color(if dark { &WHITE } else { &BLACK });
                 c.draw_series(std::iter::once(Text::new(text, (x + 0.3, y + 0.55), style)))
@@ -346,5 +355,59 @@ mod tests {
         assert_eq!(c.iter().sum::<u64>(), 5);
         let (_, _, c) = histogram(&[5.0, 5.0], 3);
         assert_eq!(c.iter().sum::<u64>(), 2);
+    }
+
+    use proptest::prelude::*;
+
+    fn degenerate_value() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(0.0),
+            (-300i32..=300).prop_map(|e| 10f64.powi(e)),
+            (-300i32..=300).prop_map(|e| -(10f64.powi(e))),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// No input panics the heat map: one point, every point equal (at any magnitude), zero
+        /// ranges, NaN and infinities; a sweep of `aave-2026` over `english.ttl` with equal
+        /// objective values panicked inside the colour map before.
+        #[test]
+        fn heatmap_never_panics(
+            nx in 1usize..4,
+            ny in 1usize..4,
+            base in degenerate_value(),
+            mask in prop::collection::vec(prop::option::of(degenerate_value()), 9),
+        ) {
+            let values: Vec<Vec<f64>> = (0..ny)
+                .map(|j| (0..nx).map(|i| mask[j * 3 + i].unwrap_or(base)).collect())
+                .collect();
+            let xs: Vec<String> = (0..nx).map(|i| format!("x{i}")).collect();
+            let ys: Vec<String> = (0..ny).map(|j| format!("y{j}")).collect();
+            let dir = tempfile::tempdir().unwrap();
+            let out = plot_heatmap("t", "x", &xs, "y", &ys, &values, &dir.path().join("h"));
+            prop_assert!(out.is_ok(), "{:?}", out.err());
+        }
+
+        /// The histogram bins every finite value, whatever the spread (zero included).
+        #[test]
+        fn histogram_never_panics(values in prop::collection::vec(degenerate_value(), 0..6), n in 1usize..5) {
+            let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+            let (_, _, counts) = histogram(&finite, n);
+            prop_assert_eq!(counts.iter().sum::<u64>(), finite.len() as u64);
+        }
+    }
+
+    #[test]
+    fn equal_large_values_reproduce_the_reported_panic_case() {
+        let xs = vec!["600".to_owned(), "3600".to_owned()];
+        let dir = tempfile::tempdir().unwrap();
+        let v = vec![vec![1_234_567.0, 1_234_567.0]];
+        plot_heatmap("sweep", "english.ttl", &xs, "", &["".to_owned()], &v, &dir.path().join("h"))
+            .unwrap();
     }
 }
