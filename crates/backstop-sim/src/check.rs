@@ -442,10 +442,12 @@ fn lone_bidder_discount(params: SystemParams, oracle: Ray, cfg: &CheckConfig) ->
         let paid = crate::market::f64_of_ray(Ray::ratio(sump, lot).map_err(e)?);
         let p = crate::market::f64_of_ray(price);
         if paid < p * (1.0 - max_discount) {
+            // Enough decimals that a price just past the bound never prints as the bound itself.
             return Err(fail(format!(
-                "a lone bidder pays {paid:.4} per token after {ticks} ticks, {:.1}% below the oracle {p:.4} (limit {:.0}%)",
+                "a lone bidder pays {paid:.6} per token after {ticks} ticks: {:.4}% below the oracle {p:.4}; the bound is at most {:.4}% below, i.e. a price of at least {:.6} (inclusive)",
                 100.0 * (1.0 - paid / p),
-                100.0 * max_discount
+                100.0 * max_discount,
+                p * (1.0 - max_discount)
             )));
         }
         Ok(())
@@ -457,7 +459,7 @@ fn lone_bidder_discount(params: SystemParams, oracle: Ray, cfg: &CheckConfig) ->
         "lone-bidder-discount",
         "parameters",
         format!(
-            "a lone bidder after up to 20 unbid restarts pays at most {:.0}% below the oracle (oracle within ±{:.0}%)",
+            "a lone bidder after up to 20 unbid restarts pays at least (1 − {:.4}%) × the oracle, the bound included (oracle within ±{:.0}%)",
             100.0 * cfg.max_discount,
             100.0 * cfg.price_move
         ),
@@ -486,7 +488,7 @@ fn dilution_bounded(params: SystemParams, oracle: Ray, cfg: &CheckConfig) -> Pro
         let g = crate::market::f64_of_wad(lot) / crate::market::f64_of_wad(lot0);
         if g > growth {
             return Err(fail(format!(
-                "after {ticks} ticks the lot is {g:.2}× the opening lot (limit {growth}×)"
+                "after {ticks} ticks the lot is {g:.6}× the opening lot; the bound is at most {growth}× (inclusive)"
             )));
         }
         Ok(())
