@@ -24,6 +24,22 @@ pub const SETTLER: Address = Address::new([0x4e; 20]);
 /// and no other actor's address).
 pub const SINK: Address = Address::new([0x51; 20]);
 
+/// The timestamp the demo's chains start at (19 March 2020, 14:28 UTC: the first debt auctions).
+pub const DEMO_START: u64 = 1_584_628_080;
+
+/// Makes an Anvil's clock move with its blocks only, one second per block, as the embedded EVM's
+/// moves only when told: a demo on Anvil then sends the same transactions at the same times on
+/// every run (automine otherwise stamps blocks with the wall clock, which varies run to run).
+pub async fn pin_anvil_clock(chain: &backstop_chain::RpcChain) -> Result<(), ChainError> {
+    use alloy::providers::ext::AnvilApi;
+    chain.provider().anvil_set_block_timestamp_interval(1).await.map_err(|e| {
+        ChainError::backend(backstop_chain::RpcChainError::rpc(
+            "anvil_setBlockTimestampInterval",
+            e,
+        ))
+    })
+}
+
 /// Why the demo stopped short.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {

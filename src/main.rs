@@ -340,21 +340,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let report = if anvil || fork_url.is_some() {
                 let mut cfg = AnvilConfig::default();
-                if let Some(url) = &fork_url {
-                    cfg = cfg.fork(url.clone(), fork_block);
+                match &fork_url {
+                    Some(url) => cfg = cfg.fork(url.clone(), fork_block),
+                    None => cfg = cfg.timestamp(backstop::demo::DEMO_START),
                 }
                 let node = AnvilNode::spawn(&cfg)?;
                 let chain = backstop_chain::RpcChain::connect(backstop_chain::RpcConfig::dev(
                     node.endpoint(),
                 ))
                 .await?;
+                backstop::demo::pin_anvil_clock(&chain).await?;
                 let label = match &fork_url {
                     Some(u) => format!("Anvil fork of {u}"),
                     None => format!("Anvil {}", node.endpoint()),
                 };
                 run_demo(Arc::new(chain), label, scenario, mechanism, max_rounds, show).await?
             } else {
-                let chain = backstop_chain::EmbeddedEvm::new(1_584_628_080);
+                let chain = backstop_chain::EmbeddedEvm::new(backstop::demo::DEMO_START);
                 run_demo(
                     Arc::new(chain),
                     "embedded EVM".into(),

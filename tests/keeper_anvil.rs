@@ -820,3 +820,31 @@ async fn a_node_failing_one_request_in_five_does_not_stop_the_keeper() {
         .fold(Wad::ZERO, |s, x| s.checked_add(x).unwrap());
     assert_eq!(gov_supply(&n).await, dealt);
 }
+
+/// The demo on Anvil is deterministic: with the node's clock moving one second per block (not
+/// with the wall clock), two runs on fresh nodes send the same transactions and end the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_anvil_demo_is_deterministic() {
+    use backstop::demo::{DEMO_START, Scenario, pin_anvil_clock, run_demo};
+    let _g = SERIAL.lock().await;
+    let mut reports = Vec::new();
+    for _ in 0..2 {
+        let node = AnvilNode::spawn(&AnvilConfig::default().timestamp(DEMO_START)).unwrap();
+        let chain = RpcChain::connect(RpcConfig::dev(node.endpoint())).await.unwrap();
+        pin_anvil_clock(&chain).await.unwrap();
+        let r = run_demo(
+            Arc::new(chain),
+            "anvil".into(),
+            Scenario::Aave2026,
+            Mechanism::Dutch,
+            20_000,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        let mut v = serde_json::to_value(&r).unwrap();
+        v.as_object_mut().unwrap().remove("wall_seconds");
+        reports.push(v);
+    }
+    assert_eq!(reports[0], reports[1]);
+}
