@@ -609,6 +609,18 @@ async fn binary_sends_over_http_and_wakes_on_ws_heads() {
 // Faults: a quiet automining node, a reorg after mined bids, a node that fails requests.
 // ---------------------------------------------------------------------------------------------
 
+/// Σ lots of every English `Deal` event: what the auctions minted, WAD.
+async fn lots_dealt(n: &Net) -> Wad {
+    english_events(n)
+        .await
+        .iter()
+        .filter_map(|e| match e {
+            EnglishEvent::Deal { lot, .. } => Some(*lot),
+            _ => None,
+        })
+        .fold(Wad::ZERO, |s, x| s.checked_add(x).unwrap())
+}
+
 /// Fails the test instead of hanging if a run never ends (the runs below take seconds).
 const HANG_GUARD: Duration = Duration::from_secs(600);
 
@@ -687,14 +699,7 @@ async fn a_reorg_after_mined_bids_leaves_no_nonce_gap() {
         Broadcast::nonce(&*n.chain, me, true).await.unwrap(),
         Broadcast::nonce(&*n.chain, me, false).await.unwrap()
     );
-    let dealt: Wad = english_events(&n)
-        .await
-        .iter()
-        .filter_map(|e| match e {
-            EnglishEvent::Deal { lot, .. } => Some(*lot),
-            _ => None,
-        })
-        .fold(Wad::ZERO, |s, x| s.checked_add(x).unwrap());
+    let dealt = lots_dealt(&n).await;
     assert_eq!(gov_supply(&n).await, dealt, "tokens minted == lots dealt");
 }
 
@@ -810,14 +815,7 @@ async fn a_node_failing_one_request_in_five_does_not_stop_the_keeper() {
     }
     assert!(k.is_cleared(), "not cleared; {step_errors} failed steps");
     assert!(failed.load(std::sync::atomic::Ordering::SeqCst) > 0, "the proxy failed nothing");
-    let dealt: Wad = english_events(&n)
-        .await
-        .iter()
-        .filter_map(|e| match e {
-            EnglishEvent::Deal { lot, .. } => Some(*lot),
-            _ => None,
-        })
-        .fold(Wad::ZERO, |s, x| s.checked_add(x).unwrap());
+    let dealt = lots_dealt(&n).await;
     assert_eq!(gov_supply(&n).await, dealt);
 }
 
