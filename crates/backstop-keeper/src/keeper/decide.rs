@@ -122,9 +122,14 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         Ok(sent)
     }
 
+    /// Stablecoin promised by bids and takes in flight, WAD.
+    fn reserved_total(&self) -> Wad {
+        self.reserved.values().fold(Wad::ZERO, |s, x| s.saturating_add_wad(*x))
+    }
+
     /// Stablecoin it may still commit, WAD.
     fn available(&self) -> Wad {
-        let reserved = self.reserved.values().fold(Wad::ZERO, |s, x| s.saturating_add_wad(*x));
+        let reserved = self.reserved_total();
         self.cfg
             .budget
             .saturating_sub(self.stats.spent)
@@ -213,8 +218,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                         self.note(format!("english:{id}"), "waiting for the approval to be mined");
                         continue;
                     }
-                    let reserved =
-                        self.reserved.values().fold(Wad::ZERO, |s, x| s.saturating_add_wad(*x));
+                    let reserved = self.reserved_total();
                     let balance = self.balance().await?.saturating_sub(reserved);
                     if balance < b.bid {
                         self.note(
@@ -286,7 +290,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             };
             let Some(value) = self.prices.price(&status, self.model.oracle).await else { continue };
             let limit = value.wmul(Wad::ONE.saturating_sub(self.cfg.margin)).unwrap_or_default();
-            let reserved = self.reserved.values().fold(Wad::ZERO, |s, x| s.saturating_add_wad(*x));
+            let reserved = self.reserved_total();
             let budget = self.available().min(self.balance().await?.saturating_sub(reserved));
             match dutch_take(&self.model.dutch, id, self.me, limit, budget, self.now) {
                 Ok(t) => {
