@@ -31,6 +31,7 @@ fn bid_latency(c: &mut Criterion) {
             accountant: AccountantParams { wait: 0, sump: w("50000"), dump: w("250") },
             english: Default::default(),
             dutch: Default::default(),
+            oracle: Default::default(),
         };
         let d = rt
             .block_on(deploy_system(&chain, deployer, &params, "200".parse().unwrap(), keeper))
@@ -56,13 +57,16 @@ fn bid_latency(c: &mut Criterion) {
                 rt.block_on(async {
                     if bids == 100 {
                         let (_, evs) = client.apply(keeper, &Action::Flop).await.unwrap();
-                        id = match evs[0] {
-                            backstop_core::Event::English(backstop_core::EnglishEvent::Kick {
-                                id,
-                                ..
-                            }) => id,
-                            _ => unreachable!(),
-                        };
+                        // The accountant's `Flop` comes first, then the house's `Kick`.
+                        id = evs
+                            .iter()
+                            .find_map(|e| match e {
+                                backstop_core::Event::English(
+                                    backstop_core::EnglishEvent::Kick { id, .. },
+                                ) => Some(*id),
+                                _ => None,
+                            })
+                            .expect("flop emits the English Kick");
                         lot = w("250");
                         bids = 0;
                     }

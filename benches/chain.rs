@@ -37,6 +37,7 @@ fn evm(c: &mut Criterion) {
         accountant: AccountantParams { wait: 0, sump: w("50000"), dump: w("250") },
         english: Default::default(),
         dutch: Default::default(),
+        oracle: Default::default(),
     };
     let d = block_on(deploy_system(
         &chain,

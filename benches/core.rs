@@ -81,8 +81,9 @@ fn system_with(live: u64) -> System {
         accountant: AccountantParams { wait: 0, sump: w("50000"), dump: w("250") },
         english: english_params(),
         dutch: DutchParams::default(),
+        oracle: Default::default(),
     };
-    let mut sys = System::new(params, "200".parse().unwrap(), Addresses::default()).unwrap();
+    let mut sys = System::new(params, "200".parse().unwrap(), Addresses::default(), 0).unwrap();
     sys.fess(Wad::from_units(50_000_000_000_000_000), 0).unwrap();
     sys.flog(0, 0).unwrap();
     for _ in 0..live {

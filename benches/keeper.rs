@@ -42,6 +42,7 @@ fn params(ttl: u64) -> SystemParams {
             ..Default::default()
         },
         dutch: Default::default(),
+        oracle: Default::default(),
     }
 }
 

@@ -24,9 +24,11 @@ fn main() -> Result<(), backstop_core::Error> {
             ..Default::default()
         },
         dutch: Default::default(),
+        oracle: Default::default(),
     };
     let market: Ray = "265".parse()?;
-    let mut sys = System::new(params, market, Addresses::default())?;
+    let mut now = 1_584_628_080; // 19 March 2020 14:28 UTC
+    let mut sys = System::new(params, market, Addresses::default(), now)?;
     // Bidders: (address, the highest price per token they pay).
     let bidders: Vec<(Address, Ray)> = [("230", 1u8), ("252", 2), ("258", 3)]
         .into_iter()
@@ -35,7 +37,6 @@ fn main() -> Result<(), backstop_core::Error> {
     for (a, _) in &bidders {
         sys.apply(&Action::Mint { to: *a, amount: w("10000000") }, 0)?;
     }
-    let mut now = 1_584_628_080; // 19 March 2020 14:28 UTC
     sys.fess(w("5670000"), now)?;
     sys.flog(now, now)?;
     while sys.accountant.woe() >= sys.accountant.params.sump {

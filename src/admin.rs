@@ -21,7 +21,7 @@ use backstop_chain::{
 };
 use backstop_core::{
     AccountantEvent, AccountantParam, Action, Calc, Contract, DutchEvent, DutchParam, EnglishEvent,
-    EnglishParam, Error, Event, LotSizing, Ray, Wad,
+    EnglishParam, Error, Event, LotSizing, OracleParam, Ray, Wad,
 };
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -538,6 +538,7 @@ fn file_target(action: &Action) -> Option<Contract> {
         Action::FileAccountant { .. } => Some(Contract::Accountant),
         Action::FileEnglish { .. } => Some(Contract::English),
         Action::FileDutch { .. } => Some(Contract::Dutch),
+        Action::FileOracle { .. } => Some(Contract::Oracle),
         _ => None,
     }
 }
@@ -547,6 +548,7 @@ fn contract_name(c: Contract) -> &'static str {
         Contract::Accountant => "accountant",
         Contract::English => "english",
         Contract::Dutch => "dutch",
+        Contract::Oracle => "oracle",
     }
 }
 
@@ -559,12 +561,15 @@ fn tx_text(r: &Receipt) -> String {
 fn describe(action: &Action, events: &[Event], before: &backstop_core::System) -> String {
     let mut parts = Vec::new();
     match *action {
-        Action::FileAccountant { .. } | Action::FileEnglish { .. } | Action::FileDutch { .. } => {
+        Action::FileAccountant { .. }
+        | Action::FileEnglish { .. }
+        | Action::FileDutch { .. }
+        | Action::FileOracle { .. } => {
             parts.push(describe_file(action, before));
         }
         Action::Poke { price } => parts.push(format!(
             "oracle price {} → {} stablecoin per governance token",
-            human_ray(before.oracle),
+            human_ray(before.oracle.price),
             human_ray(price)
         )),
         Action::Mint { to, amount } => {
@@ -626,6 +631,11 @@ fn describe_file(action: &Action, before: &backstop_core::System) -> String {
             serde_json::to_value(change),
             serde_json::to_value(before.dutch.params),
         ),
+        Action::FileOracle { change } => (
+            Contract::Oracle,
+            serde_json::to_value(change),
+            serde_json::to_value(before.oracle.params),
+        ),
         _ => return String::new(),
     };
     let (change, params) = (change.unwrap_or_default(), params.unwrap_or_default());
@@ -635,8 +645,11 @@ fn describe_file(action: &Action, before: &backstop_core::System) -> String {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    let unit =
-        if matches!(what.as_str(), "wait" | "ttl" | "tau" | "tail" | "step") { " s" } else { "" };
+    let unit = if matches!(what.as_str(), "wait" | "ttl" | "tau" | "tail" | "step" | "age") {
+        " s"
+    } else {
+        ""
+    };
     format!(
         "{}.{what} {}{unit} → {}{unit}",
         contract_name(contract),
@@ -651,7 +664,9 @@ fn parse_setting(s: &str) -> Result<Action, String> {
     let (path, value) =
         s.split_once('=').ok_or_else(|| format!("expected CONTRACT.NAME=VALUE, got `{s}`"))?;
     let (contract, name) = path.trim().split_once('.').ok_or_else(|| {
-        format!("`{path}`: name the contract: accountant.NAME, english.NAME or dutch.NAME")
+        format!(
+            "`{path}`: name the contract: accountant.NAME, english.NAME, dutch.NAME or oracle.NAME"
+        )
     })?;
     let value = value.trim();
     let bad = |e: String| format!("`{path}`: {e}");
@@ -718,16 +733,26 @@ fn parse_setting(s: &str) -> Result<Action, String> {
                 "tau" => DutchParam::Tau(secs(value)?),
                 "cut" => DutchParam::Cut(ray(value)?),
                 "step" => DutchParam::Step(secs(value)?),
+                "rmax" => DutchParam::Rmax(wad(value)?),
                 _ => {
                     return Err(unknown(
                         path,
-                        "buf, tail, cusp, chip, tip, chost, calc, tau, cut, step",
+                        "buf, tail, cusp, chip, tip, chost, calc, tau, cut, step, rmax",
                     ));
                 }
             };
             Ok(Action::FileDutch { change })
         }
-        other => Err(format!("`{other}`: no such contract: accountant, english or dutch")),
+        "oracle" => {
+            let change = match name {
+                "lo" => OracleParam::Lo(ray(value)?),
+                "hi" => OracleParam::Hi(ray(value)?),
+                "age" => OracleParam::Age(secs(value)?),
+                _ => return Err(unknown(path, "lo, hi, age")),
+            };
+            Ok(Action::FileOracle { change })
+        }
+        other => Err(format!("`{other}`: no such contract: accountant, english, dutch or oracle")),
     }
 }
 
@@ -787,6 +812,13 @@ mod tests {
         assert_eq!(a, Action::FileAccountant { change: AccountantParam::Wait(561_600) });
         let a = parse_setting("dutch.calc=linear").unwrap();
         assert_eq!(a, Action::FileDutch { change: DutchParam::Calc(Calc::Linear) });
+        let a = parse_setting("dutch.rmax=0.02").unwrap();
+        assert_eq!(a, Action::FileDutch { change: DutchParam::Rmax("0.02".parse().unwrap()) });
+        let a = parse_setting("oracle.age=3600").unwrap();
+        assert_eq!(a, Action::FileOracle { change: OracleParam::Age(3600) });
+        let a = parse_setting("oracle.lo=100").unwrap();
+        assert_eq!(a, Action::FileOracle { change: OracleParam::Lo("100".parse().unwrap()) });
+        assert!(parse_setting("oracle.buf=1").unwrap_err().contains("lo, hi, age"));
         assert!(parse_setting("english.bge=1").unwrap_err().contains("english.bge"));
         assert!(parse_setting("vault.beg=1").unwrap_err().contains("no such contract"));
         assert!(parse_setting("english.ttl=1.5").unwrap_err().contains("seconds"));

@@ -580,8 +580,10 @@ fn print_status(live: &backstop_chain::live::LiveState, json: bool) -> anyhow::R
             "block": live.block,
             "timestamp": live.timestamp,
             "debt": a.debt(), "queued": a.sin_total(), "onAuction": a.ash(), "free": a.woe(),
-            "surplus": sys.surplus(), "oraclePrice": sys.oracle,
-            "params": {"accountant": a.params, "english": sys.english.params, "dutch": sys.dutch.params},
+            "surplus": sys.surplus(), "oraclePrice": sys.oracle.price,
+            "oraclePoked": sys.oracle.zzz, "oracleStale": sys.oracle.is_stale(live.timestamp),
+            "rewardBudget": sys.dutch.budget(),
+            "params": {"accountant": a.params, "english": sys.english.params, "dutch": sys.dutch.params, "oracle": sys.oracle.params},
             "english": english, "dutch": dutch,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -596,7 +598,19 @@ fn print_status(live: &backstop_chain::live::LiveState, json: bool) -> anyhow::R
         a.woe()
     );
     println!("surplus       {}", sys.surplus());
-    println!("oracle price  {} stablecoin per token", sys.oracle);
+    let o = &sys.oracle;
+    println!(
+        "oracle price  {} stablecoin per token (poked at {}, {} s ago; maximum age {} s{})",
+        o.price,
+        o.zzz,
+        live.timestamp.saturating_sub(o.zzz),
+        o.params.age,
+        if o.is_stale(live.timestamp) {
+            ": STALE, no Dutch start or reset until a poke"
+        } else {
+            ""
+        }
+    );
     println!("auction size  sump {} stablecoin, dump {} tokens", a.params.sump, a.params.dump);
     let mut english: Vec<_> = sys.english.auctions().collect();
     english.sort_by_key(|(id, _)| *id);

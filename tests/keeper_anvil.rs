@@ -46,6 +46,7 @@ fn params() -> SystemParams {
             ..Default::default()
         },
         dutch: Default::default(),
+        oracle: Default::default(),
     }
 }
 

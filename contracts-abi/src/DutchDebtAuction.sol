@@ -15,7 +15,9 @@ import {IAccountant, IGovToken, IPriceOracle} from "./Interfaces.sol";
 /// exponential, 2 exponential); anyone buys any part at the current price, optionally as a flash
 /// purchase (`IDutchCallee`). A sale older than `tail` or cheaper than `cusp * top` is done and must
 /// be reset with `redo`. Keepers that kick or redo may be paid `tip + chip * tab` stablecoin worth
-/// of newly minted governance tokens at the oracle price.
+/// of newly minted governance tokens at the oracle price, within a budget: all rewards paid, in
+/// stablecoin worth, never exceed `rmax` times the stablecoin raised by takes (so a sale nobody buys
+/// cannot be farmed by resetting it, and nothing is paid before anything is raised).
 /// Rules and check order: docs/design/mechanism.md, section "Dutch debt auction".
 ///
 /// Storage per sale (two slots): slot 0 `uint128 tab | uint128 lot`, slot 1 `uint128 top | uint40 tic`.
@@ -69,6 +71,16 @@ contract DutchDebtAuction is Auth, Lock {
     /// @notice Number of sales started; ids start at 1.
     uint256 public kicks;
     mapping(uint256 id => Sale) internal sales_;
+    /// @notice Reward budget: all rewards paid (stablecoin worth) <= `rmax * raised / WAD`; WAD, <= WAD.
+    uint256 public rmax;
+
+    /// @dev Stablecoin raised by takes and rewards paid (its worth at payment), both WAD.
+    struct Budget {
+        uint128 raised;
+        uint128 paid;
+    }
+
+    Budget internal budget;
 
     event Kick(
         uint256 indexed id, uint256 top, uint256 tab, uint256 lot, address indexed kpr, uint256 coin, uint256 reward
@@ -99,6 +111,10 @@ contract DutchDebtAuction is Auth, Lock {
         curve = Curve({cusp: 0.6e27, cut: 0.99e27, calc: uint8(DutchMath.STAIRSTEP)});
         tau = 3600;
         step = 90;
+        rmax = 0.01e18;
+        // One wei counted as raised from the start keeps the budget slot non-zero, so no take pays
+        // the 20,000-gas zero-to-non-zero write; it adds at most one wei of room.
+        budget.raised = 1;
     }
 
     // ---- views ----
@@ -130,6 +146,13 @@ contract DutchDebtAuction is Auth, Lock {
         return curve.calc;
     }
 
+    /// @notice Stablecoin raised by takes plus the one wei counted at deployment (WAD, saturating
+    /// at 2^128 - 1) and keeper rewards paid (their stablecoin worth at payment, WAD).
+    function rewardBudget() external view returns (uint256 raised, uint256 paid) {
+        Budget memory b = budget;
+        return (b.raised, b.paid);
+    }
+
     /// @notice Whether sale `id` needs `redo`, its current price (RAY), lot and tab (WAD);
     /// all zero for a sale that does not exist.
     function getStatus(uint256 id)
@@ -146,7 +169,7 @@ contract DutchDebtAuction is Auth, Lock {
 
     // ---- administration ----
 
-    /// @notice Set `buf`, `tail`, `cusp`, `chip`, `tip`, `chost`, `calc`, `tau`, `cut` or `step`.
+    /// @notice Set `buf`, `tail`, `cusp`, `chip`, `tip`, `chost`, `calc`, `tau`, `cut`, `step` or `rmax`.
     function file(bytes32 what, uint256 data) external auth lock {
         if (what == "buf") {
             // Bounded so that top = price * buf / RAY cannot overflow for any sane price.
@@ -179,6 +202,9 @@ contract DutchDebtAuction is Auth, Lock {
         } else if (what == "step") {
             if (data == 0 || data > MAX_DURATION) revert InvalidParam(what);
             step = data;
+        } else if (what == "rmax") {
+            if (data > WAD) revert InvalidParam(what);
+            rmax = data;
         } else {
             revert InvalidParam(what);
         }
@@ -211,6 +237,7 @@ contract DutchDebtAuction is Auth, Lock {
     /// before the stablecoin is pulled from the caller.
     function take(uint256 id, uint256 amt, uint256 max, address who, bytes calldata data) external lock {
         (uint256 price_, uint256 owe, uint256 slice, uint256 tab, uint256 lot) = _trade(id, amt, max);
+        _raised(owe);
         if (slice != 0) IGovToken(govToken).mint(who, slice);
         if (data.length > 0) IDutchCallee(who).dutchCall(msg.sender, owe, slice, data);
         _collect(owe, lot == 0 ? tab : 0);
@@ -335,9 +362,26 @@ contract DutchDebtAuction is Auth, Lock {
         if (top > type(uint128).max) revert Overflow();
     }
 
-    /// @dev Mint the keeper reward `coin * RAY / feed` for `coin = tip + chip * tab / WAD`.
+    /// @dev Count `owe` (WAD) as raised, saturating at 2^128 - 1.
+    function _raised(uint256 owe) internal {
+        Budget memory b = budget;
+        // b.raised < 2^128 and owe <= tab < 2^128: no 256-bit overflow.
+        uint256 raised = b.raised + owe;
+        budget.raised = raised > type(uint128).max ? type(uint128).max : uint128(raised);
+    }
+
+    /// @dev Mint the keeper reward `coin * RAY / feed` for `coin = min(tip + chip * tab / WAD,
+    /// rmax * raised / WAD - paid)`, and count `coin` as paid.
     function _reward(address kpr, uint256 tab, uint256 feed) internal returns (uint256 coin, uint256 reward) {
         coin = tip + chip * tab / WAD;
+        Budget memory b = budget;
+        uint256 room = rmax * b.raised / WAD;
+        // Lowering `rmax` may leave `paid` above the new room.
+        room = room > b.paid ? room - b.paid : 0;
+        if (coin > room) coin = room;
+        if (coin == 0) return (0, 0);
+        // paid + coin <= rmax * raised / WAD <= raised < 2^128.
+        budget.paid = uint128(b.paid + coin);
         reward = coin * RAY / feed;
         if (reward != 0) IGovToken(govToken).mint(kpr, reward);
     }

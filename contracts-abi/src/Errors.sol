@@ -45,6 +45,7 @@ interface IErrors {
     error ZeroLot();
     error ZeroBid();
     error InvalidPrice(uint256 price);
+    error StalePrice(uint256 zzz, uint256 age);
 
     // ---- Dutch auction ----
     error SaleNotFound(uint256 id);

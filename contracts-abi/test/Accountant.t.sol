@@ -273,9 +273,11 @@ contract AccountantTest is BackstopTest {
 
     function test_flop_invalidPrice() public {
         english.file("sizing", 1);
-        oracle.poke(0);
+        english.file("discount", 0.5e18);
+        oracle.file("lo", 1);
+        oracle.poke(1); // 1 * 0.5 floors to 0
         freeDebt(SUMP);
-        vm.expectRevert(err(IErrors.InvalidPrice.selector, 0));
+        vm.expectRevert(err(IErrors.InvalidPrice.selector, 1));
         accountant.flop();
     }
 

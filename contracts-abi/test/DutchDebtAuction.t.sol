@@ -25,6 +25,10 @@ contract DutchDebtAuctionTest is BackstopTest {
         assertEq(dutch.chip(), 0);
         assertEq(dutch.tip(), 0);
         assertEq(dutch.chost(), 0);
+        assertEq(dutch.rmax(), 0.01e18);
+        (uint256 raised, uint256 paid) = dutch.rewardBudget();
+        assertEq(raised, 1); // one wei at deployment: the slot is never zero
+        assertEq(paid, 0);
         assertEq(dutch.kicks(), 0);
         assertEq(dutch.MAX_TIME(), MAX_TIME);
         assertEq(dutch.MAX_DURATION(), MAX_DURATION);
@@ -35,9 +39,9 @@ contract DutchDebtAuctionTest is BackstopTest {
     }
 
     function test_file_bounds() public {
-        bytes32[10] memory names = [bytes32("buf"), "tail", "cusp", "chip", "tip", "chost", "calc", "tau", "cut", "step"];
-        uint256[10] memory lows = [uint256(1), 1, 1, 0, 0, 0, 0, 1, 1, 1];
-        uint256[10] memory highs = [10 * RAY, MAX_DURATION, RAY - 1, WAD, type(uint128).max, type(uint128).max, 2, MAX_DURATION, RAY, MAX_DURATION];
+        bytes32[11] memory names = [bytes32("buf"), "tail", "cusp", "chip", "tip", "chost", "calc", "tau", "cut", "step", "rmax"];
+        uint256[11] memory lows = [uint256(1), 1, 1, 0, 0, 0, 0, 1, 1, 1, 0];
+        uint256[11] memory highs = [10 * RAY, MAX_DURATION, RAY - 1, WAD, type(uint128).max, type(uint128).max, 2, MAX_DURATION, RAY, MAX_DURATION, WAD];
         for (uint256 i; i < names.length; i++) {
             if (lows[i] > 0) {
                 vm.expectRevert(invalidParam(names[i]));
@@ -62,6 +66,7 @@ contract DutchDebtAuctionTest is BackstopTest {
         assertEq(dutch.tau(), MAX_DURATION);
         assertEq(dutch.cut(), RAY);
         assertEq(dutch.step(), MAX_DURATION);
+        assertEq(dutch.rmax(), WAD);
     }
 
     function test_file_unknown_notWard() public {
@@ -115,15 +120,69 @@ contract DutchDebtAuctionTest is BackstopTest {
         assertEq(gov.balanceOf(keeper), 0);
     }
 
+    /// Sells a whole first sale to alice at its top price: the house has raised `SUMP`.
+    function raiseOneSale() internal {
+        uint256 id = flopDutch();
+        vm.prank(alice);
+        dutch.take(id, DUMP, TOP, alice, "");
+    }
+
     function test_kick_keeperReward() public {
+        dutch.file("rmax", 0.05e18);
+        raiseOneSale(); // no reward yet: nothing was raised when it started
+        assertEq(gov.balanceOf(keeper), 0);
         dutch.file("tip", 100e18);
         dutch.file("chip", 0.01e18);
         freeDebt(SUMP);
-        // coin = 100 + 1% of 50,000 = 600 stablecoin; reward = 600 / 200 = 3 governance tokens
+        // coin = 100 + 1% of 50,000 = 600 stablecoin (room 5% of 50,000 = 2,500);
+        // reward = 600 / 200 = 3 governance tokens
         vm.expectEmit(address(dutch));
-        emit DutchDebtAuction.Kick(1, TOP, SUMP, DUMP, keeper, 600e18, 3e18);
+        emit DutchDebtAuction.Kick(2, TOP, SUMP, DUMP, keeper, 600e18, 3e18);
         accountant.flopDutch(keeper);
         assertEq(gov.balanceOf(keeper), 3e18);
+        (uint256 raised, uint256 paid) = dutch.rewardBudget();
+        assertEq(raised, SUMP + 1);
+        assertEq(paid, 600e18);
+    }
+
+    /// Audit finding 5: rewards never exceed `rmax` of what takes raised; nothing before a take.
+    function test_reward_budget() public {
+        dutch.file("tip", 100e18);
+        dutch.file("chip", 0.01e18);
+        // Nothing raised: the kick pays nothing, and no reset of an unbought sale pays anything.
+        uint256 id = flopDutch();
+        assertEq(gov.balanceOf(keeper), 0);
+        for (uint256 i; i < 50; i++) {
+            vm.warp(block.timestamp + 3601);
+            oracle.poke(PRICE);
+            vm.expectEmit(address(dutch));
+            emit DutchDebtAuction.Redo(id, TOP, SUMP, DUMP, bob, 0, 0);
+            dutch.redo(id, bob);
+        }
+        assertEq(gov.balanceOf(bob), 0);
+        // 12,000 raised at the default rmax 1%: room 120 stablecoin; the next reset pays 120 of its
+        // 100 + 1% of 38,000 = 480, then nothing until more is raised.
+        vm.prank(alice);
+        dutch.take(id, 50e18, TOP, alice, ""); // 50 tokens at 240 = 12,000
+        vm.warp(block.timestamp + 3601);
+        vm.expectEmit(address(dutch));
+        emit DutchDebtAuction.Redo(id, TOP, 38_000e18, 200e18, bob, 120e18, 0.6e18);
+        dutch.redo(id, bob);
+        vm.warp(block.timestamp + 3601);
+        oracle.poke(PRICE);
+        vm.expectEmit(address(dutch));
+        emit DutchDebtAuction.Redo(id, TOP, 38_000e18, 200e18, bob, 0, 0);
+        dutch.redo(id, bob);
+        (uint256 raised, uint256 paid) = dutch.rewardBudget();
+        assertEq(raised, 12_000e18 + 1);
+        assertEq(paid, 120e18);
+        // Lowering rmax below what was paid pays nothing more (no underflow).
+        dutch.file("rmax", 0);
+        vm.prank(alice);
+        dutch.take(id, 50e18, TOP, alice, "");
+        vm.warp(block.timestamp + 3601);
+        dutch.redo(id, bob);
+        assertEq(gov.balanceOf(bob), 0.6e18);
     }
 
     function test_kick_checkOrder() public {
@@ -138,12 +197,17 @@ contract DutchDebtAuctionTest is BackstopTest {
         dutch.kick(uint256(type(uint128).max) + 1, 1, keeper);
         vm.expectRevert(err(IErrors.Overflow.selector));
         dutch.kick(1, uint256(type(uint128).max) + 1, keeper);
-        oracle.poke(0);
-        vm.expectRevert(err(IErrors.InvalidPrice.selector, 0));
+        // top = 1 * 0.5 rounds to 0 (the oracle's bounds keep top below 2^128: 10^37 * 10).
+        oracle.file("lo", 1);
+        oracle.poke(1);
+        dutch.file("buf", 0.5e27);
+        vm.expectRevert(err(IErrors.InvalidPrice.selector, 1));
         dutch.kick(1, 1, keeper);
-        oracle.poke(uint256(type(uint128).max) + 1); // top = 1.2 * 2^128: above 128 bits
-        vm.expectRevert(err(IErrors.Overflow.selector));
+        dutch.file("buf", 1.2e27);
+        vm.warp(block.timestamp + 1 days + 1);
+        vm.expectRevert(err(IErrors.StalePrice.selector, block.timestamp - 1 days - 1, 1 days));
         dutch.kick(1, 1, keeper);
+        vm.warp(MAX_TIME);
         oracle.poke(PRICE);
         vm.warp(MAX_TIME + 1);
         vm.expectRevert(err(IErrors.TimeOverflow.selector));
@@ -316,6 +380,8 @@ contract DutchDebtAuctionTest is BackstopTest {
     }
 
     function test_redo_reward_and_dust() public {
+        dutch.file("rmax", WAD);
+        raiseOneSale();
         dutch.file("tip", 100e18);
         uint256 id = flopDutch();
         assertEq(gov.balanceOf(keeper), 0.5e18); // 100 / 200
@@ -344,9 +410,16 @@ contract DutchDebtAuctionTest is BackstopTest {
     function test_redo_invalidPrice_timeOverflow() public {
         uint256 id = flopDutch();
         vm.warp(block.timestamp + 3601);
-        oracle.poke(0);
-        vm.expectRevert(err(IErrors.InvalidPrice.selector, 0));
+        oracle.file("lo", 1);
+        oracle.poke(1);
+        dutch.file("buf", 0.5e27);
+        vm.expectRevert(err(IErrors.InvalidPrice.selector, 1));
         dutch.redo(id, keeper);
+        dutch.file("buf", 1.2e27);
+        vm.warp(block.timestamp + 1 days + 1);
+        vm.expectRevert(err(IErrors.StalePrice.selector, block.timestamp - 1 days - 1, 1 days));
+        dutch.redo(id, keeper);
+        vm.warp(MAX_TIME);
         oracle.poke(PRICE);
         vm.warp(MAX_TIME + 1);
         vm.expectRevert(err(IErrors.TimeOverflow.selector));

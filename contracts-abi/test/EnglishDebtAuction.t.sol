@@ -134,6 +134,7 @@ contract EnglishDebtAuctionTest is BackstopTest {
 
     function test_openingLot_invalidPrice() public {
         english.file("sizing", 1);
+        oracle.file("lo", 1);
         oracle.poke(1);
         english.file("discount", 0.5e18); // 1 * 0.5 floors to 0
         vm.expectRevert(err(IErrors.InvalidPrice.selector, 1));

@@ -96,7 +96,7 @@ contract FuzzTest is BackstopTest {
         public
     {
         sizing = bound(sizing, 0, 1);
-        price = bound(price, 0, 1e45);
+        price = bound(price, 1, 1e37); // the oracle's widest bounds
         discount = bound(discount, 0, WAD - 1);
         bid = bound(bid, 1, type(uint128).max);
         dump = bound(dump, 1, type(uint128).max);
@@ -104,6 +104,7 @@ contract FuzzTest is BackstopTest {
         english.file("sizing", sizing);
         english.file("discount", discount);
         english.file("floor", floor);
+        oracle.file("lo", 1);
         oracle.poke(price);
         uint256 want = dump;
         if (sizing == 1) {
@@ -175,13 +176,14 @@ contract FuzzTest is BackstopTest {
     // ---- Dutch: take sizing, owe rounding, the dust rule ----
 
     function testFuzz_take_sizing(uint256 price, uint256 tab, uint256 lot, uint256 amt, uint256 chost) public {
-        price = bound(price, 1, 1e38); // top < 2^128
+        price = bound(price, 1, 1e37); // the oracle's widest bounds; top < 2^128
         tab = bound(tab, 1, 1e36);
         lot = bound(lot, 1, 1e36);
         amt = bound(amt, 0, type(uint128).max);
         chost = bound(chost, 0, 1e36);
         dutch.file("buf", RAY); // top == oracle price; at dur 0 the price is top
         dutch.file("chost", chost);
+        oracle.file("lo", 1);
         oracle.poke(price);
         uint256 id = dutch.kick(tab, lot, keeper);
         fund(TAKER, tab);
@@ -224,18 +226,38 @@ contract FuzzTest is BackstopTest {
 
     // ---- Dutch: keeper reward ----
 
-    function testFuzz_keeperReward(uint256 tip, uint256 chip, uint256 tab, uint256 price) public {
+    /// The reward is `tip + chip * tab` within the budget `rmax * raised - paid`, in tokens at the
+    /// oracle price.
+    function testFuzz_keeperReward(uint256 tip, uint256 chip, uint256 tab, uint256 price, uint256 raised, uint256 rmax)
+        public
+    {
         tip = bound(tip, 0, 1e30);
         chip = bound(chip, 0, WAD);
         tab = bound(tab, 1, type(uint128).max);
-        price = bound(price, 1e9, 1e36);
+        price = bound(price, 1e18, 1e36);
+        raised = bound(raised, 1, 1e36);
+        rmax = bound(rmax, 0, WAD);
+        dutch.file("buf", RAY);
+        dutch.file("rmax", rmax);
+        // Raise `raised`: a sale bought whole at price 1 (owe = slice).
+        oracle.poke(RAY);
+        uint256 first = dutch.kick(raised, raised, keeper);
+        fund(TAKER, raised);
+        vm.prank(TAKER);
+        dutch.take(first, raised, RAY, TAKER, "");
+        (uint256 counted, uint256 paid) = dutch.rewardBudget();
+        assertEq(counted, raised + 1); // one wei counted at deployment
+        assertEq(paid, 0);
         dutch.file("tip", tip);
         dutch.file("chip", chip);
         oracle.poke(price);
-        dutch.file("buf", RAY);
         dutch.kick(tab, 1, keeper);
         uint256 coin = tip + chip * tab / WAD;
-        assertEq(gov.balanceOf(keeper), (tip > 0 || chip > 0) ? coin * RAY / price : 0);
+        uint256 room = rmax * (raised + 1) / WAD;
+        if (coin > room) coin = room;
+        assertEq(gov.balanceOf(keeper), coin * RAY / price);
+        (, paid) = dutch.rewardBudget();
+        assertEq(paid, coin);
     }
 
     // ---- Accountant: heal and kiss bounds ----

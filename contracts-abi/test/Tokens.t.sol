@@ -92,4 +92,80 @@ contract TokensTest is BackstopTest {
         vm.expectRevert(err(IErrors.NotAuthorized.selector));
         oracle.poke(2);
     }
+
+    /// Audit finding 4: pokes are bounded, so no feeder sets a 1-wei price.
+    function test_oracle_bounds() public {
+        assertEq(oracle.lo(), 1e18);
+        assertEq(oracle.hi(), oracle.MAX_PRICE());
+        vm.expectRevert(err(IErrors.InvalidPrice.selector, 1));
+        oracle.poke(1);
+        vm.expectRevert(err(IErrors.InvalidPrice.selector, 1e18 - 1));
+        oracle.poke(1e18 - 1);
+        vm.expectRevert(err(IErrors.InvalidPrice.selector, 1e37 + 1));
+        oracle.poke(1e37 + 1);
+        oracle.poke(1e18);
+        oracle.poke(1e37);
+        oracle.file("lo", 100e27);
+        oracle.file("hi", 300e27);
+        vm.expectRevert(err(IErrors.InvalidPrice.selector, 99e27));
+        oracle.poke(99e27);
+        vm.expectRevert(err(IErrors.InvalidPrice.selector, 301e27));
+        oracle.poke(301e27);
+        oracle.poke(300e27);
+        assertEq(oracle.price(), 300e27);
+        vm.expectRevert(err(IErrors.InvalidPrice.selector, 0));
+        new PriceOracle(0);
+    }
+
+    function test_oracle_file_rules() public {
+        vm.expectRevert(invalidParam("lo"));
+        oracle.file("lo", 0);
+        (uint256 lo, uint256 hi) = (oracle.lo(), oracle.hi());
+        vm.expectRevert(invalidParam("lo"));
+        oracle.file("lo", hi + 1);
+        vm.expectRevert(invalidParam("hi"));
+        oracle.file("hi", lo - 1);
+        vm.expectRevert(invalidParam("hi"));
+        oracle.file("hi", 1e37 + 1);
+        vm.expectRevert(invalidParam("age"));
+        oracle.file("age", 0);
+        vm.expectRevert(invalidParam("age"));
+        oracle.file("age", 315_360_001);
+        vm.expectRevert(invalidParam("buf"));
+        oracle.file("buf", 1);
+        vm.expectEmit(address(oracle));
+        emit PriceOracle.File("age", 3600);
+        oracle.file("age", 3600);
+        assertEq(oracle.age(), 3600);
+        vm.prank(stranger);
+        vm.expectRevert(err(IErrors.NotAuthorized.selector));
+        oracle.file("age", 1);
+    }
+
+    /// Audit finding 4: a price older than `age` is refused to every reader.
+    function test_oracle_staleness() public {
+        (uint256 val, uint256 zzz, uint256 maxAge) = oracle.peek();
+        assertEq(val, PRICE);
+        assertEq(zzz, block.timestamp);
+        assertEq(maxAge, 1 days);
+        vm.warp(block.timestamp + 1 days);
+        assertEq(oracle.price(), PRICE);
+        vm.warp(block.timestamp + 1);
+        vm.expectRevert(err(IErrors.StalePrice.selector, zzz, 1 days));
+        oracle.price();
+        oracle.poke(PRICE);
+        assertEq(oracle.price(), PRICE);
+        (, zzz,) = oracle.peek();
+        assertEq(zzz, block.timestamp);
+        // A stale price stops Dutch starts and oracle-sized English lots.
+        vm.warp(block.timestamp + 1 days + 1);
+        freeDebt(SUMP);
+        vm.expectRevert(err(IErrors.StalePrice.selector, zzz, 1 days));
+        accountant.flopDutch(keeper);
+        english.file("sizing", 1);
+        vm.expectRevert(err(IErrors.StalePrice.selector, zzz, 1 days));
+        accountant.flop();
+        english.file("sizing", 0);
+        accountant.flop();
+    }
 }

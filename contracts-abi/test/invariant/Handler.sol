@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {Test} from "forge-std/Test.sol";
+import {Vm} from "forge-std/Vm.sol";
 import {Stablecoin} from "../../src/Stablecoin.sol";
 import {GovToken} from "../../src/GovToken.sol";
 import {PriceOracle} from "../../src/PriceOracle.sol";
@@ -59,6 +60,8 @@ contract Handler is Test, Deployed {
     uint256 public refunded;
     uint256 public lotsDealt;
     uint256 public slicesTaken;
+    /// Stablecoin paid by successful takes (`owe` of every `Take` event), WAD.
+    uint256 public ghostTakeOwe;
     uint256 public keeperRewards;
     uint256 public doubleDeals;
     uint256 public takesBelowCusp;
@@ -297,7 +300,16 @@ contract Handler is Test, Deployed {
         uint256 before = gov.balanceOf(who);
         uint256 max = price;
         vm.prank(_actor(actorSeed));
+        vm.recordLogs();
         try dutch.take(id, bound(amt, 1, 300e18), max, who, flash ? abi.encode(id) : bytes("")) {
+            Vm.Log[] memory logs = vm.getRecordedLogs();
+            for (uint256 i; i < logs.length; i++) {
+                if (logs[i].emitter == address(dutch) && logs[i].topics[0] == DutchDebtAuction.Take.selector) {
+                    (,, uint256 owe,,,) =
+                        abi.decode(logs[i].data, (uint256, uint256, uint256, uint256, uint256, uint256));
+                    ghostTakeOwe += owe;
+                }
+            }
             slicesTaken += gov.balanceOf(who) - before;
             calls[flash ? bytes32("take.flash.ok") : bytes32("take.ok")]++;
             if (price * RAY / top < dutch.cusp()) takesBelowCusp++;

@@ -59,6 +59,14 @@ contract InvariantsTest is Test, Deployed {
 
     /// Stablecoin is only ever moved, never created or destroyed by the system: the supply is what
     /// the handler minted, and it all sits with the actors, the accountant and the sink.
+    /// Audit finding 5: keeper rewards paid (their stablecoin worth) never exceed `rmax` (fixed here)
+    /// of the stablecoin that takes raised, and `raised` is exactly what takes paid.
+    function invariant_rewardsWithinBudget() public view {
+        (uint256 raised, uint256 paid) = dutch.rewardBudget();
+        assertLe(paid, dutch.rmax() * raised / WAD);
+        assertEq(raised, handler.ghostTakeOwe() + 1); // one wei counted at deployment
+    }
+
     function invariant_stablecoinConserved() public view {
         assertEq(stable.totalSupply(), handler.stableMinted());
         uint256 sum = stable.balanceOf(address(accountant)) + stable.balanceOf(SINK)

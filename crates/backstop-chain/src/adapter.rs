@@ -24,7 +24,8 @@ use crate::{ChainError, Result, Settlement, SettlementExt, TxRequest};
 use alloy::sol_types::SolCall;
 use alloy_primitives::{Address, Bytes, Log};
 use backstop_core::{
-    Accountant, Action, Addresses, DutchSale, EnglishAuction, Event, Ray, SystemParams, Wad,
+    Accountant, Action, Addresses, DutchSale, EnglishAuction, Event, Oracle, SystemParams, Wad,
+    dutch::RewardBudget,
 };
 use core::future::Future;
 use std::collections::BTreeSet;
@@ -59,6 +60,8 @@ pub struct Houses {
     pub english_live: bool,
     /// Sales ever started by the Dutch house (0 where there is none).
     pub dutch_kicks: u64,
+    /// The Dutch house's keeper-reward budget: stablecoin raised and rewards paid, WAD.
+    pub dutch_budget: RewardBudget,
 }
 
 /// The balance sheet as read from the chain.
@@ -93,6 +96,7 @@ pub fn action_name(a: &Action) -> &'static str {
         Action::FileEnglish { .. } => "file(english)",
         Action::FileDutch { .. } => "file(dutch)",
         Action::Poke { .. } => "poke",
+        Action::FileOracle { .. } => "file(oracle)",
         Action::Mint { .. } => "mint",
     }
 }
@@ -156,8 +160,9 @@ pub trait Adapter: Clone + core::fmt::Debug + Send + Sync + 'static {
         eras: &BTreeSet<u64>,
     ) -> impl Future<Output = Result<BalanceSheet>> + Send;
 
-    /// The oracle price, RAY (stablecoin per governance token).
-    fn read_oracle<S: Settlement>(&self, chain: &S) -> impl Future<Output = Result<Ray>> + Send;
+    /// The oracle: its last price (RAY, stablecoin per governance token), when it was poked, its
+    /// bounds and maximum age.
+    fn read_oracle<S: Settlement>(&self, chain: &S) -> impl Future<Output = Result<Oracle>> + Send;
 
     /// The houses' counters.
     fn read_houses<S: Settlement>(&self, chain: &S) -> impl Future<Output = Result<Houses>> + Send;

@@ -3,7 +3,7 @@
 //! contracts; then the decision, the error, the events and the whole [`StateView`] must agree.
 
 use crate::{
-    ChainError, DevChain, SystemClient,
+    Adapter, ChainError, DevChain, SystemClient,
     backstop::{Deployment, deploy::deploy_system, view::StateView},
 };
 use alloy_primitives::Address;
@@ -75,6 +75,7 @@ pub fn sender(a: &Action) -> Address {
         | Action::FileEnglish { .. }
         | Action::FileDutch { .. }
         | Action::Poke { .. }
+        | Action::FileOracle { .. }
         | Action::Mint { .. } => DEPLOYER,
         Action::Dent { sender, .. }
         | Action::Take { sender, .. }
@@ -128,8 +129,10 @@ impl<S: DevChain> Differential<S> {
         let deployment = deploy_system(&chain, DEPLOYER, &params, price, SINK)
             .await
             .map_err(DiffError::Setup)?;
-        let sys =
-            System::new(params, price, deployment.core_addresses()).map_err(DiffError::Model)?;
+        let mut sys = System::new(params, price, deployment.core_addresses(), now)
+            .map_err(DiffError::Model)?;
+        // The oracle was poked in one of the deployment's blocks: the model starts from that time.
+        sys.oracle.zzz = deployment.read_oracle(&chain).await.map_err(DiffError::Setup)?.zzz;
         let client = SystemClient::new(&chain, deployment);
         for a in bidders {
             client

@@ -125,7 +125,7 @@ pub async fn load_live<S: Settlement, A: Adapter>(chain: &S, adapter: &A) -> Res
             sales.push((*id, s));
         }
     }
-    let dutch = DutchHouse::restore(params.dutch, houses.dutch_kicks, sales);
+    let dutch = DutchHouse::restore(params.dutch, houses.dutch_kicks, houses.dutch_budget, sales);
     let oracle = adapter.read_oracle(chain).await?;
     let addrs = adapter.core_addresses();
     let ledger = surplus_ledger(addrs.accountant, sheet.surplus);

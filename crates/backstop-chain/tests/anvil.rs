@@ -49,6 +49,7 @@ fn params() -> SystemParams {
         accountant: AccountantParams { wait: 0, sump: w("50000"), dump: w("250") },
         english: Default::default(),
         dutch: Default::default(),
+        oracle: Default::default(),
     }
 }
 

@@ -43,6 +43,7 @@ async fn gas_per_function_within_dss_ceilings() {
         accountant: AccountantParams { wait: 0, sump: w("50000"), dump: w("250") },
         english: Default::default(),
         dutch: Default::default(),
+        oracle: Default::default(),
     };
     let d = deploy_system(&evm, DEPLOYER, &params, "200".parse().unwrap(), SINK).await.unwrap();
     let c = SystemClient::new(&evm, d);
@@ -101,7 +102,8 @@ async fn gas_per_function_within_dss_ceilings() {
     let r = act(KEEPER, Action::Tick { id: 1 }).await;
     g.row("English tick", &r, Some(36_733));
 
-    // Dutch.
+    // Dutch. The feeder pokes after the two days of the tick (a day-old price is stale).
+    act(DEPLOYER, Action::Poke { price: "200".parse().unwrap() }).await;
     act(KEEPER, Action::FlopDutch { kpr: KEEPER }).await;
     let r = act(KEEPER, Action::FlopDutch { kpr: KEEPER }).await;
     g.row("Dutch kick through Accountant.flopDutch()", &r, Some(226_258));

@@ -101,7 +101,7 @@ proptest! {
             let c = SystemClient::new(&evm, d);
             for a in ACTORS { c.approve_auctions(a).await.unwrap(); }
             // The model only resolves steps into concrete actions; every check reads the chain.
-            let mut sys = System::new(params, price, d.core_addresses()).unwrap();
+            let mut sys = System::new(params, price, d.core_addresses(), START).unwrap();
             let mut now = START;
             let (mut stable_minted, mut gov_minted) = (Wad::ZERO, Wad::ZERO);
             let mut fessed = Wad::ZERO;
@@ -187,6 +187,7 @@ async fn flash_callback_cannot_reenter() {
         },
         english: Default::default(),
         dutch: Default::default(),
+        oracle: Default::default(),
     };
     let d = deploy_system(&evm, DEPLOYER, &params, "200".parse().unwrap(), SINK).await.unwrap();
     let c = SystemClient::new(&evm, d);

@@ -17,7 +17,8 @@
 
 use crate::{
     AccountantParam, AccountantParams, Action, Calc, DutchParam, DutchParams, EnglishParam,
-    EnglishParams, LotSizing, MAX_TIME, Ray, System, SystemParams, Timestamp, Wad,
+    EnglishParams, LotSizing, MAX_TIME, OracleParam, OracleParams, Ray, System, SystemParams,
+    Timestamp, Wad,
     math::{RAY, WAD},
 };
 use alloy_primitives::{Address, U256};
@@ -119,19 +120,29 @@ pub fn arb_dutch_params() -> impl Strategy<Value = DutchParams> {
                 .prop_map(|m| Ray::from_raw(U256::from(m) * RAY / U256::from(1_000_000)))
         ],
         1u64..=600,
+        prop_oneof![Just(DutchParams::default().rmax), arb_wad_ratio(0, 10_000)],
     )
-        .prop_map(|(buf, tail, cusp, chip, tip, chost, calc, tau, cut, step)| DutchParams {
-            buf,
-            tail,
-            cusp,
-            chip,
-            tip: tip.unwrap_or_default(),
-            chost: chost.unwrap_or_default(),
-            calc,
-            tau,
-            cut,
-            step,
+        .prop_map(|(buf, tail, cusp, chip, tip, chost, calc, tau, cut, step, rmax)| {
+            DutchParams {
+                buf,
+                tail,
+                cusp,
+                chip,
+                tip: tip.unwrap_or_default(),
+                chost: chost.unwrap_or_default(),
+                calc,
+                tau,
+                cut,
+                step,
+                rmax,
+            }
         })
+}
+
+/// Valid oracle parameters: the default bounds, a maximum age from 10 minutes to 30 days.
+pub fn arb_oracle_params() -> impl Strategy<Value = OracleParams> {
+    prop_oneof![Just(86_400u64), 600u64..=30 * 86_400]
+        .prop_map(|age| OracleParams { age, ..OracleParams::default() })
 }
 
 /// Valid accountant parameters: `wait` up to 7 days, `sump` 1–1M, `dump` 1–100k.
@@ -142,8 +153,13 @@ pub fn arb_accountant_params() -> impl Strategy<Value = AccountantParams> {
 
 /// Valid parameters for a whole deployment.
 pub fn arb_system_params() -> impl Strategy<Value = SystemParams> {
-    (arb_accountant_params(), arb_english_params(), arb_dutch_params())
-        .prop_map(|(accountant, english, dutch)| SystemParams { accountant, english, dutch })
+    (arb_accountant_params(), arb_english_params(), arb_dutch_params(), arb_oracle_params())
+        .prop_map(|(accountant, english, dutch, oracle)| SystemParams {
+            accountant,
+            english,
+            dutch,
+            oracle,
+        })
 }
 
 /// Which auction a step refers to.
@@ -258,6 +274,10 @@ pub enum Step {
     FileDutch(DutchParam),
     /// An accountant parameter change.
     FileAccountant(AccountantParam),
+    /// An oracle parameter change.
+    FileOracle(OracleParam),
+    /// Set an oracle bound (`lo` if true, else `hi`) to a fraction (per mille) of the price.
+    OracleBound(bool, u16),
 }
 
 fn arb_id() -> impl Strategy<Value = IdSel> {
@@ -297,6 +317,10 @@ pub fn arb_step() -> impl Strategy<Value = Step> {
         wad_edge().prop_map(|w| Step::FileDutch(DutchParam::Chip(w))),
         wad_edge().prop_map(|w| Step::FileDutch(DutchParam::Tip(w))),
         wad_edge().prop_map(|w| Step::FileDutch(DutchParam::Chost(w))),
+        wad_edge().prop_map(|w| Step::FileDutch(DutchParam::Rmax(w))),
+        ray_edge().prop_map(|r| Step::FileOracle(OracleParam::Lo(r))),
+        ray_edge().prop_map(|r| Step::FileOracle(OracleParam::Hi(r))),
+        arb_edge_seconds().prop_map(|t| Step::FileOracle(OracleParam::Age(t))),
         arb_edge_seconds().prop_map(|t| Step::FileDutch(DutchParam::Tail(t))),
         arb_edge_seconds().prop_map(|t| Step::FileDutch(DutchParam::Tau(t))),
         arb_edge_seconds().prop_map(|t| Step::FileDutch(DutchParam::Step(t))),
@@ -333,6 +357,7 @@ pub fn arb_step() -> impl Strategy<Value = Step> {
         (0u64..=86_400).prop_map(DutchParam::Tau),
         arb_ray_ratio(900, 1_001).prop_map(DutchParam::Cut),
         (0u64..=600).prop_map(DutchParam::Step),
+        arb_wad_ratio(0, 10_000).prop_map(DutchParam::Rmax),
     ];
     let file_accountant = prop_oneof![
         (0u64..=86_400).prop_map(AccountantParam::Wait),
@@ -357,7 +382,9 @@ pub fn arb_step() -> impl Strategy<Value = Step> {
         10 => (any::<u8>(), arb_id(), 0u16..=1_500, max).prop_map(|(bidder, id, amt, max)| Step::Take { bidder, id, amt, max }),
         3 => (arb_id(), any::<u8>()).prop_map(|(id, k)| Step::Redo(id, k)),
         1 => arb_id().prop_map(Step::YankDutch),
-        2 => (500u16..=1_500).prop_map(Step::Poke),
+        5 => (500u16..=1_500).prop_map(Step::Poke),
+        1 => (prop::bool::ANY, 500u16..=1_500).prop_map(|(lo, m)| Step::OracleBound(lo, m)),
+        1 => prop_oneof![600u64..=86_400, Just(0u64)].prop_map(|t| Step::FileOracle(OracleParam::Age(t))),
         1 => (any::<u8>(), arb_wad(0, 2_000_000)).prop_map(|(a, w)| Step::Mint(a, w)),
         3 => (any::<u8>(), 1u8..=6).prop_map(|(a, n)| Step::Fund(a, n)),
         2 => (0u16..=3_000).prop_map(Step::Treasury),
@@ -489,7 +516,7 @@ impl Step {
             Self::Redo(sel, k) => Action::Redo { id: did(sel), kpr: actor(k) },
             Self::YankDutch(sel) => Action::YankDutch { id: did(sel) },
             Self::Poke(m) => Action::Poke {
-                price: Ray::from_raw(sys.oracle.raw() * U256::from(m) / U256::from(1000)),
+                price: Ray::from_raw(sys.oracle.price.raw() * U256::from(m) / U256::from(1000)),
             },
             Self::PokeTo(price) => Action::Poke { price },
             Self::Mint(a, amount) => Action::Mint { to: actor(a), amount },
@@ -502,6 +529,12 @@ impl Step {
             Self::FileEnglish(change) => Action::FileEnglish { change },
             Self::FileDutch(change) => Action::FileDutch { change },
             Self::FileAccountant(change) => Action::FileAccountant { change },
+            Self::FileOracle(change) => Action::FileOracle { change },
+            Self::OracleBound(lo, m) => {
+                let r = Ray::from_raw(sys.oracle.price.raw() * U256::from(m) / U256::from(1000));
+                let change = if lo { OracleParam::Lo(r) } else { OracleParam::Hi(r) };
+                Action::FileOracle { change }
+            }
         };
         Resolved::Act(action)
     }

@@ -12,6 +12,7 @@
 //!
 //! [english]                   # optional; dss Flopper defaults
 //! [dutch]                     # optional; dss ETH-A curve defaults
+//! [oracle]                    # optional; bounds lo = 1e-9, hi = 1e10 (RAY), age = 86400 (s)
 //! ```
 //!
 //! One file, three users: the simulator's sweep writes its best parameters as one
@@ -27,13 +28,14 @@ use crate::{
     english::EnglishParams,
     error::{Error, Result},
     math::Ray,
+    oracle::OracleParams,
     system::SystemParams,
 };
 use alloy_primitives::Address;
 use serde::{Deserialize, Serialize};
 
 /// A deployment's parameters: the oracle price, the optional sink and stablecoin, and the
-/// accountant's and both houses' parameters.
+/// accountant's, both houses' and the oracle's parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentParams {
@@ -54,6 +56,9 @@ pub struct DeploymentParams {
     /// The Dutch house (defaults: dss ETH-A's curve).
     #[serde(default)]
     pub dutch: DutchParams,
+    /// The oracle's bounds and maximum age (defaults: the contract's).
+    #[serde(default)]
+    pub oracle: OracleParams,
 }
 
 impl DeploymentParams {
@@ -67,18 +72,25 @@ impl DeploymentParams {
             accountant: params.accountant,
             english: params.english,
             dutch: params.dutch,
+            oracle: params.oracle,
         }
     }
 
     /// The core parameters.
     pub fn params(&self) -> SystemParams {
-        SystemParams { accountant: self.accountant, english: self.english, dutch: self.dutch }
+        SystemParams {
+            accountant: self.accountant,
+            english: self.english,
+            dutch: self.dutch,
+            oracle: self.oracle,
+        }
     }
 
-    /// Checks every rule: the accountant's, then the English and the Dutch house's parameters (as
-    /// the contracts' `file` checks them), then the oracle price (`> 0`). The first failure is
-    /// [`Error::InvalidParam`] with `what` the field's path in the file: `section.field`
-    /// (`accountant.sump`, `english.beg`) or `oracle_price`.
+    /// Checks every rule: the accountant's, then the English and the Dutch house's and the oracle's
+    /// parameters (as the contracts' `file` checks them), then the oracle price (within the
+    /// oracle's bounds). The first failure is [`Error::InvalidParam`] with `what` the field's path
+    /// in the file: `section.field` (`accountant.sump`, `english.beg`, `oracle.lo`) or
+    /// `oracle_price`.
     pub fn validate(&self) -> Result<()> {
         let in_section = |section: &str, e: Error| match e {
             Error::InvalidParam { what, reason } => {
@@ -89,8 +101,13 @@ impl DeploymentParams {
         self.accountant.validate().map_err(|e| in_section("accountant", e))?;
         self.english.validate().map_err(|e| in_section("english", e))?;
         self.dutch.validate().map_err(|e| in_section("dutch", e))?;
-        if self.oracle_price.is_zero() {
-            return Err(Error::invalid("oracle_price", "must be above 0"));
+        self.oracle.validate().map_err(|e| in_section("oracle", e))?;
+        let OracleParams { lo, hi, .. } = self.oracle;
+        if self.oracle_price < lo || self.oracle_price > hi {
+            return Err(Error::invalid(
+                "oracle_price",
+                format!("must be within the oracle's bounds [{lo}, {hi}]"),
+            ));
         }
         Ok(())
     }
@@ -108,6 +125,7 @@ mod tests {
                 accountant: AccountantParams { wait: 0, sump: w("50000"), dump: w("250") },
                 english: EnglishParams::default(),
                 dutch: DutchParams::default(),
+                oracle: OracleParams::default(),
             },
             "200".parse().unwrap(),
         )
@@ -132,6 +150,13 @@ mod tests {
         let mut p = good();
         p.dutch.cusp = Ray::ONE;
         assert_eq!(field(&p), "dutch.cusp");
+        let mut p = good();
+        p.oracle.age = 0;
+        assert_eq!(field(&p), "oracle.age");
+        let mut p = good();
+        p.oracle.lo = "300".parse().unwrap();
+        p.oracle.hi = "400".parse().unwrap();
+        assert_eq!(field(&p), "oracle_price");
         let mut p = good();
         p.oracle_price = Ray::ZERO;
         assert_eq!(field(&p), "oracle_price");

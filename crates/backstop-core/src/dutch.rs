@@ -13,12 +13,16 @@
 //! Anyone `take`s any part at the current price (`slice` tokens for `owe = ⌈slice · price⌉`
 //! stablecoin), until `tab` is raised or `lot` is exhausted. A done sale cannot be bought from; `redo`
 //! restarts it at a fresh `top` and pays the caller `tip + chip · tab` (in governance tokens at the
-//! oracle price) unless the sale is dust (anti-farming).
+//! oracle price) unless the sale is dust.
+//!
+//! Rewards have a budget ([`RewardBudget`]): the stablecoin value of every reward paid stays at
+//! most `rmax · raised`, where `raised` is what takes have raised. A sale nobody buys cannot be
+//! farmed by resetting it every `tail`, and nothing is paid before anything is raised.
 
 use crate::{
     Timestamp,
     error::{Error, Result},
-    math::{MAX_U128, RAY, Ray, Wad, fits_u128},
+    math::{MAX_U128, RAY, Ray, WAD, Wad, fits_u128},
 };
 use alloy_primitives::{Address, U256};
 use rustc_hash::FxHashMap;
@@ -81,11 +85,15 @@ pub struct DutchParams {
     pub cut: Ray,
     /// Stair-step length, seconds. `0 < step ≤ MAX_DURATION`.
     pub step: u64,
+    /// Reward budget: all keeper rewards paid (stablecoin value) stay at most `rmax · raised`,
+    /// where `raised` is the stablecoin raised by takes; WAD. `≤ 1`.
+    pub rmax: Wad,
 }
 
 impl Default for DutchParams {
     /// The contract's defaults (dss ETH-A's curve): buf 1.2, tail 1 h, cusp 0.6, stair-step
-    /// `cut` 0.99 every 90 s, no keeper reward, linear `tau` 1 h.
+    /// `cut` 0.99 every 90 s, no keeper reward (a reward budget of 1% of what takes raise),
+    /// linear `tau` 1 h.
     fn default() -> Self {
         Self {
             buf: Ray::from_raw(RAY / U256::from(10) * U256::from(12)),
@@ -98,6 +106,7 @@ impl Default for DutchParams {
             tau: 3600,
             cut: Ray::from_raw(RAY / U256::from(100) * U256::from(99)),
             step: 90,
+            rmax: Wad::from_raw(WAD / U256::from(100)),
         }
     }
 }
@@ -126,6 +135,8 @@ pub enum DutchParam {
     Cut(Ray),
     /// `step`, seconds.
     Step(u64),
+    /// `rmax`, WAD.
+    Rmax(Wad),
 }
 
 impl DutchParam {
@@ -142,13 +153,14 @@ impl DutchParam {
             Self::Tau(_) => "tau",
             Self::Cut(_) => "cut",
             Self::Step(_) => "step",
+            Self::Rmax(_) => "rmax",
         }
     }
     /// The raw `uint256` the contract's `file` receives.
     pub fn raw(&self) -> U256 {
         match *self {
             Self::Buf(r) | Self::Cusp(r) | Self::Cut(r) => r.raw(),
-            Self::Chip(w) | Self::Tip(w) | Self::Chost(w) => w.raw(),
+            Self::Chip(w) | Self::Tip(w) | Self::Chost(w) | Self::Rmax(w) => w.raw(),
             Self::Tail(s) | Self::Tau(s) | Self::Step(s) => U256::from(s),
             Self::Calc(c) => U256::from(c.code()),
         }
@@ -170,6 +182,7 @@ impl DutchParams {
             DutchParam::Tau(self.tau),
             DutchParam::Cut(self.cut),
             DutchParam::Step(self.step),
+            DutchParam::Rmax(self.rmax),
         ] {
             p.file(change)?;
         }
@@ -189,7 +202,9 @@ impl DutchParams {
                 return bad("must be in (0, MAX_DURATION = 315,360,000 s]");
             }
             DutchParam::Cusp(v) if v.is_zero() || v >= Ray::ONE => return bad("must be in (0, 1)"),
-            DutchParam::Chip(v) if v > Wad::ONE => return bad("must be at most 1"),
+            DutchParam::Chip(v) | DutchParam::Rmax(v) if v > Wad::ONE => {
+                return bad("must be at most 1");
+            }
             DutchParam::Tip(v) | DutchParam::Chost(v) if v.raw() > MAX_U128 => {
                 return bad("must be below 2^128");
             }
@@ -207,6 +222,7 @@ impl DutchParams {
             DutchParam::Tau(v) => self.tau = v,
             DutchParam::Cut(v) => self.cut = v,
             DutchParam::Step(v) => self.step = v,
+            DutchParam::Rmax(v) => self.rmax = v,
         }
         Ok(())
     }
@@ -374,6 +390,29 @@ pub struct Reward {
     pub reward: Wad,
 }
 
+/// The keeper-reward budget of a house: rewards paid stay at most `rmax · raised`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RewardBudget {
+    /// Stablecoin raised by takes, plus the one wei a fresh house counts, WAD (saturates at
+    /// 2^128 − 1, as the contract stores it).
+    pub raised: Wad,
+    /// Keeper rewards paid, their stablecoin value when paid, WAD.
+    pub paid: Wad,
+}
+
+impl RewardBudget {
+    /// A fresh house's budget: one wei counted as raised (the contract keeps the slot non-zero so
+    /// that no take pays a zero-to-non-zero storage write), nothing paid.
+    pub fn fresh() -> Self {
+        Self { raised: Wad::from_raw(U256::from(1)), paid: Wad::ZERO }
+    }
+
+    /// What a reward may still pay under `rmax` (WAD): `⌊rmax · raised⌋ − paid`, or zero.
+    pub fn room(&self, rmax: Wad) -> Result<Wad> {
+        Ok(self.raised.wmul(rmax)?.saturating_sub(self.paid))
+    }
+}
+
 /// The Dutch auction house.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DutchHouse {
@@ -381,22 +420,31 @@ pub struct DutchHouse {
     pub params: DutchParams,
     sales: FxHashMap<u64, DutchSale>,
     kicks: u64,
+    #[serde(default)]
+    budget: RewardBudget,
 }
 
 impl DutchHouse {
     /// A house with validated parameters.
     pub fn new(params: DutchParams) -> Result<Self> {
         params.validate()?;
-        Ok(Self { params, sales: FxHashMap::default(), kicks: 0 })
+        Ok(Self { params, sales: FxHashMap::default(), kicks: 0, budget: RewardBudget::fresh() })
     }
 
-    /// A house as read back from a chain: parameters, the kick counter and the running sales.
+    /// A house as read back from a chain: parameters, the kick counter, the reward budget and
+    /// the running sales.
     pub fn restore(
         params: DutchParams,
         kicks: u64,
+        budget: RewardBudget,
         sales: impl IntoIterator<Item = (u64, DutchSale)>,
     ) -> Self {
-        Self { params, sales: sales.into_iter().collect(), kicks }
+        Self { params, sales: sales.into_iter().collect(), kicks, budget }
+    }
+
+    /// The keeper-reward budget: stablecoin raised and rewards paid so far.
+    pub fn budget(&self) -> RewardBudget {
+        self.budget
     }
 
     /// Inserts or replaces one sale (as read from a chain); `None` removes it.
@@ -446,9 +494,20 @@ impl DutchHouse {
         Ok(top)
     }
 
+    /// The reward for a sale of `tab` at oracle `price`: `tip + chip · tab` within the budget's
+    /// room, in tokens at `price`.
     fn reward(&self, tab: Wad, price: Ray) -> Result<Reward> {
-        let coin = self.params.coin(tab)?;
+        let coin = self.params.coin(tab)?.min(self.budget.room(self.params.rmax)?);
+        if coin.is_zero() {
+            return Ok(Reward::default());
+        }
         Ok(Reward { coin, reward: coin.rdiv(price)? })
+    }
+
+    /// Counts a paid reward against the budget.
+    fn pay(&mut self, reward: Reward) {
+        // paid + coin ≤ rmax · raised ≤ raised < 2^128: no overflow.
+        self.budget.paid = Wad::from_raw(self.budget.paid.raw() + reward.coin.raw());
     }
 
     /// Status of sale `id` at `now`: current price and whether it needs `redo`.
@@ -515,14 +574,9 @@ impl DutchHouse {
         Ok(Some(hi))
     }
 
-    /// Validates a kick; returns the starting price and the reward it would pay.
-    pub fn check_kick(
-        &self,
-        tab: Wad,
-        lot: Wad,
-        price: Ray,
-        now: Timestamp,
-    ) -> Result<(Ray, Reward)> {
+    /// The checks a kick makes before it reads the oracle: non-zero `tab` and `lot` (WAD) that
+    /// fit their 128-bit slots.
+    pub fn check_amounts(tab: Wad, lot: Wad) -> Result<()> {
         if tab.is_zero() {
             return Err(Error::ZeroTab);
         }
@@ -531,6 +585,18 @@ impl DutchHouse {
         }
         fits_u128(tab.raw())?;
         fits_u128(lot.raw())?;
+        Ok(())
+    }
+
+    /// Validates a kick; returns the starting price and the reward it would pay.
+    pub fn check_kick(
+        &self,
+        tab: Wad,
+        lot: Wad,
+        price: Ray,
+        now: Timestamp,
+    ) -> Result<(Ray, Reward)> {
+        Self::check_amounts(tab, lot)?;
         let top = self.top(price)?;
         if now > crate::MAX_TIME {
             return Err(Error::TimeOverflow);
@@ -554,6 +620,7 @@ impl DutchHouse {
         let id = self.kicks.checked_add(1).ok_or(Error::Overflow)?;
         self.kicks = id;
         self.sales.insert(id, DutchSale { tab, lot, top, tic: now });
+        self.pay(reward);
         let ev =
             DutchEvent::Kick { id, top, tab, lot, kpr, coin: reward.coin, reward: reward.reward };
         Ok((id, ev, reward))
@@ -610,6 +677,9 @@ impl DutchHouse {
             s.tab = plan.tab;
             s.lot = plan.lot;
         }
+        // raised < 2^128 and owe ≤ tab < 2^128: no 256-bit overflow; saturates at 2^128 − 1.
+        let raised = self.budget.raised.raw() + plan.owe.raw();
+        self.budget.raised = Wad::from_raw(raised.min(MAX_U128));
         DutchEvent::Take {
             id: plan.id,
             who: plan.who,
@@ -664,15 +734,10 @@ impl DutchHouse {
         let s = self.sales.get_mut(&id).ok_or(Error::SaleNotFound { id })?;
         s.top = top;
         s.tic = now;
-        let ev = DutchEvent::Redo {
-            id,
-            top,
-            tab: s.tab,
-            lot: s.lot,
-            kpr,
-            coin: reward.coin,
-            reward: reward.reward,
-        };
+        let (tab, lot) = (s.tab, s.lot);
+        self.pay(reward);
+        let ev =
+            DutchEvent::Redo { id, top, tab, lot, kpr, coin: reward.coin, reward: reward.reward };
         Ok((ev, reward))
     }
 
@@ -741,12 +806,10 @@ mod tests {
 
     #[test]
     fn done_and_redo_with_anti_farming() {
-        let mut h = DutchHouse::new(DutchParams {
-            tip: w("100"),
-            chost: w("1000"),
-            ..DutchParams::default()
-        })
-        .unwrap();
+        let params = DutchParams { tip: w("100"), chost: w("1000"), ..DutchParams::default() };
+        // A budget with room: 1% of 1,000,000 raised.
+        let budget = RewardBudget { raised: w("1000000"), paid: Wad::ZERO };
+        let mut h = DutchHouse::restore(params, 0, budget, []);
         let (id, _, rew) = h.kick(w("50000"), w("400"), K, r("200"), 0).unwrap();
         assert_eq!(rew.reward, w("0.5"), "100 stablecoin of reward at 200 per token");
         let done = h.done_at(id, 0).unwrap();
@@ -764,5 +827,29 @@ mod tests {
         let done = h.done_at(id, 0).unwrap();
         let (_, rew) = h.redo(id, K, r("200"), done).unwrap();
         assert_eq!(rew, Reward::default());
+        // Kick, redo, and the second kick (the dust rule is for resets only): 3 × 100.
+        assert_eq!(h.budget().paid, w("300"));
+    }
+
+    /// Audit finding 5: rewards come out of `rmax · raised`; nothing before a take.
+    #[test]
+    fn rewards_stay_within_the_budget() {
+        let p = DutchParams { tip: w("100"), chip: w("0.01"), ..DutchParams::default() };
+        let mut h = DutchHouse::new(p).unwrap();
+        let (id, _, rew) = h.kick(w("50000"), w("250"), K, r("200"), 0).unwrap();
+        assert_eq!(rew, Reward::default(), "nothing raised, nothing paid");
+        // 50 tokens at top 240: 12,000 raised; room 1% = 120 of the 100 + 1% · 38,000 = 480 due.
+        let (plan, _) = h.take(id, w("50"), r("240"), K, 0).unwrap();
+        assert_eq!(plan.owe, w("12000"));
+        let done = h.done_at(id, 0).unwrap();
+        let (_, rew) = h.redo(id, K, r("200"), done).unwrap();
+        assert_eq!(rew, Reward { coin: w("120"), reward: w("0.6") });
+        let (_, rew) = h.redo(id, K, r("200"), h.done_at(id, done).unwrap()).unwrap();
+        assert_eq!(rew, Reward::default(), "the room is used up");
+        let raised = w("12000").checked_add(Wad::from_raw(U256::from(1))).unwrap();
+        assert_eq!(h.budget(), RewardBudget { raised, paid: w("120") });
+        // Lowering rmax below what was paid leaves no room (no underflow).
+        h.params.rmax = Wad::ZERO;
+        assert_eq!(h.budget().room(h.params.rmax), Ok(Wad::ZERO));
     }
 }

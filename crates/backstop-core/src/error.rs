@@ -189,11 +189,21 @@ pub enum Error {
     /// An English auction needs a non-zero bid.
     #[error("zero bid")]
     ZeroBid,
-    /// The oracle price is zero (or discounts to zero).
+    /// The oracle price is zero (or discounts to zero), or a poke is outside the oracle's bounds
+    /// `[lo, hi]`.
     #[error("invalid oracle price {price} (RAY)")]
     InvalidPrice {
         /// Oracle price, RAY.
         price: U256,
+    },
+    /// The oracle's price is older than its maximum age: no auction starts, resets or sizes a lot
+    /// on it until the next poke.
+    #[error("stale oracle price: poked at {zzz}, maximum age {age} s")]
+    StalePrice {
+        /// Time of the last poke, unix seconds.
+        zzz: u64,
+        /// Maximum age, seconds.
+        age: u64,
     },
 
     // ---- Dutch auction ----------------------------------------------------------------------
@@ -312,6 +322,7 @@ impl Error {
             Self::ZeroLot => "ZeroLot",
             Self::ZeroBid => "ZeroBid",
             Self::InvalidPrice { .. } => "InvalidPrice",
+            Self::StalePrice { .. } => "StalePrice",
             Self::SaleNotFound { .. } => "SaleNotFound",
             Self::NeedsReset { .. } => "NeedsReset",
             Self::CannotReset { .. } => "CannotReset",

@@ -62,9 +62,10 @@
 //!     accountant: AccountantParams { wait: 0, sump: w("50000"), dump: w("250") },
 //!     english: Default::default(),
 //!     dutch: Default::default(),
+//!     oracle: Default::default(),
 //! };
 //! let addrs = Addresses::default();
-//! let mut sys = System::new(params, "200".parse()?, addrs)?;
+//! let mut sys = System::new(params, "200".parse()?, addrs, 0)?;
 //! let bidder = alloy_primitives::Address::repeat_byte(7);
 //! sys.apply(&Action::Mint { to: bidder, amount: w("50000") }, 0)?;
 //! sys.fess(w("50000"), 0)?;
@@ -111,6 +112,7 @@ mod error;
 pub mod ledger;
 pub mod log;
 pub mod math;
+pub mod oracle;
 pub mod strategy;
 pub mod system;
 
@@ -124,7 +126,8 @@ pub mod walk;
 pub use accountant::{Accountant, AccountantEvent, AccountantParam, AccountantParams};
 pub use deployment::DeploymentParams;
 pub use dutch::{
-    Calc, DutchEvent, DutchHouse, DutchParam, DutchParams, DutchSale, DutchStatus, TakePlan,
+    Calc, DutchEvent, DutchHouse, DutchParam, DutchParams, DutchSale, DutchStatus, RewardBudget,
+    TakePlan,
 };
 pub use english::{
     DentPayment, DentPlan, EnglishAuction, EnglishEvent, EnglishHouse, EnglishParam, EnglishParams,
@@ -134,6 +137,7 @@ pub use error::{Error, Result};
 pub use ledger::{Ledger, Token};
 pub use log::{ActionLog, TimedAction, replay_on_model};
 pub use math::{Rad, Ray, Wad};
+pub use oracle::{Oracle, OracleParam, OracleParams};
 pub use system::{Action, Addresses, Contract, Event, Events, Mechanism, System, SystemParams};
 
 /// A block timestamp, unix seconds.

@@ -3,7 +3,7 @@
 //! ```text
 //!   ActionLog { params, oracle, addrs, settler, bidders, actions: [TimedAction { at, action }] }
 //!        │
-//!        └─ replay_on_model: System::new(params, oracle, addrs), then apply(action, at) in order
+//!        └─ replay_on_model: System::new(params, oracle, addrs, start), then apply(action, at)
 //! ```
 //!
 //! A [`System`] is deterministic: the same parameters, oracle price and addresses, and the same
@@ -43,6 +43,10 @@ pub struct ActionLog {
     pub params: SystemParams,
     /// Oracle price at deployment, RAY.
     pub oracle: Ray,
+    /// Deployment time (the oracle's first poke), unix seconds; logs without it deploy at their
+    /// first action's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Timestamp>,
     /// Contract and sink addresses used by the model.
     pub addrs: Addresses,
     /// The settler's account.
@@ -53,13 +57,20 @@ pub struct ActionLog {
     pub actions: Vec<TimedAction>,
 }
 
+impl ActionLog {
+    /// Deployment time: `start`, else the first action's time (0 for an empty log), unix seconds.
+    pub fn start(&self) -> Timestamp {
+        self.start.or(self.actions.first().map(|a| a.at)).unwrap_or(0)
+    }
+}
+
 /// Re-applies `log` to a fresh [`System`] and returns the final state.
 ///
 /// Every action must be accepted again: a rejection is [`Error::Replay`], with the action's
 /// position, time and the rule that failed as its source. Invalid deployment parameters fail as
 /// [`System::new`] does.
 pub fn replay_on_model(log: &ActionLog) -> Result<System> {
-    let mut sys = System::new(log.params, log.oracle, log.addrs)?;
+    let mut sys = System::new(log.params, log.oracle, log.addrs, log.start())?;
     for (index, ta) in log.actions.iter().enumerate() {
         sys.apply(&ta.action, ta.at).map_err(|source| Error::Replay {
             index,
@@ -86,6 +97,7 @@ mod tests {
             accountant: AccountantParams { wait: 0, sump: w("50000"), dump: w("250") },
             english: Default::default(),
             dutch: Default::default(),
+            oracle: Default::default(),
         };
         let lot = w("250").wdiv(w("1.05")).unwrap();
         let actions = [
@@ -99,6 +111,7 @@ mod tests {
         ActionLog {
             params,
             oracle: "200".parse().unwrap(),
+            start: None,
             addrs: Addresses::default(),
             settler: Address::repeat_byte(0x5e),
             bidders: vec![bidder],

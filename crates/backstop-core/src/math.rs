@@ -328,6 +328,11 @@ impl Ray {
     pub fn min(self, other: Self) -> Self {
         if self <= other { self } else { other }
     }
+    /// The larger of the two.
+    #[inline]
+    pub fn max(self, other: Self) -> Self {
+        if self >= other { self } else { other }
+    }
 }
 
 impl Rad {

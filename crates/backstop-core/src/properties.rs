@@ -29,7 +29,7 @@ fn run_checked(params: SystemParams, price: Ray, steps: &[Step]) -> Result<Syste
 }
 
 fn params_with(english: EnglishParams, dutch: DutchParams, acc: AccountantParams) -> SystemParams {
-    SystemParams { accountant: acc, english, dutch }
+    SystemParams { accountant: acc, english, dutch, oracle: Default::default() }
 }
 
 proptest! {
@@ -104,7 +104,7 @@ proptest! {
         bidders in prop::collection::vec(0usize..4, 1..30),
     ) {
         let params = params_with(ep, DutchParams::default(), AccountantParams { wait: 0, sump: w("50000"), dump: w("250") });
-        let mut sys = System::new(params, r("200"), Addresses::default()).unwrap();
+        let mut sys = System::new(params, r("200"), Addresses::default(), 0).unwrap();
         for a in ACTORS { sys.apply(&Action::Mint { to: a, amount: w("100000") }, 0).unwrap(); }
         sys.fess(w("50000"), 0).unwrap();
         sys.flog(0, 0).unwrap();
@@ -346,7 +346,7 @@ proptest! {
     #[test]
     fn queue_delay_and_surplus_gate(acc in arb::arb_accountant_params(), early in any::<u64>(), surplus in arb::arb_wad(0, 100)) {
         let params = params_with(EnglishParams::default(), DutchParams::default(), acc);
-        let mut sys = System::new(params, r("200"), Addresses::default()).unwrap();
+        let mut sys = System::new(params, r("200"), Addresses::default(), 0).unwrap();
         let t0 = 1_000;
         sys.fess(acc.sump.checked_add(surplus).unwrap(), t0).unwrap();
         if acc.wait > 0 {
@@ -403,8 +403,8 @@ proptest! {
     /// error (`TimeOverflow`), never a wrapped time or a panic.
     #[test]
     fn time_near_the_limit(params in arb::arb_system_params(), back in 0u64..400_000_000, steps in arb::arb_action_sequence(1..40)) {
-        let mut sys = System::new(params, r("200"), Addresses::default()).unwrap();
         let now = MAX_TIME - back;
+        let mut sys = System::new(params, r("200"), Addresses::default(), now).unwrap();
         sys.fess(w("1000000"), now).unwrap();
         sys.accountant.params.wait = 0;
         sys.flog(now, now).unwrap();
@@ -430,7 +430,7 @@ fn regression_dss_issue_108() {
         DutchParams::default(),
         AccountantParams { wait: 0, sump: w("50000"), dump: w("250") },
     );
-    let mut sys = System::new(params, r("200"), Addresses::default()).unwrap();
+    let mut sys = System::new(params, r("200"), Addresses::default(), 0).unwrap();
     let (alice, griefer) = (ACTORS[0], ACTORS[1]);
     sys.apply(&Action::Mint { to: alice, amount: w("50000") }, 0).unwrap();
     sys.apply(&Action::Mint { to: griefer, amount: w("1") }, 0).unwrap();
@@ -467,6 +467,7 @@ fn regression_black_thursday_lone_bidder() {
         params_with(english, DutchParams::default(), acc),
         r("265"),
         Addresses::default(),
+        0,
     )
     .unwrap();
     let lone = ACTORS[0];
@@ -498,6 +499,7 @@ fn regression_black_thursday_lone_bidder() {
         params_with(english, DutchParams::default(), acc),
         r("265"),
         Addresses::default(),
+        0,
     )
     .unwrap();
     sys.fess(w("50000"), 0).unwrap();
@@ -526,6 +528,7 @@ fn treasury_pays_first_then_auctions_clear() {
         params_with(english, DutchParams::default(), acc),
         r("100"),
         Addresses::default(),
+        0,
     )
     .unwrap();
     let bidder = ACTORS[0];
@@ -567,7 +570,7 @@ fn walks_reach_every_rule() {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for _ in 0..300 {
         let (params, price, steps) = strat.new_tree(&mut runner).unwrap().current();
-        let mut sys = System::new(params, price, Addresses::default()).unwrap();
+        let mut sys = System::new(params, price, Addresses::default(), 1_700_000_000).unwrap();
         let mut now = 1_700_000_000;
         for (t, a) in arb::prologue(&sys, now) {
             now = t;

@@ -9,10 +9,11 @@ use crate::{
     Timestamp,
     accountant::{Accountant, AccountantEvent, AccountantParam, AccountantParams},
     dutch::{DutchEvent, DutchHouse, DutchParam, DutchParams, Reward},
-    english::{DentPayment, EnglishEvent, EnglishHouse, EnglishParam, EnglishParams},
+    english::{DentPayment, EnglishEvent, EnglishHouse, EnglishParam, EnglishParams, LotSizing},
     error::{Error, Result},
     ledger::Ledger,
     math::{Ray, Wad},
+    oracle::{Oracle, OracleParam, OracleParams},
 };
 use alloy_primitives::{Address, U256, address};
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,9 @@ pub struct SystemParams {
     /// Dutch house parameters.
     #[serde(default)]
     pub dutch: DutchParams,
+    /// Oracle parameters (bounds and maximum age).
+    #[serde(default)]
+    pub oracle: OracleParams,
 }
 
 /// Which contract a `file` went to.
@@ -87,6 +91,8 @@ pub enum Contract {
     English,
     /// The Dutch house.
     Dutch,
+    /// The price oracle.
+    Oracle,
 }
 
 /// Any event of the deployment.
@@ -234,6 +240,11 @@ pub enum Action {
         /// RAY.
         price: Ray,
     },
+    /// Change an oracle parameter.
+    FileOracle {
+        /// The change.
+        change: OracleParam,
+    },
     /// Mint stablecoin (the test role / faucet), WAD.
     Mint {
         /// Recipient.
@@ -257,21 +268,23 @@ pub struct System {
     pub dutch: DutchHouse,
     /// Token balances.
     pub ledger: Ledger,
-    /// Oracle price, RAY (stablecoin per governance token).
-    pub oracle: Ray,
+    /// The price feed: price (RAY, stablecoin per governance token), time of the last poke, bounds
+    /// and maximum age.
+    pub oracle: Oracle,
     /// Contract addresses.
     pub addrs: Addresses,
 }
 
 impl System {
-    /// A fresh deployment: no debt, no auctions, empty balances.
-    pub fn new(params: SystemParams, oracle: Ray, addrs: Addresses) -> Result<Self> {
+    /// A fresh deployment at `now` (unix seconds): no debt, no auctions, empty balances, the
+    /// oracle poked with `price` (RAY) at `now`.
+    pub fn new(params: SystemParams, price: Ray, addrs: Addresses, now: Timestamp) -> Result<Self> {
         Ok(Self {
             accountant: Accountant::new(params.accountant)?,
             english: EnglishHouse::new(params.english)?,
             dutch: DutchHouse::new(params.dutch)?,
             ledger: Ledger::default(),
-            oracle,
+            oracle: Oracle::new(params.oracle, price, now)?,
             addrs,
         })
     }
@@ -322,8 +335,12 @@ impl System {
                 Ok(vec![file_event(Contract::Dutch, change.name(), change.raw())])
             }
             Action::Poke { price } => {
-                self.oracle = price;
+                self.oracle.poke(price, now)?;
                 Ok(vec![Event::Poke { price }])
+            }
+            Action::FileOracle { change } => {
+                self.oracle.params.file(change)?;
+                Ok(vec![file_event(Contract::Oracle, change.name(), change.raw())])
             }
             Action::Mint { to, amount } => {
                 self.ledger.stablecoin.mint(to, amount)?;
@@ -362,7 +379,12 @@ impl System {
         let surplus = self.surplus();
         let bid = self.accountant.flop_bid(surplus)?;
         let p = self.accountant.params;
-        let lot = self.english.opening_lot(p.dump, bid, self.oracle)?;
+        // The contract reads the oracle only for an oracle-sized lot.
+        let price = match self.english.params.sizing {
+            LotSizing::Oracle => self.oracle.read(now)?,
+            LotSizing::Fixed => self.oracle.price,
+        };
+        let lot = self.english.opening_lot(p.dump, bid, price)?;
         let (id, ev) = self.english.kick(self.addrs.accountant, lot, bid, now)?;
         let mut events = self.start(surplus)?;
         events.push(Event::English(ev));
@@ -375,10 +397,12 @@ impl System {
         let surplus = self.surplus();
         let bid = self.accountant.flop_bid(surplus)?;
         let p = self.accountant.params;
-        let (_, reward) = self.dutch.check_kick(bid, p.dump, self.oracle, now)?;
+        DutchHouse::check_amounts(bid, p.dump)?;
+        let price = self.oracle.read(now)?;
+        let (_, reward) = self.dutch.check_kick(bid, p.dump, price, now)?;
         self.ledger.gov.check_mint(reward.reward)?;
         let mut events = self.start(surplus)?;
-        let (id, ev, reward) = self.dutch.kick(bid, p.dump, kpr, self.oracle, now)?;
+        let (id, ev, reward) = self.dutch.kick(bid, p.dump, kpr, price, now)?;
         self.mint_reward(kpr, reward);
         events.push(Event::Dutch(ev));
         Ok((id, events))
@@ -484,9 +508,14 @@ impl System {
 
     /// Resets a done Dutch sale at the current oracle price, rewarding `kpr`.
     pub fn redo(&mut self, id: u64, kpr: Address, now: Timestamp) -> Result<Events> {
-        let (_, reward) = self.dutch.check_redo(id, self.oracle, now)?;
+        // The contract checks the sale (exists, done) before it reads the oracle.
+        if !self.dutch.status(id, now)?.needs_redo {
+            return Err(Error::CannotReset { id });
+        }
+        let price = self.oracle.read(now)?;
+        let (_, reward) = self.dutch.check_redo(id, price, now)?;
         self.ledger.gov.check_mint(reward.reward)?;
-        let (ev, reward) = self.dutch.redo(id, kpr, self.oracle, now)?;
+        let (ev, reward) = self.dutch.redo(id, kpr, price, now)?;
         self.mint_reward(kpr, reward);
         Ok(vec![Event::Dutch(ev)])
     }

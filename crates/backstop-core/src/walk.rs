@@ -44,6 +44,9 @@ pub enum WalkProperty {
     DutchBounds,
     /// Dutch `redo`: only when done, no reward for dust, never twice in one second.
     DutchRedo,
+    /// Keeper rewards: each fits the budget's room, and Σ rewards (stablecoin value) ≤ the
+    /// largest `rmax` in force · Σ raised by takes.
+    RewardBudget,
     /// An auction starts only with no surplus and free debt ≥ `sump`.
     StartGates,
     /// `tic`, `end` below 2^40 and lots below 2^128 (the packed storage of the contracts).
@@ -52,7 +55,7 @@ pub enum WalkProperty {
 
 impl WalkProperty {
     /// Every property, in report order.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Unchanged,
         Self::Invariants,
         Self::DebtConserved,
@@ -63,6 +66,7 @@ impl WalkProperty {
         Self::DutchConservation,
         Self::DutchBounds,
         Self::DutchRedo,
+        Self::RewardBudget,
         Self::StartGates,
         Self::Timestamps,
     ];
@@ -80,6 +84,7 @@ impl WalkProperty {
             Self::DutchConservation => "dutch-sale-conservation",
             Self::DutchBounds => "dutch-price-bounds",
             Self::DutchRedo => "dutch-redo-rules",
+            Self::RewardBudget => "keeper-reward-budget",
             Self::StartGates => "auction-start-gates",
             Self::Timestamps => "timestamps-bounded",
         }
@@ -111,6 +116,9 @@ impl WalkProperty {
             Self::DutchBounds => "no take above the caller's max or top, none below cusp·top",
             Self::DutchRedo => {
                 "redo only when done, no reward for dust, no second redo in the same second"
+            }
+            Self::RewardBudget => {
+                "each keeper reward fits rmax·raised − paid; Σ rewards ≤ max rmax · Σ owe of takes"
             }
             Self::StartGates => "an auction starts only with no surplus and free debt ≥ sump",
             Self::Timestamps => "tic and end stay below 2^40, lots below 2^128",
@@ -153,6 +161,12 @@ struct Books {
     gov_expected: Wad,
     english_bid: HashMap<u64, Wad>,
     sales: HashMap<u64, SaleBook>,
+    /// Σ `owe` of accepted takes.
+    raised: Wad,
+    /// Σ keeper reward `coin` (stablecoin value).
+    rewarded: Wad,
+    /// The largest `rmax` in force during the walk.
+    rmax_max: Wad,
 }
 
 /// Fails the case with the message when the property is checked and the condition is false.
@@ -185,10 +199,10 @@ pub fn walk(
     steps: &[Step],
     checks: Checks,
 ) -> Result<System, TestCaseError> {
-    let mut sys =
-        System::new(params, price, Addresses::default()).map_err(|e| fail(e.to_string()))?;
+    let mut sys = System::new(params, price, Addresses::default(), WALK_START)
+        .map_err(|e| fail(e.to_string()))?;
     let mut now = WALK_START;
-    let mut books = Books::default();
+    let mut books = Books { rmax_max: sys.dutch.params.rmax, ..Books::default() };
     let mut queue: Vec<Result<(Timestamp, Action), Timestamp>> =
         arb::prologue(&sys, now).into_iter().map(Ok).collect();
     queue.reverse();
@@ -224,7 +238,7 @@ pub fn walk(
             ),
             Ok(events) => accepted(&before, &sys, &action, &events, &mut books, now, checks)?,
         }
-        always(&sys, &books, checks)?;
+        always(&sys, &mut books, checks)?;
     }
     Ok(sys)
 }
@@ -353,15 +367,18 @@ fn accepted(
                     );
                 }
             }
-            Event::Dutch(DutchEvent::Kick { id, tab, lot, reward, .. }) => {
+            Event::Dutch(DutchEvent::Kick { id, tab, lot, reward, coin, .. }) => {
                 books.sales.insert(id, SaleBook { tab0: tab, lot0: lot, ..Default::default() });
                 books.gov_expected = add(books.gov_expected, reward)?;
+                reward_fits(before, coin, books, checks)?;
             }
-            Event::Dutch(DutchEvent::Redo { id, reward, tab, lot, .. }) => {
+            Event::Dutch(DutchEvent::Redo { id, reward, tab, lot, coin, .. }) => {
                 books.gov_expected = add(books.gov_expected, reward)?;
+                reward_fits(before, coin, books, checks)?;
                 let dp = before.dutch.params;
                 // Anti-farming: a dusty sale is reset without reward.
-                let dust = tab < dp.chost || lot.rmul(before.oracle).unwrap_or_default() < dp.chost;
+                let dust =
+                    tab < dp.chost || lot.rmul(before.oracle.price).unwrap_or_default() < dp.chost;
                 ensure!(
                     checks,
                     DutchRedo,
@@ -371,7 +388,7 @@ fn accepted(
                 ensure!(
                     checks,
                     DutchRedo,
-                    after.dutch.check_redo(id, after.oracle, now).err()
+                    after.dutch.check_redo(id, after.oracle.price, now).err()
                         == Some(Error::CannotReset { id }),
                     "a fresh sale could be reset again at once"
                 );
@@ -380,6 +397,7 @@ fn accepted(
                 let Some(prev) = before.dutch.sale(id).copied() else {
                     return Err(fail("take on a missing sale was accepted"));
                 };
+                books.raised = add(books.raised, owe)?;
                 let dp = before.dutch.params;
                 ensure!(checks, DutchBounds, price <= max, "take at {price} above max {max}");
                 ensure!(checks, DutchBounds, price <= prev.top, "take above top");
@@ -456,8 +474,44 @@ fn accepted(
     Ok(())
 }
 
+/// A keeper reward of `coin` (stablecoin value, WAD) fits the room the budget had before it.
+fn reward_fits(
+    before: &System,
+    coin: Wad,
+    books: &mut Books,
+    checks: Checks,
+) -> Result<(), TestCaseError> {
+    let room =
+        before.dutch.budget().room(before.dutch.params.rmax).map_err(|e| fail(e.to_string()))?;
+    ensure!(checks, RewardBudget, coin <= room, "reward {coin} above the budget's room {room}");
+    books.rewarded = add(books.rewarded, coin)?;
+    Ok(())
+}
+
 /// The checks that hold after every action, accepted or not.
-fn always(sys: &System, books: &Books, checks: Checks) -> Result<(), TestCaseError> {
+fn always(sys: &System, books: &mut Books, checks: Checks) -> Result<(), TestCaseError> {
+    books.rmax_max = books.rmax_max.max(sys.dutch.params.rmax);
+    let budget = sys.dutch.budget();
+    ensure!(
+        checks,
+        RewardBudget,
+        budget.paid == books.rewarded
+            && budget.raised
+                == Wad::from_raw(
+                    (books.raised.raw() + alloy_primitives::U256::from(1)).min(MAX_U128)
+                ),
+        "budget {budget:?} != Σ rewards {} and Σ owe {}",
+        books.rewarded,
+        books.raised
+    );
+    let bound = books.raised.wmul(books.rmax_max).map_err(|e| fail(e.to_string()))?;
+    ensure!(
+        checks,
+        RewardBudget,
+        books.rewarded <= bound,
+        "Σ rewards {} > max rmax · Σ raised {bound}",
+        books.rewarded
+    );
     if checks.on(WalkProperty::Invariants) {
         sys.check_invariants().map_err(|e| fail(format!("balance-sheet-invariants: {e}")))?;
     }

@@ -119,6 +119,7 @@ async fn booked_and_funded() -> (EmbeddedEvm, backstop_chain::Deployment) {
         accountant: AccountantParams { wait: 0, sump: w("50000"), dump: w("250") },
         english: Default::default(),
         dutch: Default::default(),
+        oracle: Default::default(),
     };
     let price: Ray = "200".parse().unwrap();
     let d =

@@ -163,7 +163,12 @@ fn fixed_param_step() -> impl Strategy<Value = Step> {
     arb::arb_step_with_cage().prop_filter("parameters stay fixed", |s| {
         !matches!(
             s,
-            Step::FileEnglish(_) | Step::FileDutch(_) | Step::FileAccountant(_) | Step::PokeTo(_)
+            Step::FileEnglish(_)
+                | Step::FileDutch(_)
+                | Step::FileAccountant(_)
+                | Step::FileOracle(_)
+                | Step::OracleBound(..)
+                | Step::PokeTo(_)
         )
     })
 }
@@ -297,7 +302,7 @@ fn dealable_by_end(params: SystemParams, oracle: Ray, cfg: &CheckConfig) -> Prop
         (prop::collection::vec(0u64..20_000, 1..30), prop::collection::vec(0usize..4, 1..30));
     let out = r.run(&strat, |(gaps, who)| {
         let e = |e: backstop_core::Error| fail(e.to_string());
-        let mut sys = System::new(params, oracle, Addresses::default()).map_err(e)?;
+        let mut sys = System::new(params, oracle, Addresses::default(), 0).map_err(e)?;
         let sump = sys.accountant.params.sump;
         let fund = sump.checked_add(sump).map_err(e)?;
         for a in ACTORS {
@@ -306,6 +311,8 @@ fn dealable_by_end(params: SystemParams, oracle: Ray, cfg: &CheckConfig) -> Prop
         sys.fess(sump, 0).map_err(e)?;
         let wait = sys.accountant.params.wait;
         sys.flog(0, wait).map_err(e)?;
+        // The feeder keeps the oracle fresh (an oracle-sized lot reads it).
+        sys.apply(&Action::Poke { price: oracle }, wait).map_err(e)?;
         let (id, _) = sys.flop(wait).map_err(e)?;
         let end = sys.english.auction(id).map(|a| a.end).unwrap_or_default();
         let mut now = wait;
@@ -422,12 +429,13 @@ fn lone_bidder_discount(params: SystemParams, oracle: Ray, cfg: &CheckConfig) ->
     let out = r.run(&strat, |(ticks, price_pm)| {
         let e = |e: backstop_core::Error| fail(e.to_string());
         let price = ratio(o * price_pm as f64 / 1000.0);
-        let mut sys = System::new(params, price, Addresses::default()).map_err(e)?;
+        let mut sys = System::new(params, price, Addresses::default(), 0).map_err(e)?;
         let sump = params.accountant.sump;
         sys.apply(&Action::Mint { to: ACTORS[0], amount: sump }, 0).map_err(e)?;
         sys.fess(sump, 0).map_err(e)?;
         let wait = params.accountant.wait;
         sys.flog(0, wait).map_err(e)?;
+        sys.apply(&Action::Poke { price }, wait).map_err(e)?;
         let (id, _) = sys.flop(wait).map_err(e)?;
         // Unbid for `ticks` restarts; the lone bid comes right after the last one.
         let mut now = wait;

@@ -404,7 +404,12 @@ impl Scenario {
 
     /// The auction parameters as one [`SystemParams`].
     pub fn params(&self) -> SystemParams {
-        SystemParams { accountant: self.accountant, english: self.english, dutch: self.dutch }
+        SystemParams {
+            accountant: self.accountant,
+            english: self.english,
+            dutch: self.dutch,
+            oracle: Default::default(),
+        }
     }
 
     /// The scenario's deployment: its auction parameters at its starting market price (RAY) as

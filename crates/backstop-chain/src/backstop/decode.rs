@@ -84,6 +84,7 @@ macro_rules! map_errors {
                 E::ZeroLot(_) => Error::ZeroLot,
                 E::ZeroBid(_) => Error::ZeroBid,
                 E::InvalidPrice(x) => Error::InvalidPrice { price: x.price },
+                E::StalePrice(x) => Error::StalePrice { zzz: id(x.zzz), age: id(x.age) },
                 E::SaleNotFound(x) => Error::SaleNotFound { id: id(x.id) },
                 E::NeedsReset(x) => Error::NeedsReset { id: id(x.id) },
                 E::CannotReset(x) => Error::CannotReset { id: id(x.id) },
@@ -110,7 +111,8 @@ map_errors!(accountant_error, Accountant, AccountantErrors);
 /// Every parameter name a `file` can carry.
 const PARAM_NAMES: &[&str] = &[
     "wait", "sump", "dump", "beg", "pad", "ttl", "tau", "sizing", "discount", "floor", "maxTicks",
-    "buf", "tail", "cusp", "chip", "tip", "chost", "calc", "cut", "step",
+    "buf", "tail", "cusp", "chip", "tip", "chost", "calc", "cut", "step", "rmax", "lo", "hi",
+    "age",
 ];
 
 /// The parameter name in a `bytes32` (`"beg"`), or `"?"` if it is not one of Backstop's.
@@ -260,6 +262,11 @@ pub fn log_to_core(log: &Log, e: &Emitters) -> Option<Event> {
     if log.address == e.oracle {
         return match PriceOracleEvents::decode_log(log).ok()?.data {
             PriceOracleEvents::Poke(x) => Some(Event::Poke { price: ray(x.price) }),
+            PriceOracleEvents::File(x) => Some(Event::File {
+                contract: Contract::Oracle,
+                what: bytes32_name(x.what),
+                data: x.data,
+            }),
             _ => None,
         };
     }

@@ -11,7 +11,9 @@ use super::{
 use crate::{ChainError, Result, Settlement, SettlementExt, SystemClient};
 use alloy::sol_types::SolConstructor;
 use alloy_primitives::Address;
-use backstop_core::{AccountantParam, Action, DutchParam, EnglishParam, Ray, SystemParams};
+use backstop_core::{
+    AccountantParam, Action, DutchParam, EnglishParam, OracleParam, OracleParams, Ray, SystemParams,
+};
 
 alloy::sol! {
     /// The ERC1820 registry's lookup (EIP-1820).
@@ -111,11 +113,15 @@ async fn deploy_inner<S: Settlement>(
             .abi_encode(),
         )
         .await?;
+    // The constructor pokes within the contract's default bounds; the configured bounds and price
+    // are set below.
+    let defaults = OracleParams::default();
+    let first_price = price.max(defaults.lo).min(defaults.hi);
     let oracle = chain
         .deploy_code(
             deployer,
             &PriceOracle::BYTECODE,
-            PriceOracle::constructorCall { price_: price.raw() }.abi_encode(),
+            PriceOracle::constructorCall { price_: first_price.raw() }.abi_encode(),
         )
         .await?;
     let accountant = chain
@@ -215,8 +221,17 @@ async fn deploy_inner<S: Settlement>(
         DutchParam::Tau(u.tau),
         DutchParam::Cut(u.cut),
         DutchParam::Step(u.step),
+        DutchParam::Rmax(u.rmax),
     ] {
         client.apply(deployer, &Action::FileDutch { change }).await?;
+    }
+    // `lo` before `hi`: the new `lo ≤ hi ≤ MAX_PRICE`, the default `hi`, so both steps are valid.
+    let o = p.oracle;
+    for change in [OracleParam::Lo(o.lo), OracleParam::Hi(o.hi), OracleParam::Age(o.age)] {
+        client.apply(deployer, &Action::FileOracle { change }).await?;
+    }
+    if first_price != price {
+        client.apply(deployer, &Action::Poke { price }).await?;
     }
     Ok(d)
 }

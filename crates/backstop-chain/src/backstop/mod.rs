@@ -22,8 +22,8 @@ use crate::{
 };
 use alloy_primitives::{Address, Log, U256};
 use backstop_core::{
-    Action, Calc, DutchParams, DutchSale, EnglishAuction, EnglishParams, Event, LotSizing, Ray,
-    SystemParams, Wad,
+    Action, Calc, DutchParams, DutchSale, EnglishAuction, EnglishParams, Event, LotSizing, Oracle,
+    OracleParams, Ray, SystemParams, Wad, dutch::RewardBudget,
 };
 use bindings::{Accountant, DutchDebtAuction, EnglishDebtAuction, PriceOracle, Stablecoin};
 use decode::{Emitters, log_to_core, name_bytes32, revert_to_core};
@@ -157,7 +157,7 @@ impl Warded {
             Action::Fess { .. } | Action::FileAccountant { .. } => Some(Self::Accountant),
             Action::Cage | Action::FileEnglish { .. } => Some(Self::English),
             Action::YankDutch { .. } | Action::FileDutch { .. } => Some(Self::Dutch),
-            Action::Poke { .. } => Some(Self::Oracle),
+            Action::Poke { .. } | Action::FileOracle { .. } => Some(Self::Oracle),
             Action::Mint { .. } => Some(Self::Stablecoin),
             Action::Flog { .. }
             | Action::Heal { .. }
@@ -344,6 +344,10 @@ impl Adapter for Deployment {
             Action::Poke { price } => {
                 Call::sol(d.oracle, &PriceOracle::pokeCall { price_: price.raw() })
             }
+            Action::FileOracle { change } => Call::sol(
+                d.oracle,
+                &PriceOracle::fileCall { what: name_bytes32(change.name()), data: change.raw() },
+            ),
             Action::Mint { to, amount } => {
                 Call::sol(d.stablecoin, &Stablecoin::mintCall { to, amount: amount.raw() })
             }
@@ -392,8 +396,15 @@ impl Adapter for Deployment {
             tau: u64_of("tau", self.call(chain, u, &D::tauCall {}).await?)?,
             cut: Ray::from_raw(self.call(chain, u, &D::cutCall {}).await?),
             step: u64_of("step", self.call(chain, u, &D::stepCall {}).await?)?,
+            rmax: Wad::from_raw(self.call(chain, u, &D::rmaxCall {}).await?),
         };
-        Ok(SystemParams { accountant, english, dutch })
+        let o = self.oracle;
+        let oracle = OracleParams {
+            lo: Ray::from_raw(self.call(chain, o, &PriceOracle::loCall {}).await?),
+            hi: Ray::from_raw(self.call(chain, o, &PriceOracle::hiCall {}).await?),
+            age: u64_of("age", self.call(chain, o, &PriceOracle::ageCall {}).await?)?,
+        };
+        Ok(SystemParams { accountant, english, dutch, oracle })
     }
 
     async fn read_english<S: Settlement>(
@@ -460,8 +471,22 @@ impl Adapter for Deployment {
         Ok(BalanceSheet { accountant, surplus })
     }
 
-    async fn read_oracle<S: Settlement>(&self, chain: &S) -> Result<Ray> {
-        Ok(Ray::from_raw(self.call(chain, self.oracle, &PriceOracle::priceCall {}).await?))
+    async fn read_oracle<S: Settlement>(&self, chain: &S) -> Result<Oracle> {
+        let o = self.oracle;
+        let feed = self.call(chain, o, &PriceOracle::peekCall {}).await?;
+        let bounds = (
+            self.call(chain, o, &PriceOracle::loCall {}).await?,
+            self.call(chain, o, &PriceOracle::hiCall {}).await?,
+        );
+        Ok(Oracle {
+            params: OracleParams {
+                lo: Ray::from_raw(bounds.0),
+                hi: Ray::from_raw(bounds.1),
+                age: u64_of("age", feed.maxAge)?,
+            },
+            price: Ray::from_raw(feed.val),
+            zzz: u64_of("zzz", feed.zzz)?,
+        })
     }
 
     async fn read_houses<S: Settlement>(&self, chain: &S) -> Result<Houses> {
@@ -476,6 +501,10 @@ impl Adapter for Deployment {
                 "kicks",
                 self.call(chain, u, &DutchDebtAuction::kicksCall {}).await?,
             )?,
+            dutch_budget: {
+                let b = self.call(chain, u, &DutchDebtAuction::rewardBudgetCall {}).await?;
+                RewardBudget { raised: Wad::from_raw(b.raised), paid: Wad::from_raw(b.paid) }
+            },
         })
     }
 

@@ -3,13 +3,11 @@
 
 use super::{
     Deployment,
-    bindings::{
-        Accountant, DutchDebtAuction, EnglishDebtAuction, GovToken, PriceOracle, Stablecoin,
-    },
+    bindings::{Accountant, DutchDebtAuction, EnglishDebtAuction, GovToken, Stablecoin},
 };
-use crate::{Result, Settlement, SettlementExt, SystemClient};
+use crate::{Adapter, Result, Settlement, SettlementExt, SystemClient};
 use alloy_primitives::{Address, U256};
-use backstop_core::{Ray, Wad};
+use backstop_core::{Oracle, Ray, Wad, dutch::RewardBudget};
 use serde::Serialize;
 
 /// The whole observable state of a deployment, in the core's terms: what the differential tests
@@ -34,12 +32,14 @@ pub struct StateView {
     pub dutch_kicks: u64,
     /// `sales(id)` for every id up to `kicks`: tab, lot, top, tic (zeros once deleted).
     pub dutch: Vec<(Wad, Wad, Ray, u64)>,
+    /// The Dutch keeper-reward budget: stablecoin raised and rewards paid, WAD.
+    pub dutch_budget: RewardBudget,
     /// Stablecoin and governance-token balances of each watched address, WAD.
     pub balances: Vec<(Address, Wad, Wad)>,
     /// Stablecoin and governance-token total supplies, WAD.
     pub supplies: [Wad; 2],
-    /// Oracle price, RAY.
-    pub oracle: Ray,
+    /// The oracle: price (RAY), time of the last poke, bounds (RAY) and maximum age (s).
+    pub oracle: Oracle,
 }
 
 fn u64_of(x: U256) -> u64 {
@@ -72,6 +72,7 @@ impl StateView {
             english,
             dutch_kicks: sys.dutch.kicks(),
             dutch,
+            dutch_budget: sys.dutch.budget(),
             balances: watch
                 .iter()
                 .map(|w| (*w, sys.ledger.stablecoin.balance_of(*w), sys.ledger.gov.balance_of(*w)))
@@ -144,7 +145,8 @@ impl<S: Settlement> SystemClient<'_, S, Deployment> {
                 wad(c.call_sol(me, d.accountant, &Accountant::dueCall { usr: *w }).await?),
             ));
         }
-        let oracle = c.call_sol(me, d.oracle, &PriceOracle::priceCall {}).await?;
+        let oracle = d.read_oracle(c).await?;
+        let dutch_budget = d.read_houses(c).await?.dutch_budget;
         Ok(StateView {
             accountant: [wad(debt), wad(sin_total), wad(ash), wad(surplus), wad(due_total)],
             dues,
@@ -155,9 +157,10 @@ impl<S: Settlement> SystemClient<'_, S, Deployment> {
             english,
             dutch_kicks,
             dutch,
+            dutch_budget,
             balances,
             supplies: [wad(stable_supply), wad(gov_supply)],
-            oracle: Ray::from_raw(oracle),
+            oracle,
         })
     }
 }

@@ -10,7 +10,7 @@ use crate::{
 };
 use alloy_primitives::U256;
 use backstop_chain::{Adapter, Broadcast, Call, ChainError};
-use backstop_core::{Action, Wad};
+use backstop_core::{Action, LotSizing, Wad};
 
 impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
     /// Sends `action` (encoded by the adapter) unless the same label is in flight or this is a
@@ -100,6 +100,16 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         }
         let a = &self.model.accountant;
         if !self.model.surplus().is_zero() || a.params.sump.is_zero() || a.woe() < a.params.sump {
+            return Ok(0);
+        }
+        // A Dutch kick, and an English one with an oracle-sized lot, read the oracle: a stale
+        // price reverts, so nothing is sent until the feeder pokes again.
+        let reads_oracle = match self.cfg.mechanism {
+            Mechanism::English => self.model.english.params.sizing == LotSizing::Oracle,
+            Mechanism::Dutch => true,
+        };
+        if reads_oracle && let Err(e) = self.model.oracle.read(self.now) {
+            self.note("kick".into(), format!("not kicking: {e}"));
             return Ok(0);
         }
         // As many auctions as the free debt allows, at once (pipelined).
@@ -205,10 +215,12 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 tic: a.tic,
                 end: Some(a.end),
                 price: a.implied_price().map(|p| p.to_string()).unwrap_or_default(),
-                oracle: self.model.oracle.to_string(),
+                oracle: self.model.oracle.price.to_string(),
                 now: self.now,
             };
-            let Some(value) = self.prices.price(&status, self.model.oracle).await else { continue };
+            let Some(value) = self.prices.price(&status, self.model.oracle.price).await else {
+                continue;
+            };
             let limit = value.wmul(Wad::ONE.saturating_sub(self.cfg.margin)).unwrap_or_default();
             let budget = self.available();
             let bidder = Bidder { me: self.me, limit, budget, mode: self.cfg.english_mode };
@@ -263,6 +275,10 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         for id in ids {
             let Ok(st) = self.model.dutch.status(id, self.now) else { continue };
             if st.needs_redo {
+                if let Err(e) = self.model.oracle.read(self.now) {
+                    self.note(format!("dutch:{id}"), format!("not resetting: {e}"));
+                    continue;
+                }
                 if self.cfg.kick || self.cfg.bid {
                     let label = format!("redo:{id}:{}", self.now);
                     let s =
@@ -285,10 +301,12 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 tic: sale.map_or(0, |s| s.tic),
                 end: None,
                 price: st.price.to_string(),
-                oracle: self.model.oracle.to_string(),
+                oracle: self.model.oracle.price.to_string(),
                 now: self.now,
             };
-            let Some(value) = self.prices.price(&status, self.model.oracle).await else { continue };
+            let Some(value) = self.prices.price(&status, self.model.oracle.price).await else {
+                continue;
+            };
             let limit = value.wmul(Wad::ONE.saturating_sub(self.cfg.margin)).unwrap_or_default();
             let reserved = self.reserved_total();
             let budget = self.available().min(self.balance().await?.saturating_sub(reserved));

@@ -329,7 +329,7 @@ impl<'a> State<'a> {
         let mut market = Market::new(sc);
         let p0 = market.price(0, &mut rng.market);
         let oracle0 = ray_of(p0);
-        let sys = System::new(sc.params(), oracle0, Addresses::default())?;
+        let sys = System::new(sc.params(), oracle0, Addresses::default(), sc.start)?;
         let bidders = bidders::spawn(sc, &mut rng.bidders);
         let first = sc.debt.tranches.iter().map(|t| t.at).min().unwrap_or(0);
         Ok(Self {
@@ -388,6 +388,30 @@ mod tests {
         assert_ne!(a.summary, c.summary);
     }
 
+    /// Audit finding 5: with no buyer, a 30-day Dutch run resets its sales again and again and the
+    /// reward budget pays nothing (nothing was raised); with buyers, the rewards' value stays within
+    /// `rmax` of what was raised.
+    #[test]
+    fn no_reward_farming_without_takes() {
+        let mut sc = small("black-thursday-dutch");
+        for b in &mut sc.bidders {
+            b.valuation = 0.01; // far below the lowest price before `cusp`
+        }
+        sc.dutch.chost = Wad::ZERO;
+        sc.horizon = 30 * 86_400;
+        let run = simulate(&sc, 1, 0, RunOptions::full()).unwrap();
+        assert!(run.summary.redos > 100, "{} resets", run.summary.redos);
+        assert_eq!(run.summary.raised, 0.0);
+        assert_eq!(run.summary.rewards, 0.0, "rewards paid for nothing raised");
+
+        let sc = small("black-thursday-dutch");
+        let run = simulate(&sc, 1, 0, RunOptions::full()).unwrap();
+        let sys = backstop_core::replay_on_model(run.log.as_ref().unwrap()).unwrap();
+        let budget = sys.dutch.budget();
+        assert!(budget.paid > Wad::ZERO, "the scenario's keepers are rewarded");
+        assert!(budget.paid <= budget.raised.wmul(sc.dutch.rmax).unwrap());
+    }
+
     #[test]
     fn options_do_not_change_the_outcome() {
         let sc = small("black-thursday-dutch");
@@ -401,7 +425,7 @@ mod tests {
     fn crossing_is_exact() {
         let sc = small("black-thursday-dutch");
         let mut sys =
-            System::new(sc.params(), "265".parse().unwrap(), Addresses::default()).unwrap();
+            System::new(sc.params(), "265".parse().unwrap(), Addresses::default(), 0).unwrap();
         sys.fess("50000".parse().unwrap(), 0).unwrap();
         sys.flog(0, 0).unwrap();
         let (id, _) = sys.flop_dutch(SETTLER, 0).unwrap();

@@ -141,7 +141,7 @@ impl State<'_> {
         self.records.trace.push(TracePoint {
             t,
             market,
-            oracle: f64_of_ray(self.sys.oracle),
+            oracle: f64_of_ray(self.sys.oracle.price),
             debt: f64_of_wad(self.sys.accountant.debt()),
             minted: f64_of_wad(self.sys.ledger.gov.total_supply()),
         });
@@ -245,6 +245,7 @@ impl State<'_> {
         let log = self.records.opts.log.then(|| ActionLog {
             params: self.sc.params(),
             oracle: self.oracle0,
+            start: Some(self.sc.start),
             addrs: self.sys.addrs,
             settler: SETTLER,
             bidders: self.bidders.iter().map(|b| b.addr).collect(),

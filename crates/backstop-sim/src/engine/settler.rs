@@ -128,7 +128,10 @@ impl State<'_> {
         }
     }
 
-    /// The oracle feeder pushes the market price `lag` seconds ago, if it changed.
+    /// The oracle feeder pushes the market price `lag` seconds ago, if it changed or the last poke
+    /// would be stale. A price outside the oracle's bounds is refused by the contract: the feeder
+    /// cannot push it and the oracle keeps its last price (stale after `age`, stopping Dutch
+    /// starts and resets, as on chain).
     pub(super) fn poke(&mut self) -> Result<()> {
         let rel = self.rel().saturating_sub(self.sc.oracle.lag);
         let lagged = self.market.path.at(rel, &mut self.rng.market);
@@ -139,7 +142,9 @@ impl State<'_> {
         let now_market = self.market_price();
         let impact = if now_path > 0.0 { now_market / now_path } else { 1.0 };
         let price = ray_of(lagged * impact);
-        if price != self.sys.oracle && !price.is_zero() {
+        let o = &self.sys.oracle;
+        let in_bounds = price >= o.params.lo && price <= o.params.hi;
+        if in_bounds && (price != o.price || o.is_stale(self.clock.now)) {
             self.direct(Action::Poke { price })?;
         }
         Ok(())
