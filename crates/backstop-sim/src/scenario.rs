@@ -30,6 +30,9 @@
 //! block_time = 13
 //! congestion = [{ from = 0, until = 172800, gas_price = 80.0, inclusion = 0.02 }]
 //!
+//! [settler]                        # (optional)
+//! max_live = 64                    # most auctions running at once; the rest start in waves
+//!
 //! [accountant]                     # backstop_core::AccountantParams
 //! wait = 0
 //! sump = "50000"
@@ -91,6 +94,9 @@ fn default_gas_token_price() -> f64 {
 fn default_lag() -> u64 {
     3_600
 }
+fn default_max_live() -> u32 {
+    64
+}
 
 /// A whole scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,6 +128,9 @@ pub struct Scenario {
     /// Block production, gas and congestion.
     #[serde(default)]
     pub network: NetworkSpec,
+    /// The settler: how many auctions it keeps running at once.
+    #[serde(default)]
+    pub settler: SettlerSpec,
     /// Accountant parameters (as in a deployment file).
     pub accountant: AccountantParams,
     /// English house parameters (dss Flopper defaults).
@@ -324,6 +333,28 @@ impl Default for NetworkSpec {
             gas_token_price: default_gas_token_price(),
             congestion: Vec::new(),
         }
+    }
+}
+
+/// The settler's limits (`[settler]`).
+///
+/// A debt larger than a few lots is not auctioned all at once: the settler keeps at most
+/// `max_live` auctions running (kicked and not yet dealt, or a Dutch sale not yet sold out),
+/// counting its kicks in flight, and starts the next ones as running auctions finish. A large
+/// debt is thus sold in waves, each priced by the market of its own time rather than all at the
+/// price of the first minutes. It stands for the cap a protocol puts on debt on auction (as dss's
+/// `Hole` does for collateral auctions or the Flapper's `lid` for surplus); the contracts
+/// themselves do not enforce it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SettlerSpec {
+    /// Most auctions running at once, kicks in flight included. `≥ 1`; default 64.
+    pub max_live: u32,
+}
+
+impl Default for SettlerSpec {
+    fn default() -> Self {
+        Self { max_live: default_max_live() }
     }
 }
 
@@ -548,6 +579,9 @@ impl Scenario {
             }
             finite_nonneg(&f("gas_price"), c.gas_price)?;
             probability(&f("inclusion"), c.inclusion, false)?;
+        }
+        if self.settler.max_live == 0 {
+            return Err(bad("settler.max_live", "must be at least 1"));
         }
         let param = |section: &str, e: CoreError| match e {
             CoreError::InvalidParam { what, reason } => SimError::Invalid {
