@@ -42,7 +42,7 @@
 //! sample, independent of the order runs finish in.
 //!
 //! ## Built-in scenarios
-//! `black-thursday-2020` (English, `ttl` 10 min, congestion: lone-bidder auctions),
+//! `black-thursday-2020-counterfactual` (English, `ttl` 10 min, congestion: lone-bidder auctions),
 //! `black-thursday-2020-fixed` (`ttl` 6 h), `black-thursday-dutch` (the same debt by Dutch
 //! auction), `aave-2026` ($230.1M bad debt, $200M treasury first) and `aave-2026-run` (the same
 //! with a depositor run: a falling token, fewer and poorer bidders). The files are in
@@ -50,7 +50,7 @@
 //!
 //! ```
 //! use backstop_sim::{engine::{simulate, replay_on_model, RunOptions}, scenario::Scenario};
-//! let sc = Scenario::builtin("black-thursday-2020").unwrap();
+//! let sc = Scenario::builtin("black-thursday-2020-counterfactual").unwrap();
 //! let run = simulate(&sc, 42, 0, RunOptions::full()).unwrap();
 //! assert!(run.summary.cleared);
 //! assert!(run.summary.lone_bidder > 0); // the 2020 failure mode
@@ -64,6 +64,7 @@ pub mod check;
 pub mod cli;
 pub mod engine;
 mod error;
+pub mod history;
 pub mod market;
 pub mod montecarlo;
 pub mod plot;

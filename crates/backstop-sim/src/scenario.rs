@@ -7,7 +7,7 @@
 //! errors) and the field.
 //!
 //! ```toml
-//! name = "black-thursday-2020"
+//! name = "my-crisis"
 //! mechanism = "english"            # english | dutch
 //! horizon = 2592000                # seconds simulated at most (30 days)
 //!
@@ -139,8 +139,8 @@ pub struct Scenario {
     /// Dutch house parameters (dss ETH-A curve defaults).
     #[serde(default)]
     pub dutch: DutchParams,
-    /// Price points loaded from a CSV path (`market.path.kind = "csv"`), seconds and stablecoin
-    /// per token; empty otherwise.
+    /// Price points of a `csv` or `points` path (`market.path.kind`), seconds and stablecoin per
+    /// token; empty otherwise.
     #[serde(skip)]
     pub csv_points: Vec<(u64, f64)>,
 }
@@ -229,6 +229,13 @@ pub enum PathSpec {
     Csv {
         /// The CSV path, relative to the scenario file.
         file: PathBuf,
+    },
+    /// Prices given inline as `[seconds, price]` pairs (stablecoin per token), with the same rules
+    /// as a CSV: linear between points, flat before the first and after the last, seconds strictly
+    /// increasing, prices positive. A built-in scenario uses it to carry a recorded price path.
+    Points {
+        /// `[seconds after t = 0, stablecoin per token]`, at least one.
+        points: Vec<(u64, f64)>,
     },
 }
 
@@ -373,13 +380,20 @@ pub struct Congestion {
 }
 
 /// The built-in scenarios, as shipped in `examples/scenarios/`.
-pub const BUILTINS: [(&str, &str); 5] = [
-    ("black-thursday-2020", include_str!("../../../examples/scenarios/black-thursday-2020.toml")),
+pub const BUILTINS: [(&str, &str); 6] = [
+    (
+        "black-thursday-2020-counterfactual",
+        include_str!("../../../examples/scenarios/black-thursday-2020-counterfactual.toml"),
+    ),
     (
         "black-thursday-2020-fixed",
         include_str!("../../../examples/scenarios/black-thursday-2020-fixed.toml"),
     ),
     ("black-thursday-dutch", include_str!("../../../examples/scenarios/black-thursday-dutch.toml")),
+    (
+        "black-thursday-2020-flops",
+        include_str!("../../../examples/scenarios/black-thursday-2020-flops.toml"),
+    ),
     ("aave-2026", include_str!("../../../examples/scenarios/aave-2026.toml")),
     ("aave-2026-run", include_str!("../../../examples/scenarios/aave-2026-run.toml")),
 ];
@@ -425,9 +439,13 @@ impl Scenario {
     pub fn from_toml(text: &str, origin: &str, base: Option<&Path>) -> Result<Self> {
         let mut s: Self = toml::from_str(text)
             .map_err(|e| SimError::Parse { file: origin.to_owned(), message: e.to_string() })?;
-        if let PathSpec::Csv { file } = &s.market.path {
-            let full = base.map_or_else(|| file.clone(), |b| b.join(file));
-            s.csv_points = read_price_csv(&full)?;
+        match &s.market.path {
+            PathSpec::Csv { file } => {
+                let full = base.map_or_else(|| file.clone(), |b| b.join(file));
+                s.csv_points = read_price_csv(&full)?;
+            }
+            PathSpec::Points { points } => s.csv_points = points.clone(),
+            PathSpec::Gbm { .. } | PathSpec::Crash { .. } => {}
         }
         s.validate(origin)?;
         Ok(s)
@@ -536,6 +554,25 @@ impl Scenario {
             PathSpec::Csv { .. } => {
                 if self.csv_points.is_empty() {
                     return Err(bad("market.path.file", "the CSV has no price rows"));
+                }
+            }
+            PathSpec::Points { points } => {
+                if points.is_empty() {
+                    return Err(bad("market.path.points", "needs at least one point"));
+                }
+                for (i, (t, p)) in points.iter().enumerate() {
+                    if !(p.is_finite() && *p > 0.0) {
+                        return Err(bad(
+                            &format!("market.path.points[{i}]"),
+                            "price must be above 0",
+                        ));
+                    }
+                    if i > 0 && *t <= points[i - 1].0 {
+                        return Err(bad(
+                            &format!("market.path.points[{i}]"),
+                            "seconds must increase strictly",
+                        ));
+                    }
                 }
             }
         }
@@ -670,7 +707,7 @@ mod tests {
 
     #[test]
     fn roundtrips_through_toml() {
-        let s = Scenario::builtin("black-thursday-2020").unwrap();
+        let s = Scenario::builtin("black-thursday-2020-counterfactual").unwrap();
         let text = s.to_toml().unwrap();
         let back = Scenario::from_toml(&text, "x", None).unwrap();
         assert_eq!(s, back);

@@ -404,7 +404,7 @@ mod tests {
 
     #[test]
     fn deterministic_for_a_seed() {
-        let sc = small("black-thursday-2020");
+        let sc = small("black-thursday-2020-counterfactual");
         let a = simulate(&sc, 7, 3, RunOptions::default()).unwrap();
         let b = simulate(&sc, 7, 3, RunOptions::default()).unwrap();
         assert_eq!(a.summary, b.summary);
