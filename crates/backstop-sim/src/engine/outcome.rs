@@ -8,10 +8,10 @@
 //!
 //! Tokens at the end of a run fall in exactly one of three buckets:
 //! ```text
-//!   minted     lots dealt, Dutch slices taken, keeper rewards          (the token's supply grew)
-//!   committed  lots of open English auctions with a bid                (paid for; `deal` mints them)
-//!   offered    lots of open English auctions without a bid, and what   (mintable if they sold now;
-//!              open Dutch sales may still mint                           an unbid lot grows by `pad`)
+//!   minted     lots dealt, Dutch slices taken, keeper rewards: the supply grew
+//!   committed  lots of open English auctions with a bid: paid for, `deal` mints them
+//!   offered    lots of open English auctions without a bid and what open Dutch sales may
+//!              still mint: mintable if they sold now (an unbid lot still grows by `pad`)
 //! ```
 
 use super::{
