@@ -8,7 +8,12 @@ use backstop_sim::{RunOptions, Scenario, simulate};
 
 #[tokio::test]
 async fn model_runs_replay_on_the_embedded_evm() {
-    for name in ["black-thursday-2020", "black-thursday-2020-fixed", "black-thursday-dutch"] {
+    for name in [
+        "black-thursday-2020-counterfactual",
+        "black-thursday-2020-fixed",
+        "black-thursday-dutch",
+        "black-thursday-2020-flops",
+    ] {
         let sc = Scenario::builtin(name).unwrap();
         let run = simulate(&sc, 7, 0, RunOptions::full()).unwrap();
         let log = run.log.as_ref().unwrap();

@@ -4,8 +4,8 @@
 //! - `monte_carlo/aave-2026/threads=N`: a batch of 400 Monte Carlo runs of `aave-2026` (43
 //!   auctions, ~1,000 accepted bids each) on N rayon threads; throughput in runs per second
 //!   (× 60 for runs per minute; the target is ≥ 10,000 per minute on 2 cores).
-//! - `sweep/.../threads=N`: a 4-point sweep of `black-thursday-2020` (100 runs per point) on 1 and
-//!   2 threads: the ratio is the sweep's scaling with cores.
+//! - `sweep/.../threads=N`: a 4-point sweep of `black-thursday-2020-counterfactual` (100 runs per
+//!   point) on 1 and 2 threads: the ratio is the sweep's scaling with cores.
 //! - `single_run/<scenario>`: one run of each built-in, for the per-run cost.
 //! - memory: before the timed groups, the resident set size after 10,000 and after 50,000 more
 //!   streamed runs is printed (both past the 4,096-run quantile sample); equal figures show memory
@@ -81,7 +81,7 @@ fn monte_carlo(c: &mut Criterion) {
 }
 
 fn sweep(c: &mut Criterion) {
-    let sc = Scenario::builtin("black-thursday-2020").unwrap();
+    let sc = Scenario::builtin("black-thursday-2020-counterfactual").unwrap();
     let dir = std::env::temp_dir().join("backstop-sim-bench-sweep");
     let mut g = c.benchmark_group("sweep");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
@@ -106,9 +106,10 @@ fn sweep(c: &mut Criterion) {
             },
             plots: false,
         };
-        g.bench_function(format!("black-thursday-2020/4x{runs}/threads={threads}"), |b| {
-            b.iter(|| black_box(run_sweep(&sc, &cfg, &dir).unwrap()))
-        });
+        g.bench_function(
+            format!("black-thursday-2020-counterfactual/4x{runs}/threads={threads}"),
+            |b| b.iter(|| black_box(run_sweep(&sc, &cfg, &dir).unwrap())),
+        );
     }
     g.finish();
 }

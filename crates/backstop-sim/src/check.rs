@@ -565,7 +565,7 @@ mod tests {
 
     #[test]
     fn dss_parameters_break_the_lone_bidder_and_dilution_properties() {
-        let s = Scenario::builtin("black-thursday-2020").unwrap();
+        let s = Scenario::builtin("black-thursday-2020-counterfactual").unwrap();
         let r = check("bt", s.params(), s.market.price, &quick());
         let get = |n: &str| r.results.iter().find(|x| x.name == n).unwrap();
         for x in r.results.iter().filter(|x| x.kind != "parameters") {
@@ -582,7 +582,7 @@ mod tests {
 
     #[test]
     fn a_floor_and_oracle_sizing_repair_them() {
-        let s = Scenario::builtin("black-thursday-2020").unwrap();
+        let s = Scenario::builtin("black-thursday-2020-counterfactual").unwrap();
         let mut p = s.params();
         p.english.sizing = backstop_core::LotSizing::Oracle;
         p.english.discount = "0.05".parse().unwrap();

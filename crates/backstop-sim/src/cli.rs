@@ -13,7 +13,8 @@
 //!     sim: SimArgs,
 //! }
 //! # fn main() -> Result<(), backstop_sim::SimError> {
-//! let cli = Cli::parse_from(["x", "black-thursday-2020", "--runs", "100", "--out", "out/bt"]);
+//! let args = ["x", "black-thursday-2020-counterfactual", "--runs", "100", "--out", "out/bt"];
+//! let cli = Cli::parse_from(args);
 //! let report = cli.sim.run()?;
 //! assert_eq!(report.runs, 100);
 //! # Ok(()) }
@@ -34,8 +35,9 @@ use std::path::PathBuf;
 /// in full with its action log, plots).
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {
-    /// A built-in scenario (black-thursday-2020, black-thursday-2020-fixed,
-    /// black-thursday-dutch, aave-2026, aave-2026-run) or a scenario TOML file.
+    /// A built-in scenario (black-thursday-2020-counterfactual, black-thursday-2020-fixed,
+    /// black-thursday-dutch, black-thursday-2020-flops, aave-2026, aave-2026-run) or a scenario
+    /// TOML file.
     pub scenario: String,
     /// Number of runs.
     #[arg(long, default_value_t = 1_000, env = "BACKSTOP_SIM_RUNS")]

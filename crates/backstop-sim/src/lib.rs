@@ -42,15 +42,18 @@
 //! sample, independent of the order runs finish in.
 //!
 //! ## Built-in scenarios
-//! `black-thursday-2020` (English, `ttl` 10 min, congestion: lone-bidder auctions),
+//! `black-thursday-2020-counterfactual` (a counterfactual: the 2020 debt auctions with a 10-minute
+//! `ttl` on a congested chain, which they never had; lone-bidder auctions),
 //! `black-thursday-2020-fixed` (`ttl` 6 h), `black-thursday-dutch` (the same debt by Dutch
-//! auction), `aave-2026` ($230.1M bad debt, $200M treasury first) and `aave-2026-run` (the same
-//! with a depositor run: a falling token, fewer and poorer bidders). The files are in
-//! `examples/scenarios/`; the schema and the measured results are in `docs/sim.md`.
+//! auction), `black-thursday-2020-flops` (history: the 2020 flops as they ran, compared with the
+//! record in [`history`]), `aave-2026` ($230.1M bad debt, $200M treasury first) and
+//! `aave-2026-run` (the same with a depositor run: a falling token, fewer and poorer bidders).
+//! The files are in `examples/scenarios/`; the schema and the measured results are in
+//! `docs/sim.md`.
 //!
 //! ```
 //! use backstop_sim::{engine::{simulate, replay_on_model, RunOptions}, scenario::Scenario};
-//! let sc = Scenario::builtin("black-thursday-2020").unwrap();
+//! let sc = Scenario::builtin("black-thursday-2020-counterfactual").unwrap();
 //! let run = simulate(&sc, 42, 0, RunOptions::full()).unwrap();
 //! assert!(run.summary.cleared);
 //! assert!(run.summary.lone_bidder > 0); // the 2020 failure mode
@@ -64,6 +67,7 @@ pub mod check;
 pub mod cli;
 pub mod engine;
 mod error;
+pub mod history;
 pub mod market;
 pub mod montecarlo;
 pub mod plot;

@@ -9,7 +9,7 @@
 //!   pressure  += sell · tokens won          (decays with `half_life`, if set)
 //!   path: GBM       S(t+dt) = S(t) · exp((μ − σ²/2)·dt + σ·√dt·Z)
 //!         crash     GBM noise × a log-linear fall by `depth` over `fall`, then a climb to `recover_to`
-//!         csv       linear between the rows
+//!         csv       linear between the rows (a file, or `points` inline)
 //!   inclusion: a transaction sent at t lands in the first block after t that includes it; each
 //!              block includes it with probability p(block) (geometric waits, memoryless across
 //!              congestion windows)
@@ -96,7 +96,7 @@ impl PricePath {
                     sigma: *volatility,
                 }
             }
-            PathSpec::Csv { .. } => Self {
+            PathSpec::Csv { .. } | PathSpec::Points { .. } => Self {
                 kind: PathKind::Csv(scenario.csv_points.clone()),
                 p0,
                 dt: 1,

@@ -116,7 +116,7 @@ mod tests {
 
     #[test]
     fn same_result_on_one_or_two_threads_and_in_order() {
-        let sc = Scenario::builtin("black-thursday-2020").unwrap();
+        let sc = Scenario::builtin("black-thursday-2020-counterfactual").unwrap();
         let mut order = Vec::new();
         let one = monte_carlo(&sc, &McConfig { threads: Some(1), ..McConfig::new(12, 5) }, |s| {
             order.push(s.run);

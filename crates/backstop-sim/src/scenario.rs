@@ -7,7 +7,7 @@
 //! errors) and the field.
 //!
 //! ```toml
-//! name = "black-thursday-2020"
+//! name = "my-crisis"
 //! mechanism = "english"            # english | dutch
 //! horizon = 2592000                # seconds simulated at most (30 days)
 //!
@@ -29,6 +29,9 @@
 //! [network]
 //! block_time = 13
 //! congestion = [{ from = 0, until = 172800, gas_price = 80.0, inclusion = 0.02 }]
+//!
+//! [settler]                        # (optional)
+//! max_live = 64                    # most auctions running at once; the rest start in waves
 //!
 //! [accountant]                     # backstop_core::AccountantParams
 //! wait = 0
@@ -91,6 +94,9 @@ fn default_gas_token_price() -> f64 {
 fn default_lag() -> u64 {
     3_600
 }
+fn default_max_live() -> u32 {
+    64
+}
 
 /// A whole scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,6 +128,9 @@ pub struct Scenario {
     /// Block production, gas and congestion.
     #[serde(default)]
     pub network: NetworkSpec,
+    /// The settler: how many auctions it keeps running at once.
+    #[serde(default)]
+    pub settler: SettlerSpec,
     /// Accountant parameters (as in a deployment file).
     pub accountant: AccountantParams,
     /// English house parameters (dss Flopper defaults).
@@ -130,8 +139,8 @@ pub struct Scenario {
     /// Dutch house parameters (dss ETH-A curve defaults).
     #[serde(default)]
     pub dutch: DutchParams,
-    /// Price points loaded from a CSV path (`market.path.kind = "csv"`), seconds and stablecoin
-    /// per token; empty otherwise.
+    /// Price points of a `csv` or `points` path (`market.path.kind`), seconds and stablecoin per
+    /// token; empty otherwise.
     #[serde(skip)]
     pub csv_points: Vec<(u64, f64)>,
 }
@@ -220,6 +229,13 @@ pub enum PathSpec {
     Csv {
         /// The CSV path, relative to the scenario file.
         file: PathBuf,
+    },
+    /// Prices given inline as `[seconds, price]` pairs (stablecoin per token), with the same rules
+    /// as a CSV: linear between points, flat before the first and after the last, seconds strictly
+    /// increasing, prices positive. A built-in scenario uses it to carry a recorded price path.
+    Points {
+        /// `[seconds after t = 0, stablecoin per token]`, at least one.
+        points: Vec<(u64, f64)>,
     },
 }
 
@@ -327,6 +343,28 @@ impl Default for NetworkSpec {
     }
 }
 
+/// The settler's limits (`[settler]`).
+///
+/// A debt larger than a few lots is not auctioned all at once: the settler keeps at most
+/// `max_live` auctions running (kicked and not yet dealt, or a Dutch sale not yet sold out),
+/// counting its kicks in flight, and starts the next ones as running auctions finish. A large
+/// debt is thus sold in waves, each priced by the market of its own time rather than all at the
+/// price of the first minutes. It stands for the cap a protocol puts on debt on auction (as dss's
+/// `Hole` does for collateral auctions or the Flapper's `lid` for surplus); the contracts
+/// themselves do not enforce it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SettlerSpec {
+    /// Most auctions running at once, kicks in flight included. `≥ 1`; default 64.
+    pub max_live: u32,
+}
+
+impl Default for SettlerSpec {
+    fn default() -> Self {
+        Self { max_live: default_max_live() }
+    }
+}
+
 /// A congested period `[from, until)`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -342,13 +380,20 @@ pub struct Congestion {
 }
 
 /// The built-in scenarios, as shipped in `examples/scenarios/`.
-pub const BUILTINS: [(&str, &str); 5] = [
-    ("black-thursday-2020", include_str!("../../../examples/scenarios/black-thursday-2020.toml")),
+pub const BUILTINS: [(&str, &str); 6] = [
+    (
+        "black-thursday-2020-counterfactual",
+        include_str!("../../../examples/scenarios/black-thursday-2020-counterfactual.toml"),
+    ),
     (
         "black-thursday-2020-fixed",
         include_str!("../../../examples/scenarios/black-thursday-2020-fixed.toml"),
     ),
     ("black-thursday-dutch", include_str!("../../../examples/scenarios/black-thursday-dutch.toml")),
+    (
+        "black-thursday-2020-flops",
+        include_str!("../../../examples/scenarios/black-thursday-2020-flops.toml"),
+    ),
     ("aave-2026", include_str!("../../../examples/scenarios/aave-2026.toml")),
     ("aave-2026-run", include_str!("../../../examples/scenarios/aave-2026-run.toml")),
 ];
@@ -394,9 +439,13 @@ impl Scenario {
     pub fn from_toml(text: &str, origin: &str, base: Option<&Path>) -> Result<Self> {
         let mut s: Self = toml::from_str(text)
             .map_err(|e| SimError::Parse { file: origin.to_owned(), message: e.to_string() })?;
-        if let PathSpec::Csv { file } = &s.market.path {
-            let full = base.map_or_else(|| file.clone(), |b| b.join(file));
-            s.csv_points = read_price_csv(&full)?;
+        match &s.market.path {
+            PathSpec::Csv { file } => {
+                let full = base.map_or_else(|| file.clone(), |b| b.join(file));
+                s.csv_points = read_price_csv(&full)?;
+            }
+            PathSpec::Points { points } => s.csv_points = points.clone(),
+            PathSpec::Gbm { .. } | PathSpec::Crash { .. } => {}
         }
         s.validate(origin)?;
         Ok(s)
@@ -512,6 +561,25 @@ impl Scenario {
                     return Err(bad("market.path.file", "the CSV has no price rows"));
                 }
             }
+            PathSpec::Points { points } => {
+                if points.is_empty() {
+                    return Err(bad("market.path.points", "needs at least one point"));
+                }
+                for (i, (t, p)) in points.iter().enumerate() {
+                    if !(p.is_finite() && *p > 0.0) {
+                        return Err(bad(
+                            &format!("market.path.points[{i}]"),
+                            "price must be above 0",
+                        ));
+                    }
+                    if i > 0 && *t <= points[i - 1].0 {
+                        return Err(bad(
+                            &format!("market.path.points[{i}]"),
+                            "seconds must increase strictly",
+                        ));
+                    }
+                }
+            }
         }
         let d = &self.market.depth;
         finite_nonneg("market.depth.impact", d.impact)?;
@@ -553,6 +621,9 @@ impl Scenario {
             }
             finite_nonneg(&f("gas_price"), c.gas_price)?;
             probability(&f("inclusion"), c.inclusion, false)?;
+        }
+        if self.settler.max_live == 0 {
+            return Err(bad("settler.max_live", "must be at least 1"));
         }
         let param = |section: &str, e: CoreError| match e {
             CoreError::InvalidParam { what, reason } => SimError::Invalid {
@@ -641,7 +712,7 @@ mod tests {
 
     #[test]
     fn roundtrips_through_toml() {
-        let s = Scenario::builtin("black-thursday-2020").unwrap();
+        let s = Scenario::builtin("black-thursday-2020-counterfactual").unwrap();
         let text = s.to_toml().unwrap();
         let back = Scenario::from_toml(&text, "x", None).unwrap();
         assert_eq!(s, back);

@@ -21,8 +21,16 @@ pub enum Metric {
     TimeToClearHours,
     /// Governance tokens minted, tokens.
     Minted,
+    /// Tokens committed to high bidders of English auctions still open at the end, tokens.
+    Committed,
+    /// Tokens on offer in open auctions without a bid and open Dutch sales at the end, tokens.
+    Offered,
     /// Minted / initial supply, percent.
     DilutionPct,
+    /// (Minted + committed) / initial supply, percent.
+    DilutionCommittedPct,
+    /// (Minted + committed + offered) / initial supply, percent.
+    DilutionOpenPct,
     /// Average price paid, stablecoin per token.
     AvgPrice,
     /// Average price / market price, a ratio.
@@ -45,6 +53,10 @@ pub enum Metric {
     LoneBidder,
     /// Auctions still running at the horizon.
     Failed,
+    /// Most auctions running at once.
+    PeakLive,
+    /// Bidders with an accepted bid or take.
+    UniqueBidders,
     /// Stablecoin raised by auctions.
     Raised,
     /// Bad debt left, stablecoin.
@@ -59,10 +71,14 @@ pub enum Metric {
 
 impl Metric {
     /// Every metric, in report order.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 25] = [
         Self::TimeToClearHours,
         Self::Minted,
+        Self::Committed,
+        Self::Offered,
         Self::DilutionPct,
+        Self::DilutionCommittedPct,
+        Self::DilutionOpenPct,
         Self::AvgPrice,
         Self::PriceRatio,
         Self::DiscountPct,
@@ -74,6 +90,8 @@ impl Metric {
         Self::Redos,
         Self::LoneBidder,
         Self::Failed,
+        Self::PeakLive,
+        Self::UniqueBidders,
         Self::Raised,
         Self::ResidualDebt,
         Self::KeeperProfit,
@@ -86,7 +104,11 @@ impl Metric {
         match self {
             Self::TimeToClearHours => "time_to_clear_hours",
             Self::Minted => "minted",
+            Self::Committed => "committed",
+            Self::Offered => "offered",
             Self::DilutionPct => "dilution_pct",
+            Self::DilutionCommittedPct => "dilution_committed_pct",
+            Self::DilutionOpenPct => "dilution_open_pct",
             Self::AvgPrice => "avg_price",
             Self::PriceRatio => "price_ratio",
             Self::DiscountPct => "discount_pct",
@@ -98,6 +120,8 @@ impl Metric {
             Self::Redos => "redos",
             Self::LoneBidder => "lone_bidder",
             Self::Failed => "failed",
+            Self::PeakLive => "peak_live",
+            Self::UniqueBidders => "unique_bidders",
             Self::Raised => "raised",
             Self::ResidualDebt => "residual_debt",
             Self::KeeperProfit => "keeper_profit",
@@ -117,7 +141,11 @@ impl Metric {
         Some(match self {
             Self::TimeToClearHours => s.time_to_clear? as f64 / 3600.0,
             Self::Minted => s.minted,
+            Self::Committed => s.committed,
+            Self::Offered => s.offered,
             Self::DilutionPct => 100.0 * s.dilution,
+            Self::DilutionCommittedPct => 100.0 * s.dilution_committed,
+            Self::DilutionOpenPct => 100.0 * s.dilution_open,
             Self::AvgPrice => s.avg_price,
             Self::PriceRatio => s.price_ratio,
             Self::DiscountPct => 100.0 * s.discount,
@@ -129,6 +157,8 @@ impl Metric {
             Self::Redos => s.redos as f64,
             Self::LoneBidder => s.lone_bidder as f64,
             Self::Failed => s.failed as f64,
+            Self::PeakLive => s.peak_live as f64,
+            Self::UniqueBidders => s.unique_bidders as f64,
             Self::Raised => s.raised,
             Self::ResidualDebt => s.residual_debt,
             Self::KeeperProfit => s.keeper_profit,
@@ -372,9 +402,16 @@ mod tests {
             redos: 0,
             lone_bidder: 0,
             failed: 0,
+            peak_live: 0,
+            unique_bidders: 0,
             minted: x,
+            committed: 0.0,
+            committed_raised: 0.0,
+            offered: 0.0,
             rewards: 0.0,
             dilution: 0.0,
+            dilution_committed: 0.0,
+            dilution_open: 0.0,
             avg_price: 0.0,
             market_price: 0.0,
             price_ratio: 0.0,

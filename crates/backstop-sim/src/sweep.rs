@@ -545,7 +545,7 @@ mod tests {
 
     #[test]
     fn sets_any_field_with_its_type() {
-        let s = Scenario::builtin("black-thursday-2020").unwrap();
+        let s = Scenario::builtin("black-thursday-2020-counterfactual").unwrap();
         let t = set_param(&s, "english.ttl", "21600").unwrap();
         assert_eq!(t.english.ttl, 21_600);
         let t = set_param(&s, "english.beg", "1.05").unwrap();

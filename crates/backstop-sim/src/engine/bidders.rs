@@ -68,6 +68,8 @@ pub(super) struct BidderState {
     pub(super) gas: f64,
     /// Auctions won or takes made.
     pub(super) won: u64,
+    /// Accepted bids (English dents, Dutch takes).
+    pub(super) bids: u64,
     presence: Presence,
     /// Auctions it has a transaction in flight for.
     pub(super) pending: FxHashSet<Target>,
@@ -110,6 +112,7 @@ pub(super) fn spawn(sc: &Scenario, rng: &mut ChaCha8Rng) -> Vec<BidderState> {
                 market_value: 0.0,
                 gas: 0.0,
                 won: 0,
+                bids: 0,
                 presence,
                 pending: FxHashSet::default(),
                 waiting: Vec::new(),

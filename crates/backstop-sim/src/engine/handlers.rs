@@ -313,8 +313,9 @@ impl State<'_> {
                         self.books.treasury_paid = self.books.treasury_paid.saturating_add(amount);
                     }
                 }
-                Event::English(e) => self.on_english(e, from),
-                Event::Dutch(e) => self.on_dutch(e, from),
+                // An auction that finishes makes room for the next (`[settler] max_live`).
+                Event::English(e) => settle |= self.on_english(e, from),
+                Event::Dutch(e) => settle |= self.on_dutch(e, from),
                 Event::File { .. } | Event::Poke { .. } => {}
             }
         }
@@ -324,9 +325,11 @@ impl State<'_> {
         Ok(())
     }
 
-    fn on_english(&mut self, e: EnglishEvent, _from: Actor) {
+    /// Books an English event; true if an auction finished.
+    fn on_english(&mut self, e: EnglishEvent, _from: Actor) -> bool {
         match e {
             EnglishEvent::Kick { id, end, .. } => {
+                self.books.peak_live = self.books.peak_live.max(self.running());
                 let rel = self.rel();
                 self.books.english.insert(id, AuctionRec { kicked: rel, ..AuctionRec::default() });
                 self.clock.set_timer(false, id, end);
@@ -344,6 +347,7 @@ impl State<'_> {
                 rec.raised = bid;
                 if let Some(g) = g {
                     rec.bidders.insert(g);
+                    self.bidders[g as usize].bids += 1;
                 }
                 if prev != g {
                     if let Some(p) = prev {
@@ -391,6 +395,7 @@ impl State<'_> {
                         rec.outcome(Mechanism::English, id, finished, raised, tokens, market);
                     self.records.outcomes.push(super::AuctionOutcome { lone, ..outcome });
                 }
+                return true;
             }
             EnglishEvent::Tick { id, end, .. } => {
                 self.books.ticks += 1;
@@ -408,9 +413,11 @@ impl State<'_> {
             | EnglishEvent::Credit { .. }
             | EnglishEvent::Claim { .. } => {}
         }
+        false
     }
 
-    fn on_dutch(&mut self, e: DutchEvent, _from: Actor) {
+    /// Books a Dutch event; true if a sale finished.
+    fn on_dutch(&mut self, e: DutchEvent, _from: Actor) -> bool {
         match e {
             DutchEvent::Kick { id, reward, .. } | DutchEvent::Redo { id, reward, .. } => {
                 let redo = matches!(e, DutchEvent::Redo { .. });
@@ -420,6 +427,7 @@ impl State<'_> {
                         rec.restarts += 1;
                     }
                 } else {
+                    self.books.peak_live = self.books.peak_live.max(self.running());
                     let rel = self.rel();
                     self.books
                         .dutch
@@ -455,6 +463,7 @@ impl State<'_> {
                 if let Some(g) = g {
                     rec.bidders.insert(g);
                     let st = &mut self.bidders[g as usize];
+                    st.bids += 1;
                     st.spent = st.spent.saturating_add(owe);
                     st.tokens = st.tokens.saturating_add(slice);
                     st.market_value += tokens * market;
@@ -479,6 +488,7 @@ impl State<'_> {
                             market_avg,
                         ));
                     }
+                    return true;
                 } else if let Some(g) = g {
                     // More to buy: the taker looks again.
                     self.wake_later(g, Target::Dutch(id));
@@ -486,5 +496,6 @@ impl State<'_> {
             }
             DutchEvent::Yank { .. } => {}
         }
+        false
     }
 }

@@ -104,7 +104,7 @@ pub struct RunSummary {
     pub debt: f64,
     /// Paid by the treasury (heal), stablecoin.
     pub treasury_paid: f64,
-    /// Raised by auctions, stablecoin.
+    /// Raised by finished auctions and Dutch takes, stablecoin.
     pub raised: f64,
     /// Bad debt left at the end, stablecoin.
     pub residual_debt: f64,
@@ -122,12 +122,32 @@ pub struct RunSummary {
     pub lone_bidder: u64,
     /// Auctions still running at the horizon.
     pub failed: u64,
-    /// Governance tokens minted in all (lots, slices, keeper rewards), tokens.
+    /// Most auctions running at once (at most `[settler] max_live`).
+    pub peak_live: u64,
+    /// Bidders with at least one accepted bid or take.
+    pub unique_bidders: u64,
+    /// Governance tokens minted by the end of the run (lots dealt, Dutch slices, keeper rewards),
+    /// tokens.
     pub minted: f64,
-    /// Of which keeper rewards (Dutch kick/redo incentive), tokens.
+    /// Governance tokens committed at the end of the run and not yet minted: the lots of English
+    /// auctions still open that have a bid (the bid is paid; `deal` mints the lot), tokens.
+    pub committed: f64,
+    /// Stablecoin already paid by those auctions' high bidders (it has cancelled debt; `raised`
+    /// counts finished auctions only), stablecoin.
+    pub committed_raised: f64,
+    /// Governance tokens on offer at the end of the run: the lots of open English auctions
+    /// without a bid and what open Dutch sales may still mint, at their current size (an unbid
+    /// English lot still grows by `pad` at each tick; keeper rewards not included), tokens.
+    pub offered: f64,
+    /// Of `minted`, keeper rewards (Dutch kick/redo incentive), tokens.
     pub rewards: f64,
-    /// Minted / initial supply, a fraction.
+    /// `minted / supply`, a fraction.
     pub dilution: f64,
+    /// `(minted + committed) / supply`, a fraction: the dilution already decided.
+    pub dilution_committed: f64,
+    /// `(minted + committed + offered) / supply`, a fraction: if every open auction also sold its
+    /// current lot.
+    pub dilution_open: f64,
     /// Raised / tokens sold to bidders, stablecoin per token (0 if none sold).
     pub avg_price: f64,
     /// Market price weighted by the tokens sold, at the time each was received, stablecoin per
@@ -177,6 +197,10 @@ pub struct AuctionOutcome {
     pub market: f64,
     /// Won with a single bid (English).
     pub lone: bool,
+    /// For an auction still open at the end of the run, its current lot (English: committed to the
+    /// high bidder if it has a bid, else on offer; Dutch: what it may still mint), tokens; 0 for
+    /// a finished auction.
+    pub open_lot: f64,
 }
 
 /// One bidder's result.
@@ -380,7 +404,7 @@ mod tests {
 
     #[test]
     fn deterministic_for_a_seed() {
-        let sc = small("black-thursday-2020");
+        let sc = small("black-thursday-2020-counterfactual");
         let a = simulate(&sc, 7, 3, RunOptions::default()).unwrap();
         let b = simulate(&sc, 7, 3, RunOptions::default()).unwrap();
         assert_eq!(a.summary, b.summary);

@@ -4,11 +4,19 @@
 //! Exact amounts (WAD) are summed exactly and converted to floats once; market values are floats
 //! (market price at the time tokens were received, times the tokens). An auction's record is
 //! opened at its kick and closed when it finishes (deal, or the take that ends it); auctions still
-//! open at the horizon are listed as unfinished, English before Dutch, by id.
+//! open at the horizon are listed as unfinished, English before Dutch, by id, with their lot.
+//!
+//! Tokens at the end of a run fall in exactly one of three buckets:
+//! ```text
+//!   minted     lots dealt, Dutch slices taken, keeper rewards: the supply grew
+//!   committed  lots of open English auctions with a bid: paid for, `deal` mints them
+//!   offered    lots of open English auctions without a bid and what open Dutch sales may
+//!              still mint: mintable if they sold now (an unbid lot still grows by `pad`)
+//! ```
 
 use super::{
     ActionLog, AuctionOutcome, BidderOutcome, Mechanism, Run, RunOptions, RunSummary, SETTLER,
-    State, TimedAction, TracePoint,
+    SatAdd, State, TimedAction, TracePoint,
 };
 use crate::{
     error::Result,
@@ -63,6 +71,7 @@ impl AuctionRec {
             price,
             market,
             lone: false,
+            open_lot: 0.0,
         }
     }
 }
@@ -92,6 +101,8 @@ pub(super) struct Books {
     pub(super) lone: u64,
     /// Lowest market price seen, stablecoin per token.
     pub(super) min_price: f64,
+    /// Most auctions running at once.
+    pub(super) peak_live: u64,
 }
 
 impl Books {
@@ -110,6 +121,7 @@ impl Books {
             redos: 0,
             lone: 0,
             min_price: p0,
+            peak_live: 0,
         }
     }
 }
@@ -197,6 +209,24 @@ impl State<'_> {
         let avg_price = if sold > 0.0 { raised / sold } else { 0.0 };
         let market_price = if sold > 0.0 { books.sold_value / sold } else { 0.0 };
         let failed = (self.sys.english.len() + self.sys.dutch.len()) as u64;
+        // What the open auctions hold: committed (English lots with a bid, their raise already
+        // paid) and offered (unbid English lots, Dutch lots left).
+        let (mut committed, mut committed_raised, mut offered) = (Wad::ZERO, Wad::ZERO, Wad::ZERO);
+        // By (Dutch?, id).
+        let mut open_lots = FxHashMap::default();
+        for (id, a) in self.sys.english.auctions() {
+            if a.has_bid() {
+                committed = committed.saturating_add(a.lot);
+                committed_raised = committed_raised.saturating_add(a.bid);
+            } else {
+                offered = offered.saturating_add(a.lot);
+            }
+            open_lots.insert((false, id), a.lot);
+        }
+        for (id, sale) in self.sys.dutch.sales() {
+            offered = offered.saturating_add(sale.lot);
+            open_lots.insert((true, id), sale.lot);
+        }
         if self.records.opts.auctions {
             // Unfinished auctions, for the record.
             let mut open: Vec<(Mechanism, u64, AuctionRec)> = books
@@ -208,9 +238,14 @@ impl State<'_> {
             open.sort_by_key(|(k, id, _)| (*k == Mechanism::Dutch, *id));
             for (kind, id, r) in open {
                 let (raised, tokens) = (f64_of_wad(r.raised), f64_of_wad(r.tokens));
-                self.records.outcomes.push(r.outcome(kind, id, None, raised, tokens, end_price));
+                let dutch = kind == Mechanism::Dutch;
+                let open_lot = open_lots.get(&(dutch, id)).map_or(0.0, |l| f64_of_wad(*l));
+                let outcome = r.outcome(kind, id, None, raised, tokens, end_price);
+                self.records.outcomes.push(AuctionOutcome { open_lot, ..outcome });
             }
         }
+        let (committed, offered) = (f64_of_wad(committed), f64_of_wad(offered));
+        let unique_bidders = self.bidders.iter().filter(|b| b.bids > 0).count() as u64;
         let summary = RunSummary {
             run: self.run,
             cleared: self.progress.cleared_at.is_some(),
@@ -229,9 +264,16 @@ impl State<'_> {
             redos: books.redos,
             lone_bidder: books.lone,
             failed,
+            peak_live: books.peak_live,
+            unique_bidders,
             minted,
+            committed,
+            committed_raised: f64_of_wad(committed_raised),
+            offered,
             rewards,
             dilution: minted / supply,
+            dilution_committed: (minted + committed) / supply,
+            dilution_open: (minted + committed + offered) / supply,
             avg_price,
             market_price,
             price_ratio: if market_price > 0.0 { avg_price / market_price } else { 0.0 },

@@ -4,8 +4,14 @@
 //! ```text
 //!   queued era released (era + wait ≤ now) ─► flog      (else: check again at era + wait)
 //!   surplus > 0 ─► heal min(surplus, woe); kiss the rest against Ash; no auction yet
-//!   woe ≥ sump  ─► flop / flopDutch, up to ⌊woe / sump⌋ in flight and MAX_KICKS at once
+//!   woe ≥ sump  ─► flop / flopDutch: n = min(⌊woe / sump⌋ − kicks in flight,
+//!                                         max_live − running − kicks in flight)
 //! ```
+//! `max_live` (`[settler]`, default 64) caps the auctions running at once, kicks in flight
+//! included: a debt of more lots is auctioned in waves, the next auction starting when a running
+//! one finishes (its `deal`, or the take that sells a Dutch sale out), so each wave is bid at the
+//! market of its own time.
+//!
 //! Each auction's timer brings it back: an English auction whose bid or whole time has run out is
 //! `deal`t (with a bid) or `tick`ed (without); a Dutch sale that is done is `redo`ne. Each of
 //! these is sent once and marked pending until it lands; if it reverts (the state moved on), the
@@ -21,9 +27,6 @@ use super::{
 use crate::{error::Result, market::ray_of};
 use backstop_core::{Action, Timestamp, Wad};
 use rustc_hash::FxHashSet;
-
-/// At most this many auctions are started by one settler check (as the keeper pipelines kicks).
-const MAX_KICKS: u64 = 64;
 
 /// A settler transaction in flight (at most one of each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -92,7 +95,10 @@ impl State<'_> {
         }
         let possible = (woe.raw() / sump.raw()).saturating_to::<u64>();
         let in_flight = self.settler.flops_pending;
-        let n = possible.saturating_sub(in_flight).min(MAX_KICKS.saturating_sub(in_flight));
+        let room = u64::from(self.sc.settler.max_live)
+            .saturating_sub(self.running())
+            .saturating_sub(in_flight);
+        let n = possible.saturating_sub(in_flight).min(room);
         let action = match self.sc.mechanism {
             Mechanism::English => Action::Flop,
             Mechanism::Dutch => Action::FlopDutch { kpr: SETTLER },
@@ -101,6 +107,11 @@ impl State<'_> {
             self.settler.flops_pending += 1;
             self.send(Actor::Settler, action, Wad::ZERO, None, None);
         }
+    }
+
+    /// Auctions running now: English auctions not yet dealt and Dutch sales not yet sold out.
+    pub(super) fn running(&self) -> u64 {
+        (self.sys.english.len() + self.sys.dutch.len()) as u64
     }
 
     /// An auction's timer fired: deal, tick or redo it, or set the timer again.

@@ -19,7 +19,7 @@ fn mean(a: &Aggregate, m: Metric) -> f64 {
 
 #[test]
 fn the_2020_failure_and_the_repairs() {
-    let bt = mc("black-thursday-2020");
+    let bt = mc("black-thursday-2020-counterfactual");
     let fixed = mc("black-thursday-2020-fixed");
     let dutch = mc("black-thursday-dutch");
     for a in [&bt, &fixed, &dutch] {

@@ -27,7 +27,7 @@ fn sim_writes_summary_csv_run_and_plots() {
     let out_s = out.to_str().unwrap();
     let cli = Sim::parse_from([
         "sim",
-        "black-thursday-2020",
+        "black-thursday-2020-counterfactual",
         "--runs",
         "20",
         "--seed",
@@ -80,7 +80,7 @@ fn sweep_finds_a_deployable_best_point() {
     let out = dir.path().join("sweep");
     let cli = Sweep::parse_from([
         "sweep",
-        "black-thursday-2020",
+        "black-thursday-2020-counterfactual",
         "--param",
         "english.ttl=600,21600",
         "--param",

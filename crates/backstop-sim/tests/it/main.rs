@@ -1,10 +1,14 @@
 //! Integration tests of the simulator: scenarios and their errors, replays, the Black Thursday
-//! comparison, and the CLI entry points.
+//! comparison, the historical replay of the 2020 flops, auctions in waves, runs cut off by the
+//! horizon, and the CLI entry points.
 
 mod black_thursday;
 mod cli;
+mod history;
+mod horizon;
 mod replay;
 mod scenarios;
+mod waves;
 
 /// The workspace root (scenario and deployment examples live there).
 pub(crate) fn root() -> std::path::PathBuf {

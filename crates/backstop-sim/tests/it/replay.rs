@@ -5,7 +5,7 @@ use backstop_sim::{ActionLog, RunOptions, Scenario, replay_on_model, simulate};
 
 #[test]
 fn model_run_and_its_replay_agree() {
-    for name in ["black-thursday-2020", "black-thursday-dutch", "aave-2026-run"] {
+    for name in ["black-thursday-2020-counterfactual", "black-thursday-dutch", "aave-2026-run"] {
         let sc = Scenario::builtin(name).unwrap();
         let run = simulate(&sc, 11, 2, RunOptions::full()).unwrap();
         let log = run.log.as_ref().unwrap();
@@ -25,7 +25,7 @@ fn model_run_and_its_replay_agree() {
 
 #[test]
 fn a_tampered_log_fails_at_the_tampered_action() {
-    let sc = Scenario::builtin("black-thursday-2020").unwrap();
+    let sc = Scenario::builtin("black-thursday-2020-counterfactual").unwrap();
     let run = simulate(&sc, 1, 0, RunOptions::full()).unwrap();
     let mut log = run.log.unwrap();
     let i = log

@@ -22,7 +22,8 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     p
 }
 
-const BASE: &str = include_str!("../../../../examples/scenarios/black-thursday-2020.toml");
+const BASE: &str =
+    include_str!("../../../../examples/scenarios/black-thursday-2020-counterfactual.toml");
 
 fn load_err(dir: &Path, text: &str) -> (String, SimError) {
     let p = write(dir, "bad.toml", text);
@@ -152,4 +153,26 @@ fn unknown_builtin_lists_the_builtins() {
     let e = Scenario::resolve("black-friday").unwrap_err();
     let msg = e.to_string();
     assert!(msg.contains("black-friday") && msg.contains("aave-2026"), "{msg}");
+}
+
+#[test]
+fn inline_price_points_work_like_a_csv_and_are_validated() {
+    let gbm = "path = { kind = \"gbm\", drift = 0.0, volatility = 1.5, dt = 300 }";
+    let text =
+        BASE.replace(gbm, "path = { kind = \"points\", points = [[0, 265], [3600, 240.5]] }");
+    let s = Scenario::from_toml(&text, "points.toml", None).unwrap();
+    assert_eq!(s.csv_points, vec![(0, 265.0), (3600, 240.5)]);
+    let run = simulate(&s, 3, 0, RunOptions::full()).unwrap();
+    assert_eq!(run.trace[0].market, 265.0);
+    // It survives a trip through TOML.
+    assert_eq!(Scenario::from_toml(&s.to_toml().unwrap(), "again.toml", None).unwrap(), s);
+    for (points, field) in [
+        ("[]", "market.path.points"),
+        ("[[0, 265], [0, 250]]", "market.path.points[1]"),
+        ("[[0, 265], [60, -1.0]]", "market.path.points[1]"),
+    ] {
+        let text = BASE.replace(gbm, &format!("path = {{ kind = \"points\", points = {points} }}"));
+        let e = Scenario::from_toml(&text, "bad.toml", None).unwrap_err().to_string();
+        assert!(e.contains(field) && e.contains("bad.toml"), "{points}: {e}");
+    }
 }
