@@ -10,7 +10,7 @@ use backstop_chain::{
     AnvilConfig, AnvilNode, Deployment, Settlement, deploy_with, live::load_live,
 };
 use backstop_keeper::{
-    keeper::{Keeper, KeeperConfig, Mechanism, RunOptions},
+    keeper::{Keeper, KeeperConfig, Mechanism, RunOptions, poll_interval},
     operator::{Connection, KEY_ENV, KeySource},
 };
 use clap::{Args, Parser, Subcommand};
@@ -88,7 +88,7 @@ enum Command {
         /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9100).
         #[arg(long)]
         metrics: Option<std::net::SocketAddr>,
-        /// Seconds between steps when the node has no subscriptions (HTTP).
+        /// Seconds between steps when the node has no subscriptions (HTTP), 0.001 to 86,400.
         #[arg(long, default_value_t = 1.0)]
         interval: f64,
         /// Wake on new heads from this WebSocket endpoint (ws(s)://) while requests and
@@ -183,6 +183,9 @@ impl ConnArgs {
     /// a key, the node's unlocked account `dev_index` (0 deploys, 1 keeps: a keeper that paid the
     /// deployer, who is also the default sink, would get its own stablecoin back).
     async fn connection(&self, dev_index: usize, role: &str) -> anyhow::Result<Connection> {
+        if self.max_fee_gwei == Some(0) {
+            bail!("--max-fee-gwei 0: must be at least 1 gwei (a cap of 0 gets nothing mined)");
+        }
         let key = match (&self.keystore, std::env::var_os(&self.key_env)) {
             (Some(path), _) => KeySource::Keystore {
                 path: path.clone(),
@@ -316,7 +319,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tokio::task::spawn_blocking(move || args.run()).await??;
         }
         Command::Sweep(args) => {
-            tokio::task::spawn_blocking(move || args.run()).await??;
+            let report = tokio::task::spawn_blocking(move || args.run()).await??;
+            // No valid and feasible point: exit 1, with each point's reason.
+            report.require_best()?;
         }
         Command::Check(args) => {
             let report = tokio::task::spawn_blocking(move || args.run()).await??;
@@ -392,11 +397,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             {
                 bail!("--ws-url {url}: expected a ws:// or wss:// URL");
             }
-            let d = Deployment::load(&deployment)?;
+            let interval = poll_interval(interval)?;
             let text =
                 std::fs::read_to_string(&config).with_context(|| config.display().to_string())?;
             let mut cfg: KeeperConfig =
                 toml::from_str(&text).with_context(|| format!("{}", config.display()))?;
+            // Every value checked before connecting (`margin` in [0, 1), as the simulator's).
+            cfg.validate(&config.display().to_string())?;
+            let d = Deployment::load(&deployment)?;
             cfg.dry_run |= dry_run;
             // The flag overrides the file's `[gas] max_fee_gwei`.
             if let Some(g) = conn.max_fee_gwei {
@@ -451,11 +459,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     Arc::new(ws)
                 }
             };
-            let opts = RunOptions {
-                until_cleared,
-                interval: Duration::from_secs_f64(interval.max(0.001)),
-                ..RunOptions::default()
-            };
+            let opts = RunOptions { until_cleared, interval, ..RunOptions::default() };
             let end = keeper.run(&opts, Some(heads), &mut shutdown).await;
             tracing::info!(keeper = %keeper.cfg.name, ?end, "stopped");
             let s = &keeper.stats;

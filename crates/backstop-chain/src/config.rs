@@ -129,6 +129,27 @@ mod tests {
     }
 
     #[test]
+    fn values_no_auction_can_store_are_refused_before_any_connection() {
+        // 2^128 tokens, and 2^128 wei: neither fits an auction's uint128 lot.
+        for dump in
+            ["340282366920938463463374607431768211456", "340282366920938463463.374607431768211456"]
+        {
+            let text = GOOD.replace("dump = \"250\"", &format!("dump = \"{dump}\""));
+            let e = from_toml(&text, "p.toml").unwrap_err().to_string();
+            assert!(e.contains("p.toml") && e.contains("accountant.dump"), "{e}");
+        }
+        // 2^128 − 1 wei is the largest lot: accepted.
+        let text =
+            GOOD.replace("dump = \"250\"", "dump = \"340282366920938463463.374607431768211455\"");
+        assert!(from_toml(&text, "p.toml").is_ok());
+        for price in ["0.0000000009", "1e300", "34028236692.093846346337460743176821146"] {
+            let text = GOOD.replace("\"200\"", &format!("\"{price}\""));
+            let e = from_toml(&text, "p.toml").unwrap_err().to_string();
+            assert!(e.contains("oracle_price"), "{price}: {e}");
+        }
+    }
+
+    #[test]
     fn malformed_addresses_json() {
         let e = Deployment::from_json("{\"chainId\": 1, \"accountant\": \"0x12\"}", "a.json")
             .unwrap_err();

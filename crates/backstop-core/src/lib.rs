@@ -82,7 +82,10 @@
 //! ## The deployment file: [`DeploymentParams`]
 //! The oracle price, optional sink and stablecoin, and the three parameter sets, as one serde type
 //! with one validation that names the failing field (`english.beg`). The simulator's sweep writes
-//! it, its `check` and the chain crate's deployment read it (TOML, parsed by them).
+//! it, its `check` and the chain crate's deployment read it (TOML, parsed by them). Besides the
+//! contracts' `file` rules it holds the limits of what the auctions can store: amounts up to
+//! [`MAX_AMOUNT`] (`uint128`), prices in [[`MIN_PRICE`], [`MAX_PRICE`]] (the Dutch `top` is a
+//! `uint128`).
 //!
 //! ## Logs and replay: [`ActionLog`]
 //! A run is data: the deployment and every accepted [`Action`] with its block time
@@ -124,7 +127,7 @@ mod properties;
 pub mod walk;
 
 pub use accountant::{Accountant, AccountantEvent, AccountantParam, AccountantParams};
-pub use deployment::DeploymentParams;
+pub use deployment::{DeploymentParams, MAX_AMOUNT, MAX_PRICE, MIN_PRICE};
 pub use dutch::{
     Calc, DutchEvent, DutchHouse, DutchParam, DutchParams, DutchSale, DutchStatus, RewardBudget,
     TakePlan,

@@ -68,6 +68,19 @@ pub struct Bidder {
     pub mode: EnglishMode,
 }
 
+/// Checks a bidder's `margin` (WAD): it bids at most at valuation × (1 − margin), so the margin
+/// is a fraction in `[0, 1)` (at 1 or more the limit is 0 and it never bids). The one rule of a
+/// keeper's `margin` and a simulated bidder group's; [`Error::InvalidParam`] naming `margin`.
+pub fn check_margin(margin: Wad) -> Result<(), Error> {
+    if margin >= Wad::ONE {
+        return Err(Error::invalid(
+            "margin",
+            format!("{margin} must be below 1: bids go up to valuation × (1 − margin)"),
+        ));
+    }
+    Ok(())
+}
+
 /// `⌈a · b / c⌉`, `None` on overflow or division by zero.
 fn mul_div_up(a: U256, b: U256, c: U256) -> Option<U256> {
     if c.is_zero() {
@@ -177,6 +190,17 @@ mod tests {
 
     const ME: Address = Address::new([1; 20]);
     const OTHER: Address = Address::new([2; 20]);
+
+    #[test]
+    fn margin_is_a_fraction_below_one() {
+        let below = Wad::from_raw(Wad::ONE.raw() - U256::from(1));
+        assert_eq!(check_margin(Wad::ZERO), Ok(()));
+        assert_eq!(check_margin(below), Ok(()));
+        for bad in [Wad::ONE, "1.5".parse().unwrap()] {
+            let e = check_margin(bad).unwrap_err();
+            assert!(matches!(&e, Error::InvalidParam { what, .. } if what == "margin"), "{e}");
+        }
+    }
 
     proptest! {
         /// Never a bid above the limit, never one the contract rejects on the increment rule,

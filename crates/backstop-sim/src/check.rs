@@ -18,6 +18,7 @@
 
 use crate::{
     error::{Result, SimError},
+    limits::MAX_CHECK_CASES,
     scenario::Scenario,
 };
 use alloy_primitives::U256;
@@ -52,6 +53,29 @@ pub struct CheckConfig {
 impl Default for CheckConfig {
     fn default() -> Self {
         Self { cases: 256, seed: 0, max_discount: 0.25, price_move: 0.5, max_lot_growth: 2.0 }
+    }
+}
+
+impl CheckConfig {
+    /// Checks every value against its range, naming its flag: `--cases` 1 to
+    /// [`MAX_CHECK_CASES`], `--max-discount` and `--price-move` fractions in `[0, 1)`,
+    /// `--max-lot-growth` a finite factor ≥ 1.
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=MAX_CHECK_CASES).contains(&self.cases) {
+            let why = format!("must be in [1, {MAX_CHECK_CASES}] cases per property");
+            return Err(SimError::flag("--cases", self.cases, why));
+        }
+        for (flag, x) in [("--max-discount", self.max_discount), ("--price-move", self.price_move)]
+        {
+            if !(0.0..1.0).contains(&x) {
+                return Err(SimError::flag(flag, x, "must be a fraction in [0, 1)"));
+            }
+        }
+        let g = self.max_lot_growth;
+        if !(g.is_finite() && g >= 1.0) {
+            return Err(SimError::flag("--max-lot-growth", g, "must be a factor ≥ 1"));
+        }
+        Ok(())
     }
 }
 

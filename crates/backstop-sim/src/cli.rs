@@ -39,7 +39,7 @@ pub struct SimArgs {
     /// black-thursday-dutch, black-thursday-2020-flops, aave-2026, aave-2026-run) or a scenario
     /// TOML file.
     pub scenario: String,
-    /// Number of runs.
+    /// Number of runs, 1 to 1,000,000 (`runs.csv` gets one row each; run 0 is written in full).
     #[arg(long, default_value_t = 1_000, env = "BACKSTOP_SIM_RUNS")]
     pub runs: u64,
     /// Master seed (run i uses streams derived from the seed and i).
@@ -56,7 +56,7 @@ pub struct RunArgs {
     /// Output directory (created if missing).
     #[arg(long)]
     pub out: PathBuf,
-    /// Worker threads (default: one per core).
+    /// Worker threads, 1 to 1,024 (default: one per core).
     #[arg(long, env = "BACKSTOP_SIM_THREADS")]
     pub threads: Option<usize>,
     /// No progress bar (it is also off when stderr is not a terminal).
@@ -93,10 +93,11 @@ pub struct SweepArgs {
     /// `english.beg=1.01:1.10:10` (lo:hi:n). Repeat for several.
     #[arg(long = "param", required = true)]
     pub params: Vec<String>,
-    /// Random search with this many points instead of the full grid.
+    /// Random search with this many points (1 to 10,000) instead of the full grid (at most
+    /// 10,000 points).
     #[arg(long)]
     pub random: Option<usize>,
-    /// Monte Carlo runs per point.
+    /// Monte Carlo runs per point, 1 to 1,000,000, and points × runs at most 1,000,000.
     #[arg(long, default_value_t = 200)]
     pub runs: u64,
     /// Master seed (the same at every point).
@@ -112,7 +113,7 @@ pub struct SweepArgs {
     /// Constraint: time to clear at most this many hours …
     #[arg(long)]
     pub max_hours: Option<f64>,
-    /// … with at least this probability (without --max-hours: P(cleared at all)).
+    /// … with at least this probability in [0, 1] (without --max-hours: P(cleared at all)).
     #[arg(long, default_value_t = 0.95)]
     pub min_prob: f64,
     /// Output directory, threads, progress, plots.
@@ -131,12 +132,6 @@ impl SweepArgs {
                 Metric::ALL.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ")
             ))
         })?;
-        if !(0.0..=1.0).contains(&self.min_prob) {
-            return Err(SimError::Sweep(format!(
-                "--min-prob {} is not a probability",
-                self.min_prob
-            )));
-        }
         let axes = self.params.iter().map(|p| Axis::parse(p)).collect::<Result<Vec<_>>>()?;
         let cfg = SweepConfig {
             axes,
@@ -165,19 +160,19 @@ pub struct CheckArgs {
     /// A deployment parameter file (`oracle_price`, `[accountant]`, `[english]`, `[dutch]`), a
     /// scenario file, or a built-in scenario name.
     pub params: String,
-    /// Generated cases per property.
+    /// Generated cases per property, 1 to 100,000.
     #[arg(long, default_value_t = 256)]
     pub cases: u32,
     /// Seed of the generators.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Largest acceptable lone-bidder discount to the oracle (fraction).
+    /// Largest acceptable lone-bidder discount to the oracle (fraction in [0, 1)).
     #[arg(long, default_value_t = 0.25)]
     pub max_discount: f64,
-    /// Oracle moves considered, as a fraction either way.
+    /// Oracle moves considered, as a fraction either way (in [0, 1)).
     #[arg(long, default_value_t = 0.5)]
     pub price_move: f64,
-    /// Largest acceptable growth of an unbid lot through ticks (×).
+    /// Largest acceptable growth of an unbid lot through ticks (×, at least 1).
     #[arg(long, default_value_t = 2.0)]
     pub max_lot_growth: f64,
     /// Also write the report as JSON here.
@@ -186,21 +181,18 @@ pub struct CheckArgs {
 }
 
 impl CheckArgs {
-    /// Runs every property, prints each verdict, writes the JSON if asked.
+    /// Checks the flags and the parameters, then runs every property, prints each verdict,
+    /// writes the JSON if asked.
     pub fn run(self) -> Result<CheckReport> {
-        let (origin, params, oracle) = load_params(&self.params)?;
-        if !(0.0..1.0).contains(&self.max_discount) || !(0.0..1.0).contains(&self.price_move) {
-            return Err(SimError::Sweep(
-                "--max-discount and --price-move must be in [0, 1)".into(),
-            ));
-        }
         let cfg = CheckConfig {
-            cases: self.cases.max(1),
+            cases: self.cases,
             seed: self.seed,
             max_discount: self.max_discount,
             price_move: self.price_move,
             max_lot_growth: self.max_lot_growth,
         };
+        cfg.validate()?;
+        let (origin, params, oracle) = load_params(&self.params)?;
         let report = check(&origin, params, oracle, &cfg);
         if let Some(path) = &self.out {
             let text = serde_json::to_string_pretty(&report).map_err(|e| SimError::Serialize {

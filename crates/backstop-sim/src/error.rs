@@ -60,6 +60,27 @@ pub enum SimError {
     /// A sweep specification is malformed (`--param`, `--objective`).
     #[error("sweep: {0}")]
     Sweep(String),
+    /// A command-line value is out of its range (`--runs 0`, `--threads 100000`, `--cases`, …):
+    /// the flag, the value given and the rule ([`crate::limits`]).
+    #[error("{flag} {value}: {reason}")]
+    Flag {
+        /// The flag (`--runs`).
+        flag: &'static str,
+        /// The value given.
+        value: String,
+        /// The rule it breaks.
+        reason: String,
+    },
+    /// No point of a sweep is both valid and feasible: each point with why (its invalid field, or
+    /// its probability of clearing below the constraint). A sweep whose points are all invalid
+    /// stops with this before simulating anything.
+    #[error("sweep: no point is valid and feasible ({objective}):{}", lines(.points))]
+    NoFeasiblePoint {
+        /// The objective and its constraint, in words.
+        objective: String,
+        /// One line per point: its values and why it failed.
+        points: Vec<String>,
+    },
     /// The engine met an action the exact rules rejected where the simulation's own bookkeeping
     /// said it must pass (a bug, reported with the run and the rule).
     #[error("run {run}: {action} at t={at} was rejected by the core: {error}")]
@@ -117,10 +138,24 @@ impl SimError {
                 | Self::Csv { .. }
                 | Self::UnknownScenario { .. }
                 | Self::Sweep(_)
+                | Self::Flag { .. }
         )
+    }
+
+    pub(crate) fn flag(
+        flag: &'static str,
+        value: impl ToString,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self::Flag { flag, value: value.to_string(), reason: reason.into() }
     }
 
     pub(crate) fn io(what: impl Into<String>, path: impl Into<PathBuf>, e: std::io::Error) -> Self {
         Self::Io { what: what.into(), path: path.into(), source: e }
     }
+}
+
+/// Each item on its own indented line.
+fn lines(items: &[String]) -> String {
+    items.iter().map(|l| format!("\n  {l}")).collect()
 }

@@ -35,6 +35,13 @@
 //! units (stablecoin, tokens, stablecoin per token, hours where the name says so); the action log
 //! keeps the exact WAD/RAY values.
 //!
+//! ## Limits
+//! Every accepted input is one the contracts can hold and a run can finish, checked before any
+//! simulation work with the field or flag named ([`limits`]): amounts and prices within the
+//! auctions' `uint128` slots (the core's [`backstop_core::DeploymentParams::validate`]), at most
+//! 10,000 auctions per run and 30,000 (auction, bidder) pairs, 1,000 bidders, 2,000,000 path points, 1,000,000 runs, 10,000 sweep
+//! points.
+//!
 //! ## Determinism
 //! A run depends only on the scenario, the master seed and its index: three ChaCha8 streams
 //! (market, network, bidders) are derived from both. Monte Carlo results are folded in run order,
@@ -68,6 +75,7 @@ pub mod cli;
 pub mod engine;
 mod error;
 pub mod history;
+pub mod limits;
 pub mod market;
 pub mod montecarlo;
 pub mod plot;

@@ -16,7 +16,7 @@
 //! ```
 
 use crate::scenario::{Congestion, NetworkSpec, PathSpec, Scenario, YEAR};
-use backstop_core::{Ray, Timestamp, Wad};
+use backstop_core::{MAX_PRICE, MIN_PRICE, Ray, Timestamp, Wad};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -26,6 +26,26 @@ pub fn ray_of(x: f64) -> Ray {
     let nano = (x.max(0.0) * 1e9).round();
     let nano = if nano.is_finite() { nano.min(1e30) as u128 } else { 0 };
     Ray::from_raw(alloy_primitives::U256::from(nano) * alloy_primitives::U256::from(10u64.pow(18)))
+}
+
+/// The RAY the oracle is fed for a market price `x` (stablecoin per token): [`ray_of`] held
+/// within [[`MIN_PRICE`], [`MAX_PRICE`]], the prices the contracts compute with (a price beyond,
+/// or not a number, takes the nearer end). Validated paths stay inside; only GBM noise can reach
+/// the ends.
+pub fn oracle_price_of(x: f64) -> Ray {
+    if x.is_nan() || x <= 0.0 {
+        return MIN_PRICE;
+    }
+    if x >= 1e21 {
+        return MAX_PRICE; // beyond ray_of's range, far beyond MAX_PRICE
+    }
+    ray_of(x).clamp(MIN_PRICE, MAX_PRICE)
+}
+
+/// True if the market price `x` (stablecoin per token), as the oracle is fed it ([`ray_of`], 9
+/// decimals), is within [[`MIN_PRICE`], [`MAX_PRICE`]].
+pub fn price_in_range(x: f64) -> bool {
+    x.is_finite() && x > 0.0 && x < 1e21 && (MIN_PRICE..=MAX_PRICE).contains(&ray_of(x))
 }
 
 /// A [`Wad`] as a float (whole units; precision of an `f64`).
@@ -196,23 +216,26 @@ impl Market {
         }
     }
 
-    fn decay_to(&mut self, t: u64) {
+    /// The selling pressure at `t` (whole tokens), decayed from the last sale. A pure function of
+    /// the sales so far: reading the price at more times (a trace) changes no later price.
+    fn pressure_at_time(&self, t: u64) -> f64 {
         if self.half_life > 0.0 && t > self.pressure_at {
             let dt = (t - self.pressure_at) as f64;
-            self.pressure *= (-(dt / self.half_life) * std::f64::consts::LN_2).exp();
+            self.pressure * (-(dt / self.half_life) * std::f64::consts::LN_2).exp()
+        } else {
+            self.pressure
         }
-        self.pressure_at = self.pressure_at.max(t);
     }
 
     /// The market price at `t` seconds after the start, stablecoin per token.
     pub fn price(&mut self, t: u64, rng: &mut ChaCha8Rng) -> f64 {
-        self.decay_to(t);
-        self.path.at(t, rng) * (-self.impact * self.pressure).exp()
+        self.path.at(t, rng) * (-self.impact * self.pressure_at_time(t)).exp()
     }
 
     /// A winner received `tokens` (whole tokens) at `t`; it sells its `sell` fraction at once.
     pub fn received(&mut self, t: u64, tokens: f64) {
-        self.decay_to(t);
+        self.pressure = self.pressure_at_time(t);
+        self.pressure_at = self.pressure_at.max(t);
         let sold = tokens * self.sell;
         self.pressure += sold;
         self.sold += sold;
@@ -354,6 +377,21 @@ mod tests {
         assert_eq!(ray_of(0.123456789), "0.123456789".parse().unwrap());
         assert!((f64_of_ray("171.67".parse().unwrap()) - 171.67).abs() < 1e-9);
         assert!((f64_of_wad("5670000.25".parse().unwrap()) - 5_670_000.25).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_oracle_is_fed_prices_the_contracts_compute_with() {
+        assert_eq!(oracle_price_of(265.0), ray_of(265.0));
+        for x in [0.0, -1.0, 1e-300, f64::NAN, 4e-10] {
+            assert_eq!(oracle_price_of(x), MIN_PRICE, "{x}");
+        }
+        for x in [1e300, f64::INFINITY, 1e20, 1.1e10] {
+            assert_eq!(oracle_price_of(x), MAX_PRICE, "{x}");
+        }
+        assert!(price_in_range(1e-9) && price_in_range(1e10) && price_in_range(265.0));
+        for x in [4e-10, 1e-300, 1.1e10, 1e300, f64::INFINITY, f64::NAN, 0.0, -5.0] {
+            assert!(!price_in_range(x), "{x}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use crate::{
     engine::{RunOptions, RunSummary, simulate},
     error::{Result, SimError},
+    limits::{MAX_RUNS, MAX_THREADS},
     scenario::Scenario,
     stats::Aggregate,
 };
@@ -35,13 +36,38 @@ impl McConfig {
     pub fn new(runs: u64, seed: u64) -> Self {
         Self { runs, seed, threads: None, progress: false, clear_within: None }
     }
+
+    /// Checks `runs` (`--runs`: 1 to [`MAX_RUNS`]) and `threads` ([`check_threads`]).
+    pub fn validate(&self) -> Result<()> {
+        check_runs(self.runs)?;
+        check_threads(self.threads)
+    }
 }
 
-/// A rayon pool with `threads` workers (or the default).
+/// `--runs`: at least 1, at most [`MAX_RUNS`].
+pub fn check_runs(runs: u64) -> Result<()> {
+    if !(1..=MAX_RUNS).contains(&runs) {
+        return Err(SimError::flag("--runs", runs, format!("must be in [1, {MAX_RUNS}]")));
+    }
+    Ok(())
+}
+
+/// `--threads`: unset (one per core) or 1 to [`MAX_THREADS`].
+pub fn check_threads(threads: Option<usize>) -> Result<()> {
+    match threads {
+        Some(n) if !(1..=MAX_THREADS).contains(&n) => {
+            Err(SimError::flag("--threads", n, format!("must be in [1, {MAX_THREADS}]")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A rayon pool with `threads` workers (or the default); [`check_threads`] first.
 pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    check_threads(threads)?;
     let mut b = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
-        b = b.num_threads(n.max(1));
+        b = b.num_threads(n);
     }
     b.build().map_err(|e| SimError::ThreadPool(e.to_string()))
 }
@@ -62,7 +88,7 @@ pub fn progress_bar(len: u64, enabled: bool, label: &str) -> ProgressBar {
 }
 
 /// Runs `cfg.runs` runs of `scenario` on `pool`, calling `on_run` for each summary in run order,
-/// and returns the aggregate.
+/// and returns the aggregate. `cfg` is validated first ([`McConfig::validate`]).
 pub fn monte_carlo_in(
     pool: &rayon::ThreadPool,
     scenario: &Scenario,
@@ -70,6 +96,7 @@ pub fn monte_carlo_in(
     pb: &ProgressBar,
     mut on_run: impl FnMut(&RunSummary) -> Result<()>,
 ) -> Result<Aggregate> {
+    cfg.validate()?;
     let mut agg = Aggregate::new(cfg.seed, cfg.clear_within);
     let chunk = 128 * pool.current_num_threads().max(1) as u64;
     let mut lo = 0;
@@ -113,6 +140,25 @@ pub fn monte_carlo(
 mod tests {
     use super::*;
     use crate::stats::Metric;
+
+    #[test]
+    fn runs_and_threads_have_bounds() {
+        let flag = |r: Result<()>| match r {
+            Err(SimError::Flag { flag, .. }) => flag,
+            other => panic!("{other:?}"),
+        };
+        assert!(check_runs(1).is_ok() && check_runs(MAX_RUNS).is_ok());
+        assert_eq!(flag(check_runs(0)), "--runs");
+        assert_eq!(flag(check_runs(MAX_RUNS + 1)), "--runs");
+        assert!(check_threads(None).is_ok() && check_threads(Some(1)).is_ok());
+        assert!(check_threads(Some(MAX_THREADS)).is_ok());
+        assert_eq!(flag(check_threads(Some(0))), "--threads");
+        assert_eq!(flag(check_threads(Some(MAX_THREADS + 1))), "--threads");
+        // Checked before any run.
+        let sc = Scenario::builtin("black-thursday-2020-counterfactual").unwrap();
+        let e = monte_carlo(&sc, &McConfig::new(0, 0), |_| Ok(())).unwrap_err();
+        assert!(e.to_string().starts_with("--runs 0: must be in [1, 1000000]"), "{e}");
+    }
 
     #[test]
     fn same_result_on_one_or_two_threads_and_in_order() {

@@ -67,8 +67,11 @@ fn csv_writer(path: &Path) -> Result<csv::Writer<std::fs::File>> {
         .map_err(|source| SimError::CsvWrite { path: path.to_owned(), source })
 }
 
-/// Runs the Monte Carlo and writes everything into `out` (created if missing).
+/// Runs the Monte Carlo and writes everything into `out` (created if missing). `cfg` is validated
+/// first ([`McConfig::validate`]: `--runs` in [1, [`MAX_RUNS`](crate::limits::MAX_RUNS)]), before
+/// anything is simulated or written.
 pub fn run_sim(scenario: &Scenario, cfg: &McConfig, out: &Path, plots: bool) -> Result<SimReport> {
+    cfg.validate()?;
     std::fs::create_dir_all(out).map_err(|e| SimError::io("creating", out, e))?;
     let mut files = Vec::new();
     // Run 0 in full.

@@ -45,10 +45,19 @@
 //!
 //! The full schema, field by field, is in `docs/sim.md`.
 
-use crate::error::{Result, SimError};
+use crate::{
+    error::{Result, SimError},
+    limits::{
+        MAX_AUCTIONS, MAX_BIDDER_AUCTIONS, MAX_BIDDERS, MAX_PATH_STEPS, MAX_PRICE, MIN_PRICE,
+    },
+    market::{f64_of_ray, price_in_range},
+};
+use alloy_primitives::U256;
 use backstop_core::{
     AccountantParams, DeploymentParams, DutchParams, EnglishParams, Error as CoreError,
-    MAX_DURATION, Ray, SystemParams, Timestamp, Wad, strategy::EnglishMode,
+    MAX_DURATION, Ray, SystemParams, Timestamp, Wad,
+    deployment::check_amount,
+    strategy::{EnglishMode, check_margin},
 };
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -477,12 +486,21 @@ impl Scenario {
         self.bidders.iter().map(|b| b.count as usize).sum()
     }
 
-    /// Checks every rule; the error names `origin` and the field.
+    /// Checks every rule, including what the contracts can hold and what a run can finish
+    /// ([`crate::limits`]); the error names `origin` and the field.
     pub fn validate(&self, origin: &str) -> Result<()> {
         let bad = |field: &str, reason: &str| SimError::Invalid {
             file: origin.to_owned(),
             field: field.to_owned(),
             reason: reason.to_owned(),
+        };
+        let core = |field: &str, e: CoreError| SimError::Invalid {
+            file: origin.to_owned(),
+            field: field.to_owned(),
+            reason: match e {
+                CoreError::InvalidParam { reason, .. } => reason,
+                other => other.to_string(),
+            },
         };
         let finite_nonneg = |field: &str, x: f64| {
             if x.is_finite() && x >= 0.0 {
@@ -522,21 +540,45 @@ impl Scenario {
             }
         }
         self.total_debt().map_err(|_| bad("debt.tranches", "total overflows 256 bits"))?;
-        if self.market.price.is_zero() {
-            return Err(bad("market.price", "must be above 0"));
-        }
+        check_amount("debt.treasury", self.debt.treasury).map_err(|e| core("debt.treasury", e))?;
         if self.market.supply.is_zero() {
             return Err(bad("market.supply", "must be above 0"));
         }
+        // The grid of a GBM or crash path is held in memory: at most MAX_PATH_STEPS points.
+        let grid = |dt: u64| {
+            if dt == 0 {
+                return Err(bad("market.path.dt", "must be above 0"));
+            }
+            if self.horizon / dt > MAX_PATH_STEPS {
+                return Err(bad(
+                    "market.path.dt",
+                    &format!(
+                        "{dt} s makes {} steps over the horizon of {} s; a path holds at most \
+                         {MAX_PATH_STEPS} (dt ≥ {} s)",
+                        self.horizon / dt,
+                        self.horizon,
+                        self.horizon.div_ceil(MAX_PATH_STEPS + 1),
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        // A deterministic price the path reaches must be one the contracts compute with.
+        let in_range = |field: &str, what: &str, x: f64| {
+            if price_in_range(x) {
+                Ok(())
+            } else {
+                Err(bad(field, &format!("{what} is {x}, {}", price_range())))
+            }
+        };
+        let p0 = f64_of_ray(self.market.price);
         match &self.market.path {
             PathSpec::Gbm { drift, volatility, dt } => {
                 if !drift.is_finite() {
                     return Err(bad("market.path.drift", "must be a finite number"));
                 }
                 finite_nonneg("market.path.volatility", *volatility)?;
-                if *dt == 0 {
-                    return Err(bad("market.path.dt", "must be above 0"));
-                }
+                grid(*dt)?;
             }
             PathSpec::Crash { depth, fall, recover_to, drift, volatility, dt, .. } => {
                 if !(depth.is_finite() && (0.0..1.0).contains(depth)) {
@@ -552,8 +594,18 @@ impl Scenario {
                     return Err(bad("market.path.drift", "must be a finite number"));
                 }
                 finite_nonneg("market.path.volatility", *volatility)?;
-                if *dt == 0 {
-                    return Err(bad("market.path.dt", "must be above 0"));
+                grid(*dt)?;
+                if price_in_range(p0) {
+                    in_range(
+                        "market.path.depth",
+                        "the bottom price × (1 − depth)",
+                        p0 * (1.0 - depth),
+                    )?;
+                    in_range(
+                        "market.path.recover_to",
+                        "the recovered price × recover_to",
+                        p0 * recover_to,
+                    )?;
                 }
             }
             PathSpec::Csv { .. } => {
@@ -584,21 +636,32 @@ impl Scenario {
         let d = &self.market.depth;
         finite_nonneg("market.depth.impact", d.impact)?;
         probability("market.depth.sell", d.sell, true)?;
+        let mut bidders = 0u64;
         for (i, b) in self.bidders.iter().enumerate() {
             let f = |name: &str| format!("bidders[{i}].{name}");
             if b.count == 0 {
                 return Err(bad(&f("count"), "must be at least 1"));
             }
+            bidders += u64::from(b.count);
+            if bidders > MAX_BIDDERS {
+                return Err(bad(
+                    &f("count"),
+                    &format!(
+                        "{} brings the bidders to {bidders}; a scenario has at most {MAX_BIDDERS} \
+                         over all groups",
+                        b.count
+                    ),
+                ));
+            }
             if b.capital.is_zero() {
                 return Err(bad(&f("capital"), "must be above 0"));
             }
+            check_amount(&f("capital"), b.capital).map_err(|e| core(&f("capital"), e))?;
             if !(b.valuation.is_finite() && b.valuation > 0.0) {
                 return Err(bad(&f("valuation"), "must be above 0"));
             }
             finite_nonneg(&f("spread"), b.spread)?;
-            if b.margin >= Wad::ONE {
-                return Err(bad(&f("margin"), "must be below 1"));
-            }
+            check_margin(b.margin).map_err(|e| core(&f("margin"), e))?;
             probability(&f("offline"), b.offline, true)?;
             if b.offline_spell == 0 {
                 return Err(bad(&f("offline_spell"), "must be above 0"));
@@ -625,22 +688,53 @@ impl Scenario {
         if self.settler.max_live == 0 {
             return Err(bad("settler.max_live", "must be at least 1"));
         }
-        let param = |section: &str, e: CoreError| match e {
+        // The auction parameters and the starting price are a deployment's, with its rules; its
+        // `oracle_price` is the market price at t = 0.
+        self.deployment().validate().map_err(|e| match e {
             CoreError::InvalidParam { what, reason } => SimError::Invalid {
                 file: origin.to_owned(),
-                field: format!("{section}.{what}"),
+                field: if what == "oracle_price" { "market.price".to_owned() } else { what },
                 reason,
             },
-            other => SimError::Invalid {
-                file: origin.to_owned(),
-                field: section.to_owned(),
-                reason: other.to_string(),
-            },
-        };
-        self.accountant.validate().map_err(|e| param("accountant", e))?;
-        self.english.validate().map_err(|e| param("english", e))?;
-        self.dutch.validate().map_err(|e| param("dutch", e))?;
+            other => core("accountant", other),
+        })?;
+        let auctions = self.auctions_needed();
+        if auctions > U256::from(MAX_AUCTIONS) {
+            return Err(bad(
+                "debt.tranches",
+                &format!(
+                    "the debt needs {auctions} auctions of accountant.sump = {} ((total debt − \
+                     treasury) / sump); a run may need at most {MAX_AUCTIONS}: raise \
+                     accountant.sump or lower the debt",
+                    self.accountant.sump
+                ),
+            ));
+        }
+        let bidders = self.bidder_count() as u64;
+        let pairs = auctions.saturating_to::<u64>().saturating_mul(bidders);
+        if pairs > MAX_BIDDER_AUCTIONS {
+            return Err(bad(
+                "debt.tranches",
+                &format!(
+                    "the debt needs {auctions} auctions and {bidders} bidders follow each: \
+                     {pairs} auction × bidder pairs; a run may follow at most \
+                     {MAX_BIDDER_AUCTIONS}: raise accountant.sump or have fewer bidders"
+                ),
+            ));
+        }
         Ok(())
+    }
+
+    /// The auctions the debt needs at least: `⌊(total debt − treasury) / sump⌋` (the treasury
+    /// heals first; a Dutch sale that runs out of lot may need more). 0 if `sump` is 0.
+    pub fn auctions_needed(&self) -> U256 {
+        let debt = self.total_debt().unwrap_or(Wad::from_raw(U256::MAX));
+        let sump = self.accountant.sump.raw();
+        if sump.is_zero() {
+            U256::ZERO
+        } else {
+            debt.saturating_sub(self.debt.treasury).raw() / sump
+        }
     }
 
     /// The scenario as TOML (CSV points are not inlined: the `file` path is kept).
@@ -650,7 +744,17 @@ impl Scenario {
     }
 }
 
-/// Reads `seconds,price` rows. A first row whose first cell is not a number is a header.
+/// The price range as a rule, for messages.
+fn price_range() -> String {
+    format!(
+        "must be within [{MIN_PRICE}, {MAX_PRICE}] stablecoin per token (the prices the \
+         contracts compute with; see backstop_core::deployment)"
+    )
+}
+
+/// Reads `seconds,price` rows. A first row whose first cell is not a number is a header. Every
+/// price must be within [[`MIN_PRICE`], [`MAX_PRICE`]]; at most
+/// [`MAX_PATH_STEPS`] rows.
 pub fn read_price_csv(path: &Path) -> Result<Vec<(u64, f64)>> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| SimError::io("reading price CSV (market.path.file)", path, e))?;
@@ -687,6 +791,15 @@ pub fn read_price_csv(path: &Path) -> Result<Vec<(u64, f64)>> {
         if !(price.is_finite() && price > 0.0) {
             return Err(err(line, format!("price {p} must be above 0")));
         }
+        if !price_in_range(price) {
+            return Err(err(line, format!("market.path.file: price {p} {}", price_range())));
+        }
+        if out.len() as u64 == MAX_PATH_STEPS {
+            return Err(err(
+                line,
+                format!("market.path.file: more than {MAX_PATH_STEPS} price rows"),
+            ));
+        }
         if let Some((last, _)) = out.last()
             && secs <= *last
         {
@@ -707,6 +820,170 @@ mod tests {
             let s = Scenario::builtin(name).unwrap();
             assert_eq!(s.name, name);
             assert!(s.bidder_count() > 0);
+        }
+    }
+
+    /// The field a validation error names.
+    fn field(s: &Scenario) -> String {
+        match s.validate("t.toml").unwrap_err() {
+            SimError::Invalid { field, .. } => field,
+            e => panic!("{e}"),
+        }
+    }
+
+    fn bt() -> Scenario {
+        Scenario::builtin("black-thursday-2020-counterfactual").unwrap()
+    }
+
+    fn plus_one_wei(w: Wad) -> Wad {
+        Wad::from_raw(w.raw() + U256::from(1))
+    }
+
+    #[test]
+    fn auction_amounts_stop_at_the_uint128_slot() {
+        let mut s = bt();
+        s.accountant.dump = crate::limits::MAX_AMOUNT;
+        assert!(s.validate("t").is_ok());
+        s.accountant.dump = plus_one_wei(crate::limits::MAX_AMOUNT);
+        assert_eq!(field(&s), "accountant.dump");
+        let mut s = bt();
+        s.debt.treasury = plus_one_wei(crate::limits::MAX_AMOUNT);
+        assert_eq!(field(&s), "debt.treasury");
+        let mut s = bt();
+        s.bidders[1].capital = crate::limits::MAX_AMOUNT;
+        assert!(s.validate("t").is_ok());
+        s.bidders[1].capital = plus_one_wei(crate::limits::MAX_AMOUNT);
+        assert_eq!(field(&s), "bidders[1].capital");
+    }
+
+    #[test]
+    fn the_starting_price_is_an_oracle_price_the_contracts_compute_with() {
+        let mut s = bt();
+        for ok in [MIN_PRICE, MAX_PRICE] {
+            s.market.price = ok;
+            assert!(s.validate("t").is_ok(), "{ok}");
+        }
+        for bad in [Ray::ZERO, Ray::from_raw(MIN_PRICE.raw() - U256::from(1))] {
+            s.market.price = bad;
+            assert_eq!(field(&s), "market.price");
+        }
+        s.market.price = Ray::from_raw(MAX_PRICE.raw() + U256::from(1));
+        assert_eq!(field(&s), "market.price");
+    }
+
+    #[test]
+    fn a_run_needs_at_most_max_auctions() {
+        // (tranches − treasury) / sump, with sump 50,000 and a treasury of 20,000.
+        let mut s = bt();
+        let (sump, treasury) = (s.accountant.sump, s.debt.treasury);
+        let debt = |n: u64| Wad::from_raw(sump.raw() * U256::from(n) + treasury.raw());
+        s.debt.tranches = vec![Tranche { at: 0, amount: debt(MAX_AUCTIONS) }];
+        assert_eq!(s.auctions_needed(), U256::from(MAX_AUCTIONS));
+        assert!(s.validate("t").is_ok());
+        s.debt.tranches[0].amount = debt(MAX_AUCTIONS + 1);
+        assert_eq!(field(&s), "debt.tranches");
+        let e = s.validate("t").unwrap_err().to_string();
+        let n = MAX_AUCTIONS + 1;
+        assert!(e.contains(&format!("{n} auctions")) && e.contains("accountant.sump"), "{e}");
+        // A debt the treasury covers needs none.
+        s.debt.treasury = s.debt.tranches[0].amount;
+        assert_eq!(s.auctions_needed(), U256::ZERO);
+    }
+
+    #[test]
+    fn a_run_follows_at_most_max_bidder_auctions_pairs() {
+        // 3 bidders: at most 10,000 auctions.
+        let mut s = bt();
+        let (sump, treasury) = (s.accountant.sump, s.debt.treasury);
+        let debt = |n: u64| Wad::from_raw(sump.raw() * U256::from(n) + treasury.raw());
+        s.bidders[0].count = 28; // 30 bidders: at most 1,000 auctions
+        s.debt.tranches = vec![Tranche { at: 0, amount: debt(MAX_BIDDER_AUCTIONS / 30) }];
+        assert!(s.validate("t").is_ok());
+        s.debt.tranches[0].amount = debt(MAX_BIDDER_AUCTIONS / 30 + 1);
+        assert_eq!(field(&s), "debt.tranches");
+        let e = s.validate("t").unwrap_err().to_string();
+        assert!(e.contains("30 bidders") && e.contains("30030 auction × bidder pairs"), "{e}");
+        // No bidder: only the auction count bounds the run.
+        s.bidders.clear();
+        assert!(s.validate("t").is_ok());
+    }
+
+    #[test]
+    fn bidders_are_counted_over_all_groups() {
+        let mut s = bt();
+        s.debt.tranches[0].amount = "70000".parse().unwrap(); // one auction
+        s.bidders[0].count = (MAX_BIDDERS - 2) as u32; // with the other two groups of one
+        assert!(s.validate("t").is_ok());
+        s.bidders[2].count = 2;
+        assert_eq!(field(&s), "bidders[2].count");
+        let mut s = bt();
+        s.bidders[0].count = u32::MAX;
+        assert_eq!(field(&s), "bidders[0].count");
+    }
+
+    #[test]
+    fn margins_are_below_one_as_the_keepers() {
+        let mut s = bt();
+        s.bidders[0].margin = "0.999999999999999999".parse().unwrap();
+        assert!(s.validate("t").is_ok());
+        for m in ["1", "1.5"] {
+            s.bidders[0].margin = m.parse().unwrap();
+            assert_eq!(field(&s), "bidders[0].margin");
+        }
+    }
+
+    #[test]
+    fn a_path_grid_holds_at_most_max_path_steps() {
+        let mut s = bt();
+        s.horizon = MAX_PATH_STEPS;
+        s.market.path = PathSpec::Gbm { drift: 0.0, volatility: 1.0, dt: 1 };
+        assert!(s.validate("t").is_ok());
+        s.horizon = MAX_PATH_STEPS + 1;
+        assert_eq!(field(&s), "market.path.dt");
+        s.market.path = PathSpec::Gbm { drift: 0.0, volatility: 1.0, dt: 2 };
+        assert!(s.validate("t").is_ok());
+    }
+
+    #[test]
+    fn a_crash_stays_within_the_price_range() {
+        let crash = |depth: f64, recover_to: f64| PathSpec::Crash {
+            at: 0,
+            depth,
+            fall: 3600,
+            recovery: 3600,
+            recover_to,
+            drift: 0.0,
+            volatility: 0.0,
+            dt: 300,
+        };
+        let mut s = bt(); // 265 per token
+        s.market.path = crash(0.99, 100.0);
+        assert!(s.validate("t").is_ok());
+        s.market.path = crash(1.0 - 1e-12, 1.0); // a bottom of 2.65e-10
+        assert_eq!(field(&s), "market.path.depth");
+        s.market.path = crash(0.5, 1e300);
+        assert_eq!(field(&s), "market.path.recover_to");
+        s.market.path = crash(0.5, 1e-12);
+        assert_eq!(field(&s), "market.path.recover_to");
+    }
+
+    #[test]
+    fn csv_prices_stay_within_the_price_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            read_price_csv(&p)
+        };
+        assert_eq!(csv("ok.csv", "0,0.000000001\n60,10000000000\n").unwrap().len(), 2);
+        for (rows, line) in [("0,1e-300\n60,1e300\n", 1), ("0,100\n60,1e300\n", 2)] {
+            match csv("bad.csv", rows).unwrap_err() {
+                SimError::Csv { line: l, reason, .. } => {
+                    assert_eq!(l, line, "{rows}");
+                    assert!(reason.starts_with("market.path.file: price"), "{reason}");
+                }
+                e => panic!("{e}"),
+            }
         }
     }
 

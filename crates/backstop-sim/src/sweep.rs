@@ -10,11 +10,16 @@
 //!
 //! The objective minimises (or maximises) a metric's mean across runs, subject to
 //! `P(time to clear ≤ T) ≥ p` when a deadline `T` is given. Points whose parameters the contracts
-//! would reject (`ttl > tau`, `cusp ≥ 1`, …) are listed as invalid and skipped.
+//! would reject (`ttl > tau`, `cusp ≥ 1`, …) or a run could not finish ([`crate::limits`]) are
+//! listed as invalid and skipped. Every point is built and validated before any is simulated: a
+//! sweep with no valid point stops at once, and one with no feasible point reports each point's
+//! reason ([`SweepReport::require_best`], [`SimError::NoFeasiblePoint`]). A sweep has at most
+//! [`MAX_SWEEP_POINTS`] points and simulates at most [`MAX_RUNS`] runs in all.
 
 use crate::{
     error::{Result, SimError},
-    montecarlo::{McConfig, monte_carlo_in, pool, progress_bar},
+    limits::{MAX_RUNS, MAX_SWEEP_POINTS},
+    montecarlo::{McConfig, check_runs, check_threads, monte_carlo_in, pool, progress_bar},
     plot,
     scenario::Scenario,
     stats::Metric,
@@ -89,6 +94,19 @@ impl Axis {
             Choices::List(v)
         };
         Ok(Self { path, choices })
+    }
+
+    /// The number of grid values.
+    pub fn len(&self) -> usize {
+        match &self.choices {
+            Choices::List(v) => v.len(),
+            Choices::Range { n, .. } => *n,
+        }
+    }
+
+    /// True if the axis has no value (never, once parsed).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The grid values, as text.
@@ -233,6 +251,75 @@ pub struct SweepConfig {
     pub plots: bool,
 }
 
+impl SweepConfig {
+    /// Checks the configuration before anything runs and returns the number of points: at least
+    /// one axis; `--random` or the grid (the product of the axes' lengths) 1 to
+    /// [`MAX_SWEEP_POINTS`] points; `--runs` 1 to [`MAX_RUNS`] and points × runs at most
+    /// [`MAX_RUNS`]; `--threads`; `--max-hours` a positive number of hours; `--min-prob` a
+    /// probability.
+    pub fn validate(&self) -> Result<u64> {
+        if self.axes.is_empty() {
+            return Err(SimError::Sweep("no parameter to sweep (--param path=values)".into()));
+        }
+        check_runs(self.runs)?;
+        check_threads(self.threads)?;
+        let points = match self.random {
+            Some(n) => {
+                let n = n as u64;
+                if !(1..=MAX_SWEEP_POINTS).contains(&n) {
+                    return Err(SimError::flag(
+                        "--random",
+                        n,
+                        format!("must be in [1, {MAX_SWEEP_POINTS}] points"),
+                    ));
+                }
+                n
+            }
+            None => {
+                let grid = self
+                    .axes
+                    .iter()
+                    .try_fold(1u64, |acc, a| acc.checked_mul(a.len() as u64))
+                    .filter(|n| *n <= MAX_SWEEP_POINTS);
+                let Some(n) = grid else {
+                    let lens: Vec<String> = self.axes.iter().map(|a| a.len().to_string()).collect();
+                    return Err(SimError::flag(
+                        "--param",
+                        lens.join(" × "),
+                        format!("the grid has more than {MAX_SWEEP_POINTS} points"),
+                    ));
+                };
+                n
+            }
+        };
+        if points.saturating_mul(self.runs) > MAX_RUNS {
+            return Err(SimError::flag(
+                "--runs",
+                self.runs,
+                format!(
+                    "{points} points × {} runs is above {MAX_RUNS} runs in all: fewer runs or \
+                     points",
+                    self.runs
+                ),
+            ));
+        }
+        let o = &self.objective;
+        if let Some(h) = o.max_hours
+            && !(h.is_finite() && h > 0.0)
+        {
+            return Err(SimError::flag("--max-hours", h, "must be a number of hours above 0"));
+        }
+        if !(0.0..=1.0).contains(&o.min_prob) {
+            return Err(SimError::flag(
+                "--min-prob",
+                o.min_prob,
+                "must be a probability in [0, 1]",
+            ));
+        }
+        Ok(points)
+    }
+}
+
 /// One point of the sweep.
 #[derive(Debug, Clone, Serialize)]
 pub struct SweepPoint {
@@ -283,12 +370,12 @@ pub fn deployment_toml(params: &DeploymentParams, header: &str) -> Result<String
 }
 
 /// Runs the sweep and writes `sweep.csv`, `sweep.json`, `heatmap.png/.svg` (grid with ≥ 1 axis)
-/// and `best-params.toml` into `out`.
+/// and `best-params.toml` into `out`. The configuration ([`SweepConfig::validate`]) and every
+/// point's scenario are validated first; if no point is valid, nothing is simulated or written
+/// and the error lists each point's reason ([`SimError::NoFeasiblePoint`]). A finished sweep
+/// without a feasible point is a report with no `best` ([`SweepReport::require_best`]).
 pub fn run_sweep(scenario: &Scenario, cfg: &SweepConfig, out: &Path) -> Result<SweepReport> {
-    if cfg.axes.is_empty() {
-        return Err(SimError::Sweep("no parameter to sweep (--param path=values)".into()));
-    }
-    std::fs::create_dir_all(out).map_err(|e| SimError::io("creating", out, e))?;
+    cfg.validate()?;
     let points: Vec<Vec<String>> = match cfg.random {
         Some(n) => {
             let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x5eed);
@@ -306,37 +393,47 @@ pub fn run_sweep(scenario: &Scenario, cfg: &SweepConfig, out: &Path) -> Result<S
             pts
         }
     };
-    let pool = pool(cfg.threads)?;
-    let pb = progress_bar(
-        cfg.runs * points.len() as u64,
-        cfg.progress,
-        &format!("sweep {}", scenario.name),
-    );
-    let clear_within = cfg.objective.max_hours.map(|h| (h * 3600.0).round() as u64);
-    let mut results = Vec::with_capacity(points.len());
-    let mut best: Option<usize> = None;
-    let mut best_scenario = None;
+    // Every point's scenario, before anything runs: a mistyped path stops the sweep, an invalid
+    // value skips its point.
+    let mut built = Vec::with_capacity(points.len());
     for values in points {
         let mut sc = Ok(scenario.clone());
         for (a, v) in cfg.axes.iter().zip(&values) {
             sc = sc.and_then(|s| set_param(&s, &a.path, v));
         }
+        match sc {
+            Ok(s) => built.push((values, Ok(s))),
+            Err(e) if is_path_error(&e) => return Err(e),
+            Err(e) if e.is_input_error() => built.push((values, Err(e.to_string()))),
+            Err(e) => return Err(e),
+        }
+    }
+    if built.iter().all(|(_, sc)| sc.is_err()) {
+        let invalid: Vec<SweepPoint> = built
+            .into_iter()
+            .map(|(values, sc)| SweepPoint::invalid(values, sc.err().unwrap_or_default()))
+            .collect();
+        return Err(no_feasible_point(cfg, &invalid));
+    }
+    std::fs::create_dir_all(out).map_err(|e| SimError::io("creating", out, e))?;
+    let pool = pool(cfg.threads)?;
+    let pb = progress_bar(
+        cfg.runs * built.len() as u64,
+        cfg.progress,
+        &format!("sweep {}", scenario.name),
+    );
+    let clear_within = cfg.objective.max_hours.map(|h| (h * 3600.0).round() as u64);
+    let mut results = Vec::with_capacity(built.len());
+    let mut best: Option<usize> = None;
+    let mut best_scenario = None;
+    for (values, sc) in built {
         let sc = match sc {
             Ok(s) => s,
-            Err(e) if is_path_error(&e) => return Err(e),
-            Err(e) if e.is_input_error() => {
+            Err(why) => {
                 pb.inc(cfg.runs);
-                results.push(SweepPoint {
-                    values,
-                    invalid: Some(e.to_string()),
-                    objective: f64::NAN,
-                    p_clear: 0.0,
-                    feasible: false,
-                    means: BTreeMap::new(),
-                });
+                results.push(SweepPoint::invalid(values, why));
                 continue;
             }
-            Err(e) => return Err(e),
         };
         let mc = McConfig {
             runs: cfg.runs,
@@ -418,6 +515,68 @@ pub fn run_sweep(scenario: &Scenario, cfg: &SweepConfig, out: &Path) -> Result<S
     let mut report = report;
     report.files.push(json);
     Ok(report)
+}
+
+impl SweepPoint {
+    /// A point skipped because its parameters are invalid (`why`).
+    fn invalid(values: Vec<String>, why: String) -> Self {
+        Self {
+            values,
+            invalid: Some(why),
+            objective: f64::NAN,
+            p_clear: 0.0,
+            feasible: false,
+            means: BTreeMap::new(),
+        }
+    }
+
+    /// Why the point is not a candidate, or `None` if it is feasible.
+    fn failure(&self) -> Option<String> {
+        if let Some(why) = &self.invalid {
+            return Some(format!("invalid: {why}"));
+        }
+        if self.feasible {
+            return None;
+        }
+        Some(if self.objective.is_finite() {
+            format!("infeasible: P = {:.3} is below the constraint", self.p_clear)
+        } else {
+            format!("infeasible: the objective has no value (P = {:.3})", self.p_clear)
+        })
+    }
+}
+
+impl SweepReport {
+    /// The best point's index, or [`SimError::NoFeasiblePoint`] listing every point with why it is
+    /// invalid or infeasible (the `backstop sweep` exit status 1).
+    pub fn require_best(&self) -> Result<usize> {
+        self.best.ok_or_else(|| SimError::NoFeasiblePoint {
+            objective: self.objective.clone(),
+            points: failures(&self.params, &self.points),
+        })
+    }
+}
+
+/// The sweep's points, one line each, with why each failed.
+fn failures(params: &[String], points: &[SweepPoint]) -> Vec<String> {
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let at: Vec<String> =
+                params.iter().zip(&p.values).map(|(k, v)| format!("{k}={v}")).collect();
+            let why = p.failure().unwrap_or_else(|| "feasible".into());
+            format!("point {i} ({}): {why}", at.join(", "))
+        })
+        .collect()
+}
+
+fn no_feasible_point(cfg: &SweepConfig, points: &[SweepPoint]) -> SimError {
+    let params: Vec<String> = cfg.axes.iter().map(|a| a.path.clone()).collect();
+    SimError::NoFeasiblePoint {
+        objective: cfg.objective.to_string(),
+        points: failures(&params, points),
+    }
 }
 
 /// Errors about the path itself (a typo) abort the sweep; invalid values only skip a point.
@@ -561,6 +720,100 @@ mod tests {
         assert!(e.to_string().contains("english.tll"), "{e}");
         let e = set_param(&s, "english.ttl", "999999999").unwrap_err();
         assert!(e.to_string().contains("english.ttl"), "{e}");
+    }
+
+    fn config(params: &[&str], runs: u64) -> SweepConfig {
+        SweepConfig {
+            axes: params.iter().map(|p| Axis::parse(p).unwrap()).collect(),
+            random: None,
+            runs,
+            seed: 0,
+            threads: Some(1),
+            progress: false,
+            objective: Objective {
+                metric: Metric::DilutionPct,
+                maximize: false,
+                max_hours: None,
+                min_prob: 0.95,
+            },
+            plots: false,
+        }
+    }
+
+    fn flag(r: Result<u64>) -> &'static str {
+        match r {
+            Err(SimError::Flag { flag, .. }) => flag,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_sweep_is_bounded_before_it_runs() {
+        let ok = config(&["english.ttl=1:2:100", "english.beg=1.01:1.1:100"], 100);
+        assert_eq!(ok.validate().unwrap(), MAX_SWEEP_POINTS);
+        let big = config(&["english.ttl=1:2:100", "english.beg=1.01:1.1:101"], 1);
+        assert_eq!(flag(big.validate()), "--param");
+        let huge = config(&["english.ttl=1:2:4294967296", "english.beg=1.01:1.1:4294967296"], 1);
+        assert_eq!(flag(huge.validate()), "--param");
+        assert_eq!(flag(config(&["english.ttl=1:2:100"], 10_001).validate()), "--runs");
+        assert_eq!(flag(config(&["english.ttl=600"], 0).validate()), "--runs");
+        assert_eq!(config(&["english.ttl=600"], MAX_RUNS).validate().unwrap(), 1);
+        let mut c = config(&["english.ttl=600"], 1);
+        for (n, ok) in [(0, false), (1, true), (MAX_SWEEP_POINTS as usize, true)] {
+            c.random = Some(n);
+            assert_eq!(c.validate().is_ok(), ok, "--random {n}");
+        }
+        c.random = Some(MAX_SWEEP_POINTS as usize + 1);
+        assert_eq!(flag(c.validate()), "--random");
+        let mut c = config(&["english.ttl=600"], 1);
+        for h in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            c.objective.max_hours = Some(h);
+            assert_eq!(flag(c.validate()), "--max-hours");
+        }
+        c.objective.max_hours = Some(24.0);
+        c.objective.min_prob = 1.5;
+        assert_eq!(flag(c.validate()), "--min-prob");
+        c.objective.min_prob = 1.0;
+        c.threads = Some(0);
+        assert_eq!(flag(c.validate()), "--threads");
+    }
+
+    #[test]
+    fn a_sweep_without_a_valid_point_stops_before_simulating() {
+        let s = Scenario::builtin("black-thursday-2020-counterfactual").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("sweep");
+        let cfg = config(&["english.ttl=999999999,0", "accountant.dump=1e40"], 1);
+        match run_sweep(&s, &cfg, &out).unwrap_err() {
+            SimError::NoFeasiblePoint { points, .. } => {
+                assert_eq!(points.len(), 2);
+                assert!(
+                    points[0].starts_with(
+                        "point 0 (english.ttl=999999999, accountant.dump=1e40): invalid: "
+                    ),
+                    "{}",
+                    points[0]
+                );
+                assert!(points[0].contains("english.ttl"), "{}", points[0]);
+            }
+            e => panic!("{e}"),
+        }
+        assert!(!out.exists(), "nothing written");
+    }
+
+    #[test]
+    fn a_sweep_without_a_feasible_point_names_each_reason() {
+        let s = Scenario::builtin("black-thursday-2020-counterfactual").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = config(&["english.ttl=600,0"], 2);
+        cfg.objective.max_hours = Some(0.001);
+        cfg.objective.min_prob = 1.0;
+        let r = run_sweep(&s, &cfg, dir.path()).unwrap();
+        assert_eq!(r.best, None);
+        let e = r.require_best().unwrap_err().to_string();
+        assert!(e.starts_with("sweep: no point is valid and feasible (minimise"), "{e}");
+        assert!(e.contains("point 0 (english.ttl=600): infeasible: P = 0.000"), "{e}");
+        assert!(e.contains("point 1 (english.ttl=0): invalid: "), "{e}");
     }
 
     #[test]

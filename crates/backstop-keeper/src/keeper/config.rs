@@ -1,19 +1,21 @@
 //! A keeper's configuration (the `[keeper]` TOML table), what it has done, and what one step did.
 
 use crate::price::PriceConfig;
-use crate::strategy::EnglishMode;
-use backstop_core::{Mechanism, Ray, Wad};
+use crate::strategy::{EnglishMode, check_margin};
+use crate::{Error, Result};
+use backstop_core::{Mechanism, Ray, Wad, deployment::check_price};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// Gas settings of a keeper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GasConfig {
-    /// Cap on `maxFeePerGas`, gwei.
+    /// Cap on `maxFeePerGas`, gwei (≥ 1 when set).
     pub max_fee_gwei: Option<u64>,
-    /// Fee increase per replacement, percent (≥ 10).
+    /// Fee increase per replacement, percent (≥ 10: nodes refuse a smaller bump).
     pub bump_percent: u64,
-    /// Replace a transaction not mined after this many seconds.
+    /// Replace a transaction not mined after this many seconds (≥ 1).
     pub replace_after_secs: u64,
 }
 
@@ -64,6 +66,27 @@ pub struct KeeperConfig {
     pub dry_run: bool,
 }
 
+/// The longest `--interval` between steps, seconds (a day).
+pub const MAX_INTERVAL_SECS: f64 = 86_400.0;
+
+/// The shortest `--interval` between steps, seconds.
+pub const MIN_INTERVAL_SECS: f64 = 0.001;
+
+/// `--interval` (seconds between steps when the node has no subscriptions) as a [`Duration`]:
+/// a number in [[`MIN_INTERVAL_SECS`], [`MAX_INTERVAL_SECS`]], else [`Error::Config`] naming the
+/// flag.
+pub fn poll_interval(secs: f64) -> Result<Duration> {
+    if !(MIN_INTERVAL_SECS..=MAX_INTERVAL_SECS).contains(&secs) {
+        return Err(Error::Config {
+            path: "--interval".into(),
+            reason: format!(
+                "{secs} must be a number of seconds in [{MIN_INTERVAL_SECS}, {MAX_INTERVAL_SECS}]"
+            ),
+        });
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
 fn default_name() -> String {
     "keeper".to_owned()
 }
@@ -75,6 +98,39 @@ fn yes() -> bool {
 }
 
 impl KeeperConfig {
+    /// Checks every value before the keeper connects; [`Error::Config`] names `origin` (the file,
+    /// or the flag that set the value: `--max-fee-gwei`) and the field. `margin` in `[0, 1)` (the
+    /// simulator's rule); a fixed `price.price` within the prices the contracts compute with
+    /// ([`backstop_core::MIN_PRICE`], [`backstop_core::MAX_PRICE`]); `gas.bump_percent ≥ 10`;
+    /// `gas.replace_after_secs ≥ 1`; `gas.max_fee_gwei ≥ 1` when set.
+    pub fn validate(&self, origin: &str) -> Result<()> {
+        let bad = |reason: String| Error::Config { path: origin.to_owned(), reason };
+        let core = |field: &str, e: backstop_core::Error| match e {
+            backstop_core::Error::InvalidParam { reason, .. } => {
+                bad(format!("field `{field}`: {reason}"))
+            }
+            other => bad(format!("field `{field}`: {other}")),
+        };
+        check_margin(self.margin).map_err(|e| core("margin", e))?;
+        if let PriceConfig::Fixed { price } = self.price {
+            check_price("price.price", price).map_err(|e| core("price.price", e))?;
+        }
+        let g = &self.gas;
+        if g.bump_percent < 10 {
+            return Err(bad(format!(
+                "field `gas.bump_percent`: {} must be at least 10 (nodes refuse a smaller bump)",
+                g.bump_percent
+            )));
+        }
+        if g.replace_after_secs == 0 {
+            return Err(bad("field `gas.replace_after_secs`: must be at least 1 second".into()));
+        }
+        if g.max_fee_gwei == Some(0) {
+            return Err(bad("field `gas.max_fee_gwei`: must be at least 1 gwei when set".into()));
+        }
+        Ok(())
+    }
+
     /// A bidding keeper with `budget` (WAD) valuing the token at `price` (RAY).
     pub fn bidder(name: &str, price: Ray, budget: Wad) -> Self {
         Self {
@@ -160,4 +216,60 @@ pub struct StepReport {
     pub events: usize,
     /// Transactions of a previous process still pending: no new bids.
     pub draining: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(c: &KeeperConfig) -> String {
+        c.validate("k.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn every_value_is_checked_with_the_field_named() {
+        let good = KeeperConfig::bidder("k", "250".parse().unwrap(), "1000".parse().unwrap());
+        assert!(good.validate("k.toml").is_ok());
+        // margin: [0, 1), as the simulator's bidders.
+        let mut c = good.clone();
+        c.margin = "0.999999999999999999".parse().unwrap();
+        assert!(c.validate("k.toml").is_ok());
+        for m in ["1", "1.5"] {
+            c.margin = m.parse().unwrap();
+            let e = reason(&c);
+            assert!(
+                e.starts_with("config k.toml: field `margin`: ") && e.contains("below 1"),
+                "{e}"
+            );
+        }
+        let mut c = good.clone();
+        c.price = PriceConfig::Fixed { price: Ray::ZERO };
+        assert!(reason(&c).contains("field `price.price`"), "{}", reason(&c));
+        c.price = PriceConfig::Fixed { price: backstop_core::MIN_PRICE };
+        assert!(c.validate("k.toml").is_ok());
+        let mut c = good.clone();
+        c.gas.bump_percent = 9;
+        assert!(reason(&c).contains("gas.bump_percent"), "{}", reason(&c));
+        c.gas.bump_percent = 10;
+        assert!(c.validate("k.toml").is_ok());
+        c.gas.replace_after_secs = 0;
+        assert!(reason(&c).contains("gas.replace_after_secs"));
+        let mut c = good;
+        c.gas.max_fee_gwei = Some(0);
+        assert!(c.validate("--max-fee-gwei").unwrap_err().to_string().contains("--max-fee-gwei"));
+        c.gas.max_fee_gwei = Some(1);
+        assert!(c.validate("k.toml").is_ok());
+    }
+
+    #[test]
+    fn the_poll_interval_is_a_bounded_number_of_seconds() {
+        assert_eq!(poll_interval(1.0).unwrap(), Duration::from_secs(1));
+        assert!(
+            poll_interval(MIN_INTERVAL_SECS).is_ok() && poll_interval(MAX_INTERVAL_SECS).is_ok()
+        );
+        for bad in [0.0, -1.0, 0.0009, 86_400.5, f64::NAN, f64::INFINITY, 1e300] {
+            let e = poll_interval(bad).unwrap_err().to_string();
+            assert!(e.starts_with("config --interval: "), "{bad}: {e}");
+        }
+    }
 }

@@ -37,7 +37,7 @@ pub mod config;
 mod decide;
 mod sync;
 
-pub use config::{GasConfig, KeeperConfig, Stats, StepReport};
+pub use config::{GasConfig, KeeperConfig, Stats, StepReport, poll_interval};
 
 /// Which auctions a keeper bids on and which it starts.
 pub use backstop_core::Mechanism;

@@ -44,7 +44,7 @@ mod settler;
 
 use crate::{
     error::Result,
-    market::{Market, Network, ray_of},
+    market::{Market, Network, oracle_price_of},
     scenario::{Mechanism, Scenario},
 };
 use alloy_primitives::Address;
@@ -352,7 +352,7 @@ impl<'a> State<'a> {
         let mut rng = Streams::new(seed, run);
         let mut market = Market::new(sc);
         let p0 = market.price(0, &mut rng.market);
-        let oracle0 = ray_of(p0);
+        let oracle0 = oracle_price_of(p0);
         let sys = System::new(sc.params(), oracle0, Addresses::default(), sc.start)?;
         let bidders = bidders::spawn(sc, &mut rng.bidders);
         let first = sc.debt.tranches.iter().map(|t| t.at).min().unwrap_or(0);

@@ -18,13 +18,14 @@
 //! settler looks again.
 //!
 //! The oracle feeder pushes the market price, lagged by the scenario's oracle lag, before every
-//! kick and reset lands (an OSM-style delayed price).
+//! kick and reset lands (an OSM-style delayed price), held within the prices the contracts
+//! compute with ([`crate::market::oracle_price_of`]).
 
 use super::{
     Mechanism, SETTLER, State,
     handlers::{Actor, Ev},
 };
-use crate::{error::Result, market::ray_of};
+use crate::{error::Result, market::oracle_price_of};
 use backstop_core::{Action, Timestamp, Wad};
 use rustc_hash::FxHashSet;
 
@@ -152,7 +153,7 @@ impl State<'_> {
         let now_path = self.market.path.at(self.rel(), &mut self.rng.market);
         let now_market = self.market_price();
         let impact = if now_path > 0.0 { now_market / now_path } else { 1.0 };
-        let price = ray_of(lagged * impact);
+        let price = oracle_price_of(lagged * impact);
         let o = &self.sys.oracle;
         let in_bounds = price >= o.params.lo && price <= o.params.hi;
         if in_bounds && (price != o.price || o.is_stale(self.clock.now)) {
