@@ -94,7 +94,7 @@ impl Scenario {
     /// The name the report shows.
     pub fn name(self) -> &'static str {
         match self {
-            Self::BlackThursday => "black-thursday-2020",
+            Self::BlackThursday => "black-thursday-2020-fixed",
             Self::Aave2026 => "aave-2026",
         }
     }
