@@ -706,8 +706,9 @@ const HANG_GUARD: Duration = Duration::from_secs(600);
 
 /// The checks every fault test ends with: the chain's debt is cleared, every governance token
 /// minted is a lot dealt, no account bid on an auction it was already winning (no bid mined
-/// twice), and nothing of `accounts` waits behind a nonce gap (the node's pending and mined
-/// nonces agree).
+/// twice), and nothing of `accounts` waits behind a nonce gap: the node's pending and mined
+/// nonces agree, and its pool is empty (a transaction queued above a gap is not counted in the
+/// pending nonce).
 async fn assert_recovered(n: &Net, accounts: &[Address]) {
     let live = backstop_chain::live::load_live(&*n.chain, &n.d).await.unwrap();
     assert!(live.system.is_cleared(), "debt left on the chain: {}", live.system.accountant.debt());
@@ -717,9 +718,37 @@ async fn assert_recovered(n: &Net, accounts: &[Address]) {
         assert_eq!(
             Broadcast::nonce(&*n.chain, a, true).await.unwrap(),
             Broadcast::nonce(&*n.chain, a, false).await.unwrap(),
-            "{a} has transactions queued behind a nonce gap"
+            "{a} has transactions pending"
         );
     }
+    let (pending, queued) = pool(&n.chain).await;
+    assert_eq!(
+        (pending, queued),
+        (0, 0),
+        "transactions left in the node's pool (pending, queued behind a nonce gap)"
+    );
+}
+
+/// The node's pool (`txpool_status`): transactions ready to be mined, and queued behind a gap.
+async fn pool(chain: &RpcChain) -> (u128, u128) {
+    use alloy::providers::Provider;
+    let status: serde_json::Value = chain
+        .provider()
+        .raw_request("txpool_status".into(), serde_json::Value::Array(vec![]))
+        .await
+        .unwrap();
+    (quantity(&status["pending"]), quantity(&status["queued"]))
+}
+
+/// Waits until an automining node has mined every ready transaction (it answers a send before
+/// the block is written, so a read just after may or may not see it).
+async fn until_mined(chain: &RpcChain) {
+    let wait = async {
+        while pool(chain).await.0 > 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(HANG_GUARD, wait).await.expect("the node never mined its pool");
 }
 
 /// The mined nonce of each account.
@@ -843,13 +872,23 @@ struct Sent {
 }
 
 /// A JSON-RPC proxy in front of a node: it records every `eth_sendTransaction` with the node's
-/// answer, and with `fail_every` answers HTTP 500 to every `fail_every`-th request instead of
-/// forwarding it (deterministic: the same requests fail on every run).
+/// answer, and with `fail_one_in` answers HTTP 500 instead of forwarding to one request in
+/// `fail_one_in` on average ([`fails`]: the n-th request fails or not alike on every run, and
+/// not periodically, so a step whose requests repeat cannot hit a failure at the same place every
+/// time).
 struct Proxy {
     url: String,
     failed: Arc<std::sync::atomic::AtomicU64>,
     block: Arc<std::sync::atomic::AtomicU64>,
     sent: Arc<std::sync::Mutex<Vec<Sent>>>,
+}
+
+/// Whether request `i` fails when one in `k` does: splitmix64 of `i`, modulo `k`.
+fn fails(i: u64, k: u64) -> bool {
+    let mut z = i.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (z ^ (z >> 31)).is_multiple_of(k)
 }
 
 /// A hex quantity of a JSON-RPC request (`"0x1a"`), 0 if absent.
@@ -858,7 +897,7 @@ fn quantity(v: &serde_json::Value) -> u128 {
 }
 
 impl Proxy {
-    async fn start(upstream: String, fail_every: Option<u64>) -> Self {
+    async fn start(upstream: String, fail_one_in: Option<u64>) -> Self {
         use std::sync::atomic::{AtomicU64, Ordering};
         use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -908,7 +947,7 @@ impl Proxy {
                         let request: serde_json::Value =
                             serde_json::from_slice(&body).unwrap_or_default();
                         let i = count.fetch_add(1, Ordering::SeqCst) + 1;
-                        let (status, out) = if fail_every.is_some_and(|every| i % every == 0) {
+                        let (status, out) = if fail_one_in.is_some_and(|k| fails(i, k)) {
                             failed.fetch_add(1, Ordering::SeqCst);
                             ("500 Internal Server Error", b"injected".to_vec())
                         } else {
@@ -981,7 +1020,14 @@ async fn a_node_failing_one_request_in_five_does_not_stop_the_keeper() {
     let me = Address::repeat_byte(0xa9);
     fund(&n, me, w("200000")).await;
     let proxy = Proxy::start(n.node.endpoint(), Some(5)).await;
-    let flaky = Arc::new(RpcChain::connect(RpcConfig::dev(proxy.url.clone())).await.unwrap());
+    // Connecting (one `eth_chainId`) may meet a failure too: asked again, as it got no answer.
+    let flaky = loop {
+        match RpcChain::connect(RpcConfig::dev(proxy.url.clone())).await {
+            Ok(c) => break Arc::new(c),
+            Err(e) if e.is_transient() => continue,
+            Err(e) => panic!("{}", backstop_keeper::ErrorChain(&e)),
+        }
+    };
     let cfg = bidder("flaky", "265", w("200000"), Mechanism::English);
     let mut k = loop {
         // Attaching is retried as the binary does.
@@ -1030,21 +1076,21 @@ async fn a_restore_from_an_older_dump_leaves_no_nonce_gap() {
             advance_clock(&ks, &n.chain).await;
         }
     }
+    until_mined(&n.chain).await;
     let state = n.chain.dump_state().await.unwrap();
     let ts = n.chain.timestamp().await.unwrap();
     let at_dump = nonces(&n.chain, &accounts).await;
-    // ...and more are mined after it.
-    let target = bids(&ks) + 3;
+    // ...and more are mined after it: the keepers bid until every auction's high bid is at the
+    // best keeper's limit, and see their receipts (nothing of theirs is in flight at the stop).
+    let at_dump_bids = bids(&ks);
     for _ in 0..100 {
-        if bids(&ks) >= target {
+        until_mined(&n.chain).await;
+        if step_all(&mut ks).await == 0 {
             break;
         }
-        if step_all(&mut ks).await == 0 {
-            advance_clock(&ks, &n.chain).await;
-        }
     }
+    assert!(bids(&ks) >= at_dump_bids + 3, "too few bids after the dump");
     let before = nonces(&n.chain, &accounts).await;
-    assert!(bids(&ks) >= target, "no bids after the dump");
     // Stopped, and a fresh node on the same port restored from the older dump.
     let port = n.node.port();
     let Net { node, chain, d } = n;
@@ -1055,7 +1101,7 @@ async fn a_restore_from_an_older_dump_leaves_no_nonce_gap() {
     let after = nonces(&n.chain, &accounts).await;
     assert_eq!(after, at_dump, "the node is back at the dump");
     assert!(after.iter().zip(&before).any(|(a, b)| a < b), "no mined transaction was lost");
-    run(&mut ks, &n.chain, 3_000).await;
+    run(&mut ks, &n.chain, 1_000).await;
     assert!(ks.iter().all(Keeper::is_cleared));
     assert_recovered(&n, &accounts).await;
 }

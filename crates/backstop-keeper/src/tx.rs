@@ -208,9 +208,14 @@ impl TxManager {
         self.pending.iter()
     }
 
-    /// True once no transaction from before this process is pending on the node: only then may new
-    /// bids go out (a restarted keeper never bids twice).
+    /// True once no transaction from before this process is pending on the node, and the last
+    /// [`Self::poll`] did not find the node's nonce below ours: only then may new transactions go
+    /// out (a restarted keeper never bids twice, and nothing is sent to wait behind a gap left by
+    /// transactions the node lost; the next poll resyncs the nonce).
     pub async fn drained<B: Broadcast>(&mut self, chain: &B) -> Result<bool, B::Error> {
+        if self.lost_polls > 0 {
+            return Ok(false);
+        }
         if self.foreign_until == 0 {
             return Ok(true);
         }
@@ -291,6 +296,23 @@ impl TxManager {
                     .map(|(n, p)| (*n, p.fees))
             })
             .flatten();
+        if self.pending.is_empty() {
+            // Nothing of ours in flight, so the node's pending nonce is ours. Below it, the node
+            // lost mined transactions while we were idle (a reorg, a restore from an older
+            // state): start there, or this one would wait behind the gap for ever.
+            let node_nonce = chain.nonce(self.from, true).await.map_err(|e| node(&label, e))?;
+            if node_nonce != self.next_nonce {
+                if node_nonce < self.next_nonce {
+                    tracing::warn!(
+                        ours = self.next_nonce,
+                        node = node_nonce,
+                        "the node lost transactions; resyncing the nonce down"
+                    );
+                }
+                self.resyncs += 1;
+                self.next_nonce = node_nonce;
+            }
+        }
         let nonce = match takeover {
             Some((n, old)) => {
                 let bumped = old.bumped(self.policy.bump_percent, self.policy.max_fee_cap);
@@ -459,9 +481,11 @@ impl TxManager {
             }
         }
         // The node's pending nonce below ours: it lost transactions it had (a reorg, a restart
-        // from an older state). Seen at two polls in a row, everything from there on is given up
-        // (the keeper decides again from the chain's state and sends what still holds) and the
-        // sequence restarts at the node's nonce, so nothing waits behind a gap.
+        // from an older state). Seen once, nothing new is sent ([`Self::drained`] is false: it
+        // would wait behind the gap, and stay queued on the node after the resync); seen at two
+        // polls in a row, everything from there on is given up (the keeper decides again from
+        // the chain's state and sends what still holds) and the sequence restarts at the node's
+        // nonce, so nothing waits behind a gap.
         let node_pending = chain.nonce(self.from, true).await?;
         if node_pending < self.next_nonce && self.foreign_until == 0 {
             self.lost_polls += 1;
