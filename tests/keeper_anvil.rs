@@ -1,7 +1,10 @@
 //! The keeper on a real Anvil (the pinned 1.7.1): one keeper clearing a multi-auction debt, three
 //! competing keepers, English and Dutch deployments, a keeper killed and restarted mid-run, Anvil
 //! restarted from a state dump mid-run, a stuck transaction replaced, a budget that runs out, and
-//! operator errors (bad config, bad key, unreachable RPC, wrong chain) that move no funds.
+//! operator errors (bad config, bad key, unreachable RPC, wrong chain) that move no funds, and
+//! `--max-fee-gwei` reaching the keeper. Then the fault suite (issue 13), each ending with the same
+//! checks ([`assert_recovered`]): a quiet automining node, a reorg after mined bids, a restore from
+//! an older dump, a base-fee spike above the cap, a node failing one request in five.
 //!
 //! Each test starts its own node on a free loopback port; they run one at a time (`SERIAL`).
 
@@ -57,11 +60,15 @@ struct Net {
 }
 
 async fn net(auctions: u64) -> Net {
+    net_with(&params(), auctions).await
+}
+
+/// A fresh node with a deployment of `p` and `auctions` × sump of bad debt booked.
+async fn net_with(p: &SystemParams, auctions: u64) -> Net {
     let node = AnvilNode::spawn(&AnvilConfig::default().timestamp(1_700_000_000)).expect("anvil");
     let chain = Arc::new(RpcChain::connect(RpcConfig::dev(node.endpoint())).await.unwrap());
-    let d = deploy_system(&*chain, DEPLOYER, &params(), r("265"), Address::repeat_byte(0x5e))
-        .await
-        .unwrap();
+    let d =
+        deploy_system(&*chain, DEPLOYER, p, r("265"), Address::repeat_byte(0x5e)).await.unwrap();
     let c = SystemClient::new(&*chain, d);
     let debt = Wad::from_raw(w(SUMP).raw() * U256::from(auctions));
     c.apply(DEPLOYER, &Action::Fess { tab: debt }).await.unwrap();
@@ -80,22 +87,32 @@ fn bidder(name: &str, value: &str, budget: Wad, mechanism: Mechanism) -> KeeperC
     c
 }
 
+/// Steps every keeper once, in turn; returns the transactions sent.
+async fn step_all(keepers: &mut [Keeper<RpcChain>]) -> usize {
+    let mut sent = 0;
+    for k in keepers.iter_mut() {
+        sent += k.step().await.expect("step").sent;
+    }
+    sent
+}
+
+/// Mines a block at the next moment something can change by time alone (as the first keeper
+/// sees the deployment).
+async fn advance_clock(keepers: &[Keeper<RpcChain>], chain: &RpcChain) {
+    let now = chain.timestamp().await.unwrap();
+    chain.set_next_timestamp(next_moment(&keepers[0].model, now)).await.unwrap();
+    chain.mine().await.unwrap();
+}
+
 /// Steps every keeper in turn; when none sends anything, moves the clock to the next moment
 /// something can change. Returns the rounds run.
 async fn run(keepers: &mut [Keeper<RpcChain>], chain: &RpcChain, max_rounds: usize) -> usize {
     for round in 1..=max_rounds {
-        let mut sent = 0;
-        for k in keepers.iter_mut() {
-            sent += k.step().await.expect("step").sent;
-        }
-        if sent == 0 {
+        if step_all(keepers).await == 0 {
             if keepers.iter().all(|k| k.is_finished()) {
                 return round;
             }
-            let now = chain.timestamp().await.unwrap();
-            let next = next_moment(&keepers[0].model, now);
-            chain.set_next_timestamp(next).await.unwrap();
-            chain.mine().await.unwrap();
+            advance_clock(keepers, chain).await;
         }
     }
     let k = &keepers[0];
@@ -168,18 +185,43 @@ async fn one_keeper_clears_a_multi_auction_debt() {
     assert_eq!(bal, w("1000000").checked_sub(spent).unwrap());
 }
 
+/// Three English keepers valuing the token at 230, 252 and 258, each funded with 2,000,000 of
+/// stablecoin, on accounts `first`, `first + 1`, `first + 2` (repeated bytes); the first one
+/// starts the auctions. They reach the node through `chain`; `tweak` adjusts each configuration.
+async fn three_keepers(
+    n: &Net,
+    chain: &Arc<RpcChain>,
+    first: u8,
+    tweak: impl Fn(&mut KeeperConfig),
+) -> Vec<Keeper<RpcChain>> {
+    let mut ks = Vec::new();
+    for (i, (name, value)) in [("a", "230"), ("b", "252"), ("c", "258")].into_iter().enumerate() {
+        let who = Address::repeat_byte(first + i as u8);
+        fund(n, who, w("2000000")).await;
+        let mut cfg = bidder(name, value, w("2000000"), Mechanism::English);
+        cfg.kick = i == 0;
+        tweak(&mut cfg);
+        ks.push(Keeper::start(chain.clone(), n.d, who, cfg).await.unwrap());
+    }
+    ks
+}
+
+/// Asserts that no account bid on an English auction it was already winning (a bid sent or mined
+/// twice).
+async fn assert_no_double_bid(n: &Net) {
+    let mut guy = std::collections::HashMap::new();
+    for e in english_events(n).await {
+        if let EnglishEvent::Dent { id, guy: g, .. } = e {
+            assert_ne!(guy.insert(id, g), Some(g), "double bid on {id}");
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_competing_keepers_price_competitively_and_conserve_tokens() {
     let _g = SERIAL.lock().await;
     let n = net(6).await;
-    let mut ks = Vec::new();
-    for (i, (name, value)) in [("a", "230"), ("b", "252"), ("c", "258")].into_iter().enumerate() {
-        let who = Address::repeat_byte(0xb0 + i as u8);
-        fund(&n, who, w("2000000")).await;
-        let mut cfg = bidder(name, value, w("2000000"), Mechanism::English);
-        cfg.kick = i == 0;
-        ks.push(Keeper::start(n.chain.clone(), n.d, who, cfg).await.unwrap());
-    }
+    let mut ks = three_keepers(&n, &n.chain, 0xb0, |_| {}).await;
     run(&mut ks, &n.chain, 2_000).await;
     assert!(ks.iter().all(|k| k.is_cleared()));
     // The highest valuation wins every auction, at a price above the runner-up's limit less one
@@ -203,12 +245,7 @@ async fn three_competing_keepers_price_competitively_and_conserve_tokens() {
     let won: Wad = ks.iter().fold(Wad::ZERO, |s, k| s.checked_add(k.stats.tokens).unwrap());
     assert_eq!(gov_supply(&n).await, won);
     // Nobody ever bid on an auction it was already winning.
-    let mut guy = std::collections::HashMap::new();
-    for e in english_events(&n).await {
-        if let EnglishEvent::Dent { id, guy: g, .. } = e {
-            assert_ne!(guy.insert(id, g), Some(g), "double bid on {id}");
-        }
-    }
+    assert_no_double_bid(&n).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -282,12 +319,7 @@ async fn keeper_killed_and_restarted_mid_run_loses_and_repeats_nothing() {
     );
     run(&mut ks, &n.chain, 2_000).await;
     assert!(ks.iter().all(|k| k.is_cleared()));
-    let mut guy = std::collections::HashMap::new();
-    for e in english_events(&n).await {
-        if let EnglishEvent::Dent { id, guy: g, .. } = e {
-            assert_ne!(guy.insert(id, g), Some(g), "double bid on {id}");
-        }
-    }
+    assert_no_double_bid(&n).await;
     let deals = english_events(&n)
         .await
         .into_iter()
@@ -606,8 +638,56 @@ async fn binary_sends_over_http_and_wakes_on_ws_heads() {
     child.kill().await.unwrap();
 }
 
+/// Issue 13, item 11: `--max-fee-gwei` on the command line caps the keeper's own transactions,
+/// not only the file's `[gas] max_fee_gwei` (a keeper given `--max-fee-gwei 4` paid 4.52 gwei).
+/// The last ten blocks tip 10 gwei each, so the node's fee estimate asks for more than 4 gwei:
+/// every transaction of the keeper offers 4 gwei at most, and the cap binds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_fee_gwei_on_the_command_line_caps_the_keeper() {
+    let _g = SERIAL.lock().await;
+    let mut p = params();
+    p.english.ttl = 2; // the bid wins two seconds after it is mined (automine: the wall clock)
+    p.english.tau = 3_600;
+    let n = net_with(&p, 1).await;
+    let (dir, dep, cfg, keeper_addr) = binary_files(&n, "max-fee", "60000").await;
+    let me = Address::repeat_byte(0x7c);
+    n.chain.set_balance(me, U256::from(10u64).pow(U256::from(21))).await.unwrap();
+    let tip = backstop_chain::Fees { max_fee: 20 * GWEI, priority: 10 * GWEI };
+    for _ in 0..10 {
+        let nonce = Broadcast::nonce(&*n.chain, me, true).await.unwrap();
+        let mut tx = TxRequest::call(me, me, Vec::new());
+        tx.gas_limit = Some(21_000);
+        n.chain.broadcast(&tx, nonce, tip).await.unwrap();
+    }
+    let estimate = Broadcast::fees(&*n.chain).await.unwrap();
+    assert!(estimate.max_fee > 4 * GWEI, "the node asks {estimate:?}: the cap would not bind");
+    let first_block = n.chain.block_number().await.unwrap() + 1;
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_backstop"))
+        .args(["keeper", "--deployment", &dep.display().to_string()])
+        .args(["--config", &cfg.display().to_string(), "--until-cleared", "--interval", "0.05"])
+        .args(["--rpc-url", &n.node.endpoint(), "--max-fee-gwei", "4"])
+        .env("BACKSTOP_PRIVATE_KEY", KEY2)
+        .env("RUST_BACKTRACE", "0")
+        .kill_on_drop(true)
+        .output();
+    let out =
+        tokio::time::timeout(HANG_GUARD, run).await.expect("the keeper never finished").unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mined = mined_fees(&n.chain, first_block, &[keeper_addr]).await;
+    assert!(mined.len() >= 3, "approval, kick, bid, deal: {mined:?}");
+    for (_, max_fee, paid) in &mined {
+        assert!(
+            *max_fee <= 4 * GWEI && *paid <= 4 * GWEI,
+            "offered {max_fee}, paid {paid} wei/gas"
+        );
+    }
+    assert!(mined.iter().any(|m| m.1 == 4 * GWEI), "the cap never bound: {mined:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 // ---------------------------------------------------------------------------------------------
-// Faults: a quiet automining node, a reorg after mined bids, a node that fails requests.
+// Faults: a quiet automining node, a reorg after mined bids, a node that fails requests, a
+// restore from an older dump, a base-fee spike above the cap.
 // ---------------------------------------------------------------------------------------------
 
 /// Σ lots of every English `Deal` event: what the auctions minted, WAD.
@@ -624,6 +704,87 @@ async fn lots_dealt(n: &Net) -> Wad {
 
 /// Fails the test instead of hanging if a run never ends (the runs below take seconds).
 const HANG_GUARD: Duration = Duration::from_secs(600);
+
+/// The checks every fault test ends with: the chain's debt is cleared, every governance token
+/// minted is a lot dealt, no account bid on an auction it was already winning (no bid mined
+/// twice), and nothing of `accounts` waits behind a nonce gap: the node's pending and mined
+/// nonces agree, and its pool is empty (a transaction queued above a gap is not counted in the
+/// pending nonce).
+async fn assert_recovered(n: &Net, accounts: &[Address]) {
+    let live = backstop_chain::live::load_live(&*n.chain, &n.d).await.unwrap();
+    assert!(live.system.is_cleared(), "debt left on the chain: {}", live.system.accountant.debt());
+    assert_eq!(gov_supply(n).await, lots_dealt(n).await, "tokens minted == lots dealt");
+    assert_no_double_bid(n).await;
+    for &a in accounts {
+        assert_eq!(
+            Broadcast::nonce(&*n.chain, a, true).await.unwrap(),
+            Broadcast::nonce(&*n.chain, a, false).await.unwrap(),
+            "{a} has transactions pending"
+        );
+    }
+    let (pending, queued) = pool(&n.chain).await;
+    assert_eq!(
+        (pending, queued),
+        (0, 0),
+        "transactions left in the node's pool (pending, queued behind a nonce gap)"
+    );
+}
+
+/// The node's pool (`txpool_status`): transactions ready to be mined, and queued behind a gap.
+async fn pool(chain: &RpcChain) -> (u128, u128) {
+    use alloy::providers::Provider;
+    let status: serde_json::Value = chain
+        .provider()
+        .raw_request("txpool_status".into(), serde_json::Value::Array(vec![]))
+        .await
+        .unwrap();
+    (quantity(&status["pending"]), quantity(&status["queued"]))
+}
+
+/// Waits until an automining node has mined every ready transaction (it answers a send before
+/// the block is written, so a read just after may or may not see it).
+async fn until_mined(chain: &RpcChain) {
+    let wait = async {
+        while pool(chain).await.0 > 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(HANG_GUARD, wait).await.expect("the node never mined its pool");
+}
+
+/// The mined nonce of each account.
+async fn nonces(chain: &RpcChain, accounts: &[Address]) -> Vec<u64> {
+    let mut out = Vec::new();
+    for &a in accounts {
+        out.push(Broadcast::nonce(chain, a, false).await.unwrap());
+    }
+    out
+}
+
+const GWEI: u128 = 1_000_000_000;
+
+/// The transactions of `accounts` mined from block `from_block` on: sender, `maxFeePerGas` and the
+/// effective gas price of the receipt, wei.
+async fn mined_fees(
+    chain: &RpcChain,
+    from_block: u64,
+    accounts: &[Address],
+) -> Vec<(Address, u128, u128)> {
+    use alloy::{network::TransactionResponse, providers::Provider};
+    let p = chain.provider();
+    let mut out = Vec::new();
+    for b in from_block..=p.get_block_number().await.unwrap() {
+        let block = p.get_block_by_number(b.into()).full().await.unwrap().unwrap();
+        for tx in block.transactions.txns() {
+            if accounts.contains(&TransactionResponse::from(tx)) {
+                let r = p.get_transaction_receipt(tx.tx_hash()).await.unwrap().unwrap();
+                let max_fee = alloy::consensus::Transaction::max_fee_per_gas(tx);
+                out.push((TransactionResponse::from(tx), max_fee, r.effective_gas_price));
+            }
+        }
+    }
+    out
+}
 
 /// On an automining Anvil with no other traffic the latest block's clock stands still; the keeper
 /// judges its transactions at the next block's time (the wall clock there), so it still deals an
@@ -695,90 +856,159 @@ async fn a_reorg_after_mined_bids_leaves_no_nonce_gap() {
     assert!(after < before, "the reorg dropped none of our transactions ({before} → {after})");
     run(std::slice::from_mut(&mut k), &n.chain, 2_000).await;
     assert!(k.is_cleared());
-    // Nothing of ours waits behind a gap: the pending and the mined nonce agree.
-    assert_eq!(
-        Broadcast::nonce(&*n.chain, me, true).await.unwrap(),
-        Broadcast::nonce(&*n.chain, me, false).await.unwrap()
-    );
-    let dealt = lots_dealt(&n).await;
-    assert_eq!(gov_supply(&n).await, dealt, "tokens minted == lots dealt");
+    assert_recovered(&n, &[me]).await;
 }
 
-/// A JSON-RPC proxy in front of the node that answers HTTP 500 to every `every`-th request and
-/// forwards the rest. Deterministic: the same requests fail on every run.
-async fn flaky_proxy(upstream: String, every: u64) -> (String, Arc<std::sync::atomic::AtomicU64>) {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let count = Arc::new(AtomicU64::new(0));
-    let failed = Arc::new(AtomicU64::new(0));
-    let client = alloy::transports::http::reqwest::Client::new();
-    let f = failed.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((sock, _)) = listener.accept().await else { return };
-            let (count, failed, client, upstream) =
-                (count.clone(), f.clone(), client.clone(), upstream.clone());
-            tokio::spawn(async move {
-                let (rd, mut wr) = sock.into_split();
-                let mut rd = BufReader::new(rd);
-                loop {
-                    // Request line and headers.
-                    let mut len = 0usize;
-                    let mut line = String::new();
-                    if rd.read_line(&mut line).await.unwrap_or(0) == 0 {
-                        return;
-                    }
+/// A transaction broadcast through a [`Proxy`] (`eth_sendTransaction`) and the node's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Sent {
+    /// [`Proxy::next_block`] calls before it: the block it was sent for.
+    block: u64,
+    from: Address,
+    nonce: u64,
+    max_fee: u128,
+    priority: u128,
+    /// The node took it (no error answer).
+    accepted: bool,
+}
+
+/// A JSON-RPC proxy in front of a node: it records every `eth_sendTransaction` with the node's
+/// answer, and with `fail_one_in` answers HTTP 500 instead of forwarding to one request in
+/// `fail_one_in` on average ([`fails`]: the n-th request fails or not alike on every run, and
+/// not periodically, so a step whose requests repeat cannot hit a failure at the same place every
+/// time).
+struct Proxy {
+    url: String,
+    failed: Arc<std::sync::atomic::AtomicU64>,
+    block: Arc<std::sync::atomic::AtomicU64>,
+    sent: Arc<std::sync::Mutex<Vec<Sent>>>,
+}
+
+/// Whether request `i` fails when one in `k` does: splitmix64 of `i`, modulo `k`.
+fn fails(i: u64, k: u64) -> bool {
+    let mut z = i.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (z ^ (z >> 31)).is_multiple_of(k)
+}
+
+/// A hex quantity of a JSON-RPC request (`"0x1a"`), 0 if absent.
+fn quantity(v: &serde_json::Value) -> u128 {
+    v.as_str().and_then(|s| u128::from_str_radix(s.trim_start_matches("0x"), 16).ok()).unwrap_or(0)
+}
+
+impl Proxy {
+    async fn start(upstream: String, fail_one_in: Option<u64>) -> Self {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicU64::new(0));
+        let proxy = Self {
+            url,
+            failed: Arc::new(AtomicU64::new(0)),
+            block: Arc::new(AtomicU64::new(0)),
+            sent: Arc::default(),
+        };
+        let client = alloy::transports::http::reqwest::Client::new();
+        let (f, blk, log) = (proxy.failed.clone(), proxy.block.clone(), proxy.sent.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((sock, _)) = listener.accept().await else { return };
+                let (count, failed, client, upstream) =
+                    (count.clone(), f.clone(), client.clone(), upstream.clone());
+                let (blk, log) = (blk.clone(), log.clone());
+                tokio::spawn(async move {
+                    let (rd, mut wr) = sock.into_split();
+                    let mut rd = BufReader::new(rd);
                     loop {
-                        line.clear();
+                        // Request line and headers.
+                        let mut len = 0usize;
+                        let mut line = String::new();
                         if rd.read_line(&mut line).await.unwrap_or(0) == 0 {
                             return;
                         }
-                        if line == "\r\n" {
-                            break;
-                        }
-                        let lower = line.to_ascii_lowercase();
-                        if let Some(v) = lower.strip_prefix("content-length:") {
-                            len = v.trim().parse().unwrap_or(0);
-                        }
-                    }
-                    let mut body = vec![0u8; len];
-                    if rd.read_exact(&mut body).await.is_err() {
-                        return;
-                    }
-                    let i = count.fetch_add(1, Ordering::SeqCst) + 1;
-                    let (status, out) = if i % every == 0 {
-                        failed.fetch_add(1, Ordering::SeqCst);
-                        ("500 Internal Server Error", b"injected".to_vec())
-                    } else {
-                        let resp = client
-                            .post(&upstream)
-                            .header("content-type", "application/json")
-                            .body(body)
-                            .send()
-                            .await;
-                        match resp {
-                            Ok(r) => {
-                                ("200 OK", r.bytes().await.map(|b| b.to_vec()).unwrap_or_default())
+                        loop {
+                            line.clear();
+                            if rd.read_line(&mut line).await.unwrap_or(0) == 0 {
+                                return;
                             }
-                            Err(_) => ("502 Bad Gateway", b"upstream".to_vec()),
+                            if line == "\r\n" {
+                                break;
+                            }
+                            let lower = line.to_ascii_lowercase();
+                            if let Some(v) = lower.strip_prefix("content-length:") {
+                                len = v.trim().parse().unwrap_or(0);
+                            }
                         }
-                    };
-                    let head = format!(
-                        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-                        out.len()
-                    );
-                    if wr.write_all(head.as_bytes()).await.is_err()
-                        || wr.write_all(&out).await.is_err()
-                    {
-                        return;
+                        let mut body = vec![0u8; len];
+                        if rd.read_exact(&mut body).await.is_err() {
+                            return;
+                        }
+                        let request: serde_json::Value =
+                            serde_json::from_slice(&body).unwrap_or_default();
+                        let i = count.fetch_add(1, Ordering::SeqCst) + 1;
+                        let (status, out) = if fail_one_in.is_some_and(|k| fails(i, k)) {
+                            failed.fetch_add(1, Ordering::SeqCst);
+                            ("500 Internal Server Error", b"injected".to_vec())
+                        } else {
+                            let resp = client
+                                .post(&upstream)
+                                .header("content-type", "application/json")
+                                .body(body)
+                                .send()
+                                .await;
+                            match resp {
+                                Ok(r) => (
+                                    "200 OK",
+                                    r.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+                                ),
+                                Err(_) => ("502 Bad Gateway", b"upstream".to_vec()),
+                            }
+                        };
+                        if request["method"] == "eth_sendTransaction" && status == "200 OK" {
+                            let tx = &request["params"][0];
+                            let answer: serde_json::Value =
+                                serde_json::from_slice(&out).unwrap_or_default();
+                            log.lock().unwrap().push(Sent {
+                                block: blk.load(Ordering::SeqCst),
+                                from: tx["from"].as_str().unwrap_or_default().parse().unwrap(),
+                                nonce: quantity(&tx["nonce"]) as u64,
+                                max_fee: quantity(&tx["maxFeePerGas"]),
+                                priority: quantity(&tx["maxPriorityFeePerGas"]),
+                                accepted: answer.get("error").is_none(),
+                            });
+                        }
+                        let head = format!(
+                            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                            out.len()
+                        );
+                        if wr.write_all(head.as_bytes()).await.is_err()
+                            || wr.write_all(&out).await.is_err()
+                        {
+                            return;
+                        }
                     }
-                }
-            });
-        }
-    });
-    (url, failed)
+                });
+            }
+        });
+        proxy
+    }
+
+    /// Requests that got an injected HTTP 500.
+    fn failed(&self) -> u64 {
+        self.failed.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Marks a block mined: later sends are for the next one.
+    fn next_block(&self) {
+        self.block.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Every transaction sent so far, in order.
+    fn sent(&self) -> Vec<Sent> {
+        self.sent.lock().unwrap().clone()
+    }
 }
 
 /// One request in five fails (HTTP 500) between the keeper and its node: reads are retried per
@@ -790,8 +1020,15 @@ async fn a_node_failing_one_request_in_five_does_not_stop_the_keeper() {
     let n = net(3).await;
     let me = Address::repeat_byte(0xa9);
     fund(&n, me, w("200000")).await;
-    let (url, failed) = flaky_proxy(n.node.endpoint(), 5).await;
-    let flaky = Arc::new(RpcChain::connect(RpcConfig::dev(url)).await.unwrap());
+    let proxy = Proxy::start(n.node.endpoint(), Some(5)).await;
+    // Connecting (one `eth_chainId`) may meet a failure too: asked again, as it got no answer.
+    let flaky = loop {
+        match RpcChain::connect(RpcConfig::dev(proxy.url.clone())).await {
+            Ok(c) => break Arc::new(c),
+            Err(e) if e.is_transient() => continue,
+            Err(e) => panic!("{}", backstop_keeper::ErrorChain(&e)),
+        }
+    };
     let cfg = bidder("flaky", "265", w("200000"), Mechanism::English);
     let mut k = loop {
         // Attaching is retried as the binary does.
@@ -815,9 +1052,166 @@ async fn a_node_failing_one_request_in_five_does_not_stop_the_keeper() {
         }
     }
     assert!(k.is_cleared(), "not cleared; {step_errors} failed steps");
-    assert!(failed.load(std::sync::atomic::Ordering::SeqCst) > 0, "the proxy failed nothing");
-    let dealt = lots_dealt(&n).await;
-    assert_eq!(gov_supply(&n).await, dealt);
+    assert!(proxy.failed() > 0, "the proxy failed nothing");
+    assert_recovered(&n, &[me]).await;
+}
+
+/// Anvil stopped and restarted from a state dump taken a few blocks earlier, while three keepers
+/// bid: the bids mined after the dump are lost (the node's nonces fall, and its blocks from the
+/// dump on are mined anew, which the keepers' event watchers see as a reorg). The keepers give
+/// up what the node lost, resync their nonces down and decide again from the chain: the debt is
+/// cleared, tokens add up, no bid is mined twice and no nonce gap is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_from_an_older_dump_leaves_no_nonce_gap() {
+    let _g = SERIAL.lock().await;
+    let n = net(6).await;
+    let mut ks = three_keepers(&n, &n.chain, 0xc1, |_| {}).await;
+    let accounts: Vec<Address> = ks.iter().map(Keeper::account).collect();
+    let bids = |ks: &[Keeper<RpcChain>]| ks.iter().map(|k| k.stats.bids_sent).sum::<u64>();
+    // Automine: every bid is mined as it is sent. The dump is taken once bids were mined...
+    for _ in 0..100 {
+        if bids(&ks) >= 3 {
+            break;
+        }
+        if step_all(&mut ks).await == 0 {
+            advance_clock(&ks, &n.chain).await;
+        }
+    }
+    until_mined(&n.chain).await;
+    let state = n.chain.dump_state().await.unwrap();
+    let ts = n.chain.timestamp().await.unwrap();
+    let at_dump = nonces(&n.chain, &accounts).await;
+    // ...and more are mined after it: the keepers bid until every auction's high bid is at the
+    // best keeper's limit, and see their receipts (nothing of theirs is in flight at the stop).
+    let at_dump_bids = bids(&ks);
+    for _ in 0..100 {
+        until_mined(&n.chain).await;
+        if step_all(&mut ks).await == 0 {
+            break;
+        }
+    }
+    assert!(bids(&ks) >= at_dump_bids + 3, "too few bids after the dump");
+    let before = nonces(&n.chain, &accounts).await;
+    // Stopped, and a fresh node on the same port restored from the older dump.
+    let port = n.node.port();
+    let Net { node, chain, d } = n;
+    drop(node);
+    let node = AnvilNode::spawn(&AnvilConfig::default().port(port).timestamp(ts)).unwrap();
+    assert!(chain.load_state(state).await.unwrap());
+    let n = Net { node, chain, d };
+    let after = nonces(&n.chain, &accounts).await;
+    assert_eq!(after, at_dump, "the node is back at the dump");
+    assert!(after.iter().zip(&before).any(|(a, b)| a < b), "no mined transaction was lost");
+    run(&mut ks, &n.chain, 1_000).await;
+    assert!(ks.iter().all(Keeper::is_cleared));
+    assert_recovered(&n, &accounts).await;
+}
+
+/// A base-fee spike (2 → 12 gwei, four blocks) above three keepers' fee cap of 4 gwei, struck
+/// while their first bids wait in the pool (automine off; the test mines, and the keepers step
+/// three times per block during the spike). The node drops the waiting bids when it mines a block
+/// they cannot pay for, and refuses every offer within the cap until the base fee falls. No keeper offers or pays
+/// more than its cap; within a block no refused offer is repeated (a refused replacement is
+/// offered again only higher, up to the cap, and a new transaction refused at the cap waits for
+/// the next block); no step fails; and once the base fee is back at 2 gwei the debt is cleared
+/// with the usual checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_base_fee_spike_above_the_cap_neither_overpays_nor_spins() {
+    use alloy::providers::ext::AnvilApi;
+    const NORMAL: u128 = 2 * GWEI;
+    const SPIKE: u128 = 12 * GWEI;
+    const CAP: u128 = 4 * GWEI;
+    const SPIKE_BLOCKS: u32 = 4;
+    const STEPS_PER_SPIKE_BLOCK: usize = 3;
+    let _g = SERIAL.lock().await;
+    let n = net(3).await;
+    let proxy = Proxy::start(n.node.endpoint(), None).await;
+    let via = Arc::new(RpcChain::connect(RpcConfig::dev(proxy.url.clone())).await.unwrap());
+    let mut ks = three_keepers(&n, &via, 0xc4, |c| {
+        c.gas.max_fee_gwei = Some(4);
+        c.gas.replace_after_secs = 0; // replace at every step: the spin, if there is one, shows
+    })
+    .await;
+    let accounts: Vec<Address> = ks.iter().map(Keeper::account).collect();
+    let first_block = n.chain.block_number().await.unwrap() + 1;
+    let p = n.chain.provider();
+    p.anvil_set_auto_mine(false).await.unwrap();
+    // A first block at 2 gwei: fee estimates start from the latest block's base fee.
+    p.anvil_set_next_block_base_fee_per_gas(NORMAL).await.unwrap();
+    n.chain.mine().await.unwrap();
+    let bids = |ks: &[Keeper<RpcChain>]| ks.iter().map(|k| k.stats.bids_sent).sum::<u64>();
+    // Blocks of the spike mined so far, once it struck.
+    let mut spike: Option<u32> = None;
+    let mut step_errors = Vec::new();
+    let mut done = false;
+    for _ in 0..2_000 {
+        let steps = if spike.is_some_and(|b| b < SPIKE_BLOCKS) { STEPS_PER_SPIKE_BLOCK } else { 1 };
+        let mut sent = 0;
+        for _ in 0..steps {
+            for k in ks.iter_mut() {
+                match k.step().await {
+                    Ok(r) => sent += r.sent,
+                    Err(e) => step_errors.push(backstop_keeper::ErrorChain(&e).to_string()),
+                }
+            }
+        }
+        // The spike strikes in the next block, while the first bids wait in the pool.
+        if spike.is_none() && bids(&ks) > 0 {
+            spike = Some(0);
+        }
+        let mut queued = false;
+        for &a in &accounts {
+            queued |= Broadcast::nonce(&*n.chain, a, true).await.unwrap()
+                != Broadcast::nonce(&*n.chain, a, false).await.unwrap();
+        }
+        if sent == 0 && !queued && ks.iter().all(Keeper::is_finished) {
+            done = true;
+            break;
+        }
+        let in_spike = spike.is_some_and(|b| b < SPIKE_BLOCKS);
+        p.anvil_set_next_block_base_fee_per_gas(if in_spike { SPIKE } else { NORMAL })
+            .await
+            .unwrap();
+        if in_spike {
+            spike = spike.map(|b| b + 1);
+            n.chain.mine().await.unwrap();
+        } else if sent == 0 && !queued {
+            advance_clock(&ks, &n.chain).await;
+        } else {
+            n.chain.mine().await.unwrap();
+        }
+        proxy.next_block();
+    }
+    p.anvil_set_auto_mine(true).await.unwrap();
+    assert!(done, "not finished");
+    assert_eq!(spike, Some(SPIKE_BLOCKS), "the spike never struck");
+    assert!(step_errors.is_empty(), "failed steps: {step_errors:?}");
+    // Never above the cap: what was offered, and what was paid.
+    let sent = proxy.sent();
+    let refused: Vec<&Sent> = sent.iter().filter(|s| !s.accepted).collect();
+    assert!(!refused.is_empty(), "the node refused nothing: the spike tested nothing");
+    assert!(sent.iter().all(|s| s.max_fee <= CAP && s.priority <= s.max_fee), "{sent:?}");
+    let mined = mined_fees(&n.chain, first_block, &accounts).await;
+    assert!(!mined.is_empty());
+    for (from, max_fee, paid) in &mined {
+        assert!(*max_fee <= CAP && *paid <= CAP, "{from} offered {max_fee}, paid {paid} wei/gas");
+    }
+    // No spin: within a block, each refused offer at a nonce is above the one before it.
+    let mut last: std::collections::HashMap<(u64, Address, u64), (u128, u128)> = Default::default();
+    for s in &refused {
+        let offer = (s.max_fee, s.priority);
+        if let Some(prev) = last.insert((s.block, s.from, s.nonce), offer) {
+            assert!(
+                offer.0 >= prev.0 && offer.1 >= prev.1 && offer != prev,
+                "{} offered {offer:?} at nonce {} again in block {} after {prev:?} was refused",
+                s.from,
+                s.nonce,
+                s.block
+            );
+        }
+    }
+    assert!(ks.iter().all(Keeper::is_cleared));
+    assert_recovered(&n, &accounts).await;
 }
 
 /// The demo on Anvil is deterministic: with the node's clock moving one second per block (not

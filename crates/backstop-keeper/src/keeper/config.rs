@@ -214,7 +214,8 @@ pub struct StepReport {
     pub confirmed: usize,
     /// Events read.
     pub events: usize,
-    /// Transactions of a previous process still pending: no new bids.
+    /// Transactions of a previous process still pending, or the node's nonce just fell below
+    /// ours (it lost transactions): nothing new is sent this step.
     pub draining: bool,
 }
 

@@ -12,6 +12,9 @@ use alloy_primitives::U256;
 use backstop_chain::{Adapter, Broadcast, Call, ChainError};
 use backstop_core::{Action, LotSizing, Wad};
 
+/// The key of the decision "waiting for the base fee to fall under the cap" in the log.
+const FEES_NOTE: &str = "fees";
+
 impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
     /// Sends `action` (encoded by the adapter) unless the same label is in flight or this is a
     /// dry run; true if it went out.
@@ -42,7 +45,18 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         match self.tx.submit(&*self.chain, &self.adapter, kind, label.clone(), tx).await {
             Ok(nonce) => {
                 tracing::info!(keeper = %self.cfg.name, %label, nonce, "sent");
+                self.notes.remove(FEES_NOTE);
                 Ok(true)
+            }
+            Err(e) if e.is_above_cap() => {
+                // A base fee above the cap: nothing goes out until it falls (the manager asks
+                // again at a later block); the rest of the step goes on.
+                let cap = self.cfg.gas.max_fee_gwei.unwrap_or_default();
+                self.note(
+                    FEES_NOTE.to_owned(),
+                    format!("waiting: the node asks more than the fee cap of {cap} gwei"),
+                );
+                Ok(false)
             }
             Err(e) if e.is_race_lost() => {
                 self.stats.races_lost += 1;
