@@ -3,7 +3,8 @@
 #   - the Solidity artifacts must rebuild byte-identically with the pinned solc (npm, contracts-abi/)
 #   - every Rust test of the workspace: the core's property suite, the differential tests of the
 #     contracts against the core on the embedded EVM (DIFF_CASES, default 1,000 sequences) and on a
-#     real Anvil and an Anvil fork, the contract invariant suite, the gas ceilings, the Anvil backend
+#     real Anvil and an Anvil fork, the contract invariant suite, the gas ceilings and the committed
+#     gas report (contracts-abi/GAS.md, equal on the embedded EVM and Anvil), the Anvil backend
 #     suite (restarts, reorgs, nonces, reverts, WebSocket)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -531,4 +531,132 @@ contract AccountantTest is BackstopTest {
         vm.expectRevert(bytes(""));
         acc.heal(10);
     }
+
+    // ---- storage of woe and Ash (one slot, exact values behind a marker) ----
+
+    uint256 private constant M = type(uint128).max;
+
+    function edge(uint256 seed) private pure returns (uint256) {
+        uint256[10] memory v =
+            [uint256(0), 1, 50_000e18, M - 2, M - 1, M, M + 1, M + 2, type(uint256).max / 2, type(uint256).max];
+        return v[seed % v.length];
+    }
+
+    function assertBook(uint256 woe, uint256 ash, uint256 debt) private view {
+        assertEq(accountant.woe(), woe, "woe");
+        assertEq(accountant.Ash(), ash, "Ash");
+        assertEq(accountant.debt(), debt, "debt");
+        (address sink, uint256 a) = accountant.sinkAndAsh();
+        assertEq(sink, SINK);
+        assertEq(a, ash, "sinkAndAsh");
+    }
+
+    /// `woe` and `Ash` share one slot, `Ash` stored plus one and a value too large for its half
+    /// behind a marker: around every boundary of the encoding (2^128 - 2, 2^128 - 1, 2^128) and up
+    /// to 2^256 - 1, each of flog, flop (twice, so `Ash` crosses the boundary by a sum), settle,
+    /// unwind, kiss and heal leaves the exact values the specification gives.
+    function testFuzz_book_exactAtEveryBoundary(uint256 wSeed, uint256 s1Seed, uint256 s2Seed, uint256 rSeed, uint256 uSeed)
+        public
+    {
+        BookEnglish house = new BookEnglish();
+        accountant.file("english", address(house));
+        accountant.file("dump", 1);
+        assertBook(0, 0, 0);
+        uint256 total = edge(wSeed);
+        freeDebt(total);
+        assertBook(total, 0, total);
+        uint256 woe = total;
+        uint256 ash;
+        for (uint256 i; i < 2; i++) {
+            uint256 s = edge(i == 0 ? s1Seed : s2Seed);
+            if (s > woe) s = woe;
+            if (s == 0) continue;
+            accountant.file("sump", s);
+            accountant.flop();
+            woe -= s;
+            ash += s;
+            assertBook(woe, ash, total);
+        }
+        uint256 raised = edge(rSeed);
+        uint256 k = raised < ash ? raised : ash;
+        accountant.settle(raised);
+        ash -= k;
+        total -= k;
+        assertBook(woe, ash, total);
+        uint256 back = edge(uSeed);
+        if (back > ash) back = ash;
+        accountant.unwind(back);
+        ash -= back;
+        woe += back;
+        assertBook(woe, ash, total);
+        stable.mint(address(accountant), 2);
+        if (ash != 0) {
+            accountant.kiss(1);
+            ash -= 1;
+            total -= 1;
+            assertBook(woe, ash, total);
+        }
+        if (woe != 0) {
+            accountant.heal(1);
+            woe -= 1;
+            total -= 1;
+            assertBook(woe, ash, total);
+        }
+    }
+
+    /// `Ash` and `woe` cross the marker both ways by one wei: up by a flop and by an unwind, down
+    /// by a settlement and by a flop.
+    function test_book_crossesTheMarker() public {
+        BookEnglish house = new BookEnglish();
+        accountant.file("english", address(house));
+        accountant.file("dump", 1);
+        uint256 total = type(uint256).max;
+        freeDebt(total);
+        accountant.file("sump", M - 2);
+        accountant.flop(); // Ash = 2^128 - 3 (the largest plain half), woe wide
+        assertBook(total - (M - 2), M - 2, total);
+        accountant.file("sump", 1);
+        accountant.flop(); // Ash = 2^128 - 2: behind the marker
+        assertBook(total - (M - 1), M - 1, total);
+        accountant.settle(1); // back to plain
+        assertBook(total - (M - 1), M - 2, total - 1);
+        accountant.unwind(M - 2); // Ash = 0, woe wide
+        assertBook(total - 1, 0, total - 1);
+        accountant.file("sump", total - 1 - (M - 1));
+        accountant.flop(); // woe = 2^128 - 2: plain again; Ash wide
+        assertBook(M - 1, total - 1 - (M - 1), total - 1);
+        accountant.file("sump", 1);
+        accountant.flop(); // woe = 2^128 - 3
+        assertBook(M - 2, total - (M - 1), total - 1);
+    }
+
+    /// The first flop rewrites the book's non-zero word: starting the only auction costs no new
+    /// slot, and neither does the settlement that ends it.
+    function test_book_neverZero() public {
+        bytes32 slot = bookSlot();
+        assertEq(uint256(vm.load(address(accountant), slot)), uint256(1) << 128);
+        flopEnglish();
+        accountant.settle(SUMP);
+        assertBook(0, 0, 0);
+        assertEq(uint256(vm.load(address(accountant), slot)), uint256(1) << 128);
+    }
+
+    /// The slot of `book`: the one word that reads `1 << 128` on a fresh accountant.
+    function bookSlot() private view returns (bytes32 slot) {
+        for (uint256 i; i < 32; i++) {
+            if (uint256(vm.load(address(accountant), bytes32(i))) == uint256(1) << 128) return bytes32(i);
+        }
+        revert("book not found");
+    }
+}
+
+/// An English house that accepts any kick (the book test moves amounts no real auction holds).
+contract BookEnglish {
+    function openingLot(uint256 dump, uint256) external pure returns (uint256) {
+        return dump;
+    }
+
+    function kick(address, uint256, uint256) external pure returns (uint256) {
+        return 1;
+    }
 }

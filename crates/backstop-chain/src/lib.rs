@@ -26,6 +26,8 @@
 //! - [`watch`]: a reorg-aware log follower from a block cursor, for any backend.
 //! - `differential` (feature `test-utils`): the model and a deployment in lock-step, compared after
 //!   every action.
+//! - `gas` (feature `test-utils`): gas per action in two matched states on any dev chain, and the
+//!   report `contracts-abi/GAS.md` rendered from the figures.
 #![warn(unused_crate_dependencies)]
 
 pub mod adapter;
@@ -37,6 +39,8 @@ pub mod config;
 pub mod differential;
 mod error;
 pub mod evm;
+#[cfg(feature = "test-utils")]
+pub mod gas;
 pub mod live;
 pub mod rpc;
 pub mod settlement;

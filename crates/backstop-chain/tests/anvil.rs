@@ -1,19 +1,22 @@
 //! The backend suite on a real Anvil (the pinned 1.7.1, installed by `scripts/install-tools.sh`):
-//! the differential suite unchanged on Anvil and on an Anvil fork of a second local Anvil, an
-//! existing ERC20 as the stablecoin on the fork, the event watcher across a node restart from a
-//! state dump and across a reorg, the nonce after a failed transaction, revert decoding on both the
-//! estimate and the mined path, WebSocket heads, a missing binary and a malformed addresses file.
+//! the differential suite unchanged on Anvil and on an Anvil fork of a second local Anvil, the gas
+//! report's figures equal to the embedded EVM's, an existing ERC20 as the stablecoin on the fork,
+//! the event watcher across a node restart from a state dump and across a reorg, the nonce after a
+//! failed transaction, revert decoding on both the estimate and the mined path, WebSocket heads, a
+//! missing binary and a malformed addresses file.
 //!
 //! Every test starts its own nodes on free loopback ports; they run one at a time (`SERIAL`).
 
 use alloy::sol_types::{SolCall, SolConstructor};
 use alloy_primitives::{Address, U256};
 use backstop_chain::{
-    AnvilConfig, AnvilError, AnvilNode, ChainError, Deployment, DevChain, EventWatcher, RpcChain,
-    RpcConfig, Settlement, SettlementExt, SystemClient, TxRequest, WatchEvent,
+    AnvilConfig, AnvilError, AnvilNode, ChainError, Deployment, DevChain, EmbeddedEvm,
+    EventWatcher, RpcChain, RpcConfig, Settlement, SettlementExt, SystemClient, TxRequest,
+    WatchEvent,
     bindings::{EnglishDebtAuction, Stablecoin},
     deploy_with,
     differential::{DEPLOYER, Differential, KEEPER},
+    gas,
 };
 use backstop_core::{
     AccountantParams, Action, Error, SystemParams, Wad,
@@ -102,6 +105,27 @@ async fn differential_suite_on_a_fork() {
         let mut h =
             Differential::deploy(chain, params, price, &ACTORS).await.expect("deploy on fork");
         h.run(&steps).await.unwrap_or_else(|e| panic!("the fork disagrees with the model: {e}"));
+    }
+}
+
+/// The gas report's scenarios on Anvil give the embedded EVM's figures to the gas, in both states
+/// (`backstop_chain::gas`; `tests/gas.rs` checks the figures and writes `contracts-abi/GAS.md`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gas_figures_on_anvil_equal_the_embedded_evm() {
+    let _g = SERIAL.lock().await;
+    for open in [gas::Open::One, gas::Open::Others] {
+        let anvil = node();
+        let chain = connect(&anvil.endpoint()).await;
+        let on_anvil = gas::measure(&chain, open).await.expect("measure on anvil");
+        let embedded = gas::measure(&EmbeddedEvm::new(START), open).await.expect("measure");
+        for row in gas::Row::ALL {
+            assert_eq!(
+                on_anvil.get(row),
+                embedded.get(row),
+                "{} with {open:?} open: Anvil and the embedded EVM disagree",
+                row.label()
+            );
+        }
     }
 }
 
