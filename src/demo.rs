@@ -27,12 +27,15 @@ pub const SINK: Address = Address::new([0x51; 20]);
 /// The timestamp the demo's chains start at (19 March 2020, 14:28 UTC: the first debt auctions).
 pub const DEMO_START: u64 = 1_584_628_080;
 
-/// Makes an Anvil's clock move with its blocks only, one second per block, as the embedded EVM's
-/// moves only when told: a demo on Anvil then sends the same transactions at the same times on
-/// every run (automine otherwise stamps blocks with the wall clock, which varies run to run).
+/// Makes an Anvil's clock move only when told (`evm_setNextBlockTimestamp`), as the embedded
+/// EVM's: every block is stamped with its parent's time (`anvil_setBlockTimestampInterval 0`).
+/// A demo on Anvil then sends the same transactions at the same times on every run. Automine
+/// otherwise stamps blocks with the wall clock, which varies run to run; and one second per
+/// block still varies, as an automining node under load may pack several transactions sent in a
+/// row into one block or not.
 pub async fn pin_anvil_clock(chain: &backstop_chain::RpcChain) -> Result<(), ChainError> {
     use alloy::providers::ext::AnvilApi;
-    chain.provider().anvil_set_block_timestamp_interval(1).await.map_err(|e| {
+    chain.provider().anvil_set_block_timestamp_interval(0).await.map_err(|e| {
         ChainError::backend(backstop_chain::RpcChainError::rpc(
             "anvil_setBlockTimestampInterval",
             e,
@@ -320,10 +323,13 @@ pub async fn run_demo<S: Broadcast + DevChain + 'static>(
         rounds += 1;
         let mut sent = 0;
         let mut finished = true;
-        for h in &handles {
+        for (h, (_, who, _, _)) in handles.iter().zip(&lines) {
             let (tx, rx) = oneshot::channel();
             h.send(Cmd::Step(tx)).await.map_err(|_| DemoError::KeeperStopped)?;
             let (s, done, t) = rx.await.map_err(|_| DemoError::KeeperStopped)??;
+            if s > 0 {
+                until_mined(&*chain, *who).await?;
+            }
             sent += s;
             finished &= done;
             now = now.max(t);
@@ -424,6 +430,20 @@ async fn run_keeper<S: Broadcast + 'static>(mut k: Keeper<S>, mut rx: mpsc::Rece
             }
         }
     }
+}
+
+/// Waits until `who` has no transaction waiting on the node (at most 10 s). An automining node
+/// answers a send before it has written the block, so without this the next keeper's step (the
+/// blocks it sees) would depend on how fast the node mines, and two runs could differ.
+async fn until_mined<S: Broadcast>(chain: &S, who: Address) -> Result<(), ChainError> {
+    for _ in 0..10_000 {
+        let pending = chain.nonce(who, true).await.map_err(backend_err)?;
+        if pending <= chain.nonce(who, false).await.map_err(backend_err)? {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    Ok(())
 }
 
 fn backend_err(e: impl std::error::Error + Send + Sync + 'static) -> ChainError {

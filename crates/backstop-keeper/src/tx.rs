@@ -473,7 +473,8 @@ impl TxManager {
                     Err(err) => {
                         tracing::info!(nonce = n, label = %p.label, max_fee = fees.max_fee, error = %err, "replacement refused; will offer more");
                         if self.policy.max_fee_cap == Some(fees.max_fee) {
-                            // Refused at the cap: no new transaction is offered it in this block.
+                            // Refused at the cap: no new transaction is offered the cap in
+                            // this block.
                             self.refused_at_cap = Some(chain.block_number().await?);
                         }
                     }

@@ -177,6 +177,9 @@ pub struct Stats {
     pub races_lost: u64,
     /// Our standing English high bids found when the keeper attached (sent by an earlier process).
     pub standing_at_start: u64,
+    /// Times the model disagreed with the events and every auction was read again (none on a
+    /// healthy node; a node restored from an older state, say).
+    pub full_rereads: u64,
     /// Auctions started, reset and settled by us.
     pub kicks: u64,
     /// Deals, ticks, flogs, heals, kisses.

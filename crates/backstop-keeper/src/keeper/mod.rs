@@ -195,6 +195,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             // The events and the state disagree (a node restored from a state dump without its
             // logs, say): read every auction id once and carry on from the chain's truth.
             tracing::warn!(keeper = %self.cfg.name, %why, "model inconsistent with the events: full re-read");
+            self.stats.full_rereads += 1;
             self.refresh_accountant(true, true).await?;
             self.full_resync().await?;
         }
