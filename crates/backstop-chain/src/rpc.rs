@@ -304,13 +304,24 @@ impl RpcChain {
         let poll = cfg.poll_interval.unwrap_or_else(|| default_poll_interval(&cfg.url));
         raw.client().set_poll_interval(poll);
         signing.client().set_poll_interval(poll);
-        let chain_id = raw.get_chain_id().await.map_err(rpc_err("eth_chainId"))?;
-        if let Some(expected) = cfg.expect_chain_id
+        let mut chain = Self {
+            signing,
+            raw,
+            local,
+            impersonated: Mutex::new(HashSet::new()),
+            chain_id: 0,
+            cfg,
+        };
+        // The first request is a read like any other: a node that drops it is asked again.
+        let chain_id =
+            chain.read(|| chain.raw.get_chain_id()).await.map_err(rpc_err("eth_chainId"))?;
+        if let Some(expected) = chain.cfg.expect_chain_id
             && expected != chain_id
         {
             return Err(RpcChainError::WrongChain { expected, actual: chain_id });
         }
-        Ok(Self { signing, raw, local, impersonated: Mutex::new(HashSet::new()), chain_id, cfg })
+        chain.chain_id = chain_id;
+        Ok(chain)
     }
 
     /// The provider without local signers (reads, dev-chain methods).
