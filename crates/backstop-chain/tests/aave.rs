@@ -151,7 +151,22 @@ async fn bad_debt_on_anvil() {
         use alloy::providers::ext::AnvilApi;
         chain.provider().anvil_set_block_timestamp_interval(0).await.expect("freeze the clock");
     }
-    deploy_and_measure(&chain).await;
+    let (market, event) = deploy_and_measure(&chain).await;
+    // The same transactions at the same (frozen) time: the same bad debt as the embedded EVM's,
+    // to the wei.
+    let on_anvil = market.read_weth_debt(&chain, &event.accounts()).await.unwrap();
+    let evm = EmbeddedEvm::new(START);
+    let (m, e) = deploy_and_measure(&evm).await;
+    let embedded = m.read_weth_debt(&evm, &e.accounts()).await.unwrap();
+    assert_eq!(on_anvil.bad_debt_wei, embedded.bad_debt_wei);
+    assert_eq!(on_anvil.total_debt_wei, embedded.total_debt_wei);
+    assert_eq!(event.liquidations.len(), e.liquidations.len());
+    for (a, b) in event.liquidations.iter().zip(&e.liquidations) {
+        assert_eq!(
+            (a.calls, a.weth_repaid_wei, a.lrt_seized_wei),
+            (b.calls, b.weth_repaid_wei, b.lrt_seized_wei)
+        );
+    }
 }
 
 #[tokio::test]

@@ -237,7 +237,7 @@ impl Artifact {
         if hex.is_empty() {
             return Err(bad("empty `bytecode` (an interface or abstract contract)".into()));
         }
-        if hex.len() % 2 != 0 {
+        if !hex.len().is_multiple_of(2) {
             return Err(bad("`bytecode` has an odd number of hex digits".into()));
         }
         let mut link_references = BTreeMap::new();

@@ -241,8 +241,8 @@ pub async fn run_bad_debt_event<S: Settlement>(
         liquidations.push(Liquidation {
             account: who,
             calls,
-            weth_repaid_wei: weth0 - weth1,
-            lrt_seized_wei: lrt1 - lrt0,
+            weth_repaid_wei: weth0.saturating_sub(weth1),
+            lrt_seized_wei: lrt1.saturating_sub(lrt0),
         });
     }
 

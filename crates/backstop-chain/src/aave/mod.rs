@@ -145,7 +145,7 @@ pub enum AaveError {
         reason: String,
         /// The chain's error.
         #[source]
-        source: ChainError,
+        source: Box<ChainError>,
     },
     /// The liquidator called `liquidationCall` as often as allowed and the account still has
     /// collateral and a health factor below 1.
@@ -162,7 +162,13 @@ pub enum AaveError {
     },
     /// A read failed or did not decode.
     #[error(transparent)]
-    Chain(#[from] ChainError),
+    Chain(Box<ChainError>),
+}
+
+impl From<ChainError> for AaveError {
+    fn from(e: ChainError) -> Self {
+        Self::Chain(Box::new(e))
+    }
 }
 
 impl AaveError {
@@ -181,7 +187,7 @@ impl AaveError {
             }
             other => other.to_string(),
         };
-        Self::Step { step: step.into(), reason, source }
+        Self::Step { step: step.into(), reason, source: Box::new(source) }
     }
 
     /// The Aave error code of a failed step (`"35"`), if it reverted with one.

@@ -155,7 +155,7 @@ impl Default for AaveMarketParams {
             weth: ReserveParams {
                 symbol: "WETH".into(),
                 name: "Wrapped Ether".into(),
-                price_usd_e8: 2_300_0000_0000,
+                price_usd_e8: 230_000_000_000,
                 ltv_bps: 8_050,
                 liquidation_threshold_bps: 8_300,
                 liquidation_bonus_bps: 10_500,
@@ -169,7 +169,7 @@ impl Default for AaveMarketParams {
             stable: ReserveParams {
                 symbol: "USDX".into(),
                 name: "USD-like stablecoin".into(),
-                price_usd_e8: 1_0000_0000,
+                price_usd_e8: 100_000_000,
                 ltv_bps: 7_500,
                 liquidation_threshold_bps: 7_800,
                 liquidation_bonus_bps: 10_450,
@@ -183,7 +183,7 @@ impl Default for AaveMarketParams {
             lrt: ReserveParams {
                 symbol: "rsETHx".into(),
                 name: "rsETH-like restaked ETH".into(),
-                price_usd_e8: 2_415_0000_0000,
+                price_usd_e8: 241_500_000_000,
                 ltv_bps: 7_200,
                 liquidation_threshold_bps: 7_500,
                 liquidation_bonus_bps: 10_750,
@@ -507,6 +507,6 @@ mod tests {
         p.emode.liquidation_threshold_bps = 8_300;
         p.emode.ltv_bps = 8_000;
         assert_eq!(field_of(&p), "emode.liquidation_threshold_bps");
-        assert_eq!(AaveMarketParams::default().lrt_price_after_usd_e8(), 724_5000_0000);
+        assert_eq!(AaveMarketParams::default().lrt_price_after_usd_e8(), 72_450_000_000);
     }
 }
