@@ -139,6 +139,7 @@ async fn bad_debt_on_the_embedded_evm() {
     let repaid: U256 = event.liquidations.iter().map(|l| l.weth_repaid_wei).sum();
     assert_eq!(reading.bad_debt_wei, borrowed - repaid);
     eprintln!("bad debt {} WETH wei over {} accounts", reading.bad_debt_wei, event.borrowers.len());
+    eprintln!("liquidations {:?}", event.liquidations);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -223,4 +224,27 @@ async fn invalid_parameters_fail_before_anything_is_sent() {
         other => panic!("{other:?}"),
     }
     assert_eq!(chain.block_number().await.unwrap(), 0);
+}
+
+/// A 10% drop leaves the borrowers' health factors near 0.97: Aave's close factor is 50% there,
+/// so the liquidator calls more than once, stops when the health factor is back at 1, and no
+/// debt is bad.
+#[tokio::test]
+async fn a_small_drop_is_liquidated_back_to_health_without_bad_debt() {
+    let chain = EmbeddedEvm::new(START);
+    let mut params = AaveMarketParams::default();
+    params.event.lrt_price_drop_bps = 1_000;
+    let core = core();
+    let market = aave::deploy_market(&chain, &core, ADMIN, &params).await.unwrap();
+    let event = aave::run_bad_debt_event(&chain, &core, &market, ADMIN, &params).await.unwrap();
+    let reading = market.read_weth_debt(&chain, &event.accounts()).await.unwrap();
+    assert_eq!(reading.bad_debt_wei, U256::ZERO);
+    assert_eq!(reading.bad_debt_accounts().count(), 0);
+    let one = U256::from(10u64).pow(U256::from(18));
+    for (b, l) in event.borrowers.iter().zip(&event.liquidations) {
+        let r = reading.accounts.iter().find(|r| r.account == *b).unwrap();
+        assert!(l.calls >= 2, "{l:?}");
+        assert!(r.total_collateral_base > U256::ZERO && r.variable_debt_wei > U256::ZERO);
+        assert!(r.health_factor_wad >= one, "{r:?}");
+    }
 }
