@@ -26,10 +26,13 @@
 //! - [`watch`]: a reorg-aware log follower from a block cursor, for any backend.
 //! - `differential` (feature `test-utils`): the model and a deployment in lock-step, compared after
 //!   every action.
+//! - [`aave`]: a real Aave v3 market from the installed `@aave/core-v3` package (loaded at run
+//!   time), a bad-debt event driven through its contracts, and bad debt measured on the pool.
 //! - `gas` (feature `test-utils`): gas per action in two matched states on any dev chain, and the
 //!   report `contracts-abi/GAS.md` rendered from the figures.
 #![warn(unused_crate_dependencies)]
 
+pub mod aave;
 pub mod adapter;
 pub mod anvil;
 pub mod backstop;
