@@ -6,7 +6,9 @@ pragma solidity ^0.8.30;
 /// (through `Auth`), so every artifact's ABI lists the whole set and a revert bubbled up from
 /// another Backstop contract (for instance `InsufficientBalance` from the stablecoin during a bid)
 /// decodes with any contract's ABI. Names and fields are those of `backstop_core::Error`
-/// (docs/design/mechanism.md); every field is a uint256 except `InvalidParam.what`.
+/// (docs/design/mechanism.md); every field is a uint256 except `InvalidParam.what` and the
+/// `account` of the Aave errors (an address). The Aave errors are contract-only: the core does not
+/// model a lending pool.
 /// A checked-arithmetic `Panic(0x11)` decodes to `Overflow`.
 interface IErrors {
     // ---- arithmetic and limits ----
@@ -63,4 +65,12 @@ interface IErrors {
     error UnsupportedToken();
     error NotAuthorized();
     error Locked();
+
+    // ---- Aave v3 bad-debt book and repay sink (contract only) ----
+    /// `AaveBadDebtBook.book`: `account` still has collateral on the pool (`totalCollateralBase`, in
+    /// the pool oracle's base currency), so its debt is not bad debt; the whole batch reverts.
+    error HasCollateral(address account, uint256 collateralBase);
+    /// `AaveRepaySink.repay`: the pool repaid `paid` wei of `account`'s debt where `asked` wei (at
+    /// most its current debt) was offered.
+    error RepayMismatch(address account, uint256 asked, uint256 paid);
 }

@@ -37,3 +37,75 @@ interface IEnglishDebtAuction {
 interface IDutchDebtAuction {
     function kick(uint256 tab, uint256 lot, address kpr) external returns (uint256 id);
 }
+
+/// @notice What the Aave bad-debt book calls on the accountant (it is a ward there).
+interface IFess {
+    function stablecoin() external view returns (address);
+    function fess(uint256 tab) external;
+}
+
+/// @notice The part of the Aave v3.0 `Pool` (npm package aave/core-v3 1.19.x) that Backstop uses,
+/// declared from Aave's published interface (`IPool`, `DataTypes.ReserveData`). Amounts are in wei
+/// of the reserve's asset, `*Base` values in the oracle's base currency.
+interface IPool {
+    /// @notice `DataTypes.ReserveConfigurationMap` of Aave v3.0 (a bitmap).
+    struct ReserveConfigurationMap {
+        uint256 data;
+    }
+
+    /// @notice `DataTypes.ReserveData` of Aave v3.0, field for field (the ABI of `getReserveData`).
+    struct ReserveData {
+        ReserveConfigurationMap configuration;
+        uint128 liquidityIndex;
+        uint128 currentLiquidityRate;
+        uint128 variableBorrowIndex;
+        uint128 currentVariableBorrowRate;
+        uint128 currentStableBorrowRate;
+        uint40 lastUpdateTimestamp;
+        uint16 id;
+        address aTokenAddress;
+        address stableDebtTokenAddress;
+        address variableDebtTokenAddress;
+        address interestRateStrategyAddress;
+        uint128 accruedToTreasury;
+        uint128 unbacked;
+        uint128 isolationModeTotalDebt;
+    }
+
+    function getUserAccountData(address user)
+        external
+        view
+        returns (
+            uint256 totalCollateralBase,
+            uint256 totalDebtBase,
+            uint256 availableBorrowsBase,
+            uint256 currentLiquidationThreshold,
+            uint256 ltv,
+            uint256 healthFactor
+        );
+
+    function getReserveData(address asset) external view returns (ReserveData memory);
+
+    /// @notice Pulls `min(amount, debt)` of `asset` from the caller (`transferFrom`), burns that much
+    /// of `onBehalfOf`'s debt of `interestRateMode` (2 = variable) and returns it. Reverts on
+    /// `amount == 0`, on no debt of that mode, and on `type(uint256).max` for another account.
+    function repay(address asset, uint256 amount, uint256 interestRateMode, address onBehalfOf)
+        external
+        returns (uint256);
+}
+
+/// @notice Aave v3.0 `VariableDebtToken`: `balanceOf` is the account's variable debt with interest
+/// accrued to now, wei of the reserve's asset.
+interface IVariableDebtToken {
+    function balanceOf(address user) external view returns (uint256);
+}
+
+/// @notice What the repay sink reads from the Aave bad-debt book.
+interface IAaveBadDebtBook {
+    function pool() external view returns (address);
+    function asset() external view returns (address);
+    function debtToken() external view returns (address);
+    function accountant() external view returns (address);
+    function booked(address account) external view returns (uint256);
+    function totalBooked() external view returns (uint256);
+}

@@ -99,4 +99,25 @@ library SafeTransfer {
             }
         }
     }
+
+    /// @dev `IERC20Min(token).approve(spender, amount)`, accepting `true` or nothing as the return.
+    function safeApprove(address token, address spender, uint256 amount) internal {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, 0x095ea7b300000000000000000000000000000000000000000000000000000000)
+            mstore(add(p, 0x04), shr(96, shl(96, spender)))
+            mstore(add(p, 0x24), amount)
+            if iszero(call(gas(), token, 0, p, 0x44, 0x00, 0x20)) {
+                returndatacopy(p, 0x00, returndatasize())
+                revert(p, returndatasize())
+            }
+            switch returndatasize()
+            case 0 {
+                if iszero(extcodesize(token)) { revert(0x00, 0x00) }
+            }
+            default {
+                if iszero(and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1))) { revert(0x00, 0x00) }
+            }
+        }
+    }
 }

@@ -19,7 +19,9 @@ fn id(x: U256) -> u64 {
 }
 
 /// Decodes revert data into the core error it stands for; `None` if it is not one of the
-/// contracts' errors (or a `Panic` the core knows).
+/// contracts' errors (or a `Panic` the core knows), or is one of the contract-only errors of the
+/// Aave bad-debt book and repay sink (`HasCollateral`, `RepayMismatch`: the core models no
+/// lending pool; decode them with those contracts' bindings).
 pub fn revert_to_core(data: &[u8]) -> Option<Error> {
     if data.len() == 36 && data[..4] == PANIC_SELECTOR {
         let code = U256::from_be_slice(&data[4..]);
@@ -30,16 +32,16 @@ pub fn revert_to_core(data: &[u8]) -> Option<Error> {
         };
     }
     if let Ok(e) = EnglishDebtAuctionErrors::abi_decode(data) {
-        return Some(english_error(e));
+        return english_error(e);
     }
-    AccountantErrors::abi_decode(data).ok().map(accountant_error)
+    AccountantErrors::abi_decode(data).ok().and_then(accountant_error)
 }
 
 macro_rules! map_errors {
     ($fn:ident, $m:ident, $enum:ident) => {
-        fn $fn(e: $m::$enum) -> Error {
+        fn $fn(e: $m::$enum) -> Option<Error> {
             use $m::$enum as E;
-            match e {
+            Some(match e {
                 E::Overflow(_) => Error::Overflow,
                 E::TimeOverflow(_) => Error::TimeOverflow,
                 E::InvalidParam(x) => Error::InvalidParam {
@@ -100,7 +102,8 @@ macro_rules! map_errors {
                 E::NotAuthorized(_) => Error::NotAuthorized,
                 E::Locked(_) => Error::Locked,
                 E::UnsupportedToken(_) => Error::UnsupportedToken,
-            }
+                E::HasCollateral(_) | E::RepayMismatch(_) => return None,
+            })
         }
     };
 }
@@ -292,6 +295,9 @@ mod tests {
         panic.extend_from_slice(&U256::from(0x11).to_be_bytes::<32>());
         assert_eq!(revert_to_core(&panic), Some(Error::Overflow));
         assert_eq!(revert_to_core(b"garbage"), None);
+        // The Aave book's and sink's contract-only errors are no core error.
+        let e = Accountant::HasCollateral { account: Address::repeat_byte(7), collateralBase: U256::from(1) };
+        assert_eq!(revert_to_core(&e.abi_encode()), None);
     }
 
     #[test]
