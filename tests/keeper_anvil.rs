@@ -854,6 +854,15 @@ async fn a_reorg_after_mined_bids_leaves_no_nonce_gap() {
     while k.stats.bids_sent < 3 || k.stats.txs < 4 {
         k.step().await.unwrap();
     }
+    // Sent is not mined: automine mines a transaction after `eth_sendTransaction` has answered,
+    // and on a busy machine the last bid can still be in the pool here. The scenario is a reorg
+    // of mined bids, so wait for the node to have mined everything (no time budget: automine
+    // mines every transaction it accepted).
+    while Broadcast::nonce(&*n.chain, me, false).await.unwrap()
+        != Broadcast::nonce(&*n.chain, me, true).await.unwrap()
+    {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let before = n.chain.nonce(me).await.unwrap();
     n.chain.reorg(3).await.unwrap();
     let after = n.chain.nonce(me).await.unwrap();
