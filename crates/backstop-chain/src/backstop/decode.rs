@@ -296,7 +296,10 @@ mod tests {
         assert_eq!(revert_to_core(&panic), Some(Error::Overflow));
         assert_eq!(revert_to_core(b"garbage"), None);
         // The Aave book's and sink's contract-only errors are no core error.
-        let e = Accountant::HasCollateral { account: Address::repeat_byte(7), collateralBase: U256::from(1) };
+        let e = Accountant::HasCollateral {
+            account: Address::repeat_byte(7),
+            collateralBase: U256::from(1),
+        };
         assert_eq!(revert_to_core(&e.abi_encode()), None);
     }
 
