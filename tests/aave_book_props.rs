@@ -4,7 +4,7 @@
 
 use alloy_primitives::{Address, U256};
 use backstop_chain::{
-    DevChain, EmbeddedEvm, SettlementExt,
+    DevChain, EmbeddedEvm, Settlement, SettlementExt,
     aave::{
         self, AaveCore, AaveError, AaveMarketParams,
         bindings::{IERC20, IPool, WETH9Mocked},
