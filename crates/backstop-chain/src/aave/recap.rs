@@ -165,29 +165,25 @@ pub async fn deploy_backstop<S: Settlement>(
 
 /// The typed error of a book or sink revert, else [`AaveError::step`].
 fn refused(step: &str, source: ChainError) -> AaveError {
-    if let ChainError::RevertedRaw { data, .. } = &source {
-        if let Ok(e) = AaveBadDebtBook::AaveBadDebtBookErrors::abi_decode(data) {
-            match e {
-                AaveBadDebtBook::AaveBadDebtBookErrors::HasCollateral(h) => {
-                    return AaveError::HasCollateral {
-                        account: h.account,
-                        collateral_base: h.collateralBase,
-                        source: Box::new(source),
-                    };
-                }
-                AaveBadDebtBook::AaveBadDebtBookErrors::RepayMismatch(r) => {
-                    return AaveError::RepayMismatch {
-                        account: r.account,
-                        asked_wei: r.asked,
-                        paid_wei: r.paid,
-                        source: Box::new(source),
-                    };
-                }
-                _ => {}
-            }
-        }
+    use AaveBadDebtBook::AaveBadDebtBookErrors as E;
+    let decoded = match &source {
+        ChainError::RevertedRaw { data, .. } => E::abi_decode(data).ok(),
+        _ => None,
+    };
+    match decoded {
+        Some(E::HasCollateral(h)) => AaveError::HasCollateral {
+            account: h.account,
+            collateral_base: h.collateralBase,
+            source: Box::new(source),
+        },
+        Some(E::RepayMismatch(r)) => AaveError::RepayMismatch {
+            account: r.account,
+            asked_wei: r.asked,
+            paid_wei: r.paid,
+            source: Box::new(source),
+        },
+        _ => AaveError::step(step, source),
     }
-    AaveError::step(step, source)
 }
 
 impl AaveBackstop {
