@@ -255,6 +255,141 @@ impl std::fmt::Display for DemoReport {
     }
 }
 
+/// What [`drive_keepers`] did.
+#[derive(Debug, Clone)]
+pub struct Driven {
+    /// Rounds run.
+    pub rounds: u64,
+    /// Chain time at the end, seconds.
+    pub now: Timestamp,
+    /// Each keeper's statistics, in the order given (summed over restarts).
+    pub keepers: Vec<Stats>,
+    /// Keepers restarted.
+    pub restarts: u64,
+}
+
+/// Runs `keepers` (account, configuration) against `adapter` in rounds, each keeper one step a
+/// round, until every keeper is finished and none sent anything, or `max_rounds`. A round in
+/// which nobody sent anything moves the clock to the next moment something can change (the
+/// chain's clock must move only when told). With `restart_at = Some(r)`, every keeper is stopped
+/// after round `r` and started again from the chain (a keeper restarted mid-run).
+pub async fn drive_keepers<S: Broadcast + DevChain + 'static>(
+    chain: Arc<S>,
+    adapter: Deployment,
+    keepers: Vec<(Address, KeeperConfig)>,
+    max_rounds: u64,
+    restart_at: Option<u64>,
+    mut progress: impl FnMut(&Progress),
+) -> Result<Driven, DemoError> {
+    let mut handles = Vec::new();
+    let mut stats: Vec<Stats> = Vec::new();
+    for (who, cfg) in &keepers {
+        handles.push(spawn_keeper(chain.clone(), adapter, *who, cfg.clone()).await?);
+        stats.push(Stats::default());
+    }
+    let mut restarts = 0;
+    let mut rounds = 0u64;
+    let mut idle = 0u32;
+    let mut now = chain.timestamp().await.map_err(backend_err)?;
+    loop {
+        rounds += 1;
+        let mut sent = 0;
+        let mut finished = true;
+        for (h, (who, _)) in handles.iter().zip(&keepers) {
+            let (tx, rx) = oneshot::channel();
+            h.send(Cmd::Step(tx)).await.map_err(|_| DemoError::KeeperStopped)?;
+            let (s, done, t) = rx.await.map_err(|_| DemoError::KeeperStopped)??;
+            if s > 0 {
+                until_mined(&*chain, *who).await?;
+            }
+            sent += s;
+            finished &= done;
+            now = now.max(t);
+        }
+        let live = live_state(&*chain, &adapter).await?;
+        progress(&Progress {
+            rounds,
+            now,
+            debt_left: live.system.accountant.debt(),
+            auctions: live.system.english.kicks() + live.system.dutch.kicks(),
+            live: live.system.english.len() + live.system.dutch.len(),
+        });
+        if restart_at == Some(rounds) {
+            // Stop every keeper (its statistics kept) and start a fresh one from the chain.
+            for (i, (who, cfg)) in keepers.iter().enumerate() {
+                let (s, _) = finish_keeper(&handles[i]).await?;
+                add_stats(&mut stats[i], &s);
+                handles[i] = spawn_keeper(chain.clone(), adapter, *who, cfg.clone()).await?;
+                restarts += 1;
+            }
+        }
+        if finished && sent == 0 {
+            break;
+        }
+        if rounds >= max_rounds {
+            tracing::warn!(rounds, "round limit reached");
+            break;
+        }
+        if sent == 0 {
+            idle += 1;
+            // Nothing to do now: move the clock to the next moment something can change.
+            let next = next_moment(&live.system, now);
+            chain.set_next_timestamp(next).await.map_err(backend_err)?;
+            chain.mine().await.map_err(backend_err)?;
+            now = next;
+            if idle > 5_000 {
+                break;
+            }
+        } else {
+            idle = 0;
+        }
+    }
+    for (h, st) in handles.iter().zip(stats.iter_mut()) {
+        let (s, _) = finish_keeper(h).await?;
+        add_stats(st, &s);
+    }
+    Ok(Driven { rounds, now, keepers: stats, restarts })
+}
+
+async fn spawn_keeper<S: Broadcast + 'static>(
+    chain: Arc<S>,
+    adapter: Deployment,
+    who: Address,
+    cfg: KeeperConfig,
+) -> Result<mpsc::Sender<Cmd>, DemoError> {
+    let keeper = Keeper::start(chain, adapter, who, cfg).await?;
+    let (tx, rx) = mpsc::channel::<Cmd>(1);
+    tokio::spawn(run_keeper(keeper, rx));
+    Ok(tx)
+}
+
+async fn finish_keeper(h: &mpsc::Sender<Cmd>) -> Result<(Stats, u128), DemoError> {
+    let (tx, rx) = oneshot::channel();
+    h.send(Cmd::Finish(tx)).await.map_err(|_| DemoError::KeeperStopped)?;
+    rx.await.map_err(|_| DemoError::KeeperStopped)
+}
+
+/// Adds a finished keeper instance's statistics to its running total (`committed` is the last
+/// instance's).
+fn add_stats(t: &mut Stats, s: &Stats) {
+    let add = |a: Wad, b: Wad| a.checked_add(b).unwrap_or(Wad::from_raw(U256::MAX));
+    t.auctions_seen += s.auctions_seen;
+    t.bids_sent += s.bids_sent;
+    t.won += s.won;
+    t.lost += s.lost;
+    t.tokens = add(t.tokens, s.tokens);
+    t.spent = add(t.spent, s.spent);
+    t.committed = s.committed;
+    t.value_at_limit = add(t.value_at_limit, s.value_at_limit);
+    t.txs += s.txs;
+    t.gas_used += s.gas_used;
+    t.races_lost += s.races_lost;
+    t.standing_at_start += s.standing_at_start;
+    t.full_rereads += s.full_rereads;
+    t.kicks += s.kicks;
+    t.settlements += s.settlements;
+}
+
 enum Cmd {
     Step(oneshot::Sender<Result<(usize, bool, Timestamp), ChainError>>),
     Finish(oneshot::Sender<(Stats, u128)>),
@@ -307,72 +442,19 @@ pub async fn run_demo<S: Broadcast + DevChain + 'static>(
         configs.push((who, cfg, *value, *budget));
     }
     chain.set_balance(SETTLER, U256::from(10u64).pow(U256::from(21))).await.map_err(backend_err)?;
-    let mut handles = Vec::new();
-    let mut lines = Vec::new();
-    for (who, cfg, value, budget) in configs {
-        let keeper = Keeper::start(chain.clone(), adapter, who, cfg.clone()).await?;
-        let (tx, rx) = mpsc::channel::<Cmd>(1);
-        tokio::spawn(run_keeper(keeper, rx));
-        handles.push(tx);
-        lines.push((cfg.name, who, value, budget));
-    }
-    let mut rounds = 0u64;
-    let mut idle = 0u32;
-    let mut now = chain.timestamp().await.map_err(backend_err)?;
-    loop {
-        rounds += 1;
-        let mut sent = 0;
-        let mut finished = true;
-        for (h, (_, who, _, _)) in handles.iter().zip(&lines) {
-            let (tx, rx) = oneshot::channel();
-            h.send(Cmd::Step(tx)).await.map_err(|_| DemoError::KeeperStopped)?;
-            let (s, done, t) = rx.await.map_err(|_| DemoError::KeeperStopped)??;
-            if s > 0 {
-                until_mined(&*chain, *who).await?;
-            }
-            sent += s;
-            finished &= done;
-            now = now.max(t);
-        }
-        let live = live_state(&*chain, &adapter).await?;
-        progress(&Progress {
-            rounds,
-            now,
-            debt_left: live.system.accountant.debt(),
-            auctions: live.system.english.kicks() + live.system.dutch.kicks(),
-            live: live.system.english.len() + live.system.dutch.len(),
-        });
-        if finished && sent == 0 {
-            break;
-        }
-        if rounds >= max_rounds {
-            tracing::warn!(rounds, "round limit reached");
-            break;
-        }
-        if sent == 0 {
-            idle += 1;
-            // Nothing to do now: move the clock to the next moment something can change.
-            let next = next_moment(&live.system, now);
-            chain.set_next_timestamp(next).await.map_err(backend_err)?;
-            chain.mine().await.map_err(backend_err)?;
-            now = next;
-            if idle > 5_000 {
-                break;
-            }
-        } else {
-            idle = 0;
-        }
-    }
+    let lines: Vec<_> =
+        configs.iter().map(|(who, cfg, v, b)| (cfg.name.clone(), *who, *v, *b)).collect();
+    let configs = configs.into_iter().map(|(who, cfg, _, _)| (who, cfg)).collect();
+    let driven =
+        drive_keepers(chain.clone(), adapter, configs, max_rounds, None, &mut progress).await?;
+    let (rounds, now) = (driven.rounds, driven.now);
     let mut report_keepers = Vec::new();
     let (mut txs, mut gas) = (0, 0);
-    for (h, (name, account, valuation, budget)) in handles.iter().zip(lines) {
-        let (tx, rx) = oneshot::channel();
-        h.send(Cmd::Finish(tx)).await.map_err(|_| DemoError::KeeperStopped)?;
-        let (stats, _) = rx.await.map_err(|_| DemoError::KeeperStopped)?;
-        txs += stats.txs;
-        gas += stats.gas_used;
+    for (k, (name, account, valuation, budget)) in driven.keepers.into_iter().zip(lines) {
+        txs += k.txs;
+        gas += k.gas_used;
         if name != "settler" {
-            report_keepers.push(KeeperLine { name, account, valuation, budget, stats });
+            report_keepers.push(KeeperLine { name, account, valuation, budget, stats: k });
         }
     }
     let live = live_state(&*chain, &adapter).await?;

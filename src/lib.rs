@@ -15,5 +15,6 @@ pub use backstop_core as core;
 pub use backstop_keeper as keeper;
 pub use backstop_sim as sim;
 
+pub mod aave_demo;
 pub mod demo;
 pub mod replay;

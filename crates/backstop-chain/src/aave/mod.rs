@@ -59,6 +59,7 @@ mod deploy;
 mod event;
 mod measure;
 mod params;
+mod recap;
 
 pub use artifacts::{AAVE_CORE_ENV, AAVE_CORE_VERSION, AaveContract, AaveCore, Artifact};
 pub use deploy::{AaveMarket, COLLECTOR, ReserveAddresses, deploy_market};
@@ -70,6 +71,9 @@ pub use measure::{AccountReading, PoolReading, read_accounts};
 pub use params::{
     AaveMarketParams, BPS, BorrowerPosition, BystanderPosition, DECIMALS, EModeParams, EventParams,
     MAX_ACCOUNTS, MAX_CAP, RateParams, ReserveParams, UNIT, tokens,
+};
+pub use recap::{
+    AaveBackstop, BookEntry, GOV_NAME, GOV_SYMBOL, RepayEntry, SinkTotals, deploy_backstop,
 };
 
 use crate::ChainError;
@@ -159,6 +163,30 @@ pub enum AaveError {
         calls: u32,
         /// Its health factor afterwards, WAD.
         health_factor_wad: alloy_primitives::U256,
+    },
+    /// `AaveBadDebtBook.book` refused the batch: `account` still has collateral on the pool.
+    #[error("{account} has collateral on the pool ({collateral_base} base, USD·1e8): not bad debt")]
+    HasCollateral {
+        /// The account.
+        account: alloy_primitives::Address,
+        /// Its collateral, the pool's base currency (USD with 8 decimals).
+        collateral_base: alloy_primitives::U256,
+        /// The revert.
+        #[source]
+        source: Box<ChainError>,
+    },
+    /// `AaveRepaySink.repay`: the pool pulled another amount than asked.
+    #[error("repaying {account}: asked the pool to take {asked_wei} wei, it took {paid_wei} wei")]
+    RepayMismatch {
+        /// The account.
+        account: alloy_primitives::Address,
+        /// Asked, wei of the raise asset.
+        asked_wei: alloy_primitives::U256,
+        /// Taken, wei of the raise asset.
+        paid_wei: alloy_primitives::U256,
+        /// The revert.
+        #[source]
+        source: Box<ChainError>,
     },
     /// A read failed or did not decode.
     #[error(transparent)]

@@ -37,6 +37,16 @@ sol!(
     PriceOracle,
     "../../contracts-abi/artifacts/PriceOracle.json"
 );
+sol!(
+    #[sol(all_derives)]
+    AaveBadDebtBook,
+    "../../contracts-abi/artifacts/AaveBadDebtBook.json"
+);
+sol!(
+    #[sol(all_derives)]
+    AaveRepaySink,
+    "../../contracts-abi/artifacts/AaveRepaySink.json"
+);
 
 /// Test-only contracts (`contracts-abi/mocks/`), for the crate's own tests and for users' tests.
 pub mod mocks {

@@ -31,7 +31,29 @@ pub async fn deploy_system<S: Settlement>(
     price: Ray,
     sink: Address,
 ) -> Result<Deployment> {
-    deploy_inner(chain, deployer, params, price, sink, None).await
+    deploy_inner(chain, deployer, params, price, sink, None, DEFAULT_GOV).await
+}
+
+/// The governance token's name and symbol unless told otherwise.
+const DEFAULT_GOV: (&str, &str) = ("Backstop Governance", "BGOV");
+
+/// As [`deploy_system`] over an existing 18-decimal ERC20 `raise_asset` (checked as
+/// [`deploy_with`] checks a configured stablecoin), with a new governance token named
+/// `gov_name` / `gov_symbol`. `sink` may be the zero address and filed later
+/// (`Accountant.file("sink", …)`), as a sink that needs the accountant's address must be.
+#[allow(clippy::too_many_arguments)]
+pub async fn deploy_over_asset<S: Settlement>(
+    chain: &S,
+    deployer: Address,
+    params: &SystemParams,
+    price: Ray,
+    sink: Address,
+    raise_asset: Address,
+    gov_name: &str,
+    gov_symbol: &str,
+) -> Result<Deployment> {
+    deploy_inner(chain, deployer, params, price, sink, Some(raise_asset), (gov_name, gov_symbol))
+        .await
 }
 
 /// Deploys from a [`crate::DeployConfig`]: as [`deploy_system`], with the sink (the deployer if
@@ -42,7 +64,16 @@ pub async fn deploy_with<S: Settlement>(
     cfg: &crate::DeployConfig,
 ) -> Result<Deployment> {
     let sink = cfg.sink.unwrap_or(deployer);
-    deploy_inner(chain, deployer, &cfg.params(), cfg.oracle_price, sink, cfg.stablecoin).await
+    deploy_inner(
+        chain,
+        deployer,
+        &cfg.params(),
+        cfg.oracle_price,
+        sink,
+        cfg.stablecoin,
+        DEFAULT_GOV,
+    )
+    .await
 }
 
 async fn deploy_inner<S: Settlement>(
@@ -52,6 +83,7 @@ async fn deploy_inner<S: Settlement>(
     price: Ray,
     sink: Address,
     existing_stablecoin: Option<Address>,
+    gov: (&str, &str),
 ) -> Result<Deployment> {
     let from_block = chain.block_number().await.map_err(ChainError::backend)?;
     let stablecoin = match existing_stablecoin {
@@ -106,11 +138,7 @@ async fn deploy_inner<S: Settlement>(
         .deploy_code(
             deployer,
             &GovToken::BYTECODE,
-            GovToken::constructorCall {
-                name_: "Backstop Governance".into(),
-                symbol_: "BGOV".into(),
-            }
-            .abi_encode(),
+            GovToken::constructorCall { name_: gov.0.into(), symbol_: gov.1.into() }.abi_encode(),
         )
         .await?;
     // The constructor pokes within the contract's default bounds; the configured bounds and price
