@@ -10,17 +10,17 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-echo "== tools: pinned Anvil, forge, cast (npm), slither, halmos (venv), project-local"
+echo "== tools: pinned Anvil, forge, cast (npm), slither, halmos (venv), project-local ($(date -u +%T), ${SECONDS} s in)"
 scripts/install-tools.sh
 # The Anvil tests find the project-local binary themselves; export it for any other consumer.
 ANVIL_BIN="$(scripts/install-tools.sh --print-paths | sed -n 's/^ANVIL=//p')"
 export ANVIL_BIN
 
-echo "== contracts: rebuild with the pinned solc and compare with the committed artifacts"
+echo "== contracts: rebuild with the pinned solc and compare with the committed artifacts ($(date -u +%T), ${SECONDS} s in)"
 scripts/build-contracts.sh --check
 
-echo "== cargo test (workspace)"
+echo "== cargo test (workspace) ($(date -u +%T), ${SECONDS} s in)"
 cargo test --workspace --locked --no-fail-fast
 
-echo "== contracts: forge, halmos, slither"
+echo "== contracts: forge, halmos, slither ($(date -u +%T), ${SECONDS} s in)"
 scripts/assurance.sh

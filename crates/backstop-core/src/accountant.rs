@@ -338,13 +338,24 @@ impl Accountant {
     /// Returns `(bid, dump, events)`: `Heal` (if the surplus was not zero), then `Flop`.
     pub fn flop(&mut self, surplus: Wad) -> Result<(Wad, Wad, Vec<AccountantEvent>)> {
         let bid = self.flop_bid(surplus)?;
+        let (heal, flop) = self.apply_flop(surplus, bid)?;
+        Ok((bid, self.params.dump, heal.into_iter().chain([flop]).collect()))
+    }
+
+    /// [`Self::flop`] without the checks, for a caller that has `bid` from [`Self::flop_bid`]
+    /// with the same `surplus`: returns the `Heal` event (if `surplus` is not zero) and `Flop`.
+    pub(crate) fn apply_flop(
+        &mut self,
+        surplus: Wad,
+        bid: Wad,
+    ) -> Result<(Option<AccountantEvent>, AccountantEvent)> {
+        let ash = self.ash.checked_add(bid)?;
         let heal = (!surplus.is_zero()).then(|| {
             self.debt = self.debt.saturating_sub(surplus);
             AccountantEvent::Heal { amount: surplus }
         });
-        self.ash = self.ash.checked_add(bid)?;
-        let events = heal.into_iter().chain([AccountantEvent::Flop { amount: bid }]).collect();
-        Ok((bid, self.params.dump, events))
+        self.ash = ash;
+        Ok((heal, AccountantEvent::Flop { amount: bid }))
     }
 
     /// The auctions' hook: `k` (WAD) raised, already paid to the sink, cancels on-auction debt.

@@ -16,7 +16,8 @@
 //! oracle price) unless the sale is dust.
 //!
 //! Rewards have a budget ([`RewardBudget`]): the stablecoin value of every reward paid stays at
-//! most `rmax · raised`, where `raised` is what takes have raised. A sale nobody buys cannot be
+//! most `rmax · raised`, where `raised` is what takes have raised plus the one wei a fresh house
+//! counts (so the bound is at most one wei above `rmax · Σ owe`). A sale nobody buys cannot be
 //! farmed by resetting it every `tail`, and nothing is paid before anything is raised.
 
 use crate::{

@@ -48,23 +48,33 @@ impl Token {
 
     /// Moves `amount` from `from` to `to`.
     pub fn transfer(&mut self, from: Address, to: Address, amount: Wad) -> Result<()> {
-        self.check_debit(from, amount)?;
-        if from == to || amount.is_zero() {
+        if amount.is_zero() {
             return Ok(());
         }
-        let f = self.balance_of(from).saturating_sub(amount);
-        self.balances.insert(from, f);
+        let have = self.balances.get_mut(&from);
+        let f = match have {
+            Some(b) if *b >= amount => b,
+            _ => {
+                let have = self.balance_of(from);
+                return Err(Error::InsufficientBalance { have: have.raw(), need: amount.raw() });
+            }
+        };
+        if from == to {
+            return Ok(());
+        }
+        *f = f.saturating_sub(amount);
         // Cannot overflow: the sum of balances is the supply.
-        let t = self.balance_of(to).checked_add(amount)?;
-        self.balances.insert(to, t);
+        let t = self.balances.entry(to).or_default();
+        *t = t.checked_add(amount)?;
         Ok(())
     }
 
     /// Creates `amount` for `to`.
     pub fn mint(&mut self, to: Address, amount: Wad) -> Result<()> {
-        self.supply = self.supply.checked_add(amount)?;
-        let b = self.balance_of(to).checked_add(amount)?;
-        self.balances.insert(to, b);
+        let supply = self.supply.checked_add(amount)?;
+        let b = self.balances.entry(to).or_default();
+        *b = b.checked_add(amount)?;
+        self.supply = supply;
         Ok(())
     }
 }

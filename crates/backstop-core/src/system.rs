@@ -386,7 +386,8 @@ impl System {
         };
         let lot = self.english.opening_lot(p.dump, bid, price)?;
         let (id, ev) = self.english.kick(self.addrs.accountant, lot, bid, now)?;
-        let mut events = self.start(surplus)?;
+        let mut events = Events::with_capacity(3);
+        self.start(surplus, bid, &mut events)?;
         events.push(Event::English(ev));
         Ok((id, events))
     }
@@ -401,18 +402,24 @@ impl System {
         let price = self.oracle.read(now)?;
         let (_, reward) = self.dutch.check_kick(bid, p.dump, price, now)?;
         self.ledger.gov.check_mint(reward.reward)?;
-        let mut events = self.start(surplus)?;
+        let mut events = Events::with_capacity(3);
+        self.start(surplus, bid, &mut events)?;
         let (id, ev, reward) = self.dutch.kick(bid, p.dump, kpr, price, now)?;
         self.mint_reward(kpr, reward);
         events.push(Event::Dutch(ev));
         Ok((id, events))
     }
 
-    /// The accountant's side of a flop (checked before): heal `surplus` to the sink, `Ash += bid`.
-    fn start(&mut self, surplus: Wad) -> Result<Events> {
-        let (_, _, events) = self.accountant.flop(surplus)?;
-        self.pay_out(self.addrs.sink, surplus);
-        Ok(events.into_iter().map(Event::Accountant).collect())
+    /// The accountant's side of a flop (`bid` from `flop_bid(surplus)`): heal `surplus` to the
+    /// sink, `Ash += bid`; pushes `Heal` (if any) and `Flop` to `events`.
+    fn start(&mut self, surplus: Wad, bid: Wad, events: &mut Events) -> Result<()> {
+        let (heal, flop) = self.accountant.apply_flop(surplus, bid)?;
+        if !surplus.is_zero() {
+            self.pay_out(self.addrs.sink, surplus);
+        }
+        events.extend(heal.map(Event::Accountant));
+        events.push(Event::Accountant(flop));
+        Ok(())
     }
 
     /// English bid by `sender`: asks for `lot` (WAD) for the fixed `bid` (WAD).
@@ -425,7 +432,7 @@ impl System {
         now: Timestamp,
     ) -> Result<Events> {
         let plan = self.english.check_dent(sender, id, lot, bid, now)?;
-        let mut events = Events::new();
+        let mut events = Events::with_capacity(2);
         match plan.payment {
             DentPayment::First { bid } => {
                 let k = bid.min(self.accountant.ash());

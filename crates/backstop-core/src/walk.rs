@@ -45,7 +45,7 @@ pub enum WalkProperty {
     /// Dutch `redo`: only when done, no reward for dust, never twice in one second.
     DutchRedo,
     /// Keeper rewards: each fits the budget's room, and Σ rewards (stablecoin value) ≤ the
-    /// largest `rmax` in force · Σ raised by takes.
+    /// largest `rmax` in force · (Σ raised by takes + the one wei a fresh house counts).
     RewardBudget,
     /// An auction starts only with no surplus and free debt ≥ `sump`.
     StartGates,
@@ -118,7 +118,7 @@ impl WalkProperty {
                 "redo only when done, no reward for dust, no second redo in the same second"
             }
             Self::RewardBudget => {
-                "each keeper reward fits rmax·raised − paid; Σ rewards ≤ max rmax · Σ owe of takes"
+                "each keeper reward fits rmax·raised − paid; Σ rewards ≤ max rmax · (Σ owe of takes + 1 wei)"
             }
             Self::StartGates => "an auction starts only with no surplus and free debt ≥ sump",
             Self::Timestamps => "tic and end stay below 2^40, lots below 2^128",
@@ -504,7 +504,9 @@ fn always(sys: &System, books: &mut Books, checks: Checks) -> Result<(), TestCas
         books.rewarded,
         books.raised
     );
-    let bound = books.raised.wmul(books.rmax_max).map_err(|e| fail(e.to_string()))?;
+    // The budget counts one wei raised from the start (see `RewardBudget::fresh`), so the bound
+    // is `max rmax · (Σ raised + 1 wei)`: at most one wei above `max rmax · Σ raised`.
+    let bound = budget.raised.wmul(books.rmax_max).map_err(|e| fail(e.to_string()))?;
     ensure!(
         checks,
         RewardBudget,

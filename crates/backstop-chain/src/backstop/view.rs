@@ -146,7 +146,8 @@ impl<S: Settlement> SystemClient<'_, S, Deployment> {
             ));
         }
         let oracle = d.read_oracle(c).await?;
-        let dutch_budget = d.read_houses(c).await?.dutch_budget;
+        let b = c.call_sol(me, d.dutch, &DutchDebtAuction::rewardBudgetCall {}).await?;
+        let dutch_budget = RewardBudget { raised: wad(b.raised), paid: wad(b.paid) };
         Ok(StateView {
             accountant: [wad(debt), wad(sin_total), wad(ash), wad(surplus), wad(due_total)],
             dues,
