@@ -3,7 +3,9 @@
 #   tools/node_modules  (npm ci in tools/: forge, anvil, cast 1.7.1; forge-std 1.9.7 from
 #                       @layerzerolabs/toolbox-foundry 0.1.13; Aave v3 core 1.19.3's compiled
 #                       artifacts from @aave/core-v3, loaded at run time by backstop-chain's aave
-#                       module; pins in tools/package-lock.json)
+#                       module; Uniswap V2 core 1.0.1's factory and pair bytecode from
+#                       @uniswap/v2-core, loaded by backstop-chain's uniswap module and the forge
+#                       tests; pins in tools/package-lock.json)
 #   .tools/venv         (CPython 3.11 venv: slither-analyzer, halmos and every dependency pinned with
 #                       == in tools/requirements.txt, installed from wheels with --no-deps)
 # The compiler is not installed here: contracts-abi/tools/solc (SOLC_WRAPPER) wraps the npm solc that
@@ -14,6 +16,7 @@
 #   scripts/install-tools.sh --print-paths   the same, then print one NAME=absolute-path per line:
 #                                            FORGE, ANVIL, CAST, SLITHER, HALMOS, SOLC_WRAPPER,
 #                                            AAVE_CORE (the @aave/core-v3 package folder)
+#                                            UNISWAP_V2_CORE (the @uniswap/v2-core package folder)
 #                                            (progress goes to stderr, so stdout is only the paths)
 #
 # Each part is skipped when its stamp (sha256 of the lock / requirements file, and the Python version
@@ -39,6 +42,8 @@ CAST="$TOOLS/node_modules/@foundry-rs/cast-linux-amd64/bin/cast"
 FORGE_STD="$TOOLS/node_modules/@layerzerolabs/toolbox-foundry/lib/forge-std"
 AAVE_CORE="$TOOLS/node_modules/@aave/core-v3"
 AAVE_CORE_VERSION="1.19.3"
+UNISWAP_V2_CORE="$TOOLS/node_modules/@uniswap/v2-core"
+UNISWAP_V2_CORE_VERSION="1.0.1"
 SLITHER="$VENV/bin/slither"
 HALMOS="$VENV/bin/halmos"
 SOLC_WRAPPER="$ROOT/contracts-abi/tools/solc"
@@ -59,13 +64,14 @@ sha256() { sha256sum "$1" | cut -d' ' -f1; }
 [[ "$(uname -s)-$(uname -m)" == "Linux-x86_64" ]] \
   || die "the pinned Foundry packages are linux-amd64 only (this is $(uname -s)-$(uname -m))"
 
-# ---- npm: forge, anvil, cast, forge-std, @aave/core-v3 ----
+# ---- npm: forge, anvil, cast, forge-std, @aave/core-v3, @uniswap/v2-core ----
 command -v npm >/dev/null 2>&1 || die "npm is required (node 20 or later)"
 NPM_STAMP="$TOOLS/node_modules/.backstop-lock-sha256"
 npm_want="$(sha256 "$TOOLS/package-lock.json")"
 if [[ ! -f "$NPM_STAMP" || "$(cat "$NPM_STAMP")" != "$npm_want" || ! -x "$FORGE" || ! -x "$ANVIL" \
-      || ! -x "$CAST" || ! -f "$FORGE_STD/Test.sol" || ! -f "$AAVE_CORE/package.json" ]]; then
-  echo "install-tools: npm ci (tools/: forge, anvil, cast $FOUNDRY_VERSION, forge-std, @aave/core-v3 $AAVE_CORE_VERSION)" >&2
+      || ! -x "$CAST" || ! -f "$FORGE_STD/Test.sol" || ! -f "$AAVE_CORE/package.json" \
+      || ! -f "$UNISWAP_V2_CORE/package.json" ]]; then
+  echo "install-tools: npm ci (tools/: forge, anvil, cast $FOUNDRY_VERSION, forge-std, @aave/core-v3 $AAVE_CORE_VERSION, @uniswap/v2-core $UNISWAP_V2_CORE_VERSION)" >&2
   rm -f "$NPM_STAMP"
   (cd "$TOOLS" && quiet npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tools/ failed"
   for bin in "$FORGE" "$ANVIL" "$CAST"; do
@@ -75,6 +81,8 @@ if [[ ! -f "$NPM_STAMP" || "$(cat "$NPM_STAMP")" != "$npm_want" || ! -x "$FORGE"
   done
   grep -q "\"version\": \"$AAVE_CORE_VERSION\"" "$AAVE_CORE/package.json" 2>/dev/null \
     || die "npm ci did not install @aave/core-v3 $AAVE_CORE_VERSION into $AAVE_CORE"
+  grep -q "\"version\": \"$UNISWAP_V2_CORE_VERSION\"" "$UNISWAP_V2_CORE/package.json" 2>/dev/null \
+    || die "npm ci did not install @uniswap/v2-core $UNISWAP_V2_CORE_VERSION into $UNISWAP_V2_CORE"
   printf '%s' "$npm_want" >"$NPM_STAMP"
 fi
 
@@ -116,6 +124,6 @@ fi
 [[ -x "$SOLC_WRAPPER" ]] || die "$SOLC_WRAPPER is missing or not executable"
 
 if (( PRINT )); then
-  printf 'FORGE=%s\nANVIL=%s\nCAST=%s\nSLITHER=%s\nHALMOS=%s\nSOLC_WRAPPER=%s\nAAVE_CORE=%s\n' \
-    "$FORGE" "$ANVIL" "$CAST" "$SLITHER" "$HALMOS" "$SOLC_WRAPPER" "$AAVE_CORE"
+  printf 'FORGE=%s\nANVIL=%s\nCAST=%s\nSLITHER=%s\nHALMOS=%s\nSOLC_WRAPPER=%s\nAAVE_CORE=%s\nUNISWAP_V2_CORE=%s\n' \
+    "$FORGE" "$ANVIL" "$CAST" "$SLITHER" "$HALMOS" "$SOLC_WRAPPER" "$AAVE_CORE" "$UNISWAP_V2_CORE"
 fi

@@ -73,4 +73,12 @@ interface IErrors {
     /// `AaveRepaySink.repay`: the pool repaid `paid` wei of `account`'s debt where `asked` wei (at
     /// most its current debt) was offered.
     error RepayMismatch(address account, uint256 asked, uint256 paid);
+
+    // ---- flash take on a Uniswap V2 pair (contract only) ----
+    /// `DutchFlashTaker`: selling the slice on the pair paid `out` wei of stablecoin, below the
+    /// `owe` the auction pulls plus the keeper's `minProfit`; the whole take reverts.
+    error ProfitTooLow(uint256 out, uint256 owe, uint256 minProfit);
+    /// `DutchFlashTaker`: `pair` does not trade the auction's governance token against its
+    /// stablecoin.
+    error WrongPair(address pair);
 }

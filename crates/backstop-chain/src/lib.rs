@@ -28,6 +28,8 @@
 //!   every action.
 //! - [`aave`]: a real Aave v3 market from the installed `@aave/core-v3` package (loaded at run
 //!   time), a bad-debt event driven through its contracts, and bad debt measured on the pool.
+//! - [`uniswap`]: a real Uniswap V2 market from its npm package (`@uniswap/v2-core` 1.0.1, read at
+//!   run time): factory, pairs, reserves as the core's `amm::Reserves`, swaps.
 //! - `gas` (feature `test-utils`): gas per action in two matched states on any dev chain, and the
 //!   report `contracts-abi/GAS.md` rendered from the figures.
 #![warn(unused_crate_dependencies)]
@@ -47,6 +49,7 @@ pub mod gas;
 pub mod live;
 pub mod rpc;
 pub mod settlement;
+pub mod uniswap;
 pub mod watch;
 
 pub use adapter::{Adapter, Call};

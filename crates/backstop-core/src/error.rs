@@ -49,6 +49,22 @@ pub enum Error {
         reason: String,
     },
 
+    // ---- constant-product market (Uniswap V2) -----------------------------------------------
+    /// A swap with no input (`UniswapV2Library: INSUFFICIENT_INPUT_AMOUNT`).
+    #[error("swap with a zero input")]
+    InsufficientInputAmount,
+    /// A swap asking for no output (`UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT`).
+    #[error("swap with a zero output")]
+    InsufficientOutputAmount,
+    /// An empty reserve, or an output not below the reserve (`UniswapV2: INSUFFICIENT_LIQUIDITY`).
+    #[error("insufficient liquidity: reserves {reserve_in} in, {reserve_out} out (base units)")]
+    InsufficientLiquidity {
+        /// Reserve of the token sold, base units.
+        reserve_in: U256,
+        /// Reserve of the token bought, base units.
+        reserve_out: U256,
+    },
+
     // ---- accountant -------------------------------------------------------------------------
     /// `flog(era)` before `era + wait`.
     #[error("queued debt of era {era} is released at {ready_at}")]
@@ -300,6 +316,9 @@ impl Error {
             Self::TimeOverflow => "TimeOverflow",
             Self::NotRepresentable { .. } => "NotRepresentable",
             Self::InvalidParam { .. } => "InvalidParam",
+            Self::InsufficientInputAmount => "InsufficientInputAmount",
+            Self::InsufficientOutputAmount => "InsufficientOutputAmount",
+            Self::InsufficientLiquidity { .. } => "InsufficientLiquidity",
             Self::QueueNotReady { .. } => "QueueNotReady",
             Self::InsufficientSurplus { .. } => "InsufficientSurplus",
             Self::InsufficientFreeDebt { .. } => "InsufficientFreeDebt",

@@ -108,6 +108,7 @@
 #![warn(unused_crate_dependencies)]
 
 pub mod accountant;
+pub mod amm;
 pub mod deployment;
 pub mod dutch;
 pub mod english;

@@ -47,6 +47,11 @@ sol!(
     AaveRepaySink,
     "../../contracts-abi/artifacts/AaveRepaySink.json"
 );
+sol!(
+    #[sol(all_derives)]
+    DutchFlashTaker,
+    "../../contracts-abi/artifacts/DutchFlashTaker.json"
+);
 
 /// Test-only contracts (`contracts-abi/mocks/`), for the crate's own tests and for users' tests.
 pub mod mocks {

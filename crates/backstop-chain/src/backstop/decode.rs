@@ -21,7 +21,8 @@ fn id(x: U256) -> u64 {
 /// Decodes revert data into the core error it stands for; `None` if it is not one of the
 /// contracts' errors (or a `Panic` the core knows), or is one of the contract-only errors of the
 /// Aave bad-debt book and repay sink (`HasCollateral`, `RepayMismatch`: the core models no
-/// lending pool; decode them with those contracts' bindings).
+/// lending pool) and of the flash taker (`ProfitTooLow`, `WrongPair`); decode those with the
+/// contracts' bindings.
 pub fn revert_to_core(data: &[u8]) -> Option<Error> {
     if data.len() == 36 && data[..4] == PANIC_SELECTOR {
         let code = U256::from_be_slice(&data[4..]);
@@ -102,7 +103,10 @@ macro_rules! map_errors {
                 E::NotAuthorized(_) => Error::NotAuthorized,
                 E::Locked(_) => Error::Locked,
                 E::UnsupportedToken(_) => Error::UnsupportedToken,
-                E::HasCollateral(_) | E::RepayMismatch(_) => return None,
+                E::HasCollateral(_)
+                | E::RepayMismatch(_)
+                | E::ProfitTooLow(_)
+                | E::WrongPair(_) => return None,
             })
         }
     };
