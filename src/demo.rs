@@ -517,6 +517,9 @@ async fn run_keeper<S: Broadcast + 'static>(mut k: Keeper<S>, mut rx: mpsc::Rece
     }
 }
 
+/// Polls (about a millisecond apart) after which a pending transaction is left to its keeper.
+const STUCK_POLLS: u64 = 20_000;
+
 /// Waits until every transaction of `who` in flight has a receipt. An automining node answers a
 /// send before it has written the block, so without this the next keeper's step (the blocks and
 /// events it sees) would depend on how fast the node mines, and two runs could differ. Nonces
@@ -524,7 +527,9 @@ async fn run_keeper<S: Broadcast + 'static>(mut k: Keeper<S>, mut rx: mpsc::Rece
 /// counts it) and the state already has the new nonce before the block and its logs are
 /// readable. A transaction the node lost or replaced by another (no receipt of ours, and its
 /// nonce mined or not pending, seen twice a thousand polls apart) is not waited for: the keeper
-/// resyncs at its next step.
+/// resyncs at its next step; nor is one still pending after [`STUCK_POLLS`] polls (an
+/// automining node mines whatever it accepts at once; one that does not is waiting for better
+/// fees, which the keeper's next step provides).
 async fn until_mined<S: Broadcast>(
     chain: &S,
     who: Address,
@@ -546,6 +551,11 @@ async fn until_mined<S: Broadcast>(
                 lost = if gone { lost + 1 } else { 0 };
                 if lost == 2 {
                     tracing::warn!(%who, nonce, "a transaction is gone from the node unmined");
+                    break;
+                }
+                if poll >= STUCK_POLLS {
+                    // Pending but not mined (fees below the node's): the keeper replaces it.
+                    tracing::warn!(%who, nonce, "a transaction is still pending; moving on");
                     break;
                 }
             }
