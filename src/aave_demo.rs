@@ -17,9 +17,10 @@
 //! final repayment and, being far smaller than a lot, paid by a second treasury transfer.
 
 use crate::demo::{DemoError, Progress, drive_keepers};
+use alloy::sol_types::SolCall;
 use alloy_primitives::{Address, U256};
 use backstop_chain::{
-    Adapter, Broadcast, ChainError, DevChain, Settlement, SettlementExt, SystemClient,
+    Adapter, Broadcast, ChainError, DevChain, Settlement, SettlementExt, SystemClient, TxRequest,
     aave::{
         self, AaveBackstop, AaveCore, AaveError, AaveMarket, AaveMarketParams, BadDebtEvent,
         COLLECTOR, PoolReading, SinkTotals,
@@ -63,6 +64,9 @@ pub enum AaveDemoError {
     /// A chain call failed.
     #[error(transparent)]
     Chain(#[from] ChainError),
+    /// The fork's addresses file, or the market it names, is not usable.
+    #[error(transparent)]
+    Fork(#[from] aave::AaveForkError),
     /// The Collector cannot pay what governance decided.
     #[error("the Collector holds {held_wei} wei of WETH; {needed_wei} wei needed")]
     TreasuryShort {
@@ -78,7 +82,8 @@ pub enum AaveDemoError {
 pub struct AaveRecapParams {
     /// The market and the bad-debt event.
     pub market: AaveMarketParams,
-    /// The Collector's liquid WETH, wei (minted to [`COLLECTOR`] to model its holdings).
+    /// WETH added to the Collector's holdings before the recap, wei (minted to [`COLLECTOR`] on a
+    /// market deployed here; deposited on a fork: [`WethSource`]).
     pub collector_weth_wei: U256,
     /// At most this much of the bad debt is paid by the treasury, wei.
     pub treasury_share_wei: U256,
@@ -118,16 +123,63 @@ impl Default for AaveRecapParams {
     }
 }
 
+/// How accounts get WETH for the recap (the treasury's top-up, the bidders' budgets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WethSource {
+    /// `mint(account, amount)` of the package's `WETH9Mocked` (a market deployed here).
+    Mint,
+    /// Ether set on the dev chain (`anvil_setBalance`), then WETH9's `deposit()`: any WETH9,
+    /// e.g. a real network's on a fork.
+    Deposit,
+}
+
+/// The market a recap acts on: the addresses every stage needs, whether the market was deployed
+/// here or exists on a fork.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AaveTarget {
+    /// The Aave v3 pool.
+    pub pool: Address,
+    /// The raise asset (WETH), a reserve of the pool.
+    pub weth: Address,
+    /// WETH's aToken.
+    pub a_weth: Address,
+    /// WETH's variable-debt token.
+    pub weth_debt_token: Address,
+    /// The treasury that pays first (Aave's Collector).
+    pub collector: Address,
+    /// WETH suppliers who withdraw at the end.
+    pub weth_suppliers: Vec<Address>,
+    /// How WETH is obtained.
+    pub weth_source: WethSource,
+}
+
+impl AaveTarget {
+    /// A market deployed here (WETH minted, the treasury at [`COLLECTOR`]).
+    pub fn deployed(market: &AaveMarket, event: &BadDebtEvent) -> Self {
+        Self {
+            pool: market.pool,
+            weth: market.weth.underlying,
+            a_weth: market.weth.a_token,
+            weth_debt_token: market.weth.variable_debt_token,
+            collector: COLLECTOR,
+            weth_suppliers: event.weth_suppliers.clone(),
+            weth_source: WethSource::Mint,
+        }
+    }
+}
+
 /// A stage-by-stage recapitalization of an Aave market.
 pub struct AaveRecap<S> {
     /// The chain.
     pub chain: Arc<S>,
     /// Parameters.
     pub params: AaveRecapParams,
-    /// The market.
-    pub market: AaveMarket,
-    /// The event that left bad debt.
-    pub event: BadDebtEvent,
+    /// The market the recap acts on.
+    pub target: AaveTarget,
+    /// The market, when this run deployed it (`None` on a fork).
+    pub market: Option<AaveMarket>,
+    /// The event that left bad debt, when this run caused it (`None` on a fork).
+    pub event: Option<BadDebtEvent>,
     /// Backstop over the market.
     pub backstop: AaveBackstop,
     /// The accounts booked (zero collateral, WETH debt).
@@ -171,6 +223,24 @@ impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
         let c = &*chain;
         let market = aave::deploy_market(c, core, GOVERNANCE, &params.market).await?;
         let event = aave::run_bad_debt_event(c, core, &market, GOVERNANCE, &params.market).await?;
+        let target = AaveTarget::deployed(&market, &event);
+        let candidates = event.accounts();
+        let mut me = Self::attach(chain, target, params, &candidates).await?;
+        me.market = Some(market);
+        me.event = Some(event);
+        Ok(me)
+    }
+
+    /// Deploys Backstop over `target` (a market deployed here or one on a fork), tops up the
+    /// Collector, measures `candidates` on the pool and books the bad-debt ones; files the lot
+    /// size; funds the bidders.
+    pub async fn attach(
+        chain: Arc<S>,
+        target: AaveTarget,
+        params: AaveRecapParams,
+        candidates: &[Address],
+    ) -> Result<Self, AaveDemoError> {
+        let c = &*chain;
         // `sump` and `dump` are placeholders until the bad debt is measured (`size_lots`).
         let sys = SystemParams {
             accountant: AccountantParams {
@@ -182,17 +252,24 @@ impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
             dutch: Default::default(),
             oracle: OracleParams { age: 365 * 86_400, ..Default::default() },
         };
-        let backstop =
-            aave::deploy_backstop(c, &market, GOVERNANCE, &sys, params.gov_price).await?;
-        for who in [OPERATOR, AAVE_SETTLER, COLLECTOR, GOVERNANCE] {
+        let backstop = aave::deploy_backstop_over(
+            c,
+            target.pool,
+            target.weth,
+            GOVERNANCE,
+            &sys,
+            params.gov_price,
+        )
+        .await?;
+        for who in [OPERATOR, AAVE_SETTLER, target.collector, GOVERNANCE] {
             c.set_balance(who, tokens(1_000)).await.map_err(ChainError::backend)?;
         }
-        // The Collector's liquid WETH (the package's WETH mints to anyone).
-        let weth = market.weth.underlying;
-        let mint = WETH9Mocked::mintCall { account: COLLECTOR, value: params.collector_weth_wei };
-        c.send_sol(COLLECTOR, weth, &mint).await.map_err(step("collector: mint WETH"))?;
-        let collector_before_wei = weth_balance(c, weth, COLLECTOR).await?;
-        let before = market.read_weth_debt(c, &event.accounts()).await?;
+        // The Collector's liquid WETH.
+        let weth = target.weth;
+        let (collector, source) = (target.collector, target.weth_source);
+        fund_weth(c, weth, source, collector, params.collector_weth_wei, "collector").await?;
+        let collector_before_wei = weth_balance(c, weth, collector).await?;
+        let before = aave::read_accounts(c, target.pool, weth, candidates).await?;
         let accounts: Vec<Address> = before.bad_debt_accounts().map(|a| a.account).collect();
         let t0 = c.timestamp().await.map_err(ChainError::backend)?;
         let entries = backstop.book(c, OPERATOR, &accounts).await?;
@@ -201,15 +278,15 @@ impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
         for (i, (_, _, budget)) in params.keepers.iter().enumerate() {
             let who = bidder(i);
             c.set_balance(who, tokens(1_000)).await.map_err(ChainError::backend)?;
-            let mint = WETH9Mocked::mintCall { account: who, value: budget.raw() };
-            c.send_sol(who, weth, &mint).await.map_err(step("bidder: mint WETH"))?;
+            fund_weth(c, weth, source, who, budget.raw(), "bidder").await?;
             budgets_wei += budget.raw();
         }
         let mut me = Self {
             chain,
             params,
-            market,
-            event,
+            target,
+            market: None,
+            event: None,
             backstop,
             accounts,
             before,
@@ -268,13 +345,13 @@ impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
             return Ok(());
         }
         let c = &*self.chain;
-        let weth = self.market.weth.underlying;
-        let held = weth_balance(c, weth, COLLECTOR).await?;
+        let (weth, collector) = (self.target.weth, self.target.collector);
+        let held = weth_balance(c, weth, collector).await?;
         if held < amount_wei {
             return Err(AaveDemoError::TreasuryShort { held_wei: held, needed_wei: amount_wei });
         }
         let to = self.backstop.deployment.accountant;
-        c.send_sol(COLLECTOR, weth, &IERC20::transferCall { to, amount: amount_wei })
+        c.send_sol(collector, weth, &IERC20::transferCall { to, amount: amount_wei })
             .await
             .map_err(step("collector: WETH to the accountant"))?;
         let live = backstop_chain::live::load_live(c, &self.backstop.deployment).await?;
@@ -360,13 +437,13 @@ impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
     /// aWETH balance before, WETH received), wei.
     pub async fn withdraw_suppliers(&self) -> Result<Vec<(Address, U256, U256)>, AaveDemoError> {
         let c = &*self.chain;
-        let weth = self.market.weth.underlying;
+        let weth = self.target.weth;
         let mut out = Vec::new();
-        for &who in &self.event.weth_suppliers {
-            let a = weth_balance(c, self.market.weth.a_token, who).await?;
+        for &who in &self.target.weth_suppliers {
+            let a = weth_balance(c, self.target.a_weth, who).await?;
             let before = weth_balance(c, weth, who).await?;
             let call = IPool::withdrawCall { asset: weth, amount: U256::MAX, to: who };
-            c.send_sol(who, self.market.pool, &call).await.map_err(step("supplier: withdraw"))?;
+            c.send_sol(who, self.target.pool, &call).await.map_err(step("supplier: withdraw"))?;
             let got = weth_balance(c, weth, who).await? - before;
             out.push((who, a, got));
         }
@@ -405,10 +482,10 @@ impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
         withdrawals: Vec<(Address, U256, U256)>,
     ) -> Result<AaveDemoReport, AaveDemoError> {
         let c = &*self.chain;
-        let weth = self.market.weth.underlying;
+        let weth = self.target.weth;
         let d = self.backstop.deployment;
-        let after = self.market.read_weth_debt(c, &self.accounts).await?;
-        let collector_after = weth_balance(c, weth, COLLECTOR).await?;
+        let after = aave::read_accounts(c, self.target.pool, weth, &self.accounts).await?;
+        let collector_after = weth_balance(c, weth, self.target.collector).await?;
         let mut bidders_left = U256::ZERO;
         for i in 0..self.params.keepers.len() {
             bidders_left += weth_balance(c, weth, bidder(i)).await?;
@@ -453,6 +530,47 @@ impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
             chain_seconds: self.now.saturating_sub(self.t0),
             keepers: self.keepers.clone(),
         })
+    }
+}
+
+/// Gives `who` `amount_wei` of WETH from `source` (nothing for 0).
+async fn fund_weth<S: Broadcast + DevChain>(
+    chain: &S,
+    weth: Address,
+    source: WethSource,
+    who: Address,
+    amount_wei: U256,
+    role: &str,
+) -> Result<(), AaveDemoError> {
+    if amount_wei.is_zero() {
+        return Ok(());
+    }
+    match source {
+        WethSource::Mint => {
+            let mint = WETH9Mocked::mintCall { account: who, value: amount_wei };
+            chain.send_sol(who, weth, &mint).await.map_err(step(&format!("{role}: mint WETH")))?;
+        }
+        WethSource::Deposit => {
+            // The ether to wrap, and 1,000 ether for gas.
+            let ether = amount_wei.saturating_add(tokens(1_000));
+            chain.set_balance(who, ether).await.map_err(ChainError::backend)?;
+            let data = IWETH9::depositCall {}.abi_encode();
+            let tx = TxRequest { value: amount_wei, ..TxRequest::call(who, weth, data) };
+            let receipt = chain.send(tx).await.map_err(ChainError::backend)?;
+            if !receipt.status {
+                let data = receipt.revert_data.unwrap_or_default();
+                let e = ChainError::RevertedRaw { what: "deposit()".into(), data };
+                return Err(AaveError::step(format!("{role}: deposit WETH"), e).into());
+            }
+        }
+    }
+    Ok(())
+}
+
+alloy::sol! {
+    /// WETH9's wrapping entry point (any WETH9: the package's mock, a real network's).
+    interface IWETH9 {
+        function deposit() external payable;
     }
 }
 

@@ -6,7 +6,7 @@
 //! the clock to the next moment something can change (a bid expiring, an auction ending, a Dutch
 //! price step, queued debt maturing).
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, U256};
 use backstop_chain::{
     Adapter, Broadcast, ChainError, Deployment, DevChain, SystemClient, deploy_system,
 };
@@ -298,10 +298,8 @@ pub async fn drive_keepers<S: Broadcast + DevChain + 'static>(
         for (h, (who, _)) in handles.iter().zip(&keepers) {
             let (tx, rx) = oneshot::channel();
             h.send(Cmd::Step(tx)).await.map_err(|_| DemoError::KeeperStopped)?;
-            let (s, done, t) = rx.await.map_err(|_| DemoError::KeeperStopped)??;
-            if s > 0 {
-                until_mined(&*chain, *who).await?;
-            }
+            let (s, done, t, in_flight) = rx.await.map_err(|_| DemoError::KeeperStopped)??;
+            until_mined(&*chain, *who, &in_flight).await?;
             sent += s;
             finished &= done;
             now = now.max(t);
@@ -390,8 +388,13 @@ fn add_stats(t: &mut Stats, s: &Stats) {
     t.settlements += s.settlements;
 }
 
+/// A keeper step's reply: transactions sent, nothing more to do, chain time, and the keeper's
+/// transactions in flight (nonce, hashes).
+type StepOut = (usize, bool, Timestamp, Vec<(u64, Vec<B256>)>);
+
 enum Cmd {
-    Step(oneshot::Sender<Result<(usize, bool, Timestamp), ChainError>>),
+    /// Replies (transactions sent, nothing more to do, chain time, transactions in flight).
+    Step(oneshot::Sender<Result<StepOut, ChainError>>),
     Finish(oneshot::Sender<(Stats, u128)>),
 }
 
@@ -503,7 +506,7 @@ async fn run_keeper<S: Broadcast + 'static>(mut k: Keeper<S>, mut rx: mpsc::Rece
     while let Some(cmd) = rx.recv().await {
         match cmd {
             Cmd::Step(reply) => {
-                let out = k.step().await.map(|r| (r.sent, k.is_finished(), k.now));
+                let out = k.step().await.map(|r| (r.sent, k.is_finished(), k.now, k.in_flight()));
                 let _ = reply.send(out);
             }
             Cmd::Finish(reply) => {
@@ -514,16 +517,50 @@ async fn run_keeper<S: Broadcast + 'static>(mut k: Keeper<S>, mut rx: mpsc::Rece
     }
 }
 
-/// Waits until `who` has no transaction waiting on the node (at most 10 s). An automining node
-/// answers a send before it has written the block, so without this the next keeper's step (the
-/// blocks it sees) would depend on how fast the node mines, and two runs could differ.
-async fn until_mined<S: Broadcast>(chain: &S, who: Address) -> Result<(), ChainError> {
-    for _ in 0..10_000 {
-        let pending = chain.nonce(who, true).await.map_err(backend_err)?;
-        if pending <= chain.nonce(who, false).await.map_err(backend_err)? {
-            break;
+/// Polls (about a millisecond apart) after which a pending transaction is left to its keeper.
+const STUCK_POLLS: u64 = 20_000;
+
+/// Waits until every transaction of `who` in flight has a receipt. An automining node answers a
+/// send before it has written the block, so without this the next keeper's step (the blocks and
+/// events it sees) would depend on how fast the node mines, and two runs could differ. Nonces
+/// cannot tell: while Anvil mines, the transaction has left the pool (the pending nonce no longer
+/// counts it) and the state already has the new nonce before the block and its logs are
+/// readable. A transaction the node lost or replaced by another (no receipt of ours, and its
+/// nonce mined or not pending, seen twice a thousand polls apart) is not waited for: the keeper
+/// resyncs at its next step; nor is one still pending after [`STUCK_POLLS`] polls (an
+/// automining node mines whatever it accepts at once; one that does not is waiting for better
+/// fees, which the keeper's next step provides).
+async fn until_mined<S: Broadcast>(
+    chain: &S,
+    who: Address,
+    in_flight: &[(u64, Vec<B256>)],
+) -> Result<(), ChainError> {
+    for (nonce, hashes) in in_flight {
+        let mut lost = 0u8;
+        'tx: for poll in 1u64.. {
+            for h in hashes {
+                if chain.receipt(*h).await.map_err(backend_err)?.is_some() {
+                    break 'tx;
+                }
+            }
+            if poll % 1_000 == 0 {
+                // Not waiting on the node any more: its nonce used by another transaction, or
+                // neither mined nor pending.
+                let gone = chain.nonce(who, false).await.map_err(backend_err)? > *nonce
+                    || chain.nonce(who, true).await.map_err(backend_err)? <= *nonce;
+                lost = if gone { lost + 1 } else { 0 };
+                if lost == 2 {
+                    tracing::warn!(%who, nonce, "a transaction is gone from the node unmined");
+                    break;
+                }
+                if poll >= STUCK_POLLS {
+                    // Pending but not mined (fees below the node's): the keeper replaces it.
+                    tracing::warn!(%who, nonce, "a transaction is still pending; moving on");
+                    break;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
     }
     Ok(())
 }

@@ -16,5 +16,6 @@ pub use backstop_keeper as keeper;
 pub use backstop_sim as sim;
 
 pub mod aave_demo;
+pub mod aave_fork;
 pub mod demo;
 pub mod replay;

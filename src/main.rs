@@ -71,9 +71,15 @@ enum Command {
         max_rounds: u64,
         /// Recapitalize a real lending protocol's market instead of booking a scenario's bad
         /// debt: `aave-v3` deploys an Aave v3 market (`@aave/core-v3`, installed by
-        /// `scripts/install-tools.sh`), runs a bad-debt event and repays it on the pool.
-        #[arg(long, value_enum, conflicts_with_all = ["scenario", "fork_url"])]
+        /// `scripts/install-tools.sh`), runs a bad-debt event and repays it on the pool; with
+        /// --fork-url and --aave-market, recapitalizes an existing market on a fork instead.
+        #[arg(long, value_enum, conflicts_with = "scenario")]
         protocol: Option<Protocol>,
+        /// With --protocol aave-v3 --fork-url: the existing market's addresses file (JSON:
+        /// pool or PoolAddressesProvider, WETH, its variable-debt token, the collector, the
+        /// bad-debt accounts; see the README).
+        #[arg(long, requires_all = ["protocol", "fork_url"])]
+        aave_market: Option<PathBuf>,
     },
     /// Monte Carlo runs of a scenario (built-in name or TOML file): numbers, CSV, JSON, plots.
     Sim(backstop_sim::cli::SimArgs),
@@ -342,10 +348,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Demo {
-            protocol: Some(Protocol::AaveV3), dutch, anvil, json, max_rounds, ..
+            protocol: Some(Protocol::AaveV3),
+            dutch,
+            anvil,
+            fork_url,
+            fork_block,
+            json,
+            max_rounds,
+            aave_market,
+            ..
         } => {
             let mechanism = if dutch { Mechanism::Dutch } else { Mechanism::English };
-            aave_demo(anvil, mechanism, json, max_rounds).await?;
+            match (fork_url, aave_market) {
+                (Some(url), Some(file)) => {
+                    aave_fork(url, fork_block, &file, mechanism, json, max_rounds).await?
+                }
+                (Some(_), None) => bail!(
+                    "--fork-url with --protocol aave-v3 needs --aave-market FILE (the existing \
+                     market's addresses; see the README)"
+                ),
+                _ => aave_demo(anvil, mechanism, json, max_rounds).await?,
+            }
         }
         Command::Demo {
             scenario,
@@ -356,6 +379,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
             max_rounds,
             protocol: None,
+            aave_market: _,
         } => {
             let mechanism = if dutch { Mechanism::Dutch } else { Mechanism::English };
             let show = |p: &Progress| {
@@ -669,6 +693,63 @@ fn print_status(live: &backstop_chain::live::LiveState, json: bool) -> anyhow::R
     Ok(())
 }
 
+/// The Aave demo's progress line on stderr.
+fn aave_progress(p: &Progress) {
+    if p.rounds % 25 == 1 {
+        eprint!("\r  round {:>6}  auctions {:>4} (live {:>3})   ", p.rounds, p.auctions, p.live);
+        let _ = std::io::stderr().flush();
+    }
+}
+
+/// Prints the Aave report; an error if debt is left or a supplier could not withdraw in full.
+fn aave_verdict(report: &backstop::aave_demo::AaveDemoReport, json: bool) -> anyhow::Result<()> {
+    eprintln!();
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        print!("{report}");
+    }
+    if !report.debt_after_wei.is_zero() || !report.accountant_debt_wei.is_zero() {
+        bail!("bad debt left on the pool: {} wei", report.debt_after_wei);
+    }
+    if report.withdrawals.iter().any(|w| w.1 != w.2) {
+        bail!("a WETH supplier could not withdraw in full");
+    }
+    Ok(())
+}
+
+/// `backstop demo --protocol aave-v3 --fork-url URL --aave-market FILE`: the file is read before
+/// Anvil starts, the market checked on the fork before anything is sent.
+async fn aave_fork(
+    url: String,
+    fork_block: Option<u64>,
+    file: &std::path::Path,
+    mechanism: Mechanism,
+    json: bool,
+    max_rounds: u64,
+) -> anyhow::Result<()> {
+    use backstop::aave_demo::AaveRecapParams;
+    use backstop_chain::aave::{AaveForkFile, check_fork_market};
+    let addresses = AaveForkFile::load(file)?;
+    let node = AnvilNode::spawn(&AnvilConfig::default().fork(url.clone(), fork_block))?;
+    let chain =
+        backstop_chain::RpcChain::connect(backstop_chain::RpcConfig::dev(node.endpoint())).await?;
+    let market = check_fork_market(&chain, file, &addresses).await?;
+    backstop::demo::pin_anvil_clock(&chain).await?;
+    let params = AaveRecapParams { mechanism, ..Default::default() };
+    let label = format!("Anvil fork of {url}");
+    let report = backstop::aave_fork::run_aave_fork_recap(
+        Arc::new(chain),
+        label,
+        &market,
+        params,
+        max_rounds,
+        aave_progress,
+    )
+    .await?;
+    aave_verdict(&report, json)
+}
+
 /// `backstop demo --protocol aave-v3`.
 async fn aave_demo(
     anvil: bool,
@@ -680,15 +761,7 @@ async fn aave_demo(
     // Before anything starts: the package's absence is an error naming the install script.
     let core = backstop_chain::aave::AaveCore::locate()?;
     let params = AaveRecapParams { mechanism, ..Default::default() };
-    let show = |p: &Progress| {
-        if p.rounds % 25 == 1 {
-            eprint!(
-                "\r  round {:>6}  auctions {:>4} (live {:>3})   ",
-                p.rounds, p.auctions, p.live
-            );
-            let _ = std::io::stderr().flush();
-        }
-    };
+    let show = aave_progress;
     let report = if anvil {
         let node = AnvilNode::spawn(&AnvilConfig::default().timestamp(AAVE_START))?;
         let chain =
@@ -702,17 +775,5 @@ async fn aave_demo(
         run_aave_demo(Arc::new(chain), "embedded EVM".into(), &core, params, max_rounds, show)
             .await?
     };
-    eprintln!();
-    if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{report}");
-    }
-    if !report.debt_after_wei.is_zero() || !report.accountant_debt_wei.is_zero() {
-        bail!("bad debt left on the pool: {} wei", report.debt_after_wei);
-    }
-    if report.withdrawals.iter().any(|w| w.1 != w.2) {
-        bail!("a WETH supplier could not withdraw in full");
-    }
-    Ok(())
+    aave_verdict(&report, json)
 }

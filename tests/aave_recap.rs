@@ -86,7 +86,7 @@ async fn the_loop_end_to_end() {
     assert!(again.iter().all(|e| e.tab_wei.is_zero()));
     assert_eq!(r.backstop.total_booked(c).await.unwrap(), r.before.bad_debt_wei);
     // An account with collateral (a healthy WETH supplier) is refused, typed.
-    let healthy = r.event.weth_suppliers[0];
+    let healthy = r.target.weth_suppliers[0];
     let mut batch = r.accounts.clone();
     batch.push(healthy);
     match r.backstop.book(c, OPERATOR, &batch).await {
@@ -125,11 +125,11 @@ async fn third_party_repays_between_booking_and_repayment() {
     r.pay_from_treasury(part).await.unwrap();
     // A third party repays 1,234.5 WETH of the first account's debt.
     let helper = Address::repeat_byte(0x3d);
-    let weth = r.market.weth.underlying;
+    let weth = r.target.weth;
     let x = tokens(1_234) + tokens(1) / U256::from(2);
     c.set_balance(helper, tokens(10)).await.unwrap();
     c.send_sol(helper, weth, &WETH9Mocked::mintCall { account: helper, value: x }).await.unwrap();
-    c.send_sol(helper, weth, &IERC20::approveCall { spender: r.market.pool, amount: x })
+    c.send_sol(helper, weth, &IERC20::approveCall { spender: r.target.pool, amount: x })
         .await
         .unwrap();
     let victim = r.accounts[0];
@@ -139,7 +139,7 @@ async fn third_party_repays_between_booking_and_repayment() {
         interestRateMode: U256::from(2),
         onBehalfOf: victim,
     };
-    c.send_sol(helper, r.market.pool, &repay).await.unwrap();
+    c.send_sol(helper, r.target.pool, &repay).await.unwrap();
     r.run_auctions(20_000, None, |_| {}).await.unwrap();
     r.settle_on_pool().await.unwrap();
     let w = r.withdraw_suppliers().await.unwrap();

@@ -57,6 +57,7 @@ pub mod artifacts;
 pub mod bindings;
 mod deploy;
 mod event;
+pub mod fork;
 mod measure;
 mod params;
 mod recap;
@@ -67,6 +68,7 @@ pub use event::{
     BadDebtEvent, LIQUIDATOR, Liquidation, borrower, bystander, run_bad_debt_event,
     stable_supplier, weth_supplier,
 };
+pub use fork::{AaveForkError, AaveForkFile, AaveForkMarket, check_fork_market};
 pub use measure::{AccountReading, PoolReading, read_accounts};
 pub use params::{
     AaveMarketParams, BPS, BorrowerPosition, BystanderPosition, DECIMALS, EModeParams, EventParams,
@@ -74,6 +76,7 @@ pub use params::{
 };
 pub use recap::{
     AaveBackstop, BookEntry, GOV_NAME, GOV_SYMBOL, RepayEntry, SinkTotals, deploy_backstop,
+    deploy_backstop_over,
 };
 
 use crate::ChainError;

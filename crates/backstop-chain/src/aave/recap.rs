@@ -114,7 +114,19 @@ pub async fn deploy_backstop<S: Settlement>(
     params: &SystemParams,
     price: Ray,
 ) -> Result<AaveBackstop, AaveError> {
-    let weth = market.weth.underlying;
+    deploy_backstop_over(chain, market.pool, market.weth.underlying, deployer, params, price).await
+}
+
+/// [`deploy_backstop`] over any Aave v3 `pool` (one deployed here, or an existing market on a
+/// fork) with `weth` (a reserve of the pool) as the raise asset.
+pub async fn deploy_backstop_over<S: Settlement>(
+    chain: &S,
+    pool: Address,
+    weth: Address,
+    deployer: Address,
+    params: &SystemParams,
+    price: Ray,
+) -> Result<AaveBackstop, AaveError> {
     let step = |what: &str| format!("deploy Backstop over the Aave market: {what}");
     let mut d = deploy_over_asset(
         chain,
@@ -134,7 +146,7 @@ pub async fn deploy_backstop<S: Settlement>(
             &AaveBadDebtBook::BYTECODE,
             AaveBadDebtBook::constructorCall {
                 accountant_: d.accountant,
-                pool_: market.pool,
+                pool_: pool,
                 asset_: weth,
             }
             .abi_encode(),
@@ -160,7 +172,7 @@ pub async fn deploy_backstop<S: Settlement>(
         .map_err(|e| AaveError::step(step("accountant.file(sink)"), e))?;
     d.sink = sink;
     let debt_token = chain.call_sol(deployer, book, &AaveBadDebtBook::debtTokenCall {}).await?;
-    Ok(AaveBackstop { deployment: d, book, sink, pool: market.pool, asset: weth, debt_token })
+    Ok(AaveBackstop { deployment: d, book, sink, pool, asset: weth, debt_token })
 }
 
 /// The typed error of a book or sink revert, else [`AaveError::step`].

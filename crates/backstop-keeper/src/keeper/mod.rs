@@ -25,7 +25,7 @@ use crate::{
     price::PriceSource,
     tx::{Confirmed, FeePolicy, TxKind, TxManager},
 };
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, U256};
 use backstop_chain::{
     Adapter, Broadcast, ChainError, Deployment, EventWatcher, RpcChain,
     live::{LiveIds, load_live},
@@ -141,6 +141,12 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
     /// The keeper's account.
     pub fn account(&self) -> Address {
         self.me
+    }
+
+    /// Its transactions in flight (sent, receipt not seen yet): nonce and every hash each was
+    /// broadcast under (a replacement adds one), by nonce.
+    pub fn in_flight(&self) -> Vec<(u64, Vec<B256>)> {
+        self.tx.pending().map(|(n, p)| (*n, p.hashes.clone())).collect()
     }
 
     /// The metrics (serve them with [`Metrics::serve`]).
