@@ -162,8 +162,22 @@ fn step(what: &str) -> impl FnOnce(ChainError) -> AaveError + '_ {
 
 impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
     /// Deploys the market, runs the event, deploys Backstop over it, measures the pool and books
-    /// every bad-debt account; files the lot size; funds the bidders.
+    /// every bad-debt account; files the lot size; funds the bidders ([`Self::deploy`], then
+    /// [`Self::book_bad_debt`]).
     pub async fn setup(
+        chain: Arc<S>,
+        core: &AaveCore,
+        params: AaveRecapParams,
+    ) -> Result<Self, AaveDemoError> {
+        let mut me = Self::deploy(chain, core, params).await?;
+        me.book_bad_debt().await?;
+        Ok(me)
+    }
+
+    /// The first half of [`Self::setup`]: deploys the market, runs the event, deploys Backstop
+    /// over it and gives the Collector its WETH. Nothing is measured or booked yet (a test may
+    /// change the market here, e.g. an oracle fault, before [`Self::book_bad_debt`]).
+    pub async fn deploy(
         chain: Arc<S>,
         core: &AaveCore,
         params: AaveRecapParams,
@@ -192,40 +206,57 @@ impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
         let mint = WETH9Mocked::mintCall { account: COLLECTOR, value: params.collector_weth_wei };
         c.send_sol(COLLECTOR, weth, &mint).await.map_err(step("collector: mint WETH"))?;
         let collector_before_wei = weth_balance(c, weth, COLLECTOR).await?;
-        let before = market.read_weth_debt(c, &event.accounts()).await?;
-        let accounts: Vec<Address> = before.bad_debt_accounts().map(|a| a.account).collect();
         let t0 = c.timestamp().await.map_err(ChainError::backend)?;
-        let entries = backstop.book(c, OPERATOR, &accounts).await?;
-        let booked_wei = entries.iter().map(|e| e.tab_wei).sum();
-        let mut budgets_wei = U256::ZERO;
-        for (i, (_, _, budget)) in params.keepers.iter().enumerate() {
-            let who = bidder(i);
-            c.set_balance(who, tokens(1_000)).await.map_err(ChainError::backend)?;
-            let mint = WETH9Mocked::mintCall { account: who, value: budget.raw() };
-            c.send_sol(who, weth, &mint).await.map_err(step("bidder: mint WETH"))?;
-            budgets_wei += budget.raw();
-        }
-        let mut me = Self {
+        let before = PoolReading {
+            block: 0,
+            pool: market.pool,
+            debt_asset: weth,
+            variable_debt_token: backstop.debt_token,
+            accounts: Vec::new(),
+            total_debt_wei: U256::ZERO,
+            bad_debt_wei: U256::ZERO,
+        };
+        Ok(Self {
             chain,
             params,
             market,
             event,
             backstop,
-            accounts,
+            accounts: Vec::new(),
             before,
-            booked_wei,
+            booked_wei: U256::ZERO,
             booked_later_wei: U256::ZERO,
             collector_before_wei,
-            budgets_wei,
+            budgets_wei: U256::ZERO,
             sump_wei: U256::ZERO,
             t0,
             keepers: Vec::new(),
             rounds: 0,
             now: t0,
             restarts: 0,
-        };
-        me.size_lots().await?;
-        Ok(me)
+        })
+    }
+
+    /// The second half of [`Self::setup`]: measures the event's accounts on the pool, books every
+    /// one with bad debt (zero collateral), funds the bidders and files the lot size.
+    pub async fn book_bad_debt(&mut self) -> Result<(), AaveDemoError> {
+        let chain = self.chain.clone();
+        let c = &*chain;
+        let weth = self.market.weth.underlying;
+        self.before = self.market.read_weth_debt(c, &self.event.accounts()).await?;
+        self.accounts = self.before.bad_debt_accounts().map(|a| a.account).collect();
+        self.t0 = c.timestamp().await.map_err(ChainError::backend)?;
+        self.now = self.t0;
+        let entries = self.backstop.book(c, OPERATOR, &self.accounts).await?;
+        self.booked_wei = entries.iter().map(|e| e.tab_wei).sum();
+        for (i, (_, _, budget)) in self.params.keepers.iter().enumerate() {
+            let who = bidder(i);
+            c.set_balance(who, tokens(1_000)).await.map_err(ChainError::backend)?;
+            let mint = WETH9Mocked::mintCall { account: who, value: budget.raw() };
+            c.send_sol(who, weth, &mint).await.map_err(step("bidder: mint WETH"))?;
+            self.budgets_wei += budget.raw();
+        }
+        self.size_lots().await
     }
 
     fn client(&self) -> SystemClient<'_, S, backstop_chain::Deployment> {
@@ -330,12 +361,19 @@ impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
     }
 
     /// Books again (interest accrued while the auctions ran; nothing for an account repaid by a
-    /// third party), has the treasury pay that increment, repays every booked account on the pool
+    /// third party; not an account that has collateral again, which the book would refuse and the
+    /// sink holds), has the treasury pay that increment, repays every booked account on the pool
     /// and gives back what could not be applied.
     pub async fn settle_on_pool(&mut self) -> Result<(), AaveDemoError> {
         let chain = self.chain.clone();
         let c = &*chain;
-        let entries = self.backstop.book(c, OPERATOR, &self.accounts).await?;
+        let mut bare = Vec::with_capacity(self.accounts.len());
+        for &a in &self.accounts {
+            if self.backstop.quote(c, a).await?.0.is_zero() {
+                bare.push(a);
+            }
+        }
+        let entries = self.backstop.book(c, OPERATOR, &bare).await?;
         let later: U256 = entries.iter().map(|e| e.tab_wei).sum();
         self.booked_later_wei += later;
         // The accountant's own surplus (given back earlier) pays first, then the Collector.
@@ -424,6 +462,7 @@ impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
         let bidders_paid = self.budgets_wei - bidders_left;
         Ok(AaveDemoReport {
             backend,
+            deployment: d,
             mechanism: self.params.mechanism,
             accounts: self.accounts.len(),
             bad_debt_before_wei: self.before.bad_debt_wei,
@@ -469,6 +508,9 @@ async fn weth_balance<S: Settlement>(
 pub struct AaveDemoReport {
     /// Backend.
     pub backend: String,
+    /// Backstop's addresses, with the pool, book and sink (`aave`): the deployment file `backstop
+    /// status --deployment` reads.
+    pub deployment: backstop_chain::Deployment,
     /// English or Dutch.
     pub mechanism: Mechanism,
     /// Accounts with bad debt.

@@ -52,7 +52,7 @@ pub mod watch;
 pub use adapter::{Adapter, Call};
 pub use anvil::{AnvilConfig, AnvilError, AnvilNode, find_anvil};
 pub use backstop::{
-    Deployment, bindings, decode,
+    AaveAddresses, Deployment, bindings, decode,
     deploy::{deploy_system, deploy_with},
 };
 pub use client::{SettlementExt, SystemClient};

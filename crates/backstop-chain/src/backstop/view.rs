@@ -42,6 +42,35 @@ pub struct StateView {
     pub oracle: Oracle,
 }
 
+/// The accountant's part of [`StateView`]: what the differential on a protocol's own loop (the
+/// Aave recap, [`crate::differential::AccountantFollower`]) compares after every transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountantView {
+    /// `debt`, `Sin`, `Ash`, free surplus (balance less `Due`), `Due` (refunds owed), WAD.
+    pub sheet: [Wad; 5],
+    /// `due[usr]` (refund owed) of each watched address, WAD.
+    pub dues: Vec<(Address, Wad)>,
+    /// `sin[era]` for each era asked for, WAD.
+    pub sins: Vec<(u64, Wad)>,
+}
+
+impl AccountantView {
+    /// The view of a core [`backstop_core::Accountant`] holding `balance` of the stablecoin (WAD),
+    /// for the given eras and watched addresses.
+    pub fn of_model(
+        a: &backstop_core::Accountant,
+        balance: Wad,
+        eras: &[u64],
+        watch: &[Address],
+    ) -> Self {
+        Self {
+            sheet: [a.debt(), a.sin_total(), a.ash(), a.free_surplus(balance), a.due_total()],
+            dues: watch.iter().map(|w| (*w, a.due(*w))).collect(),
+            sins: eras.iter().map(|e| (*e, a.sin(*e))).collect(),
+        }
+    }
+}
+
 fn u64_of(x: U256) -> u64 {
     u64::try_from(x).unwrap_or(u64::MAX)
 }
@@ -49,7 +78,12 @@ fn u64_of(x: U256) -> u64 {
 impl StateView {
     /// The view of the core model, for the same eras and watched addresses.
     pub fn of_model(sys: &backstop_core::System, eras: &[u64], watch: &[Address]) -> Self {
-        let a = &sys.accountant;
+        let a = AccountantView::of_model(
+            &sys.accountant,
+            sys.ledger.stablecoin.balance_of(sys.addrs.accountant),
+            eras,
+            watch,
+        );
         let english = (1..=sys.english.kicks())
             .map(|id| match sys.english.auction(id) {
                 Some(x) => (x.bid, x.lot, x.guy, x.tic, x.end, u64::from(x.ticks)),
@@ -63,10 +97,10 @@ impl StateView {
             })
             .collect();
         Self {
-            accountant: [a.debt(), a.sin_total(), a.ash(), sys.surplus(), a.due_total()],
-            dues: watch.iter().map(|w| (*w, a.due(*w))).collect(),
+            accountant: a.sheet,
+            dues: a.dues,
             claimable: watch.iter().map(|w| (*w, sys.english.claimable(*w))).collect(),
-            sins: eras.iter().map(|e| (*e, a.sin(*e))).collect(),
+            sins: a.sins,
             english_kicks: sys.english.kicks(),
             english_live: sys.english.is_live(),
             english,
@@ -85,7 +119,8 @@ impl StateView {
 
 impl<S: Settlement> SystemClient<'_, S, Deployment> {
     /// Reads the view of the deployment on chain, for the given eras and watched addresses.
-    pub async fn state_view(&self, eras: &[u64], watch: &[Address]) -> Result<StateView> {
+    /// Reads the accountant's part of the view on chain, for the given eras and watched addresses.
+    pub async fn accountant_view(&self, eras: &[u64], watch: &[Address]) -> Result<AccountantView> {
         let (c, d, me) = (self.chain, &self.adapter, self.adapter.deployer);
         let wad = Wad::from_raw;
         let debt = c.call_sol(me, d.accountant, &Accountant::debtCall {}).await?;
@@ -97,6 +132,25 @@ impl<S: Settlement> SystemClient<'_, S, Deployment> {
                 c.call_sol(me, d.accountant, &Accountant::sinCall { era: U256::from(*e) }).await?;
             sins.push((*e, wad(x)));
         }
+        let surplus = c.call_sol(me, d.accountant, &Accountant::surplusCall {}).await?;
+        let due_total = c.call_sol(me, d.accountant, &Accountant::DueCall {}).await?;
+        let mut dues = Vec::with_capacity(watch.len());
+        for w in watch {
+            let due = c.call_sol(me, d.accountant, &Accountant::dueCall { usr: *w }).await?;
+            dues.push((*w, wad(due)));
+        }
+        Ok(AccountantView {
+            sheet: [wad(debt), wad(sin_total), wad(ash), wad(surplus), wad(due_total)],
+            dues,
+            sins,
+        })
+    }
+
+    /// Reads the view of the deployment on chain, for the given eras and watched addresses.
+    pub async fn state_view(&self, eras: &[u64], watch: &[Address]) -> Result<StateView> {
+        let (c, d, me) = (self.chain, &self.adapter, self.adapter.deployer);
+        let wad = Wad::from_raw;
+        let a = self.accountant_view(eras, watch).await?;
         let english_kicks =
             u64_of(c.call_sol(me, d.english, &EnglishDebtAuction::kicksCall {}).await?);
         let english_live = c.call_sol(me, d.english, &EnglishDebtAuction::liveCall {}).await?;
@@ -132,27 +186,20 @@ impl<S: Settlement> SystemClient<'_, S, Deployment> {
         }
         let stable_supply = c.call_sol(me, d.stablecoin, &Stablecoin::totalSupplyCall {}).await?;
         let gov_supply = c.call_sol(me, d.gov_token, &GovToken::totalSupplyCall {}).await?;
-        let surplus = c.call_sol(me, d.accountant, &Accountant::surplusCall {}).await?;
-        let due_total = c.call_sol(me, d.accountant, &Accountant::DueCall {}).await?;
-        let mut dues = Vec::with_capacity(watch.len());
         let mut claimable = Vec::with_capacity(watch.len());
         for w in watch {
             let x =
                 c.call_sol(me, d.english, &EnglishDebtAuction::claimableCall { usr: *w }).await?;
             claimable.push((*w, wad(x)));
-            dues.push((
-                *w,
-                wad(c.call_sol(me, d.accountant, &Accountant::dueCall { usr: *w }).await?),
-            ));
         }
         let oracle = d.read_oracle(c).await?;
         let b = c.call_sol(me, d.dutch, &DutchDebtAuction::rewardBudgetCall {}).await?;
         let dutch_budget = RewardBudget { raised: wad(b.raised), paid: wad(b.paid) };
         Ok(StateView {
-            accountant: [wad(debt), wad(sin_total), wad(ash), wad(surplus), wad(due_total)],
-            dues,
+            accountant: a.sheet,
+            dues: a.dues,
             claimable,
-            sins,
+            sins: a.sins,
             english_kicks,
             english_live,
             english,
