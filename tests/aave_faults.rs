@@ -299,3 +299,63 @@ async fn status_equals_the_pool_before_and_after_the_recap() {
     assert_eq!(st.on_auction_wei, U256::ZERO);
     assert_eq!(st.accountant_debt_wei, U256::ZERO);
 }
+
+/// `backstop status --deployment FILE --json` (the real binary) against a recap on the pinned
+/// Anvil, after booking and after the repayment: its `aave` object is what `AaveStatus` reads, and
+/// its numbers are the pool's (the booked accounts' variable debt), the book's and the sink's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_cli_reports_the_recap_on_anvil() {
+    use backstop_chain::{AnvilConfig, AnvilNode, RpcChain, RpcConfig};
+    let node = AnvilNode::spawn(&AnvilConfig::default().timestamp(START)).expect("anvil");
+    let chain = RpcChain::connect(RpcConfig::dev(node.endpoint())).await.unwrap();
+    backstop::demo::pin_anvil_clock(&chain).await.unwrap();
+    let chain = Arc::new(chain);
+    let c = &*chain;
+    let core = core();
+    let mut r = AaveRecap::setup(chain.clone(), &core, AaveRecapParams::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deployment.json");
+    r.backstop.deployment.save(&file).unwrap();
+    let status = |json: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_backstop"));
+        cmd.args(["status", "--rpc-url", &node.endpoint(), "--deployment"])
+            .arg(&file)
+            .env("BACKSTOP_LOG", "warn");
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let u = |v: &serde_json::Value, k: &str| -> U256 {
+        serde_json::from_value(v["aave"][k].clone()).unwrap_or_else(|e| panic!("{k}: {e}"))
+    };
+    // After booking.
+    let v: serde_json::Value = serde_json::from_str(&status(true)).unwrap();
+    let st = AaveStatus::read(c, &r.backstop).await.unwrap();
+    assert_eq!(v["aave"], serde_json::to_value(&st).unwrap());
+    let pool = r.market.read_weth_debt(c, &r.accounts).await.unwrap();
+    assert_eq!(u(&v, "debtWei"), pool.total_debt_wei);
+    assert_eq!(u(&v, "badDebtWei"), pool.bad_debt_wei);
+    assert_eq!(v["aave"]["zeroCollateral"], pool.bad_debt_accounts().count());
+    assert_eq!(v["aave"]["accounts"], r.accounts.len());
+    assert_eq!(u(&v, "bookedWei"), r.backstop.total_booked(c).await.unwrap());
+    assert!(status(false).contains("booked accounts"));
+    // After the recap.
+    let part = r.treasury_part_wei();
+    r.pay_from_treasury(part).await.unwrap();
+    r.run_auctions(20_000, None, |_| {}).await.unwrap();
+    r.settle_on_pool().await.unwrap();
+    let v: serde_json::Value = serde_json::from_str(&status(true)).unwrap();
+    let pool = r.market.read_weth_debt(c, &r.accounts).await.unwrap();
+    let sink = r.backstop.sink_totals(c).await.unwrap();
+    assert_eq!(u(&v, "debtWei"), pool.total_debt_wei);
+    assert_eq!(u(&v, "debtWei"), U256::ZERO);
+    assert_eq!(u(&v, "repaidWei"), sink.repaid_wei);
+    assert_eq!(u(&v, "heldWei"), sink.balance_wei);
+    assert_eq!(u(&v, "returnedWei"), sink.returned_wei);
+    assert_eq!(u(&v, "onAuctionWei"), U256::ZERO);
+    assert_eq!(u(&v, "bookedWei"), r.booked_wei + r.booked_later_wei);
+    assert_eq!(u(&v, "repaidWei") + u(&v, "unappliedWei"), u(&v, "bookedWei"));
+}
