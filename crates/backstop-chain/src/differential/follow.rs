@@ -88,7 +88,7 @@ impl AccountantFollower {
 
     /// Applies one mined transaction (block time `at`, seconds) to the model. Returns false if it
     /// did not touch the accountant.
-    pub fn apply_receipt(&mut self, r: &Receipt, at: u64) -> Result<bool, DiffError> {
+    pub fn apply_receipt(&mut self, r: &Receipt, at: u64) -> Result<bool, Box<DiffError>> {
         let d = self.deployment;
         let mut surplus = self.model.free_surplus(self.balance);
         let mut touched = false;
@@ -102,11 +102,13 @@ impl AccountantFollower {
                 // (a treasury's payment, an auction's proceeds above `Ash`) is surplus.
                 let v = wad_of(t.value);
                 if t.to == d.accountant && t.from != d.accountant {
-                    self.balance = self.balance.checked_add(v).map_err(DiffError::Model)?;
+                    self.balance =
+                        self.balance.checked_add(v).map_err(|e| Box::new(DiffError::Model(e)))?;
                     touched = true;
                 }
                 if t.from == d.accountant && t.to != d.accountant {
-                    self.balance = self.balance.checked_sub(v).map_err(DiffError::Model)?;
+                    self.balance =
+                        self.balance.checked_sub(v).map_err(|e| Box::new(DiffError::Model(e)))?;
                     touched = true;
                 }
                 continue;
@@ -132,22 +134,22 @@ impl AccountantFollower {
                     i += n;
                 }
                 Err(e) => {
-                    return Err(DiffError::FollowedEventsDiffer {
+                    return Err(Box::new(DiffError::FollowedEventsDiffer {
                         tx: r.tx_hash,
                         at,
                         model: Err(e),
                         chain: chain_events,
-                    });
+                    }));
                 }
             }
         }
         if model_events != chain_events {
-            return Err(DiffError::FollowedEventsDiffer {
+            return Err(Box::new(DiffError::FollowedEventsDiffer {
                 tx: r.tx_hash,
                 at,
                 model: Ok(model_events),
                 chain: chain_events,
-            });
+            }));
         }
         self.events += chain_events.len();
         touched |= !chain_events.is_empty();
@@ -251,7 +253,7 @@ impl AccountantFollower {
 struct FollowState {
     follower: Option<AccountantFollower>,
     seen: HashSet<B256>,
-    failed: Option<DiffError>,
+    failed: Option<Box<DiffError>>,
 }
 
 /// A chain whose every mined transaction is followed by an [`AccountantFollower`] once
@@ -285,7 +287,7 @@ impl<S: Settlement> Followed<S> {
     }
 
     /// The first divergence, or the transactions followed and the accountant events applied.
-    pub fn finish(&self) -> Result<(usize, usize), DiffError> {
+    pub fn finish(&self) -> Result<(usize, usize), Box<DiffError>> {
         let mut st = self.lock();
         if let Some(e) = st.failed.take() {
             return Err(e);
@@ -305,7 +307,8 @@ impl<S: Settlement> Followed<S> {
         let at = match self.inner.timestamp().await {
             Ok(t) => t,
             Err(e) => {
-                self.lock().failed.get_or_insert(DiffError::Chain(ChainError::backend(e)));
+                let e = Box::new(DiffError::Chain(ChainError::backend(e)));
+                self.lock().failed.get_or_insert(e);
                 return;
             }
         };
@@ -325,7 +328,7 @@ impl<S: Settlement> Followed<S> {
             }
         };
         if let Err(e) = copy.compare(&self.inner, r.tx_hash, at).await {
-            self.lock().failed.get_or_insert(e);
+            self.lock().failed.get_or_insert(Box::new(e));
         }
     }
 }
@@ -346,12 +349,10 @@ impl<S: Settlement> Settlement for Followed<S> {
     ) -> impl Future<Output = Result<CallOutcome, S::Error>> + Send {
         self.inner.call_at(tx, block)
     }
-    fn send(&self, tx: TxRequest) -> impl Future<Output = Result<Receipt, S::Error>> + Send {
-        async move {
-            let r = self.inner.send(tx).await?;
-            self.follow(&r).await;
-            Ok(r)
-        }
+    async fn send(&self, tx: TxRequest) -> Result<Receipt, S::Error> {
+        let r = self.inner.send(tx).await?;
+        self.follow(&r).await;
+        Ok(r)
     }
     fn block_number(&self) -> impl Future<Output = Result<u64, S::Error>> + Send {
         self.inner.block_number()
@@ -387,32 +388,25 @@ impl<S: Broadcast> Broadcast for Followed<S> {
     ) -> impl Future<Output = Result<Result<u64, Bytes>, S::Error>> + Send {
         self.inner.estimate(tx)
     }
-    fn broadcast(
+    async fn broadcast(
         &self,
         tx: &TxRequest,
         nonce: u64,
         fees: Fees,
-    ) -> impl Future<Output = Result<B256, BroadcastError>> + Send {
-        async move {
-            let hash = self.inner.broadcast(tx, nonce, fees).await?;
-            // Mined already on a backend that mines on send: follow it in mining order.
-            if let Ok(Some(r)) = self.inner.receipt(hash).await {
-                self.follow(&r).await;
-            }
-            Ok(hash)
+    ) -> Result<B256, BroadcastError> {
+        let hash = self.inner.broadcast(tx, nonce, fees).await?;
+        // Mined already on a backend that mines on send: follow it in mining order.
+        if let Ok(Some(r)) = self.inner.receipt(hash).await {
+            self.follow(&r).await;
         }
+        Ok(hash)
     }
-    fn receipt(
-        &self,
-        hash: B256,
-    ) -> impl Future<Output = Result<Option<Receipt>, S::Error>> + Send {
-        async move {
-            let r = self.inner.receipt(hash).await?;
-            if let Some(r) = &r {
-                self.follow(r).await;
-            }
-            Ok(r)
+    async fn receipt(&self, hash: B256) -> Result<Option<Receipt>, S::Error> {
+        let r = self.inner.receipt(hash).await?;
+        if let Some(r) = &r {
+            self.follow(r).await;
         }
+        Ok(r)
     }
 }
 
