@@ -214,8 +214,23 @@ fn step(what: &str) -> impl FnOnce(ChainError) -> AaveError + '_ {
 
 impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
     /// Deploys the market, runs the event, deploys Backstop over it, measures the pool and books
-    /// every bad-debt account; files the lot size; funds the bidders.
+    /// every bad-debt account; files the lot size; funds the bidders ([`Self::deploy`], then
+    /// [`Self::book_bad_debt`]).
     pub async fn setup(
+        chain: Arc<S>,
+        core: &AaveCore,
+        params: AaveRecapParams,
+    ) -> Result<Self, AaveDemoError> {
+        let mut me = Self::deploy(chain, core, params).await?;
+        let candidates = me.event.as_ref().map(BadDebtEvent::accounts).unwrap_or_default();
+        me.book_bad_debt(&candidates).await?;
+        Ok(me)
+    }
+
+    /// The first half of [`Self::setup`]: deploys the market, runs the event, deploys Backstop
+    /// over it and gives the Collector its WETH. Nothing is measured or booked yet (a test may
+    /// change the market here, e.g. an oracle fault, before [`Self::book_bad_debt`]).
+    pub async fn deploy(
         chain: Arc<S>,
         core: &AaveCore,
         params: AaveRecapParams,
@@ -224,8 +239,7 @@ impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
         let market = aave::deploy_market(c, core, GOVERNANCE, &params.market).await?;
         let event = aave::run_bad_debt_event(c, core, &market, GOVERNANCE, &params.market).await?;
         let target = AaveTarget::deployed(&market, &event);
-        let candidates = event.accounts();
-        let mut me = Self::attach(chain, target, params, &candidates).await?;
+        let mut me = Self::deploy_over(chain, target, params).await?;
         me.market = Some(market);
         me.event = Some(event);
         Ok(me)
@@ -233,12 +247,23 @@ impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
 
     /// Deploys Backstop over `target` (a market deployed here or one on a fork), tops up the
     /// Collector, measures `candidates` on the pool and books the bad-debt ones; files the lot
-    /// size; funds the bidders.
+    /// size; funds the bidders ([`Self::deploy_over`], then [`Self::book_bad_debt`]).
     pub async fn attach(
         chain: Arc<S>,
         target: AaveTarget,
         params: AaveRecapParams,
         candidates: &[Address],
+    ) -> Result<Self, AaveDemoError> {
+        let mut me = Self::deploy_over(chain, target, params).await?;
+        me.book_bad_debt(candidates).await?;
+        Ok(me)
+    }
+
+    /// Deploys Backstop over `target` and tops up the Collector; nothing is measured or booked.
+    pub async fn deploy_over(
+        chain: Arc<S>,
+        target: AaveTarget,
+        params: AaveRecapParams,
     ) -> Result<Self, AaveDemoError> {
         let c = &*chain;
         // `sump` and `dump` are placeholders until the bad debt is measured (`size_lots`).
@@ -269,40 +294,58 @@ impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
         let (collector, source) = (target.collector, target.weth_source);
         fund_weth(c, weth, source, collector, params.collector_weth_wei, "collector").await?;
         let collector_before_wei = weth_balance(c, weth, collector).await?;
-        let before = aave::read_accounts(c, target.pool, weth, candidates).await?;
-        let accounts: Vec<Address> = before.bad_debt_accounts().map(|a| a.account).collect();
         let t0 = c.timestamp().await.map_err(ChainError::backend)?;
-        let entries = backstop.book(c, OPERATOR, &accounts).await?;
-        let booked_wei = entries.iter().map(|e| e.tab_wei).sum();
-        let mut budgets_wei = U256::ZERO;
-        for (i, (_, _, budget)) in params.keepers.iter().enumerate() {
-            let who = bidder(i);
-            c.set_balance(who, tokens(1_000)).await.map_err(ChainError::backend)?;
-            fund_weth(c, weth, source, who, budget.raw(), "bidder").await?;
-            budgets_wei += budget.raw();
-        }
-        let mut me = Self {
+        let before = PoolReading {
+            block: 0,
+            pool: target.pool,
+            debt_asset: weth,
+            variable_debt_token: backstop.debt_token,
+            accounts: Vec::new(),
+            total_debt_wei: U256::ZERO,
+            bad_debt_wei: U256::ZERO,
+        };
+        Ok(Self {
             chain,
             params,
             target,
             market: None,
             event: None,
             backstop,
-            accounts,
+            accounts: Vec::new(),
             before,
-            booked_wei,
+            booked_wei: U256::ZERO,
             booked_later_wei: U256::ZERO,
             collector_before_wei,
-            budgets_wei,
+            budgets_wei: U256::ZERO,
             sump_wei: U256::ZERO,
             t0,
             keepers: Vec::new(),
             rounds: 0,
             now: t0,
             restarts: 0,
-        };
-        me.size_lots().await?;
-        Ok(me)
+        })
+    }
+
+    /// The second half of [`Self::setup`] and [`Self::attach`]: measures `candidates` on the
+    /// pool, books every one with bad debt (zero collateral), funds the bidders and files the
+    /// lot size.
+    pub async fn book_bad_debt(&mut self, candidates: &[Address]) -> Result<(), AaveDemoError> {
+        let chain = self.chain.clone();
+        let c = &*chain;
+        let (weth, source) = (self.target.weth, self.target.weth_source);
+        self.before = aave::read_accounts(c, self.target.pool, weth, candidates).await?;
+        self.accounts = self.before.bad_debt_accounts().map(|a| a.account).collect();
+        self.t0 = c.timestamp().await.map_err(ChainError::backend)?;
+        self.now = self.t0;
+        let entries = self.backstop.book(c, OPERATOR, &self.accounts).await?;
+        self.booked_wei = entries.iter().map(|e| e.tab_wei).sum();
+        for (i, (_, _, budget)) in self.params.keepers.iter().enumerate() {
+            let who = bidder(i);
+            c.set_balance(who, tokens(1_000)).await.map_err(ChainError::backend)?;
+            fund_weth(c, weth, source, who, budget.raw(), "bidder").await?;
+            self.budgets_wei += budget.raw();
+        }
+        self.size_lots().await
     }
 
     fn client(&self) -> SystemClient<'_, S, backstop_chain::Deployment> {
@@ -407,12 +450,19 @@ impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
     }
 
     /// Books again (interest accrued while the auctions ran; nothing for an account repaid by a
-    /// third party), has the treasury pay that increment, repays every booked account on the pool
+    /// third party; not an account that has collateral again, which the book would refuse and the
+    /// sink holds), has the treasury pay that increment, repays every booked account on the pool
     /// and gives back what could not be applied.
     pub async fn settle_on_pool(&mut self) -> Result<(), AaveDemoError> {
         let chain = self.chain.clone();
         let c = &*chain;
-        let entries = self.backstop.book(c, OPERATOR, &self.accounts).await?;
+        let mut bare = Vec::with_capacity(self.accounts.len());
+        for &a in &self.accounts {
+            if self.backstop.quote(c, a).await?.0.is_zero() {
+                bare.push(a);
+            }
+        }
+        let entries = self.backstop.book(c, OPERATOR, &bare).await?;
         let later: U256 = entries.iter().map(|e| e.tab_wei).sum();
         self.booked_later_wei += later;
         // The accountant's own surplus (given back earlier) pays first, then the Collector.
@@ -501,6 +551,7 @@ impl<S: Broadcast + DevChain + 'static> AaveRecap<S> {
         let bidders_paid = self.budgets_wei - bidders_left;
         Ok(AaveDemoReport {
             backend,
+            deployment: d,
             mechanism: self.params.mechanism,
             accounts: self.accounts.len(),
             bad_debt_before_wei: self.before.bad_debt_wei,
@@ -587,6 +638,9 @@ async fn weth_balance<S: Settlement>(
 pub struct AaveDemoReport {
     /// Backend.
     pub backend: String,
+    /// Backstop's addresses, with the pool, book and sink (`aave`): the deployment file `backstop
+    /// status --deployment` reads.
+    pub deployment: backstop_chain::Deployment,
     /// English or Dutch.
     pub mechanism: Mechanism,
     /// Accounts with bad debt.

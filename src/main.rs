@@ -565,7 +565,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             let live = load_live(&chain, &d).await?;
-            print_status(&live, json)?;
+            // A deployment over an Aave pool: its bad debt measured on the pool as well.
+            let aave = match backstop_chain::aave::AaveBackstop::from_deployment(d) {
+                Some(a) => Some(
+                    backstop_chain::aave::AaveStatus::read(&chain, &a)
+                        .await
+                        .context("reading the Aave pool, book and sink")?,
+                ),
+                None => None,
+            };
+            print_status(&live, aave.as_ref(), json)?;
         }
         Command::Replay { run, anvil } => {
             let text = std::fs::read_to_string(&run).with_context(|| run.display().to_string())?;
@@ -620,7 +629,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_status(live: &backstop_chain::live::LiveState, json: bool) -> anyhow::Result<()> {
+fn print_status(
+    live: &backstop_chain::live::LiveState,
+    aave: Option<&backstop_chain::aave::AaveStatus>,
+    json: bool,
+) -> anyhow::Result<()> {
     let sys = &live.system;
     let a = &sys.accountant;
     if json {
@@ -631,7 +644,7 @@ fn print_status(live: &backstop_chain::live::LiveState, json: bool) -> anyhow::R
             .collect();
         let dutch: Vec<_> =
             sys.dutch.sales().map(|(id, x)| serde_json::json!({"id": id, "sale": x})).collect();
-        let out = serde_json::json!({
+        let mut out = serde_json::json!({
             "block": live.block,
             "timestamp": live.timestamp,
             "debt": a.debt(), "queued": a.sin_total(), "onAuction": a.ash(), "free": a.woe(),
@@ -641,6 +654,9 @@ fn print_status(live: &backstop_chain::live::LiveState, json: bool) -> anyhow::R
             "params": {"accountant": a.params, "english": sys.english.params, "dutch": sys.dutch.params, "oracle": sys.oracle.params},
             "english": english, "dutch": dutch,
         });
+        if let Some(x) = aave {
+            out["aave"] = serde_json::to_value(x)?;
+        }
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
@@ -653,6 +669,27 @@ fn print_status(live: &backstop_chain::live::LiveState, json: bool) -> anyhow::R
         a.woe()
     );
     println!("surplus       {}", sys.surplus());
+    if let Some(x) = aave {
+        let w = |v: alloy_primitives::U256| backstop::aave_demo::weth(v, 6);
+        println!("Aave pool {} (raise asset {}), block {}", x.pool, x.asset, x.block);
+        println!(
+            "  on the pool   {} wei debt of {} booked accounts ({} with zero collateral: {} bad debt)",
+            x.debt_wei, x.accounts, x.zero_collateral, x.bad_debt_wei
+        );
+        println!("                = {} (bad debt {})", w(x.debt_wei), w(x.bad_debt_wei));
+        println!("  booked        {} ({} wei; book {})", w(x.booked_wei), x.booked_wei, x.book);
+        println!("  on auction    {} (Ash)", w(x.on_auction_wei));
+        println!(
+            "  sink {}: received {}, repaid {}, holds {}, returned {} (unapplied {}, outstanding {})",
+            x.sink,
+            w(x.sink_received_wei),
+            w(x.repaid_wei),
+            w(x.held_wei),
+            w(x.returned_wei),
+            w(x.unapplied_wei),
+            w(x.outstanding_wei)
+        );
+    }
     let o = &sys.oracle;
     println!(
         "oracle price  {} stablecoin per token (poked at {}, {} s ago; maximum age {} s{})",

@@ -3,10 +3,11 @@
 //! the wei, the treasury first, competing keepers, repayment on the pool, conservation, and every
 //! WETH supplier withdrawing in full; booking twice, and an account with collateral refused with
 //! the typed error. Faults: a third party repaying between booking and repayment, the keepers
-//! restarting mid-recap.
+//! restarting mid-recap; in both, the core's accountant follows the deployed one after every
+//! transaction (`differential::Followed`).
 
 use alloy_primitives::{Address, U256};
-use backstop::aave_demo::{AaveDemoReport, AaveRecap, AaveRecapParams, OPERATOR};
+use backstop::aave_demo::{AaveDemoReport, AaveRecap, AaveRecapParams, OPERATOR, bidder};
 use backstop_chain::{
     DevChain, EmbeddedEvm, SettlementExt,
     aave::{
@@ -14,6 +15,7 @@ use backstop_chain::{
         bindings::{IERC20, IPool, WETH9Mocked},
         tokens,
     },
+    differential::Followed,
 };
 use backstop_core::Wad;
 use std::sync::Arc;
@@ -22,6 +24,21 @@ const START: u64 = backstop::aave_demo::AAVE_START;
 
 fn core() -> AaveCore {
     AaveCore::locate().expect("@aave/core-v3 (scripts/install-tools.sh)")
+}
+
+/// The market, the event and Backstop deployed on a chain whose every mined transaction from
+/// booking on is followed by the core's accountant (`Followed`: debt, `Sin`, `Ash`, surplus, `Due`,
+/// queue and dues must equal the contract's after each one); then the bad debt is booked. The
+/// caller ends with `chain.finish()`, which returns the first divergence.
+async fn followed_recap() -> (Arc<Followed<EmbeddedEvm>>, AaveRecap<Followed<EmbeddedEvm>>) {
+    let chain = Arc::new(Followed::new(EmbeddedEvm::new(START)));
+    let mut r =
+        AaveRecap::deploy(chain.clone(), &core(), AaveRecapParams::default()).await.unwrap();
+    let bidders: Vec<Address> = (0..r.params.keepers.len()).map(bidder).collect();
+    chain.attach(r.backstop.deployment, &bidders).await.unwrap();
+    let candidates = r.event.as_ref().unwrap().accounts();
+    r.book_bad_debt(&candidates).await.unwrap();
+    (chain, r)
 }
 
 /// Every claim of the loop, measured on the chain.
@@ -117,9 +134,7 @@ async fn the_loop_end_to_end() {
 /// repays only what is left, the difference is unapplied and given back, nothing is lost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn third_party_repays_between_booking_and_repayment() {
-    let chain = Arc::new(EmbeddedEvm::new(START));
-    let core = core();
-    let mut r = AaveRecap::setup(chain.clone(), &core, AaveRecapParams::default()).await.unwrap();
+    let (chain, mut r) = followed_recap().await;
     let c = &*chain;
     let part = r.treasury_part_wei();
     r.pay_from_treasury(part).await.unwrap();
@@ -156,15 +171,15 @@ async fn third_party_repays_between_booking_and_repayment() {
         .await
         .unwrap();
     assert_eq!(collector, r.collector_before_wei - report.treasury_paid_wei);
+    let (txs, _) = chain.finish().unwrap();
+    assert!(txs > 0, "the accountant was followed");
 }
 
 /// Every keeper is stopped and started again from the chain mid-recap; the recap completes with
 /// the same guarantees.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keepers_restart_mid_recap() {
-    let chain = Arc::new(EmbeddedEvm::new(START));
-    let core = core();
-    let mut r = AaveRecap::setup(chain.clone(), &core, AaveRecapParams::default()).await.unwrap();
+    let (chain, mut r) = followed_recap().await;
     let part = r.treasury_part_wei();
     r.pay_from_treasury(part).await.unwrap();
     let mut mid = None;
@@ -193,4 +208,6 @@ async fn keepers_restart_mid_recap() {
     for (who, a, got) in &report.withdrawals {
         assert_eq!(got, a, "{who}");
     }
+    let (txs, _) = chain.finish().unwrap();
+    assert!(txs > 0, "the accountant was followed");
 }

@@ -26,6 +26,19 @@ import {IAaveBadDebtBook, IPool, IVariableDebtToken} from "./Interfaces.sol";
 /// `UnsupportedToken`). The pool is approved for exactly the amount of each repayment, which it
 /// pulls in full (`amount <= debt`), so no allowance is left behind.
 ///
+/// Collateral re-checked at repayment: the book decides "no collateral" from
+/// `getUserAccountData(account).totalCollateralBase`, which is priced by the pool's oracle. A
+/// collateral price that collapses (a source answering 0, a stale or manipulated feed) can make an
+/// account with collateral tokens look bare while it is booked, and the price can recover before
+/// the proceeds are applied. Repaying such an account would be a gift: its debt gone, its
+/// collateral its own to withdraw, where a liquidation would have seized it to cover the debt. So
+/// `repay` reads `totalCollateralBase` again and repays only accounts that have none now; an
+/// account with collateral is held (event `Held`): its outstanding amount stays in this contract,
+/// counted in `outstanding()` (so `giveBack` does not return it), until its collateral is gone (a
+/// liquidation: the next `repay` then applies what is left and moves the difference to
+/// `unapplied`) or its borrower repays (its debt falls below the outstanding amount: `Unapplied`,
+/// then `giveBack` returns it to the accountant). Nothing held is ever lost or given away.
+///
 /// Supported pool: Aave v3.0 (npm package aave/core-v3 1.19.x). A repayment the pool refuses
 /// (reserve paused, or its same-block borrow/repay rule after another change of the account's debt
 /// in this block) reverts the whole call: call again later or leave that account out.
@@ -67,6 +80,10 @@ contract AaveRepaySink is Lock {
     event Unapplied(address indexed account, uint256 amount, uint256 debt);
     /// `amount` sent back to the accountant `to` (its surplus).
     event GiveBack(address indexed to, uint256 amount);
+    /// `amount` outstanding for `account` is not applied now: the account has collateral on the
+    /// pool again (`collateralBase`, the pool's base currency), so repaying it would free that
+    /// collateral for its borrower. The amount stays held here for a later `repay`.
+    event Held(address indexed account, uint256 amount, uint256 collateralBase);
 
     /// @dev Reads the pool, asset, debt token and accountant from `book_`.
     constructor(address book_) {
@@ -112,7 +129,9 @@ contract AaveRepaySink is Lock {
     // ---- actions ----
 
     /// @notice Apply the balance to `accounts` in order: for each, first move to `unapplied` what
-    /// is outstanding above its current debt (event `Unapplied`), then repay
+    /// is outstanding above its current debt (event `Unapplied`); then, while there is something to
+    /// repay and a balance left, hold the account if it has collateral on the pool now
+    /// (`totalCollateralBase != 0`, event `Held`, nothing repaid), else repay
     /// `min(outstanding, debt, balance left)` on the pool (event `Repay`; no call when 0). An
     /// account listed twice gets nothing the second time unless the first stopped at the balance.
     /// Checks-effects-interactions over the whole batch: every amount is decided and recorded
@@ -142,6 +161,13 @@ contract AaveRepaySink is Lock {
                 pendingReturn += gone;
                 out = debt;
                 emit Unapplied(account, gone, debt);
+            }
+            if (out != 0 && left != 0) {
+                (uint256 collateralBase,,,,,) = IPool(pool).getUserAccountData(account);
+                if (collateralBase != 0) {
+                    emit Held(account, out, collateralBase);
+                    continue;
+                }
             }
             uint256 amount = out < left ? out : left;
             if (amount != 0) {

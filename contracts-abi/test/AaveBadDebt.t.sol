@@ -316,6 +316,87 @@ contract AaveBadDebtTest is AaveTestBase {
         assertEq(stable.balanceOf(address(accountant)), 100e18);
     }
 
+    /// The oracle recovers mid-recap: an account booked with zero collateral (its collateral was
+    /// priced at 0) has collateral again when the proceeds are applied. It is held, not repaid
+    /// (repaying would free its collateral for the borrower); the balance it would have used goes
+    /// to the next account; `giveBack` keeps it. Once a liquidation has seized the collateral and
+    /// repaid part of the debt, the next `repay` applies the rest and returns the difference.
+    function test_repay_holdsAnAccountWhoseCollateralCameBack() public {
+        badDebt(alice, 100e18);
+        badDebt(bob, 50e18);
+        book.book(list(alice, bob));
+        vm.warp(block.timestamp + 1);
+        treasuryHeal(100e18);
+        pool.setCollateral(alice, 7e10); // the price recovered: $700 of collateral
+        vm.expectEmit(address(sink));
+        emit AaveRepaySink.Held(alice, 100e18, 7e10);
+        vm.expectEmit(address(sink));
+        emit AaveRepaySink.Repay(bob, 50e18, 0);
+        assertEq(sink.repay(list(alice, bob)), 50e18);
+        assertEq(pool.debtOf(alice), 100e18);
+        assertEq(sink.repaid(alice), 0);
+        assertEq(sink.unapplied(alice), 0);
+        assertEq(sink.outstanding(alice), 100e18);
+        assertEq(stable.balanceOf(address(sink)), 50e18);
+        assertEq(sink.returnable(), 0); // held for alice, not surplus
+        assertEq(sink.giveBack(), 0);
+        // Still held on a second call; nothing moves.
+        assertEq(sink.repay(list(alice)), 0);
+        assertEq(pool.debtOf(alice), 100e18);
+        // A liquidation seizes the collateral and repays 40 of the debt.
+        vm.warp(block.timestamp + 1);
+        pool.setDebt(alice, 60e18);
+        pool.setCollateral(alice, 0);
+        vm.warp(block.timestamp + 1);
+        vm.expectEmit(address(sink));
+        emit AaveRepaySink.Unapplied(alice, 40e18, 60e18);
+        vm.expectEmit(address(sink));
+        emit AaveRepaySink.Repay(alice, 50e18, 10e18);
+        assertEq(sink.repay(list(alice)), 50e18);
+        assertEq(sink.outstanding(alice), 10e18);
+        vm.warp(block.timestamp + 1);
+        treasuryHeal(50e18); // the rest of the booked debt arrives
+        assertEq(sink.repay(list(alice)), 10e18);
+        assertEq(pool.debtOf(alice), 0);
+        assertEq(sink.returnable(), 40e18);
+        assertEq(sink.giveBack(), 40e18);
+        assertEq(accountant.surplus(), 40e18);
+        assertEq(sink.received(), 150e18);
+        assertEq(sink.totalRepaid() + stable.balanceOf(address(sink)) + sink.totalReturned(), 150e18);
+    }
+
+    /// A held account whose borrower repays its own debt: what was held for it is unapplied and
+    /// goes back to the accountant.
+    function test_repay_heldAccountRepaidByItsBorrowerGoesBack() public {
+        badDebt(alice, 100e18);
+        book.book(list(alice));
+        vm.warp(block.timestamp + 1);
+        treasuryHeal(100e18);
+        pool.setCollateral(alice, 1);
+        assertEq(sink.repay(list(alice)), 0);
+        assertEq(sink.returnable(), 0);
+        vm.warp(block.timestamp + 1);
+        thirdPartyRepay(alice, 100e18); // the borrower (anyone) repays
+        vm.warp(block.timestamp + 1);
+        vm.recordLogs();
+        assertEq(sink.repay(list(alice)), 0);
+        // Unapplied only: no Held for an account with nothing left to repay.
+        assertEq(vm.getRecordedLogs().length, 1);
+        assertEq(sink.unapplied(alice), 100e18);
+        assertEq(sink.giveBack(), 100e18);
+        assertEq(accountant.surplus(), 100e18);
+    }
+
+    /// Without a balance nothing is decided about collateral (no event, no pool read needed).
+    function test_repay_noBalanceNoHeld() public {
+        badDebt(alice, 100e18);
+        book.book(list(alice));
+        pool.setCollateral(alice, 1);
+        vm.recordLogs();
+        assertEq(sink.repay(list(alice)), 0);
+        assertEq(vm.getRecordedLogs().length, 0);
+    }
+
     /// An unapplied amount found before the money arrives goes back as soon as it does, even while
     /// other accounts are still outstanding: the accountant heals their debt with it and it comes
     /// back here.

@@ -5,7 +5,8 @@ import {AaveTestBase} from "./AaveBadDebt.t.sol";
 import {IErrors} from "../src/Errors.sol";
 
 /// Fuzzed: random account sets (with repeats), debts, interest and partial third-party repayments
-/// between booking and repayment, and random funding. Expected values are computed here per
+/// between booking and repayment, collateral coming back after booking (the oracle recovering),
+/// and random funding. Expected values are computed here per
 /// account from the rules (book `debt - booked` if positive; repay `min(outstanding, debt, left)`
 /// in list order after moving `outstanding - debt` to unapplied), never with the contracts' helpers.
 contract AaveFuzzTest is AaveTestBase {
@@ -16,6 +17,8 @@ contract AaveFuzzTest is AaveTestBase {
     uint256[N] internal repaidRef;
     uint256[N] internal unappliedRef;
     uint256[N] internal accruedRef;
+    /// Collateral (pool base currency) that came back after booking (the oracle recovered).
+    uint256[N] internal collateralRef;
 
     function setUp() public override {
         super.setUp();
@@ -93,6 +96,15 @@ contract AaveFuzzTest is AaveTestBase {
         // Book again: only interest above the mark is new.
         if (_rand(seed, 300) % 2 == 0) _bookAndCheck(all, allIdx);
 
+        // The oracle recovers for some accounts: collateral is back after booking.
+        for (uint256 i; i < n; i++) {
+            uint256 r = _rand(seed, 400 + i);
+            if (r % 4 == 0) {
+                collateralRef[i] = (r >> 8) % 1e20 + 1;
+                pool.setCollateral(accounts[i], collateralRef[i]);
+            }
+        }
+
         // The treasury pays part or all of the booked debt to the sink.
         uint256 funding = book.totalBooked() * bound(fundingFrac, 0, 1e18) / 1e18;
         vm.warp(block.timestamp + 1);
@@ -105,12 +117,19 @@ contract AaveFuzzTest is AaveTestBase {
         _repayAndCheck(all, allIdx);
 
         if (funding == book.totalBooked()) {
-            // Fully funded: every booked account owes at most the interest accrued after booking.
+            // Fully funded: every booked account without collateral owes at most the interest
+            // accrued after booking; one with collateral is held in full, never repaid.
+            uint256 held;
             for (uint256 i; i < n; i++) {
+                if (collateralRef[i] != 0) {
+                    assertEq(sink.repaid(accounts[i]), 0);
+                    held += sink.outstanding(accounts[i]);
+                    continue;
+                }
                 assertEq(sink.outstanding(accounts[i]), 0);
                 assertLe(pool.debtOf(accounts[i]), accruedRef[i]);
             }
-            assertEq(sink.outstanding(), 0);
+            assertEq(sink.outstanding(), held);
             assertEq(sink.returnable(), sink.totalUnapplied());
         }
 
@@ -140,6 +159,10 @@ contract AaveFuzzTest is AaveTestBase {
                 unappliedRef[i] += out - debt;
                 out = debt;
             }
+            if (out != 0 && left != 0 && collateralRef[i] != 0) {
+                debtAfter[j] = debt; // held: collateral is back
+                continue;
+            }
             uint256 amount = out < left ? out : left;
             left -= amount;
             repaidRef[i] += amount;
@@ -149,6 +172,8 @@ contract AaveFuzzTest is AaveTestBase {
         assertEq(sink.repay(b), expected);
         for (uint256 j; j < b.length; j++) {
             uint256 i = idx[j];
+            // Never a wei repaid for an account whose collateral came back.
+            if (collateralRef[i] != 0) assertEq(sink.repaid(b[j]), 0);
             assertEq(sink.repaid(b[j]), repaidRef[i]);
             assertEq(sink.unapplied(b[j]), unappliedRef[i]);
             assertLe(repaidRef[i] + unappliedRef[i], book.booked(b[j]));

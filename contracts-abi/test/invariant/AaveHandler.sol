@@ -11,7 +11,8 @@ import {AavePoolMock} from "../../mocks/AavePoolMock.sol";
 /// @notice Random sequences over an Aave-like pool and the book and sink: borrows, liquidations
 /// (to no collateral, possibly repaying part of the debt), interest, partial third-party
 /// repayments, bookings of random batches (repeats allowed), treasury heals to the sink, sink
-/// repayments of random batches, give-backs, donations to the sink and time steps. The ghosts
+/// repayments of random batches, give-backs, donations to the sink, collateral coming back after
+/// booking (the oracle recovering) and time steps. The ghosts
 /// record, independently of the contracts, what the invariants compare against.
 contract AaveHandler is Test {
     Stablecoin internal immutable stable;
@@ -45,6 +46,8 @@ contract AaveHandler is Test {
     uint256 public reducedByOthers;
     /// Sink repayments that repaid an account more than its debt or outstanding amount.
     uint256 public overRepaid;
+    /// Sink repayments that repaid an account with collateral on the pool (a gift to its borrower).
+    uint256 public repaidWithCollateral;
     mapping(bytes32 action => uint256) public calls;
 
     constructor(
@@ -102,6 +105,15 @@ contract AaveHandler is Test {
         _setDebt(a, debt - debt * _bound(frac, 0, 1e18) / 1e18);
         pool.setCollateral(a, 0);
         calls["liquidate"]++;
+    }
+
+    /// The oracle recovers: an account (booked or not) with no collateral is worth `base` again
+    /// (its collateral tokens were priced at 0). The book then refuses it and the sink must hold it.
+    function recoverCollateral(uint256 seed, uint256 base) external {
+        address a = _account(seed);
+        if (pool.collateralOf(a) != 0) return;
+        pool.setCollateral(a, _bound(base, 1, 1e30));
+        calls["recover"]++;
     }
 
     function accrue(uint256 seed, uint256 amount) external {
@@ -206,6 +218,10 @@ contract AaveHandler is Test {
         for (uint256 j; j < len; j++) {
             before[j] = sink.repaid(b[j]);
         }
+        bool[] memory collateral = new bool[](len);
+        for (uint256 j; j < len; j++) {
+            collateral[j] = pool.collateralOf(b[j]) != 0;
+        }
         uint256 unappliedBefore = sink.totalUnapplied();
         try sink.repay(b) returns (uint256 total) {
             for (uint256 j; j < len; j++) {
@@ -215,6 +231,7 @@ contract AaveHandler is Test {
                     if (b[k] == b[j]) first = false;
                 }
                 if (first && sink.repaid(b[j]) - before[j] > limit[j]) overRepaid++;
+                if (first && collateral[j] && sink.repaid(b[j]) != before[j]) repaidWithCollateral++;
             }
             if (total != 0) calls["sinkRepay.ok"]++;
             if (sink.totalUnapplied() > unappliedBefore) calls["sinkRepay.unapplied"]++;

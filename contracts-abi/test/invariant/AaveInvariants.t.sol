@@ -16,7 +16,7 @@ contract AaveInvariantsTest is Test, AaveSetup {
         handler = new AaveHandler(stable, accountant, pool, book, sink);
         stable.rely(address(handler));
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](18);
+        bytes4[] memory selectors = new bytes4[](19);
         selectors[0] = AaveHandler.borrow.selector;
         selectors[1] = AaveHandler.liquidate.selector;
         selectors[2] = AaveHandler.accrue.selector;
@@ -36,6 +36,7 @@ contract AaveInvariantsTest is Test, AaveSetup {
         selectors[15] = AaveHandler.heal.selector;
         selectors[16] = AaveHandler.sinkRepay.selector;
         selectors[17] = AaveHandler.sinkRepay.selector;
+        selectors[18] = AaveHandler.recoverCollateral.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -104,15 +105,16 @@ contract AaveInvariantsTest is Test, AaveSetup {
         assertEq(sink.totalRepaid(), repaid);
         assertEq(sink.totalUnapplied(), unapplied);
         assertEq(handler.overRepaid(), 0);
+        assertEq(handler.repaidWithCollateral(), 0);
         assertLe(sink.totalUnapplied(), handler.reducedByOthers());
         assertLe(sink.pendingReturn(), sink.totalUnapplied());
     }
 
     function afterInvariant() external {
         if (!vm.envOr("INVARIANT_STATS", false)) return;
-        bytes32[10] memory names = [
+        bytes32[11] memory names = [
             bytes32("borrow"), "liquidate", "thirdParty", "book.ok", "book.refused", "heal", "sinkRepay.ok",
-            "sinkRepay.failed", "sinkRepay.unapplied", "giveBack"
+            "sinkRepay.failed", "sinkRepay.unapplied", "giveBack", "recover"
         ];
         for (uint256 i; i < names.length; i++) {
             emit log_named_uint(string(abi.encodePacked(names[i])), handler.calls(names[i]));

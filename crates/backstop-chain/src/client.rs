@@ -73,6 +73,68 @@ pub trait SettlementExt: Settlement {
 
 impl<S: Settlement> SettlementExt for S {}
 
+/// Typed calls answered together by [`Settlement::call_many`]: push each call, run the batch
+/// once, then read each answer with the [`Slot`] its push returned.
+#[derive(Debug, Default)]
+pub struct ReadBatch {
+    txs: Vec<TxRequest>,
+}
+
+/// Where the answer of one call of a [`ReadBatch`] is, typed by the call.
+#[derive(Debug)]
+pub struct Slot<C> {
+    index: usize,
+    call: core::marker::PhantomData<fn() -> C>,
+}
+
+impl<C> Clone for Slot<C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<C> Copy for Slot<C> {}
+
+/// The answers of a [`ReadBatch`], in push order.
+#[derive(Debug)]
+pub struct Answers {
+    outs: Vec<CallOutcome>,
+}
+
+impl ReadBatch {
+    /// An empty batch with room for `n` calls.
+    pub fn with_capacity(n: usize) -> Self {
+        Self { txs: Vec::with_capacity(n) }
+    }
+
+    /// Adds `call` of `to` from `from`.
+    pub fn push<C: SolCall>(&mut self, from: Address, to: Address, call: &C) -> Slot<C> {
+        self.txs.push(TxRequest::call(from, to, call.abi_encode()));
+        Slot { index: self.txs.len() - 1, call: core::marker::PhantomData }
+    }
+
+    /// Runs every call against one state.
+    pub async fn run<S: Settlement>(self, chain: &S) -> Result<Answers> {
+        let outs = chain.call_many(&self.txs).await.map_err(ChainError::backend)?;
+        if outs.len() != self.txs.len() {
+            return Err(ChainError::BatchLength { calls: self.txs.len(), answers: outs.len() });
+        }
+        Ok(Answers { outs })
+    }
+}
+
+impl Answers {
+    /// The decoded answer of the call at `slot`; a revert is [`ChainError::RevertedRaw`].
+    pub fn get<C: SolCall>(&self, slot: Slot<C>) -> Result<C::Return> {
+        match &self.outs[slot.index] {
+            CallOutcome::Success(out) => C::abi_decode_returns(out)
+                .map_err(|source| ChainError::Decode { what: C::SIGNATURE.to_owned(), source }),
+            CallOutcome::Revert(data) => {
+                Err(ChainError::RevertedRaw { what: C::SIGNATURE.to_owned(), data: data.clone() })
+            }
+        }
+    }
+}
+
 /// A deployed system over a backend, through its contract set's adapter.
 #[derive(Debug)]
 pub struct SystemClient<'a, S, A = crate::Deployment> {

@@ -1,13 +1,27 @@
 //! The model against the chain, action by action: the harness behind the differential tests (and
 //! the simulator's chain replays). Each action is applied to the [`System`] model and sent to the
 //! contracts; then the decision, the error, the events and the whole [`StateView`] must agree.
+//!
+//! A loop whose actions are not the core's own (a protocol's bad-debt book calling `fess`,
+//! keepers bidding through their transaction managers, governance healing with a treasury's
+//! transfer) is followed instead ([`Followed`], [`AccountantFollower`]): every mined transaction's
+//! accountant events are applied to the core's [`backstop_core::Accountant`] as the operations
+//! they report, and the contract's accountant ([`AccountantView`]: debt, `Sin`, `Ash`, surplus,
+//! `Due`, the queue, dues) must equal the model's after each one.
 
 use crate::{
     Adapter, ChainError, DevChain, SystemClient,
-    backstop::{Deployment, deploy::deploy_system, view::StateView},
+    backstop::{
+        Deployment,
+        deploy::deploy_system,
+        view::{AccountantView, StateView},
+    },
 };
 use alloy_primitives::Address;
 use backstop_core::{Action, Error, Event, Ray, System, SystemParams};
+
+mod follow;
+pub use follow::{AccountantFollower, Followed};
 
 /// Where the model and the chain part, or why they could not be compared.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +58,33 @@ pub enum DiffError {
         model: Result<Vec<Event>, Error>,
         /// The chain's decision.
         chain: Result<Vec<Event>, ChainError>,
+    },
+    /// Following a loop by its events ([`AccountantFollower`]): the contract emitted accountant
+    /// events that the model, given the same operations, refuses or emits differently.
+    #[error("transaction {tx} at {at}: accountant events differ\nmodel {model:?}\nchain {chain:?}")]
+    FollowedEventsDiffer {
+        /// The transaction.
+        tx: alloy_primitives::B256,
+        /// Its block time, seconds.
+        at: u64,
+        /// The model's events, or the rule it refused them by.
+        model: Result<Vec<Event>, Error>,
+        /// The contract's events (the accountant's, in order).
+        chain: Vec<Event>,
+    },
+    /// Following a loop by its events: after a transaction, the accountant's state differs.
+    #[error(
+        "after transaction {tx} at {at}: the accountant differs\nmodel {model:?}\nchain {chain:?}"
+    )]
+    AccountantDiffers {
+        /// The transaction.
+        tx: alloy_primitives::B256,
+        /// Its block time, seconds.
+        at: u64,
+        /// The model's view.
+        model: Box<AccountantView>,
+        /// The contract's view.
+        chain: Box<AccountantView>,
     },
     /// After an action, the observable states differ.
     #[error("state differs at {at}\nmodel {model:?}\nchain {chain:?}")]

@@ -70,6 +70,14 @@ pub enum ChainError {
         /// What is wrong and where.
         reason: String,
     },
+    /// A backend answered a batch of calls with another number of answers.
+    #[error("the backend answered {answers} of a batch of {calls} calls")]
+    BatchLength {
+        /// Calls sent.
+        calls: usize,
+        /// Answers received.
+        answers: usize,
+    },
     /// The backend failed (transport, node, EVM); the backend's error is the source.
     #[error("backend failed")]
     Backend(#[source] BoxError),

@@ -34,6 +34,17 @@ pub enum EvmError {
 type Db = CacheDB<EmptyDB>;
 type Evm = MainnetEvm<revm::handler::MainnetContext<Db>>;
 
+/// The answer of a call that was not committed.
+fn outcome(r: ExecutionResult) -> CallOutcome {
+    match r {
+        ExecutionResult::Success { output, .. } => CallOutcome::Success(output.into_data()),
+        ExecutionResult::Revert { output, .. } => CallOutcome::Revert(output),
+        ExecutionResult::Halt { reason, .. } => {
+            CallOutcome::Revert(Bytes::from(format!("halt: {reason:?}").into_bytes()))
+        }
+    }
+}
+
 /// revm's EVM is not `Send`; the state is, so an EVM is built around it for each transaction.
 fn build_evm(db: Db, chain_id: u64, block: BlockEnv) -> Evm {
     let mut cfg = CfgEnv::new_with_spec(SpecId::PRAGUE);
@@ -143,13 +154,32 @@ impl EmbeddedEvm {
     }
 
     fn run_call(&self, tx: &TxRequest) -> Result<CallOutcome, EvmError> {
-        Ok(match self.simulate(tx)? {
-            ExecutionResult::Success { output, .. } => CallOutcome::Success(output.into_data()),
-            ExecutionResult::Revert { output, .. } => CallOutcome::Revert(output),
-            ExecutionResult::Halt { reason, .. } => {
-                CallOutcome::Revert(Bytes::from(format!("halt: {reason:?}").into_bytes()))
+        Ok(outcome(self.simulate(tx)?))
+    }
+
+    /// Runs every call on the next block without committing any, in one EVM: building the
+    /// context and the interpreter's frames is paid once for the whole batch.
+    fn run_calls(&self, txs: &[TxRequest]) -> Result<Vec<CallOutcome>, EvmError> {
+        let mut inner = self.lock()?;
+        let block = block_env(inner.block + 1, inner.timestamp);
+        let envs: Vec<TxEnv> = txs.iter().map(|tx| self.tx_env(&mut inner, tx)).collect();
+        let mut evm = build_evm(std::mem::take(&mut inner.db), self.chain_id, block);
+        let mut out = Vec::with_capacity(envs.len());
+        let mut failed = None;
+        for env in envs {
+            match evm.transact(env) {
+                Ok(r) => out.push(outcome(r.result)),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
             }
-        })
+        }
+        inner.db = evm.ctx.journaled_state.database;
+        match failed {
+            Some(e) => Err(EvmError::Invalid(e)),
+            None => Ok(out),
+        }
     }
 
     fn run_send(&self, tx: TxRequest) -> Result<Receipt, EvmError> {
@@ -287,6 +317,13 @@ impl Settlement for EmbeddedEvm {
 
     fn call(&self, tx: &TxRequest) -> impl Future<Output = Result<CallOutcome, EvmError>> + Send {
         std::future::ready(self.run_call(tx))
+    }
+
+    fn call_many(
+        &self,
+        txs: &[TxRequest],
+    ) -> impl Future<Output = Result<Vec<CallOutcome>, EvmError>> + Send {
+        std::future::ready(self.run_calls(txs))
     }
 
     fn call_at(

@@ -55,10 +55,10 @@ pub mod watch;
 pub use adapter::{Adapter, Call};
 pub use anvil::{AnvilConfig, AnvilError, AnvilNode, find_anvil};
 pub use backstop::{
-    Deployment, bindings, decode,
+    AaveAddresses, Deployment, bindings, decode,
     deploy::{deploy_system, deploy_with},
 };
-pub use client::{SettlementExt, SystemClient};
+pub use client::{Answers, ReadBatch, SettlementExt, Slot, SystemClient};
 pub use config::DeployConfig;
 pub use error::{BoxError, ChainError, Result};
 pub use evm::{EmbeddedEvm, EvmError};

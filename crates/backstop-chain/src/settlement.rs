@@ -121,6 +121,23 @@ pub trait Settlement: Send + Sync {
         block: u64,
     ) -> impl Future<Output = Result<CallOutcome, Self::Error>> + Send;
 
+    /// Runs every call in `txs` against the latest mined state, in order, without mining any of
+    /// them: one answer per call, in the same order. The default runs [`Settlement::call`] for
+    /// each; a backend that can answer several calls in one round trip (the embedded EVM builds
+    /// one EVM for all of them) overrides it.
+    fn call_many(
+        &self,
+        txs: &[TxRequest],
+    ) -> impl Future<Output = Result<Vec<CallOutcome>, Self::Error>> + Send {
+        async move {
+            let mut out = Vec::with_capacity(txs.len());
+            for tx in txs {
+                out.push(self.call(tx).await?);
+            }
+            Ok(out)
+        }
+    }
+
     /// Sends and mines `tx` (or waits until it is mined) and returns its receipt.
     fn send(&self, tx: TxRequest) -> impl Future<Output = Result<Receipt, Self::Error>> + Send;
 

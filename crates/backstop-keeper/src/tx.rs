@@ -625,6 +625,7 @@ mod tests {
             sink: Address::ZERO,
             deployer: Address::ZERO,
             from_block: 0,
+            aave: None,
         }
     }
 

@@ -138,6 +138,8 @@ sol! {
         function getAssetPrice(address asset) external view returns (uint256);
         function getSourceOfAsset(address asset) external view returns (address);
         function setAssetSources(address[] calldata assets, address[] calldata sources) external;
+        function setFallbackOracle(address fallbackOracle) external;
+        function getFallbackOracle() external view returns (address);
         function BASE_CURRENCY_UNIT() external view returns (uint256);
     }
 

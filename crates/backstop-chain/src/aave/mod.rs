@@ -22,6 +22,8 @@
 //!   run_bad_debt_event ─► suppliers supply, LRT borrowers enter the e-mode and borrow WETH,
 //!                        the LRT's price falls, a liquidator calls liquidationCall
 //!   read_accounts ─────► getUserAccountData + variable-debt balances, per account and in total
+//!   AaveStatus::read ──► the booked accounts (Book events) measured on the pool, the book's
+//!                        total, Ash, the sink's repaid / held / returned (`backstop status`)
 //! ```
 //!
 //! ## The model
@@ -61,6 +63,7 @@ pub mod fork;
 mod measure;
 mod params;
 mod recap;
+mod status;
 
 pub use artifacts::{AAVE_CORE_ENV, AAVE_CORE_VERSION, AaveContract, AaveCore, Artifact};
 pub use deploy::{AaveMarket, COLLECTOR, ReserveAddresses, deploy_market};
@@ -78,6 +81,7 @@ pub use recap::{
     AaveBackstop, BookEntry, GOV_NAME, GOV_SYMBOL, RepayEntry, SinkTotals, deploy_backstop,
     deploy_backstop_over,
 };
+pub use status::{AaveStatus, booked_accounts};
 
 use crate::ChainError;
 use std::path::PathBuf;

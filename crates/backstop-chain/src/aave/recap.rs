@@ -20,6 +20,7 @@ use super::{AaveError, AaveMarket};
 use crate::{
     ChainError, Deployment, Settlement, SettlementExt,
     backstop::{
+        AaveAddresses,
         bindings::{AaveBadDebtBook, AaveRepaySink, Accountant},
         decode::name_bytes32,
         deploy::deploy_over_asset,
@@ -63,7 +64,7 @@ pub struct BookEntry {
     pub tab_wei: U256,
 }
 
-/// One account of a `repay` call, from its `Repay` or `Unapplied` event.
+/// One account of a `repay` call, from its `Repay`, `Held` or `Unapplied` event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RepayEntry {
     /// Repaid on the pool.
@@ -74,6 +75,16 @@ pub enum RepayEntry {
         amount_wei: U256,
         /// The account's debt before, wei.
         debt_wei: U256,
+    },
+    /// Not repaid now: the account has collateral on the pool again (the oracle recovered after
+    /// it was booked); the amount stays held in the sink for a later `repay`.
+    Held {
+        /// The account.
+        account: Address,
+        /// Held, wei of the raise asset (its outstanding amount).
+        amount_wei: U256,
+        /// Its collateral now, the pool's base currency (USD with 8 decimals).
+        collateral_base: U256,
     },
     /// Booked debt the pool no longer has (repaid by someone else), set aside to give back.
     Unapplied {
@@ -172,6 +183,7 @@ pub async fn deploy_backstop_over<S: Settlement>(
         .map_err(|e| AaveError::step(step("accountant.file(sink)"), e))?;
     d.sink = sink;
     let debt_token = chain.call_sol(deployer, book, &AaveBadDebtBook::debtTokenCall {}).await?;
+    d.aave = Some(AaveAddresses { pool, asset: weth, debt_token, book, sink });
     Ok(AaveBackstop { deployment: d, book, sink, pool, asset: weth, debt_token })
 }
 
@@ -199,6 +211,19 @@ fn refused(step: &str, source: ChainError) -> AaveError {
 }
 
 impl AaveBackstop {
+    /// The Aave recapitalization a deployment file describes (its `aave` addresses), if any.
+    pub fn from_deployment(deployment: Deployment) -> Option<Self> {
+        let a = deployment.aave?;
+        Some(Self {
+            deployment,
+            book: a.book,
+            sink: a.sink,
+            pool: a.pool,
+            asset: a.asset,
+            debt_token: a.debt_token,
+        })
+    }
+
     /// `book(accounts)` from `from`: books each account's variable debt above its mark (one
     /// `fess` of the total). Returns one entry per account, in order (`tab_wei` 0 when nothing
     /// new). An account with collateral refuses the whole batch: [`AaveError::HasCollateral`].
@@ -250,7 +275,8 @@ impl AaveBackstop {
     }
 
     /// `repay(accounts)` from `from`: the sink applies its balance to the accounts' debt on the
-    /// pool. Returns the `Repay` and `Unapplied` entries in the order emitted.
+    /// pool, holding those with collateral again. Returns the `Repay`, `Held` and `Unapplied`
+    /// entries in the order emitted.
     pub async fn repay<S: Settlement>(
         &self,
         chain: &S,
@@ -267,6 +293,12 @@ impl AaveBackstop {
                     account: r.account,
                     amount_wei: r.amount,
                     debt_wei: r.debt,
+                });
+            } else if let Ok(h) = AaveRepaySink::Held::decode_log_data(&l.log.data) {
+                out.push(RepayEntry::Held {
+                    account: h.account,
+                    amount_wei: h.amount,
+                    collateral_base: h.collateralBase,
                 });
             } else if let Ok(u) = AaveRepaySink::Unapplied::decode_log_data(&l.log.data) {
                 out.push(RepayEntry::Unapplied {

@@ -197,6 +197,7 @@ async fn deploy_inner<S: Settlement>(
         sink,
         deployer,
         from_block,
+        aave: None,
     };
     // Authorisations: auctions mint and call the accountant's hooks; the accountant kicks.
     for minter in [english, dutch] {

@@ -54,6 +54,27 @@ pub struct Deployment {
     pub deployer: Address,
     /// Block the deployment started at (where event scans begin).
     pub from_block: u64,
+    /// The lending market this deployment recapitalizes, when it is one (an Aave v3 pool with
+    /// the bad-debt book and the repay sink): `status` then reports the bad debt measured on the
+    /// pool. Absent from the file otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aave: Option<AaveAddresses>,
+}
+
+/// The addresses of an Aave v3 recapitalization (`aave::deploy_backstop`), in a deployment file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AaveAddresses {
+    /// The Aave v3 pool.
+    pub pool: Address,
+    /// The raise asset (the reserve whose bad debt is booked; the accountant's stablecoin).
+    pub asset: Address,
+    /// The raise asset's variable debt token on the pool.
+    pub debt_token: Address,
+    /// `AaveBadDebtBook` (a ward of the accountant).
+    pub book: Address,
+    /// `AaveRepaySink` (the accountant's sink).
+    pub sink: Address,
 }
 
 impl Deployment {

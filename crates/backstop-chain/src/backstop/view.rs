@@ -3,11 +3,13 @@
 
 use super::{
     Deployment,
-    bindings::{Accountant, DutchDebtAuction, EnglishDebtAuction, GovToken, Stablecoin},
+    bindings::{
+        Accountant, DutchDebtAuction, EnglishDebtAuction, GovToken, PriceOracle, Stablecoin,
+    },
 };
-use crate::{Adapter, Result, Settlement, SettlementExt, SystemClient};
+use crate::{Answers, ReadBatch, Result, Settlement, Slot, SystemClient};
 use alloy_primitives::{Address, U256};
-use backstop_core::{Oracle, Ray, Wad, dutch::RewardBudget};
+use backstop_core::{Oracle, OracleParams, Ray, Wad, dutch::RewardBudget};
 use serde::Serialize;
 
 /// The whole observable state of a deployment, in the core's terms: what the differential tests
@@ -42,6 +44,35 @@ pub struct StateView {
     pub oracle: Oracle,
 }
 
+/// The accountant's part of [`StateView`]: what the differential on a protocol's own loop (the
+/// Aave recap, [`crate::differential::AccountantFollower`]) compares after every transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountantView {
+    /// `debt`, `Sin`, `Ash`, free surplus (balance less `Due`), `Due` (refunds owed), WAD.
+    pub sheet: [Wad; 5],
+    /// `due[usr]` (refund owed) of each watched address, WAD.
+    pub dues: Vec<(Address, Wad)>,
+    /// `sin[era]` for each era asked for, WAD.
+    pub sins: Vec<(u64, Wad)>,
+}
+
+impl AccountantView {
+    /// The view of a core [`backstop_core::Accountant`] holding `balance` of the stablecoin (WAD),
+    /// for the given eras and watched addresses.
+    pub fn of_model(
+        a: &backstop_core::Accountant,
+        balance: Wad,
+        eras: &[u64],
+        watch: &[Address],
+    ) -> Self {
+        Self {
+            sheet: [a.debt(), a.sin_total(), a.ash(), a.free_surplus(balance), a.due_total()],
+            dues: watch.iter().map(|w| (*w, a.due(*w))).collect(),
+            sins: eras.iter().map(|e| (*e, a.sin(*e))).collect(),
+        }
+    }
+}
+
 fn u64_of(x: U256) -> u64 {
     u64::try_from(x).unwrap_or(u64::MAX)
 }
@@ -49,7 +80,12 @@ fn u64_of(x: U256) -> u64 {
 impl StateView {
     /// The view of the core model, for the same eras and watched addresses.
     pub fn of_model(sys: &backstop_core::System, eras: &[u64], watch: &[Address]) -> Self {
-        let a = &sys.accountant;
+        let a = AccountantView::of_model(
+            &sys.accountant,
+            sys.ledger.stablecoin.balance_of(sys.addrs.accountant),
+            eras,
+            watch,
+        );
         let english = (1..=sys.english.kicks())
             .map(|id| match sys.english.auction(id) {
                 Some(x) => (x.bid, x.lot, x.guy, x.tic, x.end, u64::from(x.ticks)),
@@ -63,10 +99,10 @@ impl StateView {
             })
             .collect();
         Self {
-            accountant: [a.debt(), a.sin_total(), a.ash(), sys.surplus(), a.due_total()],
-            dues: watch.iter().map(|w| (*w, a.due(*w))).collect(),
+            accountant: a.sheet,
+            dues: a.dues,
             claimable: watch.iter().map(|w| (*w, sys.english.claimable(*w))).collect(),
-            sins: eras.iter().map(|e| (*e, a.sin(*e))).collect(),
+            sins: a.sins,
             english_kicks: sys.english.kicks(),
             english_live: sys.english.is_live(),
             english,
@@ -83,84 +119,154 @@ impl StateView {
     }
 }
 
+/// The accountant's calls of a view, pushed into a batch.
+struct AccountantSlots {
+    debt: Slot<Accountant::debtCall>,
+    sin_total: Slot<Accountant::SinCall>,
+    ash: Slot<Accountant::AshCall>,
+    surplus: Slot<Accountant::surplusCall>,
+    due_total: Slot<Accountant::DueCall>,
+    sins: Vec<(u64, Slot<Accountant::sinCall>)>,
+    dues: Vec<(Address, Slot<Accountant::dueCall>)>,
+}
+
+impl AccountantSlots {
+    fn push(b: &mut ReadBatch, d: &Deployment, eras: &[u64], watch: &[Address]) -> Self {
+        let (me, acc) = (d.deployer, d.accountant);
+        Self {
+            debt: b.push(me, acc, &Accountant::debtCall {}),
+            sin_total: b.push(me, acc, &Accountant::SinCall {}),
+            ash: b.push(me, acc, &Accountant::AshCall {}),
+            surplus: b.push(me, acc, &Accountant::surplusCall {}),
+            due_total: b.push(me, acc, &Accountant::DueCall {}),
+            sins: eras
+                .iter()
+                .map(|e| (*e, b.push(me, acc, &Accountant::sinCall { era: U256::from(*e) })))
+                .collect(),
+            dues: watch
+                .iter()
+                .map(|w| (*w, b.push(me, acc, &Accountant::dueCall { usr: *w })))
+                .collect(),
+        }
+    }
+
+    fn read(self, a: &Answers) -> Result<AccountantView> {
+        let wad = Wad::from_raw;
+        Ok(AccountantView {
+            sheet: [
+                wad(a.get(self.debt)?),
+                wad(a.get(self.sin_total)?),
+                wad(a.get(self.ash)?),
+                wad(a.get(self.surplus)?),
+                wad(a.get(self.due_total)?),
+            ],
+            dues: self
+                .dues
+                .into_iter()
+                .map(|(w, s)| Ok((w, wad(a.get(s)?))))
+                .collect::<Result<_>>()?,
+            sins: self
+                .sins
+                .into_iter()
+                .map(|(e, s)| Ok((e, wad(a.get(s)?))))
+                .collect::<Result<_>>()?,
+        })
+    }
+}
+
 impl<S: Settlement> SystemClient<'_, S, Deployment> {
-    /// Reads the view of the deployment on chain, for the given eras and watched addresses.
+    /// Reads the accountant's part of the view on chain, for the given eras and watched
+    /// addresses, in one batch of calls ([`ReadBatch`]).
+    pub async fn accountant_view(&self, eras: &[u64], watch: &[Address]) -> Result<AccountantView> {
+        let mut b = ReadBatch::with_capacity(5 + eras.len() + watch.len());
+        let slots = AccountantSlots::push(&mut b, &self.adapter, eras, watch);
+        slots.read(&b.run(self.chain).await?)
+    }
+
+    /// Reads the view of the deployment on chain, for the given eras and watched addresses: two
+    /// batches of calls ([`ReadBatch`]), the second for the auctions the first counted.
     pub async fn state_view(&self, eras: &[u64], watch: &[Address]) -> Result<StateView> {
         let (c, d, me) = (self.chain, &self.adapter, self.adapter.deployer);
         let wad = Wad::from_raw;
-        let debt = c.call_sol(me, d.accountant, &Accountant::debtCall {}).await?;
-        let sin_total = c.call_sol(me, d.accountant, &Accountant::SinCall {}).await?;
-        let ash = c.call_sol(me, d.accountant, &Accountant::AshCall {}).await?;
-        let mut sins = Vec::with_capacity(eras.len());
-        for e in eras {
-            let x =
-                c.call_sol(me, d.accountant, &Accountant::sinCall { era: U256::from(*e) }).await?;
-            sins.push((*e, wad(x)));
-        }
-        let english_kicks =
-            u64_of(c.call_sol(me, d.english, &EnglishDebtAuction::kicksCall {}).await?);
-        let english_live = c.call_sol(me, d.english, &EnglishDebtAuction::liveCall {}).await?;
-        let mut english = Vec::new();
-        for id in 1..=english_kicks {
-            let b = c
-                .call_sol(me, d.english, &EnglishDebtAuction::bidsCall { id: U256::from(id) })
-                .await?;
-            english.push((
-                wad(b.bid),
-                wad(b.lot),
-                b.guy,
-                u64_of(b.tic),
-                u64_of(b.end),
-                u64_of(b.ticks),
-            ));
-        }
-        let dutch_kicks = u64_of(c.call_sol(me, d.dutch, &DutchDebtAuction::kicksCall {}).await?);
-        let mut dutch = Vec::new();
-        for id in 1..=dutch_kicks {
-            let s = c
-                .call_sol(me, d.dutch, &DutchDebtAuction::salesCall { id: U256::from(id) })
-                .await?;
-            dutch.push((wad(s.tab), wad(s.lot), Ray::from_raw(s.top), u64_of(s.tic)));
-        }
+        let mut b = ReadBatch::with_capacity(20 + eras.len() + 4 * watch.len());
+        let acc = AccountantSlots::push(&mut b, d, eras, watch);
+        let english_kicks = b.push(me, d.english, &EnglishDebtAuction::kicksCall {});
+        let english_live = b.push(me, d.english, &EnglishDebtAuction::liveCall {});
+        let dutch_kicks = b.push(me, d.dutch, &DutchDebtAuction::kicksCall {});
+        let budget = b.push(me, d.dutch, &DutchDebtAuction::rewardBudgetCall {});
+        let per_watch: Vec<_> = watch
+            .iter()
+            .map(|w| {
+                (
+                    b.push(me, d.stablecoin, &Stablecoin::balanceOfCall { usr: *w }),
+                    b.push(me, d.gov_token, &GovToken::balanceOfCall { usr: *w }),
+                    b.push(me, d.english, &EnglishDebtAuction::claimableCall { usr: *w }),
+                )
+            })
+            .collect();
+        let stable_supply = b.push(me, d.stablecoin, &Stablecoin::totalSupplyCall {});
+        let gov_supply = b.push(me, d.gov_token, &GovToken::totalSupplyCall {});
+        let peek = b.push(me, d.oracle, &PriceOracle::peekCall {});
+        let lo = b.push(me, d.oracle, &PriceOracle::loCall {});
+        let hi = b.push(me, d.oracle, &PriceOracle::hiCall {});
+        let a = b.run(c).await?;
+
+        let english_kicks = u64_of(a.get(english_kicks)?);
+        let dutch_kicks = u64_of(a.get(dutch_kicks)?);
+        let mut b = ReadBatch::with_capacity(english_kicks.saturating_add(dutch_kicks) as usize);
+        let bids: Vec<_> = (1..=english_kicks)
+            .map(|id| b.push(me, d.english, &EnglishDebtAuction::bidsCall { id: U256::from(id) }))
+            .collect();
+        let sales: Vec<_> = (1..=dutch_kicks)
+            .map(|id| b.push(me, d.dutch, &DutchDebtAuction::salesCall { id: U256::from(id) }))
+            .collect();
+        let houses = b.run(c).await?;
+        let english = bids
+            .into_iter()
+            .map(|slot| {
+                let b = houses.get(slot)?;
+                Ok((wad(b.bid), wad(b.lot), b.guy, u64_of(b.tic), u64_of(b.end), u64_of(b.ticks)))
+            })
+            .collect::<Result<_>>()?;
+        let dutch = sales
+            .into_iter()
+            .map(|slot| {
+                let s = houses.get(slot)?;
+                Ok((wad(s.tab), wad(s.lot), Ray::from_raw(s.top), u64_of(s.tic)))
+            })
+            .collect::<Result<_>>()?;
+
         let mut balances = Vec::with_capacity(watch.len());
-        for w in watch {
-            balances.push((
-                *w,
-                self.adapter.stablecoin_balance(c, *w).await?,
-                self.adapter.gov_balance(c, *w).await?,
-            ));
-        }
-        let stable_supply = c.call_sol(me, d.stablecoin, &Stablecoin::totalSupplyCall {}).await?;
-        let gov_supply = c.call_sol(me, d.gov_token, &GovToken::totalSupplyCall {}).await?;
-        let surplus = c.call_sol(me, d.accountant, &Accountant::surplusCall {}).await?;
-        let due_total = c.call_sol(me, d.accountant, &Accountant::DueCall {}).await?;
-        let mut dues = Vec::with_capacity(watch.len());
         let mut claimable = Vec::with_capacity(watch.len());
-        for w in watch {
-            let x =
-                c.call_sol(me, d.english, &EnglishDebtAuction::claimableCall { usr: *w }).await?;
-            claimable.push((*w, wad(x)));
-            dues.push((
-                *w,
-                wad(c.call_sol(me, d.accountant, &Accountant::dueCall { usr: *w }).await?),
-            ));
+        for (w, (stable, gov, claim)) in watch.iter().zip(per_watch) {
+            balances.push((*w, wad(a.get(stable)?), wad(a.get(gov)?)));
+            claimable.push((*w, wad(a.get(claim)?)));
         }
-        let oracle = d.read_oracle(c).await?;
-        let b = c.call_sol(me, d.dutch, &DutchDebtAuction::rewardBudgetCall {}).await?;
-        let dutch_budget = RewardBudget { raised: wad(b.raised), paid: wad(b.paid) };
+        let feed = a.get(peek)?;
+        let oracle = Oracle {
+            params: OracleParams {
+                lo: Ray::from_raw(a.get(lo)?),
+                hi: Ray::from_raw(a.get(hi)?),
+                age: u64_of(feed.maxAge),
+            },
+            price: Ray::from_raw(feed.val),
+            zzz: u64_of(feed.zzz),
+        };
+        let budget = a.get(budget)?;
+        let acc = acc.read(&a)?;
         Ok(StateView {
-            accountant: [wad(debt), wad(sin_total), wad(ash), wad(surplus), wad(due_total)],
-            dues,
+            accountant: acc.sheet,
+            dues: acc.dues,
             claimable,
-            sins,
+            sins: acc.sins,
             english_kicks,
-            english_live,
+            english_live: a.get(english_live)?,
             english,
             dutch_kicks,
             dutch,
-            dutch_budget,
+            dutch_budget: RewardBudget { raised: wad(budget.raised), paid: wad(budget.paid) },
             balances,
-            supplies: [wad(stable_supply), wad(gov_supply)],
+            supplies: [wad(a.get(stable_supply)?), wad(a.get(gov_supply)?)],
             oracle,
         })
     }
