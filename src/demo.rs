@@ -386,6 +386,7 @@ fn add_stats(t: &mut Stats, s: &Stats) {
     t.full_rereads += s.full_rereads;
     t.kicks += s.kicks;
     t.settlements += s.settlements;
+    t.flash_profit = add(t.flash_profit, s.flash_profit);
 }
 
 /// A keeper step's reply: transactions sent, nothing more to do, chain time, and the keeper's

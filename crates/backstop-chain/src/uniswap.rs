@@ -381,3 +381,49 @@ impl UniswapV2Pair {
         Ok(())
     }
 }
+
+/// A flash-take market over a deployment of Backstop's contracts: a Uniswap V2 factory, the
+/// governance-token / stablecoin pair and a `DutchFlashTaker`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlashMarket {
+    /// The factory.
+    pub factory: Address,
+    /// The pair.
+    pub pair: UniswapV2Pair,
+    /// The `DutchFlashTaker` (no owner, no constructor arguments).
+    pub taker: Address,
+}
+
+/// Stands up a [`FlashMarket`] for `d`: `deployer` (a ward of both tokens, as after
+/// [`crate::deploy_system`]) deploys the factory, opens the pair, mints `gov` and `coin` (WAD) to
+/// itself and adds them as the pair's liquidity, and deploys a `DutchFlashTaker`.
+pub async fn deploy_flash_market<S: Settlement>(
+    chain: &S,
+    core: &UniswapV2Core,
+    d: &crate::Deployment,
+    deployer: Address,
+    gov: Wad,
+    coin: Wad,
+) -> Result<FlashMarket, UniswapError> {
+    use crate::bindings::{DutchFlashTaker, GovToken, Stablecoin};
+    let factory = deploy_factory(chain, core, deployer).await?;
+    let pair = UniswapV2Pair::create(chain, factory, deployer, d.gov_token, d.stablecoin).await?;
+    chain
+        .send_sol(deployer, d.gov_token, &GovToken::mintCall { to: deployer, amount: gov.raw() })
+        .await
+        .map_err(step("mint governance tokens for the pair"))?;
+    chain
+        .send_sol(
+            deployer,
+            d.stablecoin,
+            &Stablecoin::mintCall { to: deployer, amount: coin.raw() },
+        )
+        .await
+        .map_err(step("mint stablecoin for the pair"))?;
+    pair.add_liquidity(chain, deployer, gov, coin).await?;
+    let taker = chain
+        .deploy_code(deployer, &DutchFlashTaker::BYTECODE, Vec::new())
+        .await
+        .map_err(step("deploy DutchFlashTaker"))?;
+    Ok(FlashMarket { factory, pair, taker })
+}

@@ -13,6 +13,7 @@
 
 use crate::{
     DutchHouse, EnglishAuction, EnglishParams, Error, Ray, TakePlan, Timestamp, Wad,
+    amm::{FlashTrade, Reserves},
     math::{RAY, WAD},
 };
 use alloy_primitives::{Address, U256};
@@ -182,10 +183,74 @@ pub fn dutch_take(
     }
 }
 
+/// A Dutch purchase paid by selling the slice on a constant-product pair in the same transaction
+/// (a flash take: no stablecoin held).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlashTake {
+    /// The take to send: `amt` (WAD), `max` (RAY: the price at `now`, so a later block only pays
+    /// less) and what the core says it does at `now`.
+    pub take: DutchTake,
+    /// The sale of the slice on the pair at the reserves read: slice, owe, out (WAD).
+    pub trade: FlashTrade,
+    /// The reserves after the swap (for planning a second take in the same block), WAD.
+    pub after: Reserves,
+}
+
+/// The flash take a keeper sends on sale `id` at `now` against a pair holding `reserves`, taken
+/// only if selling the slice pays `owe` plus `min_profit` (WAD: the keeper's margin plus its gas
+/// in stablecoin): the whole rest of the sale when that pays, else the largest slice that does
+/// ([`Reserves::largest_slice`], at least the slice that earns the most), each as the sale
+/// accepts it (`check_take`: the tab cap and the dust rule). Preferring the whole rest keeps a
+/// take from leaving a few wei of tab that no later take could pay a minimum profit on.
+/// [`NoTake::AboveLimit`] means no slice pays that much at the current price: a Dutch price only
+/// falls, so waiting is the answer.
+pub fn flash_take(
+    house: &DutchHouse,
+    id: u64,
+    who: Address,
+    reserves: &Reserves,
+    min_profit: Wad,
+    now: Timestamp,
+) -> Result<FlashTake, NoTake> {
+    let st = house.status(id, now).map_err(|_| NoTake::Gone)?;
+    if st.needs_redo {
+        return Err(NoTake::NeedsRedo);
+    }
+    if st.price.is_zero() || st.lot.is_zero() {
+        return Err(NoTake::AboveLimit);
+    }
+    // Past `⌈tab / price⌉` tokens a take pays nothing more: the sale caps the slice at the tab.
+    let for_tab = st.tab.rdiv(st.price).map_err(|_| NoTake::AboveLimit)?;
+    let max_slice =
+        st.lot.min(for_tab.checked_add(Wad::from_raw(U256::from(1))).unwrap_or(for_tab));
+    let largest = match reserves.largest_slice(st.price, max_slice, min_profit) {
+        Ok(Some(t)) => t,
+        Ok(None) | Err(_) => return Err(NoTake::AboveLimit),
+    };
+    // The whole rest first; a partial slice may leave a tab below the dust floor, which the sale
+    // refuses, and then only the whole rest can go.
+    let candidates = [max_slice, largest.slice];
+    let mut chosen = None;
+    for amt in candidates {
+        let Ok(plan) = house.check_take(id, amt, st.price, who, now) else { continue };
+        if plan.slice.is_zero() {
+            continue;
+        }
+        let Ok((out, after)) = reserves.sell_gov(plan.slice) else { continue };
+        let trade = FlashTrade { slice: plan.slice, owe: plan.owe, out };
+        if trade.profit().is_some_and(|p| p >= min_profit) {
+            chosen =
+                Some(FlashTake { take: DutchTake { id, amt, max: st.price, plan }, trade, after });
+            break;
+        }
+    }
+    chosen.ok_or(NoTake::AboveLimit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{DutchParams, arb};
+    use crate::{DutchParams, amm::Reserves, arb};
     use proptest::prelude::*;
 
     const ME: Address = Address::new([1; 20]);
@@ -261,6 +326,67 @@ mod tests {
                 prop_assert!(house.check_take(id, t.amt, t.max, ME, dt).is_ok());
             }
         }
+
+        /// A flash take is accepted by the sale as planned, its slice sells on the pair for the
+        /// planned output (the pair's own arithmetic), and that pays `owe` plus the minimum
+        /// profit; when none is sent, neither the best slice nor the whole rest of the sale pays
+        /// that much (a dust-free best slice).
+        #[test]
+        fn flash_takes_pay_their_owe_and_margin(
+            dp in arb::arb_dutch_params(),
+            price in arb::arb_price(),
+            tab in arb::arb_wad(1, 1_000_000),
+            lot in arb::arb_wad(1, 100_000),
+            gov in arb::arb_wad(1, 10_000_000),
+            coin in arb::arb_wad(1, 10_000_000),
+            min_profit in arb::arb_wad(0, 1_000),
+            dt in 0u64..10_000,
+        ) {
+            let mut house = DutchHouse::new(dp).unwrap();
+            let (id, _, _) = house.kick(tab, lot, OTHER, price, 0).unwrap();
+            let pool = Reserves::new(gov, coin);
+            match flash_take(&house, id, ME, &pool, min_profit, dt) {
+                Ok(f) => {
+                    let plan = house.check_take(id, f.take.amt, f.take.max, ME, dt).unwrap();
+                    prop_assert_eq!(plan, f.take.plan);
+                    prop_assert_eq!(f.trade.slice, plan.slice);
+                    prop_assert_eq!(f.trade.owe, plan.owe);
+                    let (out, after) = pool.sell_gov(plan.slice).unwrap();
+                    prop_assert_eq!(out, f.trade.out);
+                    prop_assert_eq!(after, f.after);
+                    prop_assert!(f.trade.profit().is_some_and(|p| p >= min_profit));
+                }
+                Err(NoTake::AboveLimit) => {
+                    let st = house.status(id, dt).unwrap();
+                    if !st.needs_redo
+                        && !st.price.is_zero()
+                        && let Ok(Some(best)) = pool.best_slice(st.price, st.lot)
+                    {
+                            // The best slice either earns too little or the sale refuses it.
+                            let ok = house.check_take(id, best.slice, st.price, ME, dt);
+                            let pays = best.profit().is_some_and(|p| p >= min_profit);
+                        prop_assert!(!pays || ok.is_err() || ok.unwrap().slice != best.slice);
+                    }
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// A pool priced above the sale pays for a take at once; one priced below it never does.
+    #[test]
+    fn a_flash_take_needs_a_pool_above_the_sale() {
+        let mut house = DutchHouse::new(DutchParams::default()).unwrap();
+        let (tab, lot) = (Wad::from_units(50_000), Wad::from_units(250));
+        // top = 200 · buf 1.2 = 240 per token.
+        let (id, _, _) = house.kick(tab, lot, OTHER, Ray::from_units(200), 0).unwrap();
+        let deep = Reserves::new(Wad::from_units(100_000), Wad::from_units(30_000_000)); // at 300
+        let min = Wad::from_units(10);
+        let f = flash_take(&house, id, ME, &deep, min, 0).unwrap();
+        assert!(f.trade.profit().unwrap() >= min);
+        assert!(f.trade.slice <= lot && !f.trade.slice.is_zero());
+        let cheap = Reserves::new(Wad::from_units(100_000), Wad::from_units(10_000_000)); // at 100
+        assert_eq!(flash_take(&house, id, ME, &cheap, min, 0), Err(NoTake::AboveLimit));
     }
 
     #[test]

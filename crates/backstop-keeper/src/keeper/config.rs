@@ -64,6 +64,10 @@ pub struct KeeperConfig {
     /// Log what would be sent; send nothing.
     #[serde(default)]
     pub dry_run: bool,
+    /// Dutch takes paid by selling the slice on a Uniswap V2 pair in the same transaction (no
+    /// stablecoin needed; `price`, `margin` and `budget` do not apply to them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash: Option<super::FlashConfig>,
 }
 
 /// The longest `--interval` between steps, seconds (a day).
@@ -146,6 +150,7 @@ impl KeeperConfig {
             balance_sheet: true,
             gas: GasConfig::default(),
             dry_run: false,
+            flash: None,
         }
     }
 }
@@ -184,6 +189,8 @@ pub struct Stats {
     pub kicks: u64,
     /// Deals, ticks, flogs, heals, kisses.
     pub settlements: u64,
+    /// Stablecoin received from flash takes (the pool's output less `owe`), WAD.
+    pub flash_profit: Wad,
 }
 
 impl Stats {

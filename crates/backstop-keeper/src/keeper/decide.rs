@@ -28,7 +28,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         self.send_call(kind, label, call).await
     }
 
-    async fn send_call(
+    pub(super) async fn send_call(
         &mut self,
         kind: TxKind,
         label: String,
@@ -286,6 +286,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         let mut ids: Vec<u64> = self.model.dutch.sales().map(|(id, _)| id).collect();
         ids.sort_unstable();
         let mut sent = 0;
+        let mut flash_ids = Vec::new();
         for id in ids {
             let Ok(st) = self.model.dutch.status(id, self.now) else { continue };
             if st.needs_redo {
@@ -303,6 +304,10 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 continue;
             }
             if !self.cfg.bid || self.cfg.mechanism != Mechanism::Dutch {
+                continue;
+            }
+            if self.flash.is_some() {
+                flash_ids.push(id);
                 continue;
             }
             let sale = self.model.dutch.sale(id).copied();
@@ -359,6 +364,9 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 }
                 Err(NoTake::NeedsRedo | NoTake::Gone) => {}
             }
+        }
+        if let Some(f) = self.flash {
+            sent += self.dutch_flash(f, &flash_ids).await?;
         }
         Ok(sent)
     }

@@ -7,13 +7,16 @@
 //!           balance sheet: flog ready eras, heal/kiss surplus
 //!           kick:          flop / flopDutch while woe ≥ sump and no surplus
 //!           English:       deal, tick, or bid (strategy::english_bid) within limit and budget
-//!           Dutch:         redo when done, or take (strategy::dutch_take) at or below the limit
+//!           Dutch:         redo when done, or take (strategy::dutch_take) at or below the limit;
+//!                          with [keeper.flash], a flash take through a Uniswap V2 pair
+//!                          (strategy::flash_take, module `flash`): no stablecoin held
 //!         ─► submit through the TxManager (simulate, broadcast, replace when stuck)
 //! ```
 //!
 //! The keeper knows no contract set: it speaks the core's actions and events and reaches the
 //! chain through an [`Adapter`] (Backstop's own contracts by default). The module is split along
-//! the loop: [`config`] (what it is told), `sync` (what it reads), `decide` (what it sends).
+//! the loop: [`config`] (what it is told), `sync` (what it reads), `decide` (what it sends), and
+//! `flash` (Dutch takes paid by the pool).
 //!
 //! State lives on the chain: a restarted keeper rebuilds it from events and reads, and sends no bid
 //! while transactions of a previous process are still pending, so it loses nothing and bids nothing
@@ -35,9 +38,11 @@ use std::{future::Future, sync::Arc, time::Duration};
 
 pub mod config;
 mod decide;
+mod flash;
 mod sync;
 
 pub use config::{GasConfig, KeeperConfig, Stats, StepReport, poll_interval};
+pub use flash::{DEFAULT_FLASH_GAS, FlashConfig};
 
 /// Which auctions a keeper bids on and which it starts.
 pub use backstop_core::Mechanism;
@@ -69,6 +74,8 @@ pub struct Keeper<S, A = Deployment> {
     refused: std::collections::HashSet<String>,
     /// Our stablecoin balance, read at most once per step.
     balance_cache: Option<Wad>,
+    /// Flash takes (`[keeper.flash]`): the taker, the pair and the Dutch house, checked at start.
+    flash: Option<flash::Flash>,
     /// Latest block timestamp seen, seconds.
     pub now: Timestamp,
 }
@@ -101,6 +108,10 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         let watcher = EventWatcher::new(live.block + 1, adapter.emitters());
         let metrics = Metrics::new(&cfg.name);
         let prices = PriceSource::new(cfg.price.clone());
+        let flash = match cfg.flash {
+            Some(f) => Some(flash::Flash::resolve(&*chain, &adapter, f).await?),
+            None => None,
+        };
         let mut k = Self {
             cfg,
             chain,
@@ -119,6 +130,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             notes: Default::default(),
             refused: Default::default(),
             balance_cache: None,
+            flash,
             now: live.timestamp,
         };
         k.stats.auctions_seen = (k.ids.english.len() + k.ids.dutch.len()) as u64;
@@ -223,6 +235,9 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         self.metrics.gas_spent.inc_by(c.receipt.gas_used);
         if c.kind == TxKind::Bid && c.receipt.status {
             self.metrics.bid_latency.observe(c.latency.as_secs_f64());
+            if c.label.starts_with("flash:") {
+                self.on_flash_receipt(&c.receipt);
+            }
         }
         if !c.receipt.status {
             // Another keeper's transaction landed first in the same block: a lost race.
