@@ -77,8 +77,8 @@ impl Flash {
             chain.call_sol(Address::ZERO, auction, &DutchDebtAuction::stablecoinCall {}).await?;
         let pair =
             UniswapV2Pair::at(chain, cfg.pair, gov, coin).await.map_err(ChainError::backend)?;
-        // The taker's only view is `dutchCall`'s selector: ask for a function it has (a call of
-        // an account without code returns empty data, which does not decode).
+        // A take of sale 0 through the taker: a `DutchFlashTaker` reverts with the auction's
+        // refusal; an account without code answers with empty success.
         let probe = DutchFlashTaker::flashTakeCall {
             auction,
             id: U256::ZERO,
