@@ -19,7 +19,7 @@ use crate::{
 use alloy::sol_types::SolInterface;
 use alloy_primitives::{Address, U256};
 use backstop_chain::{
-    Adapter, Broadcast, CallOutcome, ChainError, SettlementExt,
+    Adapter, Broadcast, Call, CallOutcome, ChainError, SettlementExt,
     bindings::{DutchDebtAuction, DutchFlashTaker},
     uniswap::UniswapV2Pair,
 };
@@ -87,11 +87,7 @@ impl Flash {
             pair: cfg.pair,
             minProfit: U256::ZERO,
         };
-        let tx = backstop_chain::TxRequest::call(
-            Address::ZERO,
-            cfg.taker,
-            alloy::sol_types::SolCall::abi_encode(&probe),
-        );
+        let tx = Call::sol(cfg.taker, &probe).tx(Address::ZERO);
         match chain.call(&tx).await.map_err(ChainError::backend)? {
             CallOutcome::Revert(data) if !data.is_empty() => {}
             _ => {
@@ -153,13 +149,9 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 minProfit: min_profit.raw(),
             };
             // The whole transaction, simulated on the latest block before it is sent.
-            let tx = backstop_chain::TxRequest::call(
-                self.me,
-                f.cfg.taker,
-                alloy::sol_types::SolCall::abi_encode(&call),
-            );
+            let c = Call::sol(f.cfg.taker, &call);
             if let CallOutcome::Revert(data) =
-                self.chain.call(&tx).await.map_err(ChainError::backend)?
+                self.chain.call(&c.tx(self.me)).await.map_err(ChainError::backend)?
             {
                 let why = match DutchFlashTaker::DutchFlashTakerErrors::abi_decode(&data) {
                     Ok(DutchFlashTaker::DutchFlashTakerErrors::ProfitTooLow(e)) => format!(
@@ -176,7 +168,6 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 continue;
             }
             let profit = plan.trade.profit().unwrap_or_default();
-            let c = backstop_chain::Call::sol(f.cfg.taker, &call);
             if self.send_call(TxKind::Bid, label, c).await? {
                 tracing::info!(
                     keeper = %self.cfg.name, auction = %key, slice = %plan.trade.slice,
