@@ -8,10 +8,13 @@
 
 use alloy_primitives::{Address, B256, U256};
 use backstop_chain::{
-    Adapter, Broadcast, ChainError, Deployment, DevChain, SystemClient, deploy_system,
+    Adapter, Broadcast, ChainError, Deployment, DevChain, Settlement, SystemClient, deploy_system,
+    uniswap::{UniswapError, UniswapV2Core, UniswapV2Pair, deploy_flash_market},
 };
-use backstop_core::{Action, Calc, Ray, SystemParams, Timestamp, Wad};
-use backstop_keeper::keeper::{Keeper, KeeperConfig, Mechanism, Stats};
+use backstop_core::{Action, Calc, Ray, SystemParams, Timestamp, Wad, amm::Reserves};
+use backstop_keeper::keeper::{
+    DEFAULT_FLASH_GAS, FlashConfig, Keeper, KeeperConfig, Mechanism, Stats,
+};
 use serde::Serialize;
 use std::{sync::Arc, time::Instant};
 use tokio::sync::{mpsc, oneshot};
@@ -23,6 +26,18 @@ pub const SETTLER: Address = Address::new([0x4e; 20]);
 /// Where the stablecoin raised goes (the deployment's sink; the differential harness's sink too,
 /// and no other actor's address).
 pub const SINK: Address = Address::new([0x51; 20]);
+
+/// The arbitrageur of a flash demo: buys governance tokens back on the pair when keepers' sales
+/// have pushed its price below the oracle's (it has stablecoin; the keepers have none).
+pub const ARBITRAGEUR: Address = Address::new([0xab; 20]);
+
+/// A flash demo's pair holds this many times the debt the auctions raise (the bad debt less the
+/// treasury), in stablecoin, and the same value in governance tokens at the oracle price.
+pub const POOL_DEPTH_MULTIPLE: u64 = 4;
+
+/// The minimum profit of the flash demo's keepers, stablecoin per take (keeper `i` of the
+/// scenario gets the `i`-th, cycling).
+pub const FLASH_MIN_PROFITS: [&str; 3] = ["10", "25", "50"];
 
 /// The timestamp the demo's chains start at (19 March 2020, 14:28 UTC: the first debt auctions).
 pub const DEMO_START: u64 = 1_584_628_080;
@@ -52,6 +67,25 @@ pub enum DemoError {
     /// A keeper's task ended before the demo did (it panicked).
     #[error("a keeper's task stopped")]
     KeeperStopped,
+    /// The Uniswap V2 market of a flash demo could not be stood up or traded on.
+    #[error("flash demo: {0}")]
+    Uniswap(#[from] UniswapError),
+    /// `--flash` without `--dutch`: flash takes exist only on Dutch sales.
+    #[error("flash funding needs Dutch auctions (--dutch): an English bid cannot be flash-funded")]
+    FlashNeedsDutch,
+}
+
+/// How the demo's keepers pay for what they buy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Funding {
+    /// Each keeper holds its scenario budget in stablecoin and bids up to its valuation.
+    #[default]
+    Capital,
+    /// Keepers hold no stablecoin: each Dutch take is paid by selling the slice on a real Uniswap
+    /// V2 pair within the same transaction (`[keeper.flash]`, `DutchFlashTaker`); an arbitrageur
+    /// with stablecoin buys the pair back to the oracle price between rounds.
+    Flash,
 }
 
 /// A named crisis: each is a built-in scenario of the simulator (`examples/scenarios/*.toml`), so the
@@ -196,6 +230,31 @@ pub struct DemoReport {
     pub wall_seconds: f64,
     /// Per keeper.
     pub keepers: Vec<KeeperLine>,
+    /// How the keepers paid.
+    pub funding: Funding,
+    /// The pair of a flash demo: reserves before and after, and the arbitrageur's trades.
+    pub pool: Option<PoolReport>,
+}
+
+/// The Uniswap V2 pair of a flash demo.
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolReport {
+    /// The pair.
+    pub pair: Address,
+    /// The stablecoin it trades against the governance token.
+    pub stablecoin: Address,
+    /// Reserves when the first auction started (governance tokens and stablecoin, WAD).
+    pub before: Reserves,
+    /// Reserves at the end, WAD.
+    pub after: Reserves,
+    /// The lowest spot price seen after a round, stablecoin per token, RAY.
+    pub lowest_spot: Ray,
+    /// Stablecoin the arbitrageur paid into the pair, WAD.
+    pub arbitrage_paid: Wad,
+    /// Governance tokens the arbitrageur bought, WAD.
+    pub arbitrage_bought: Wad,
+    /// The arbitrageur's trades.
+    pub arbitrage_trades: u64,
 }
 
 impl std::fmt::Display for DemoReport {
@@ -205,9 +264,13 @@ impl std::fmt::Display for DemoReport {
                 x.raw().saturating_mul(U256::from(10_000)) / self.debt.raw().max(U256::from(1));
             format!("{}.{:02}%", num / U256::from(100), num % U256::from(100))
         };
+        let funding = match self.funding {
+            Funding::Capital => "",
+            Funding::Flash => ", keepers without capital",
+        };
         writeln!(
             f,
-            "Backstop demo: {} ({:?} auctions, {})",
+            "Backstop demo: {} ({:?} auctions{funding}, {})",
             self.scenario, self.mechanism, self.backend
         )?;
         writeln!(f, "  bad debt           {}", self.debt)?;
@@ -238,8 +301,51 @@ impl std::fmt::Display for DemoReport {
             self.rounds
         )?;
         writeln!(f, "  wall time          {:.2} s", self.wall_seconds)?;
+        let units =
+            |w: Wad, dp: usize| format!("{:.dp$}", w.to_string().parse::<f64>().unwrap_or(0.0));
+        if let Some(p) = &self.pool {
+            let spot = |r: &Reserves| {
+                r.spot_price()
+                    .map(|x| format!("{:.2}", x.to_string().parse::<f64>().unwrap_or(0.0)))
+            };
+            let spot = |r: &Reserves| spot(r).unwrap_or_else(|_| "-".into());
+            writeln!(
+                f,
+                "  pool before        {} tokens / {} stablecoin (spot {})",
+                units(p.before.gov, 2),
+                units(p.before.coin, 2),
+                spot(&p.before)
+            )?;
+            writeln!(
+                f,
+                "  pool after         {} tokens / {} stablecoin (spot {}, lowest {:.2})",
+                units(p.after.gov, 2),
+                units(p.after.coin, 2),
+                spot(&p.after),
+                p.lowest_spot.to_string().parse::<f64>().unwrap_or(0.0)
+            )?;
+            writeln!(
+                f,
+                "  arbitrage          {} trades: {} stablecoin for {} tokens",
+                p.arbitrage_trades,
+                units(p.arbitrage_paid, 2),
+                units(p.arbitrage_bought, 4)
+            )?;
+        }
         writeln!(f, "  keepers:")?;
         for k in &self.keepers {
+            if self.funding == Funding::Flash {
+                writeln!(
+                    f,
+                    "    {:<9} capital 0  won {:>4}  tokens sold {:>14}  owed {:>14}  profit {}",
+                    k.name,
+                    k.stats.won,
+                    units(k.stats.tokens, 4),
+                    units(k.stats.spent, 2),
+                    units(k.stats.flash_profit, 2),
+                )?;
+                continue;
+            }
             writeln!(
                 f,
                 "    {:<9} limit {:>6}  won {:>4}  tokens {:>14}  paid {:>14}  P&L at limit {}",
@@ -279,6 +385,20 @@ pub async fn drive_keepers<S: Broadcast + DevChain + 'static>(
     keepers: Vec<(Address, KeeperConfig)>,
     max_rounds: u64,
     restart_at: Option<u64>,
+    progress: impl FnMut(&Progress),
+) -> Result<Driven, DemoError> {
+    drive_keepers_with(chain, adapter, keepers, max_rounds, restart_at, None, progress).await
+}
+
+/// [`drive_keepers`], with an arbitrageur that trades the pair back towards its target after every
+/// round in which a keeper sent something.
+pub async fn drive_keepers_with<S: Broadcast + DevChain + 'static>(
+    chain: Arc<S>,
+    adapter: Deployment,
+    keepers: Vec<(Address, KeeperConfig)>,
+    max_rounds: u64,
+    restart_at: Option<u64>,
+    mut arbitrage: Option<&mut Arbitrage>,
     mut progress: impl FnMut(&Progress),
 ) -> Result<Driven, DemoError> {
     let mut handles = Vec::new();
@@ -303,6 +423,11 @@ pub async fn drive_keepers<S: Broadcast + DevChain + 'static>(
             sent += s;
             finished &= done;
             now = now.max(t);
+        }
+        if sent > 0
+            && let Some(arb) = arbitrage.as_deref_mut()
+        {
+            arb.restore(&*chain).await?;
         }
         let live = live_state(&*chain, &adapter).await?;
         progress(&Progress {
@@ -414,6 +539,79 @@ pub struct Progress {
     pub live: usize,
 }
 
+/// An arbitrageur with stablecoin that buys governance tokens on a pair whenever its spot price
+/// has fallen more than [`Arbitrage::band`] below the target (the oracle price: where it can sell
+/// them elsewhere), back to the target before the pair's fee. It never sells: the demo's keepers
+/// only push the price down.
+#[derive(Debug, Clone)]
+pub struct Arbitrage {
+    /// The pair.
+    pub pair: UniswapV2Pair,
+    /// The arbitrageur's account (holds stablecoin, approves nothing: it transfers to the pair).
+    pub who: Address,
+    /// The price it restores, stablecoin per token, RAY.
+    pub target: Ray,
+    /// How far below the target the spot price may fall before it trades, a fraction, RAY.
+    pub band: Ray,
+    /// Stablecoin paid into the pair so far, WAD.
+    pub paid: Wad,
+    /// Governance tokens bought so far, WAD.
+    pub bought: Wad,
+    /// Trades so far.
+    pub trades: u64,
+    /// The lowest spot price seen before a trade, RAY.
+    pub lowest: Ray,
+}
+
+impl Arbitrage {
+    /// An arbitrageur restoring `target` (RAY) on `pair` once the price is 1% below it.
+    pub fn new(pair: UniswapV2Pair, who: Address, target: Ray) -> Self {
+        Self {
+            pair,
+            who,
+            target,
+            band: Ray::from_raw(U256::from(10u64).pow(U256::from(25))),
+            paid: Wad::ZERO,
+            bought: Wad::ZERO,
+            trades: 0,
+            lowest: target,
+        }
+    }
+
+    /// The stablecoin (WAD) that lifts `r`'s spot price to the target before the fee,
+    /// `√(gov · coin · target) − coin`, or `None` while the spot price is within the band.
+    pub fn to_buy(&self, r: &Reserves) -> Option<Wad> {
+        let spot = r.spot_price().ok()?;
+        let floor = self.target.raw()
+            - self.target.raw().saturating_mul(self.band.raw())
+                / U256::from(10u64).pow(U256::from(27));
+        if spot.raw() >= floor {
+            return None;
+        }
+        // coin' = √(gov · coin · target / RAY) (WAD): coin · target / RAY first, so the product
+        // stays far inside 256 bits (gov · coin · target alone can pass 2^256).
+        let ray = U256::from(10u64).pow(U256::from(27));
+        let coin_value = r.coin.raw().checked_mul(self.target.raw())? / ray;
+        let coin_after = coin_value.checked_mul(r.gov.raw())?.root(2);
+        coin_after.checked_sub(r.coin.raw()).filter(|x| !x.is_zero()).map(Wad::from_raw)
+    }
+
+    /// Reads the pair and buys it back to the target if it is below the band.
+    pub async fn restore<S: Settlement>(&mut self, chain: &S) -> Result<(), UniswapError> {
+        let r = self.pair.reserves(chain).await?;
+        if let Ok(spot) = r.spot_price() {
+            self.lowest = self.lowest.min(spot);
+        }
+        if let Some(coin) = self.to_buy(&r) {
+            let (out, _) = self.pair.buy_gov(chain, self.who, coin).await?;
+            self.paid = self.paid.checked_add(coin).unwrap_or(Wad::from_raw(U256::MAX));
+            self.bought = self.bought.checked_add(out).unwrap_or(Wad::from_raw(U256::MAX));
+            self.trades += 1;
+        }
+        Ok(())
+    }
+}
+
 /// Runs a scenario on `chain` (a fresh chain whose clock the demo may move) to the end.
 pub async fn run_demo<S: Broadcast + DevChain + 'static>(
     chain: Arc<S>,
@@ -421,13 +619,58 @@ pub async fn run_demo<S: Broadcast + DevChain + 'static>(
     scenario: Scenario,
     mechanism: Mechanism,
     max_rounds: u64,
+    progress: impl FnMut(&Progress),
+) -> Result<DemoReport, DemoError> {
+    run_demo_funded(chain, backend, scenario, mechanism, Funding::Capital, max_rounds, progress)
+        .await
+}
+
+/// [`run_demo`] with the keepers funded as `funding` says. [`Funding::Flash`] (Dutch only) also
+/// deploys a Uniswap V2 factory, a governance-token / stablecoin pair holding
+/// [`POOL_DEPTH_MULTIPLE`] × the debt the auctions raise at the oracle price and a
+/// `DutchFlashTaker` (`@uniswap/v2-core` from `scripts/install-tools.sh`), gives every keeper a
+/// `[keeper.flash]` table and no stablecoin, and runs an [`Arbitrage`] at the oracle price.
+pub async fn run_demo_funded<S: Broadcast + DevChain + 'static>(
+    chain: Arc<S>,
+    backend: String,
+    scenario: Scenario,
+    mechanism: Mechanism,
+    funding: Funding,
+    max_rounds: u64,
     mut progress: impl FnMut(&Progress),
 ) -> Result<DemoReport, DemoError> {
     let started = Instant::now();
     let spec = scenario.spec();
+    // Up front, before anything is deployed: the mechanism, and the package a flash demo needs.
+    let uniswap = match funding {
+        Funding::Capital => None,
+        Funding::Flash if mechanism != Mechanism::Dutch => return Err(DemoError::FlashNeedsDutch),
+        Funding::Flash => Some(UniswapV2Core::locate()?),
+    };
     let d: Deployment = deploy_system(&*chain, DEPLOYER, &spec.params, spec.price, SINK).await?;
     let adapter = d;
     let client = SystemClient::new(&*chain, adapter);
+    let mut market = None;
+    if let Some(core) = &uniswap {
+        let raised = spec.debt.saturating_sub(spec.treasury);
+        let coin = Wad::from_raw(raised.raw().saturating_mul(U256::from(POOL_DEPTH_MULTIPLE)));
+        let gov = Wad::from_raw(
+            coin.raw().saturating_mul(U256::from(10u64).pow(U256::from(27))) / spec.price.raw(),
+        );
+        let m = deploy_flash_market(&*chain, core, &d, DEPLOYER, gov, coin).await?;
+        // The arbitrageur can buy the whole pool's stablecoin side twice over.
+        let cash = Wad::from_raw(coin.raw().saturating_mul(U256::from(2)));
+        client.apply(DEPLOYER, &Action::Mint { to: ARBITRAGEUR, amount: cash }).await?;
+        chain
+            .set_balance(ARBITRAGEUR, U256::from(10u64).pow(U256::from(21)))
+            .await
+            .map_err(backend_err)?;
+        market = Some(m);
+    }
+    let pool_before = match &market {
+        Some(m) => Some(m.pair.reserves(&*chain).await?),
+        None => None,
+    };
     client.apply(DEPLOYER, &Action::Fess { tab: spec.debt }).await?;
     let t0 = chain.timestamp().await.map_err(backend_err)?;
     if !spec.treasury.is_zero() {
@@ -437,20 +680,52 @@ pub async fn run_demo<S: Broadcast + DevChain + 'static>(
     let mut configs = vec![(SETTLER, settler_config(mechanism), Ray::ZERO, Wad::ZERO)];
     for (i, (name, value, budget)) in spec.keepers.iter().enumerate() {
         let who = Address::repeat_byte(0xc0 + i as u8);
-        client.apply(DEPLOYER, &Action::Mint { to: who, amount: *budget }).await?;
         chain.set_balance(who, U256::from(10u64).pow(U256::from(21))).await.map_err(backend_err)?;
-        let mut cfg = KeeperConfig::bidder(name, *value, *budget);
-        cfg.mechanism = mechanism;
-        cfg.kick = false;
-        cfg.balance_sheet = false;
-        configs.push((who, cfg, *value, *budget));
+        let cfg = match &market {
+            None => {
+                client.apply(DEPLOYER, &Action::Mint { to: who, amount: *budget }).await?;
+                let mut cfg = KeeperConfig::bidder(name, *value, *budget);
+                cfg.mechanism = mechanism;
+                cfg.kick = false;
+                cfg.balance_sheet = false;
+                cfg
+            }
+            Some(m) => {
+                let name = format!("flash-{}", i + 1);
+                let mut cfg = KeeperConfig::bidder(&name, Ray::ZERO, Wad::ZERO);
+                cfg.mechanism = mechanism;
+                cfg.kick = false;
+                cfg.balance_sheet = false;
+                let min_profit = FLASH_MIN_PROFITS[i % FLASH_MIN_PROFITS.len()];
+                cfg.flash = Some(FlashConfig {
+                    taker: m.taker,
+                    pair: m.pair.address,
+                    min_profit: min_profit.parse().unwrap_or_default(),
+                    native_price: Wad::ZERO,
+                    gas: DEFAULT_FLASH_GAS,
+                });
+                cfg
+            }
+        };
+        let (value, budget) =
+            if market.is_some() { (Ray::ZERO, Wad::ZERO) } else { (*value, *budget) };
+        configs.push((who, cfg, value, budget));
     }
     chain.set_balance(SETTLER, U256::from(10u64).pow(U256::from(21))).await.map_err(backend_err)?;
     let lines: Vec<_> =
         configs.iter().map(|(who, cfg, v, b)| (cfg.name.clone(), *who, *v, *b)).collect();
     let configs = configs.into_iter().map(|(who, cfg, _, _)| (who, cfg)).collect();
-    let driven =
-        drive_keepers(chain.clone(), adapter, configs, max_rounds, None, &mut progress).await?;
+    let mut arbitrage = market.map(|m| Arbitrage::new(m.pair, ARBITRAGEUR, spec.price));
+    let driven = drive_keepers_with(
+        chain.clone(),
+        adapter,
+        configs,
+        max_rounds,
+        None,
+        arbitrage.as_mut(),
+        &mut progress,
+    )
+    .await?;
     let (rounds, now) = (driven.rounds, driven.now);
     let mut report_keepers = Vec::new();
     let (mut txs, mut gas) = (0, 0);
@@ -464,7 +739,22 @@ pub async fn run_demo<S: Broadcast + DevChain + 'static>(
     let live = live_state(&*chain, &adapter).await?;
     let sys = &live.system;
     let sink = adapter.stablecoin_balance(&*chain, d.sink).await?;
-    let minted = { adapter.gov_supply(&*chain).await? };
+    // The pair's seed tokens were minted by the deployer, not by the auctions.
+    let seeded = pool_before.map(|r| r.gov).unwrap_or_default();
+    let minted = adapter.gov_supply(&*chain).await?.saturating_sub(seeded);
+    let pool = match (&arbitrage, pool_before) {
+        (Some(a), Some(before)) => Some(PoolReport {
+            pair: a.pair.address,
+            stablecoin: a.pair.coin,
+            before,
+            after: a.pair.reserves(&*chain).await?,
+            lowest_spot: a.lowest,
+            arbitrage_paid: a.paid,
+            arbitrage_bought: a.bought,
+            arbitrage_trades: a.trades,
+        }),
+        _ => None,
+    };
     let debt_left = sys.accountant.debt();
     let treasury_paid = spec.treasury.saturating_sub(sys.surplus());
     let raised = sink.saturating_sub(treasury_paid);
@@ -493,6 +783,8 @@ pub async fn run_demo<S: Broadcast + DevChain + 'static>(
         chain_seconds: now.saturating_sub(t0),
         wall_seconds: started.elapsed().as_secs_f64(),
         keepers: report_keepers,
+        funding,
+        pool,
     })
 }
 

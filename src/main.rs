@@ -3,7 +3,7 @@
 
 use anyhow::{Context, bail};
 use backstop::{
-    demo::{Progress, Scenario, run_demo},
+    demo::{Funding, Progress, Scenario, run_demo_funded},
     replay::replay_on_chain,
 };
 use backstop_chain::{
@@ -54,6 +54,11 @@ enum Command {
         /// Dutch debt auctions instead of English.
         #[arg(long)]
         dutch: bool,
+        /// Keepers without capital (needs --dutch): every take is paid by selling the slice on a
+        /// Uniswap V2 pair in the same transaction (`@uniswap/v2-core`, installed by
+        /// `scripts/install-tools.sh`); an arbitrageur keeps the pair at the oracle price.
+        #[arg(long, requires = "dutch", conflicts_with = "protocol")]
+        flash: bool,
         /// Run on a local Anvil (the pinned binary) instead of the embedded EVM.
         #[arg(long, conflicts_with = "fork_url")]
         anvil: bool,
@@ -380,8 +385,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             max_rounds,
             protocol: None,
             aave_market: _,
+            flash,
         } => {
             let mechanism = if dutch { Mechanism::Dutch } else { Mechanism::English };
+            let funding = if flash { Funding::Flash } else { Funding::Capital };
             let show = |p: &Progress| {
                 if p.rounds % 25 == 1 {
                     eprint!(
@@ -410,14 +417,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     Some(u) => format!("Anvil fork of {u}"),
                     None => format!("Anvil {}", node.endpoint()),
                 };
-                run_demo(Arc::new(chain), label, scenario, mechanism, max_rounds, show).await?
+                run_demo_funded(
+                    Arc::new(chain),
+                    label,
+                    scenario,
+                    mechanism,
+                    funding,
+                    max_rounds,
+                    show,
+                )
+                .await?
             } else {
                 let chain = backstop_chain::EmbeddedEvm::new(backstop::demo::DEMO_START);
-                run_demo(
+                run_demo_funded(
                     Arc::new(chain),
                     "embedded EVM".into(),
                     scenario,
                     mechanism,
+                    funding,
                     max_rounds,
                     show,
                 )

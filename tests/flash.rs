@@ -218,3 +218,63 @@ async fn a_pool_moved_before_the_step_is_not_taken() {
     assert_eq!(balance(c, d.stablecoin, me).await, before);
     assert_eq!(k.stats.bids_sent, 0);
 }
+
+/// `demo --dutch --flash` on the embedded EVM, for both scenarios: keepers that start with no
+/// stablecoin clear the debt; what they owed the auctions is what was raised; each holds exactly
+/// its profit; the pair holds its seed plus what the auctions minted, less what the arbitrageur
+/// bought back. English auctions are refused before anything is deployed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_flash_demo_clears_every_scenario_without_capital() {
+    use backstop::demo::{DEMO_START, DemoError, Funding, Scenario, run_demo_funded};
+    for scenario in [Scenario::BlackThursday, Scenario::Aave2026] {
+        let chain = Arc::new(EmbeddedEvm::new(DEMO_START));
+        let r = run_demo_funded(
+            chain.clone(),
+            "embedded EVM".into(),
+            scenario,
+            Mechanism::Dutch,
+            Funding::Flash,
+            50_000,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        let what = format!("{scenario:?}");
+        assert!(r.debt_left.is_zero(), "{what}: {} left", r.debt_left);
+        assert_eq!(r.treasury_paid.checked_add(r.raised).unwrap(), r.debt, "{what}");
+        assert!(r.average_price <= r.oracle, "{what}: paid above the oracle");
+        let mut owed = Wad::ZERO;
+        let mut sold = Wad::ZERO;
+        for k in &r.keepers {
+            assert!(k.budget.is_zero(), "{what}: {} had capital", k.name);
+            let held = balance(&chain, r.pool.as_ref().unwrap().stablecoin, k.account).await;
+            assert_eq!(held, k.stats.flash_profit.raw(), "{what}: {} holds its profit", k.name);
+            owed = owed.checked_add(k.stats.spent).unwrap();
+            sold = sold.checked_add(k.stats.tokens).unwrap();
+        }
+        let won: u64 = r.keepers.iter().map(|k| k.stats.won).sum();
+        assert!(won >= r.auctions, "{what}: {won} takes for {} sales", r.auctions);
+        // The lowest minimum profit takes first: competition leaves the margin to the cheapest.
+        assert!(r.keepers[0].stats.won > 0, "{what}");
+        assert_eq!(owed, r.raised, "{what}: what the keepers owed is what was raised");
+        assert_eq!(sold, r.minted, "{what}: every token minted was sold on the pair");
+        let p = r.pool.as_ref().expect("a pool report");
+        assert_eq!(
+            p.after.gov,
+            p.before.gov.checked_add(r.minted).unwrap().checked_sub(p.arbitrage_bought).unwrap(),
+            "{what}: the pair's tokens"
+        );
+        assert!(p.arbitrage_trades > 0, "{what}: the arbitrageur never traded");
+    }
+    let r = run_demo_funded(
+        Arc::new(EmbeddedEvm::new(DEMO_START)),
+        "embedded EVM".into(),
+        Scenario::BlackThursday,
+        Mechanism::English,
+        Funding::Flash,
+        50_000,
+        |_| {},
+    )
+    .await;
+    assert!(matches!(r, Err(DemoError::FlashNeedsDutch)), "{r:?}");
+}

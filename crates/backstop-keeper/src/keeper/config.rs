@@ -168,7 +168,7 @@ pub struct Stats {
     pub lost: u64,
     /// Governance tokens received, WAD.
     pub tokens: Wad,
-    /// Stablecoin paid for them, WAD.
+    /// Stablecoin paid for them, WAD (for a flash take: the `owe` the pair's proceeds paid).
     pub spent: Wad,
     /// Stablecoin held in our standing English high bids, WAD.
     pub committed: Wad,

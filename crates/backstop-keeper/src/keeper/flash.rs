@@ -182,7 +182,9 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         Ok(sent)
     }
 
-    /// A mined flash take of ours: its `FlashTake` event counts the slice and the profit.
+    /// A mined flash take of ours: its `FlashTake` event counts the slice (bought and sold in the
+    /// same transaction), what the auction was paid for it (`owe`, from the pair's proceeds) and
+    /// the profit.
     pub(super) fn on_flash_receipt(&mut self, receipt: &backstop_chain::Receipt) {
         use alloy::sol_types::SolEvent;
         let Some(f) = self.flash else { return };
@@ -195,6 +197,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             {
                 self.stats.won += 1;
                 self.stats.tokens = self.stats.tokens.saturating_add_wad(Wad::from_raw(e.slice));
+                self.stats.spent = self.stats.spent.saturating_add_wad(Wad::from_raw(e.owe));
                 self.stats.flash_profit =
                     self.stats.flash_profit.saturating_add_wad(Wad::from_raw(e.profit));
                 self.metrics.bids_won.inc();
