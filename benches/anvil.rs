@@ -1,15 +1,29 @@
-//! Round-trip latency on Anvil automine (`cargo bench --bench anvil`; needs the pinned Anvil from
-//! `scripts/install-tools.sh`): a bid sent through the JSON-RPC backend until its receipt is back
-//! (gas estimation, signing by the node for an impersonated sender, mining, receipt), over HTTP and
-//! over WebSocket.
+//! Latency on Anvil automine (`cargo bench --bench anvil`; needs the pinned Anvil and
+//! `@uniswap/v2-core` from `scripts/install-tools.sh`):
+//!
+//! - `anvil/bid_round_trip_{http,ws}`: a bid sent through the JSON-RPC backend until its receipt is
+//!   back (gas estimation, signing by the node for an impersonated sender, mining, receipt), over
+//!   HTTP and over WebSocket.
+//! - `anvil/kick_to_take_{funded,flash}`: a Dutch sale is kicked (its receipt back), then one
+//!   keeper steps until it has its own take's receipt: a funded keeper (stablecoin, `take`) and a
+//!   flash keeper (no stablecoin, `flashTake` through the Uniswap V2 pair), on the same node and
+//!   deployment, the sale priced below both keepers' limits from its first second.
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, U256};
+use backstop::demo::Arbitrage;
 use backstop_chain::{
-    AnvilConfig, AnvilNode, RpcChain, RpcConfig, Settlement, SystemClient, deploy_system,
+    AnvilConfig, AnvilNode, DevChain, RpcChain, RpcConfig, Settlement, SystemClient,
+    deploy_system,
+    uniswap::{UniswapV2Core, deploy_flash_market},
 };
-use backstop_core::{AccountantParams, Action, SystemParams, Wad};
+use backstop_core::{AccountantParams, Action, DutchParams, Ray, SystemParams, Wad};
+use backstop_keeper::keeper::{DEFAULT_FLASH_GAS, FlashConfig, Keeper, KeeperConfig, Mechanism};
 use criterion::{Criterion, criterion_group, criterion_main};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 fn w(s: &str) -> Wad {
     s.parse().unwrap()
@@ -84,5 +98,91 @@ fn bid_latency(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bid_latency);
+fn kick_to_take(c: &mut Criterion) {
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let anvil =
+        AnvilNode::spawn(&AnvilConfig::default()).expect("anvil: run scripts/install-tools.sh");
+    let chain = Arc::new(rt.block_on(RpcChain::connect(RpcConfig::dev(anvil.endpoint()))).unwrap());
+    let (deployer, kicker, arber) =
+        (Address::repeat_byte(0xde), Address::repeat_byte(0x4e), Address::repeat_byte(0xab));
+    let (funded, flash) = (Address::repeat_byte(0xf1), Address::repeat_byte(0xf2));
+    // Tabs of 50,000 for lots of 250 at an oracle price of 200; `buf` 0.95: every sale starts at
+    // 190, below the funded keeper's limit (200) and below what the pool (at 200) pays.
+    let params = SystemParams {
+        accountant: AccountantParams { wait: 0, sump: w("50000"), dump: w("250") },
+        english: Default::default(),
+        dutch: DutchParams { buf: "0.95".parse().unwrap(), ..Default::default() },
+        oracle: Default::default(),
+    };
+    let price: Ray = "200".parse().unwrap();
+    let (d, m) = rt.block_on(async {
+        let c = &*chain;
+        let d = deploy_system(c, deployer, &params, price, Address::repeat_byte(0x51)).await.unwrap();
+        let core = UniswapV2Core::locate().expect("@uniswap/v2-core: run scripts/install-tools.sh");
+        let m = deploy_flash_market(c, &core, &d, deployer, w("100000"), w("20000000")).await.unwrap();
+        let client = SystemClient::new(c, d);
+        client.apply(deployer, &Action::Fess { tab: Wad::from_units(50_000_000_000) }).await.unwrap();
+        let era = c.timestamp().await.unwrap();
+        client.apply(kicker, &Action::Flog { era }).await.unwrap();
+        for who in [funded, arber] {
+            let amount = Wad::from_units(10_000_000_000);
+            client.apply(deployer, &Action::Mint { to: who, amount }).await.unwrap();
+        }
+        for who in [kicker, funded, flash, arber] {
+            c.set_balance(who, U256::from(10u64).pow(U256::from(24))).await.unwrap();
+        }
+        (d, m)
+    });
+    let mut funded_cfg =
+        KeeperConfig::bidder("funded", price, Wad::from_units(10_000_000_000));
+    funded_cfg.mechanism = Mechanism::Dutch;
+    funded_cfg.kick = false;
+    funded_cfg.balance_sheet = false;
+    let mut flash_cfg = KeeperConfig::bidder("flash", Ray::ZERO, Wad::ZERO);
+    flash_cfg.mechanism = Mechanism::Dutch;
+    flash_cfg.kick = false;
+    flash_cfg.balance_sheet = false;
+    flash_cfg.flash = Some(FlashConfig {
+        taker: m.taker,
+        pair: m.pair.address,
+        min_profit: w("1"),
+        native_price: Wad::ZERO,
+        gas: DEFAULT_FLASH_GAS,
+    });
+    let mut arb = Arbitrage::new(m.pair, arber, price);
+    let mut g = c.benchmark_group("anvil");
+    g.sample_size(20);
+    for (name, who, cfg) in
+        [("kick_to_take_funded", funded, funded_cfg), ("kick_to_take_flash", flash, flash_cfg)]
+    {
+        let mut k = rt.block_on(Keeper::start(chain.clone(), d, who, cfg)).unwrap();
+        g.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let client = SystemClient::new(&*chain, d);
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        // Not timed: the pool back at the oracle price, and the kick.
+                        arb.restore(&*chain).await.unwrap();
+                        client.apply(kicker, &Action::FlopDutch { kpr: kicker }).await.unwrap();
+                        let won = k.stats.won;
+                        let t = Instant::now();
+                        let mut steps = 0;
+                        while k.stats.won == won {
+                            k.step().await.unwrap();
+                            steps += 1;
+                            assert!(steps < 100, "{name}: no take after 100 steps");
+                        }
+                        total += t.elapsed();
+                    }
+                    total
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bid_latency, kick_to_take);
 criterion_main!(benches);

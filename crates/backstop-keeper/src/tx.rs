@@ -76,8 +76,9 @@ pub struct Pending {
     pub sent_at: Instant,
     /// When it was first submitted (for latency).
     pub submitted_at: Instant,
-    /// Polls in a row that found its nonce mined but none of its receipts.
-    pub consumed_polls: u8,
+    /// The chain's head (block number) when a poll first found its nonce mined but none of its
+    /// receipts; it is given up at a later head that still has none.
+    pub consumed_at: Option<u64>,
 }
 
 /// A mined transaction of ours.
@@ -392,7 +393,7 @@ impl TxManager {
                 fees,
                 sent_at: now,
                 submitted_at: now,
-                consumed_polls: 0,
+                consumed_at: None,
             },
         );
         Ok(nonce)
@@ -430,16 +431,42 @@ impl TxManager {
             }
             if n < mined_nonce {
                 // The nonce is mined but no receipt of ours is found. A node may report the new
-                // nonce a moment before it serves the block's receipts (seen on a busy machine),
-                // so only a second poll that still finds none means the nonce was consumed by a
-                // transaction we did not send (the same key elsewhere).
-                let e = self.pending.get_mut(&n).expect("present");
-                e.consumed_polls += 1;
-                if e.consumed_polls >= 2 {
-                    tracing::warn!(nonce = n, label = %p.label, "nonce consumed elsewhere; dropping ours");
+                // nonce a moment before it serves the block's receipts (an automining Anvil writes
+                // the sender's nonce before the block), so ours is only given up once the chain
+                // has a block beyond the head seen when the nonce was first found consumed, and
+                // the receipts, read after that head, still have none of ours: the nonce was
+                // consumed by a transaction we did not send (the same key elsewhere). Counting
+                // polls instead let a keeper stepping in a tight loop give up a mined transaction.
+                let head = chain.block_number().await?;
+                let mut late = None;
+                for h in p.hashes.iter().rev() {
+                    if let Some(r) = chain.receipt(*h).await? {
+                        late = Some(r);
+                        break;
+                    }
+                }
+                if let Some(receipt) = late {
                     self.pending.remove(&n);
-                    self.dropped.push(p.label.clone());
-                    self.resyncs += 1;
+                    self.gas_used += receipt.gas_used;
+                    self.gas_paid += u128::from(receipt.gas_used) * receipt.effective_gas_price;
+                    done.push(Confirmed {
+                        label: p.label,
+                        kind: p.kind,
+                        receipt,
+                        latency: p.submitted_at.elapsed(),
+                    });
+                    continue;
+                }
+                let e = self.pending.get_mut(&n).expect("present");
+                match e.consumed_at {
+                    None => e.consumed_at = Some(head),
+                    Some(first) if head > first => {
+                        tracing::warn!(nonce = n, label = %p.label, "nonce consumed elsewhere; dropping ours");
+                        self.pending.remove(&n);
+                        self.dropped.push(p.label.clone());
+                        self.resyncs += 1;
+                    }
+                    Some(_) => {}
                 }
                 continue;
             }
