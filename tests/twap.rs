@@ -178,7 +178,10 @@ async fn a_steady_pool_is_published_and_prices_a_dutch_kick() {
     let expected = twap_ray(spot_q112(&r) * U256::from(WINDOW), WINDOW);
     let q = e.feed.quote(c).await.unwrap();
     assert_eq!((q.twap, q.price, q.elapsed), (expected, expected, WINDOW));
-    e.poke().await;
+    let receipt = e.feed.poke(c, Address::repeat_byte(0xab)).await.unwrap();
+    // The poke's transaction gas (reads of the pair, the feed's slots, the target's poke).
+    eprintln!("poke gas: {}", receipt.gas_used);
+    assert!(receipt.gas_used < 110_000, "poke gas {}", receipt.gas_used);
     assert_eq!(e.deployment_price().await, expected);
     assert_eq!(e.feed.price(c).await.unwrap(), expected);
     // The pool's own price, coin · RAY / gov, to within a wei.
