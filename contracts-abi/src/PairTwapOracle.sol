@@ -160,7 +160,7 @@ contract PairTwapOracle is Auth {
     }
 
     /// @notice What `poke()` would publish now, without publishing: the value (RAY), the average
-    /// (RAY) and the seconds averaged over. Reverts as `poke()` does.
+    /// (RAY) and the seconds averaged over. Reverts as `poke()` does but for the target's refusal.
     function quote() external view returns (uint256 val, uint256 twap, uint256 elapsed) {
         (, val, twap, elapsed,) = _next();
     }
