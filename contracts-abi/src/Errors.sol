@@ -79,6 +79,16 @@ interface IErrors {
     /// `owe` the auction pulls plus the keeper's `minProfit`; the whole take reverts.
     error ProfitTooLow(uint256 out, uint256 owe, uint256 minProfit);
     /// `DutchFlashTaker`: `pair` does not trade the auction's governance token against its
-    /// stablecoin.
+    /// stablecoin; `PairTwapOracle`: `pair` does not trade the governance token.
     error WrongPair(address pair);
+
+    // ---- TWAP of a Uniswap V2 pair (contract only) ----
+    /// `PairTwapOracle.poke`: only `elapsed` seconds since the stored observation, fewer than the
+    /// averaging `window` (seconds).
+    error TooSoon(uint256 elapsed, uint256 window);
+    /// `PairTwapOracle`: one of the pair's tokens reports `decimals` decimals (0 if it reports
+    /// none), not 18.
+    error WrongDecimals(address token, uint256 decimals);
+    /// `PairTwapOracle`: `pair` has no reserves yet, so it has no price to average.
+    error EmptyPair(address pair);
 }

@@ -10,13 +10,18 @@
 //! stablecoin, whichever is `token0`) and swaps exactly as a router would: transfer the input to
 //! the pair, then `swap` for [`backstop_core::amm::amount_out`], the largest output the pair's `K`
 //! check accepts.
+//!
+//! [`deploy_twap_feed`] stands up a `PairTwapOracle` (`contracts-abi/src/PairTwapOracle.sol`) over
+//! a pair as the deployment's price feed: a permissionless poke publishes the pair's
+//! time-weighted average price since the last poke (at least `window` seconds, moved at most
+//! `tol` per poke) into the deployment's `PriceOracle`. [`TwapFeed`] pokes and reads it.
 
 use crate::{ChainError, Receipt, Settlement, SettlementExt};
 use alloy::sol;
 use alloy::sol_types::SolConstructor;
 use alloy_primitives::{Address, Bytes, U256};
 use backstop_core::{
-    Wad,
+    MAX_DURATION, MAX_PRICE, Ray, Wad,
     amm::{self, Reserves},
 };
 use serde::Deserialize;
@@ -66,6 +71,7 @@ mod bindings {
         }
     }
 }
+pub use crate::bindings::PairTwapOracle;
 pub use bindings::{IUniswapV2Pair, UniswapV2Factory};
 
 /// What can go wrong loading or driving the Uniswap V2 market.
@@ -132,6 +138,14 @@ pub enum UniswapError {
         #[source]
         source: backstop_core::Error,
     },
+    /// A `PairTwapOracle` parameter is outside what the contract accepts.
+    #[error("TWAP parameter {what}: {reason}")]
+    TwapParam {
+        /// The parameter (`window`, `tol`, `age`, `lo`, `hi`).
+        what: &'static str,
+        /// The rule it breaks.
+        reason: &'static str,
+    },
     /// A step on the chain failed.
     #[error("{step}")]
     Chain {
@@ -141,6 +155,27 @@ pub enum UniswapError {
         #[source]
         source: Box<ChainError>,
     },
+}
+
+impl UniswapError {
+    /// The revert data of a chain step that reverted with data no core rule stands for (every
+    /// revert of the pair, the taker and the TWAP oracle), if this is one.
+    pub fn revert_data(&self) -> Option<&Bytes> {
+        match self {
+            Self::Chain { source, .. } => match source.as_ref() {
+                ChainError::RevertedRaw { data, .. } => Some(data),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The `PairTwapOracle` error a chain step reverted with (`TooSoon`, `StalePrice`,
+    /// `InvalidPrice`, ...), if it reverted with one of Backstop's errors.
+    pub fn twap_error(&self) -> Option<PairTwapOracle::PairTwapOracleErrors> {
+        use alloy::sol_types::SolInterface;
+        self.revert_data().and_then(|d| PairTwapOracle::PairTwapOracleErrors::abi_decode(d).ok())
+    }
 }
 
 fn step(step: impl Into<String>) -> impl FnOnce(ChainError) -> UniswapError {
@@ -426,4 +461,222 @@ pub async fn deploy_flash_market<S: Settlement>(
         .await
         .map_err(step("deploy DutchFlashTaker"))?;
     Ok(FlashMarket { factory, pair, taker })
+}
+
+/// The parameters of a `PairTwapOracle` (`contracts-abi/src/PairTwapOracle.sol`); the defaults are
+/// the contract's, with a 30-minute window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TwapParams {
+    /// Shortest averaging period, and so the shortest time between two pokes, seconds
+    /// (`0 < window ≤ 604,800`, one week).
+    pub window: u64,
+    /// Largest move of the published price per poke, relative to the last published value, RAY
+    /// (`0 < tol ≤ 1`: 0.1 is 10% per poke).
+    pub tol: Ray,
+    /// Maximum age of a published price, seconds: older, the feed's `price()` reverts
+    /// `StalePrice` (`window < age ≤ 315,360,000`, so a poke is possible before the price is
+    /// stale; the deployment's `PriceOracle` has its own `age`).
+    pub age: u64,
+    /// Lowest price a poke may publish, RAY (`0 < lo ≤ hi`).
+    pub lo: Ray,
+    /// Highest price a poke may publish, RAY (`lo ≤ hi ≤ 10^10`).
+    pub hi: Ray,
+}
+
+/// The contract's largest `window`, seconds (one week).
+pub const TWAP_MAX_WINDOW: u64 = 7 * 86_400;
+
+impl Default for TwapParams {
+    /// A 30-minute window, 10% per poke, one day of age, bounds `[10^-9, 10^10]` per token.
+    fn default() -> Self {
+        Self {
+            window: 1_800,
+            tol: Ray::from_raw(Ray::ONE.raw() / U256::from(10)),
+            age: 86_400,
+            lo: Ray::from_raw(U256::from(10u64).pow(U256::from(18))),
+            hi: MAX_PRICE,
+        }
+    }
+}
+
+impl TwapParams {
+    /// Checks every parameter against the contract's rules, and `age > window`.
+    pub fn check(&self) -> Result<(), UniswapError> {
+        let bad = |what, reason| Err(UniswapError::TwapParam { what, reason });
+        if self.window == 0 || self.window > TWAP_MAX_WINDOW {
+            return bad("window", "must be in (0, 604800] seconds");
+        }
+        if self.tol.is_zero() || self.tol > Ray::ONE {
+            return bad("tol", "must be in (0, 1]");
+        }
+        if self.age <= self.window || self.age > MAX_DURATION {
+            return bad("age", "must be above the window and at most 315360000 seconds");
+        }
+        if self.lo.is_zero() || self.lo > self.hi {
+            return bad("lo", "must be in (0, hi]");
+        }
+        if self.hi > MAX_PRICE {
+            return bad("hi", "must be at most 10^10");
+        }
+        Ok(())
+    }
+}
+
+/// Deploys a `PairTwapOracle` over `pair` as `d`'s price feed, sent by `gov` (a ward of
+/// `d.oracle`, the deployment's governance): the TWAP reads `pair` (which must trade `d`'s
+/// governance token against its stablecoin), feeds `d.oracle`, and starts from that oracle's
+/// current price; `gov` files `params` (`tol`, `age`, `lo`, `hi`; `window` is the constructor's)
+/// and makes it a ward of `d.oracle` (`rely`). Returns its address. From then on anyone may
+/// [`TwapFeed::poke`] it every `window` seconds.
+pub async fn deploy_twap_feed<S: Settlement>(
+    chain: &S,
+    d: &crate::Deployment,
+    pair: &UniswapV2Pair,
+    gov: Address,
+    params: &TwapParams,
+) -> Result<Address, UniswapError> {
+    use crate::bindings::PriceOracle;
+    params.check()?;
+    if pair.gov != d.gov_token || pair.coin != d.stablecoin {
+        let (token0, token1) =
+            if pair.gov_is_token0 { (pair.gov, pair.coin) } else { (pair.coin, pair.gov) };
+        return Err(UniswapError::WrongPair {
+            pair: pair.address,
+            token0,
+            token1,
+            gov: d.gov_token,
+            coin: d.stablecoin,
+        });
+    }
+    let args = PairTwapOracle::constructorCall {
+        pair_: pair.address,
+        gov_: pair.gov,
+        target_: d.oracle,
+        window_: U256::from(params.window),
+    }
+    .abi_encode();
+    let twap = chain
+        .deploy_code(gov, &PairTwapOracle::BYTECODE, args)
+        .await
+        .map_err(step("deploy PairTwapOracle"))?;
+    let files: [(&str, U256); 4] = [
+        ("tol", params.tol.raw()),
+        ("age", U256::from(params.age)),
+        ("lo", params.lo.raw()),
+        ("hi", params.hi.raw()),
+    ];
+    for (what, data) in files {
+        let call = PairTwapOracle::fileCall { what: crate::decode::name_bytes32(what), data };
+        chain
+            .send_sol(gov, twap, &call)
+            .await
+            .map_err(step(format!("PairTwapOracle.file({what})")))?;
+    }
+    chain
+        .send_sol(gov, d.oracle, &PriceOracle::relyCall { usr: twap })
+        .await
+        .map_err(step("PriceOracle.rely(PairTwapOracle)"))?;
+    Ok(twap)
+}
+
+/// What a poke of a `PairTwapOracle` would publish now (`quote()`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TwapQuote {
+    /// The value it would publish: the average limited to `tol` of the last value, RAY.
+    pub price: Ray,
+    /// The time-weighted average price since the stored observation, RAY.
+    pub twap: Ray,
+    /// The seconds averaged over (since the stored observation).
+    pub elapsed: u64,
+}
+
+/// A `PairTwapOracle`'s published value, unchecked (`peek()`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TwapPeek {
+    /// The last published price, RAY (before the first poke: the target's price it started from).
+    pub price: Ray,
+    /// When it was published, seconds (0: never).
+    pub zzz: u64,
+    /// The maximum age of a price, seconds.
+    pub age: u64,
+}
+
+/// A deployed `PairTwapOracle`: poke it, read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TwapFeed {
+    /// The contract.
+    pub address: Address,
+}
+
+fn secs(what: &'static str, v: U256) -> Result<u64, UniswapError> {
+    u64::try_from(v).map_err(|_| UniswapError::Chain {
+        step: format!("read {what}"),
+        source: Box::new(ChainError::OutOfRange { what, value: v }),
+    })
+}
+
+impl TwapFeed {
+    /// The feed at `address`.
+    pub fn new(address: Address) -> Self {
+        Self { address }
+    }
+
+    /// Publishes the average since the last poke (sent by `from`: anyone). Reverts `TooSoon`
+    /// within `window` seconds of the last poke ([`UniswapError::twap_error`] decodes it).
+    pub async fn poke<S: Settlement>(
+        &self,
+        chain: &S,
+        from: Address,
+    ) -> Result<Receipt, UniswapError> {
+        chain
+            .send_sol(from, self.address, &PairTwapOracle::pokeCall {})
+            .await
+            .map_err(step("PairTwapOracle.poke()"))
+    }
+
+    /// What a poke would publish now; fails as the poke would (`TooSoon`, `InvalidPrice`).
+    pub async fn quote<S: Settlement>(&self, chain: &S) -> Result<TwapQuote, UniswapError> {
+        let q = chain
+            .call_sol(Address::ZERO, self.address, &PairTwapOracle::quoteCall {})
+            .await
+            .map_err(step("PairTwapOracle.quote()"))?;
+        Ok(TwapQuote {
+            price: Ray::from_raw(q.val),
+            twap: Ray::from_raw(q.twap),
+            elapsed: secs("elapsed", q.elapsed)?,
+        })
+    }
+
+    /// The published price, checked for age (`price()`): fails `StalePrice` when older than
+    /// `age` or never published.
+    pub async fn price<S: Settlement>(&self, chain: &S) -> Result<Ray, UniswapError> {
+        chain
+            .call_sol(Address::ZERO, self.address, &PairTwapOracle::priceCall {})
+            .await
+            .map(Ray::from_raw)
+            .map_err(step("PairTwapOracle.price()"))
+    }
+
+    /// The published price, when and its maximum age, unchecked (`peek()`).
+    pub async fn peek<S: Settlement>(&self, chain: &S) -> Result<TwapPeek, UniswapError> {
+        let p = chain
+            .call_sol(Address::ZERO, self.address, &PairTwapOracle::peekCall {})
+            .await
+            .map_err(step("PairTwapOracle.peek()"))?;
+        Ok(TwapPeek {
+            price: Ray::from_raw(p.val),
+            zzz: secs("zzz", p.zzz)?,
+            age: secs("age", p.maxAge)?,
+        })
+    }
+
+    /// The stored observation: the pair's cumulative price of the governance token
+    /// (UQ112x112 × seconds, modulo 2^256) and when it was taken (seconds).
+    pub async fn observation<S: Settlement>(&self, chain: &S) -> Result<(U256, u64), UniswapError> {
+        let o = chain
+            .call_sol(Address::ZERO, self.address, &PairTwapOracle::observationCall {})
+            .await
+            .map_err(step("PairTwapOracle.observation()"))?;
+        Ok((o.cumulative, secs("time", o.time)?))
+    }
 }

@@ -52,6 +52,11 @@ sol!(
     DutchFlashTaker,
     "../../contracts-abi/artifacts/DutchFlashTaker.json"
 );
+sol!(
+    #[sol(all_derives)]
+    PairTwapOracle,
+    "../../contracts-abi/artifacts/PairTwapOracle.json"
+);
 
 /// Test-only contracts (`contracts-abi/mocks/`), for the crate's own tests and for users' tests.
 pub mod mocks {

@@ -21,8 +21,8 @@ fn id(x: U256) -> u64 {
 /// Decodes revert data into the core error it stands for; `None` if it is not one of the
 /// contracts' errors (or a `Panic` the core knows), or is one of the contract-only errors of the
 /// Aave bad-debt book and repay sink (`HasCollateral`, `RepayMismatch`: the core models no
-/// lending pool) and of the flash taker (`ProfitTooLow`, `WrongPair`); decode those with the
-/// contracts' bindings.
+/// lending pool), of the flash taker (`ProfitTooLow`, `WrongPair`) and of the pair TWAP oracle
+/// (`TooSoon`, `WrongDecimals`, `EmptyPair`); decode those with the contracts' bindings.
 pub fn revert_to_core(data: &[u8]) -> Option<Error> {
     if data.len() == 36 && data[..4] == PANIC_SELECTOR {
         let code = U256::from_be_slice(&data[4..]);
@@ -106,7 +106,10 @@ macro_rules! map_errors {
                 E::HasCollateral(_)
                 | E::RepayMismatch(_)
                 | E::ProfitTooLow(_)
-                | E::WrongPair(_) => return None,
+                | E::WrongPair(_)
+                | E::TooSoon(_)
+                | E::WrongDecimals(_)
+                | E::EmptyPair(_) => return None,
             })
         }
     };
@@ -119,7 +122,7 @@ map_errors!(accountant_error, Accountant, AccountantErrors);
 const PARAM_NAMES: &[&str] = &[
     "wait", "sump", "dump", "beg", "pad", "ttl", "tau", "sizing", "discount", "floor", "maxTicks",
     "buf", "tail", "cusp", "chip", "tip", "chost", "calc", "cut", "step", "rmax", "lo", "hi",
-    "age",
+    "age", "window", "tol",
 ];
 
 /// The parameter name in a `bytes32` (`"beg"`), or `"?"` if it is not one of Backstop's.
