@@ -13,8 +13,7 @@
 use alloy_primitives::{Address, U256};
 use backstop::demo::Arbitrage;
 use backstop_chain::{
-    AnvilConfig, AnvilNode, DevChain, RpcChain, RpcConfig, Settlement, SystemClient,
-    deploy_system,
+    AnvilConfig, AnvilNode, DevChain, RpcChain, RpcConfig, Settlement, SystemClient, deploy_system,
     uniswap::{UniswapV2Core, deploy_flash_market},
 };
 use backstop_core::{AccountantParams, Action, DutchParams, Ray, SystemParams, Wad};
@@ -118,11 +117,16 @@ fn kick_to_take(c: &mut Criterion) {
     let price: Ray = "200".parse().unwrap();
     let (d, m) = rt.block_on(async {
         let c = &*chain;
-        let d = deploy_system(c, deployer, &params, price, Address::repeat_byte(0x51)).await.unwrap();
+        let d =
+            deploy_system(c, deployer, &params, price, Address::repeat_byte(0x51)).await.unwrap();
         let core = UniswapV2Core::locate().expect("@uniswap/v2-core: run scripts/install-tools.sh");
-        let m = deploy_flash_market(c, &core, &d, deployer, w("100000"), w("20000000")).await.unwrap();
+        let m =
+            deploy_flash_market(c, &core, &d, deployer, w("100000"), w("20000000")).await.unwrap();
         let client = SystemClient::new(c, d);
-        client.apply(deployer, &Action::Fess { tab: Wad::from_units(50_000_000_000) }).await.unwrap();
+        client
+            .apply(deployer, &Action::Fess { tab: Wad::from_units(50_000_000_000) })
+            .await
+            .unwrap();
         let era = c.timestamp().await.unwrap();
         client.apply(kicker, &Action::Flog { era }).await.unwrap();
         for who in [funded, arber] {
@@ -134,8 +138,7 @@ fn kick_to_take(c: &mut Criterion) {
         }
         (d, m)
     });
-    let mut funded_cfg =
-        KeeperConfig::bidder("funded", price, Wad::from_units(10_000_000_000));
+    let mut funded_cfg = KeeperConfig::bidder("funded", price, Wad::from_units(10_000_000_000));
     funded_cfg.mechanism = Mechanism::Dutch;
     funded_cfg.kick = false;
     funded_cfg.balance_sheet = false;
@@ -180,6 +183,13 @@ fn kick_to_take(c: &mut Criterion) {
                 })
             })
         });
+        // Gas in the same run: the keeper's mined transactions (its takes; the funded keeper's
+        // one approval too), per transaction.
+        eprintln!(
+            "{name}: {} transactions, {} gas each on average (receipts)",
+            k.stats.txs,
+            k.stats.gas_used / k.stats.txs.max(1)
+        );
     }
     g.finish();
 }
