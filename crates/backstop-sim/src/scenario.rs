@@ -1227,9 +1227,21 @@ mod tests {
 
     #[test]
     fn roundtrips_through_toml() {
-        let s = Scenario::builtin("black-thursday-2020-counterfactual").unwrap();
-        let text = s.to_toml().unwrap();
-        let back = Scenario::from_toml(&text, "x", None).unwrap();
-        assert_eq!(s, back);
+        for name in builtin_names() {
+            let s = Scenario::builtin(name).unwrap();
+            let text = s.to_toml().unwrap();
+            let back = Scenario::from_toml(&text, "x", None).unwrap();
+            assert_eq!(s, back, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_pool_starts_at_the_market_price() {
+        let s = Scenario::builtin("flash-keepers-dutch").unwrap();
+        let r = s.pool_reserves().unwrap();
+        assert_eq!(r.coin, "20000000".parse().unwrap());
+        assert_eq!(r.gov, "200000".parse().unwrap());
+        assert_eq!(r.spot_price().unwrap(), s.market.price);
+        assert_eq!(bt().pool_reserves(), None);
     }
 }
