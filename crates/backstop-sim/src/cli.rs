@@ -36,8 +36,8 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {
     /// A built-in scenario (black-thursday-2020-counterfactual, black-thursday-2020-fixed,
-    /// black-thursday-dutch, black-thursday-2020-flops, aave-2026, aave-2026-run) or a scenario
-    /// TOML file.
+    /// black-thursday-dutch, black-thursday-2020-flops, aave-2026, aave-2026-run,
+    /// flash-keepers-dutch) or a scenario TOML file.
     pub scenario: String,
     /// Number of runs, 1 to 1,000,000 (`runs.csv` gets one row each; run 0 is written in full).
     #[arg(long, default_value_t = 1_000, env = "BACKSTOP_SIM_RUNS")]

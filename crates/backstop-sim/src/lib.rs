@@ -7,8 +7,11 @@
 //! ## The model
 //! A [`scenario::Scenario`] (TOML) describes the crisis: bad debt arriving in tranches, a treasury
 //! that pays first, the governance token's market (a price path — geometric Brownian motion, a
-//! crash and recovery, or a CSV — and its depth: winners sell, and selling moves the price),
-//! bidders (capital, valuation relative to the market, margin, reaction delay, offline spells),
+//! crash and recovery, or a CSV — and its depth: winners sell, and selling moves the price; or a
+//! Uniswap V2 pool, [`pool`], traded in the pair's exact arithmetic, that arbitrage pulls back
+//! toward the market),
+//! bidders (capital, valuation relative to the market, margin, reaction delay, offline spells;
+//! or keepers without capital, who take a Dutch slice only when selling it on the pool pays),
 //! the network (blocks, gas, congestion windows in which a transaction waits many blocks) and the
 //! auction parameters, read exactly as a deployment file reads them.
 //!
@@ -54,7 +57,9 @@
 //! `black-thursday-2020-fixed` (`ttl` 6 h), `black-thursday-dutch` (the same debt by Dutch
 //! auction), `black-thursday-2020-flops` (history: the 2020 flops as they ran, compared with the
 //! record in [`history`]), `aave-2026` ($230.1M bad debt, $200M treasury first) and
-//! `aave-2026-run` (the same with a depositor run: a falling token, fewer and poorer bidders).
+//! `aave-2026-run` (the same with a depositor run: a falling token, fewer and poorer bidders)
+//! and `flash-keepers-dutch` (a Dutch recapitalization bought only by keepers without capital,
+//! who sell every slice on a pool: how deep must it be?).
 //! The files are in `examples/scenarios/`; the schema and the measured results are in
 //! `docs/sim.md`.
 //!
@@ -79,6 +84,7 @@ pub mod limits;
 pub mod market;
 pub mod montecarlo;
 pub mod plot;
+pub mod pool;
 pub mod report;
 pub mod scenario;
 pub mod stats;

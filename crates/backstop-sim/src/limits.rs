@@ -16,6 +16,7 @@
 //! | [`MAX_BIDDER_AUCTIONS`] | 30,000 | auctions a run needs × bidders: each bidder follows each auction (a run at the cap takes 2.5–3.5 s) |
 //! | [`MAX_BIDDERS`] | 1,000 | bidders over all groups: every auction start and restart wakes each of them |
 //! | [`MAX_PATH_STEPS`] | 2,000,000 | price-path grid points (`horizon / dt`) and CSV rows, held in memory per run |
+//! | [`MAX_ARB_STEPS`] | 2,000,000 | a pool's arbitrage steps per run (`horizon / market.pool.arb_step`) |
 //! | [`MAX_RUNS`] | 1,000,000 | `--runs` of a `sim` (one `runs.csv` row each, about 270 bytes: at most ~270 MB) and runs of a whole sweep (points × `--runs`) |
 //! | [`MAX_SWEEP_POINTS`] | 10,000 | points of a sweep (grid product or `--random`) |
 //! | [`MAX_THREADS`] | 1,024 | `--threads` |
@@ -50,6 +51,12 @@ pub const MAX_BIDDERS: u64 = 1_000;
 /// of a CSV path): 2,000,000, 16 MB of noise per run, enough for a 10-year horizon at the
 /// default 300-second step.
 pub const MAX_PATH_STEPS: u64 = 2_000_000;
+
+/// The most arbitrage steps of a pool in one run (`horizon / market.pool.arb_step`): 2,000,000.
+/// Each step reads the market path and may make one exact swap (about a microsecond), so a run
+/// at the cap spends a few seconds on arbitrage; the default 60-second step over a 30-day horizon
+/// makes 43,200.
+pub const MAX_ARB_STEPS: u64 = 2_000_000;
 
 /// The most runs of a Monte Carlo (`--runs`), and of a whole sweep (points × `--runs`).
 pub const MAX_RUNS: u64 = 1_000_000;

@@ -7,6 +7,8 @@
 //! ```text
 //!   market(t) = path(t) · exp(−impact · pressure(t))
 //!   pressure  += sell · tokens won          (decays with `half_life`, if set)
+//!   with [market.pool]: market(t) = path(t); winners sell `sell · tokens won` on the pool
+//!                       instead, and the pool's own price moves (crate::pool)
 //!   path: GBM       S(t+dt) = S(t) · exp((μ − σ²/2)·dt + σ·√dt·Z)
 //!         crash     GBM noise × a log-linear fall by `depth` over `fall`, then a climb to `recover_to`
 //!         csv       linear between the rows (a file, or `points` inline)
@@ -15,7 +17,10 @@
 //!              congestion windows)
 //! ```
 
-use crate::scenario::{Congestion, NetworkSpec, PathSpec, Scenario, YEAR};
+use crate::{
+    pool::Pool,
+    scenario::{Congestion, NetworkSpec, PathSpec, Scenario, YEAR},
+};
 use backstop_core::{MAX_PRICE, MIN_PRICE, Ray, Timestamp, Wad};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -187,7 +192,7 @@ fn csv_price(points: &[(u64, f64)], t: u64) -> f64 {
     }
 }
 
-/// The market: the path and the selling pressure of winners.
+/// The market: the path, the selling pressure of winners, and the pool if there is one.
 #[derive(Debug, Clone)]
 pub struct Market {
     /// The path before impact.
@@ -199,12 +204,22 @@ pub struct Market {
     pressure_at: u64,
     /// Tokens winners sold so far, WAD-free float (whole tokens).
     pub sold: f64,
+    /// The constant-product pool (`[market.pool]`): winners sell here instead of into the
+    /// impact model, and flash bidders sell their slices here.
+    pool: Option<Pool>,
+    /// Lowest pool price / market price right after a sale on the pool (a fraction; 1 without a
+    /// sale).
+    pub pool_low: f64,
 }
 
 impl Market {
     /// The market of `scenario`.
     pub fn new(scenario: &Scenario) -> Self {
         let d = scenario.market.depth;
+        let pool = match (&scenario.market.pool, scenario.pool_reserves()) {
+            (Some(spec), Some(reserves)) => Some(Pool::new(spec, reserves)),
+            _ => None,
+        };
         Self {
             path: PricePath::new(scenario),
             impact: d.impact,
@@ -213,6 +228,36 @@ impl Market {
             pressure: 0.0,
             pressure_at: 0,
             sold: 0.0,
+            pool,
+            pool_low: 1.0,
+        }
+    }
+
+    /// True if the scenario has a pool.
+    pub fn has_pool(&self) -> bool {
+        self.pool.is_some()
+    }
+
+    /// The pool with every arbitrage step due by `t` (seconds after the start) made against the
+    /// path; `None` without a pool.
+    pub fn pool_at(&mut self, t: u64, rng: &mut ChaCha8Rng) -> Option<&mut Pool> {
+        let path = &mut self.path;
+        let pool = self.pool.as_mut()?;
+        pool.sync(t, |s| path.at(s, rng));
+        Some(pool)
+    }
+
+    /// The pool's price at `t` (stablecoin per token), `None` without a pool.
+    pub fn pool_price(&mut self, t: u64, rng: &mut ChaCha8Rng) -> Option<f64> {
+        self.pool_at(t, rng).map(|p| p.spot())
+    }
+
+    /// Notes the pool's price against the market's right after a sale on it at `t`.
+    pub fn note_pool_sale(&mut self, t: u64, rng: &mut ChaCha8Rng) {
+        let Some(spot) = self.pool.as_ref().map(Pool::spot) else { return };
+        let m = self.path.at(t, rng);
+        if m > 0.0 && spot / m < self.pool_low {
+            self.pool_low = spot / m;
         }
     }
 
@@ -232,14 +277,51 @@ impl Market {
         self.path.at(t, rng) * (-self.impact * self.pressure_at_time(t)).exp()
     }
 
-    /// A winner received `tokens` (whole tokens) at `t`; it sells its `sell` fraction at once.
-    pub fn received(&mut self, t: u64, tokens: f64) {
+    /// A winner received `tokens` (WAD) at `t`; it sells its `sell` fraction at once: on the
+    /// pool if there is one (exact), else into the impact model.
+    pub fn received(&mut self, t: u64, tokens: Wad, rng: &mut ChaCha8Rng) {
+        if self.pool.is_some() {
+            let amount = fraction_of(tokens, self.sell);
+            if let Some(pool) = self.pool_at(t, rng)
+                && pool.sell(amount).is_some()
+            {
+                self.sold += f64_of_wad(amount);
+                self.note_pool_sale(t, rng);
+            }
+            return;
+        }
+        let tokens = f64_of_wad(tokens);
         self.pressure = self.pressure_at_time(t);
         self.pressure_at = self.pressure_at.max(t);
         let sold = tokens * self.sell;
         self.pressure += sold;
         self.sold += sold;
     }
+}
+
+/// `x` (WAD) times the fraction `f` in `[0, 1]`, rounded down (to 9 decimals of `f`; exact for
+/// `f = 1`).
+pub fn fraction_of(x: Wad, f: f64) -> Wad {
+    if f >= 1.0 {
+        return x;
+    }
+    if f.is_nan() || f <= 0.0 {
+        return Wad::ZERO;
+    }
+    let nano = alloy_primitives::U256::from((f * 1e9).round() as u64);
+    Wad::from_raw(x.raw().saturating_mul(nano) / alloy_primitives::U256::from(1_000_000_000u64))
+}
+
+/// Stablecoin (whole units, ≥ 0) as a [`Wad`], rounded up to 9 decimals (a cost a keeper must
+/// cover is never understated); 0 for a negative or non-finite amount, capped at 10^30.
+pub fn wad_ceil(x: f64) -> Wad {
+    if !(x.is_finite() && x > 0.0) {
+        return Wad::ZERO;
+    }
+    let nano = (x * 1e9).ceil().min(1e30) as u128;
+    Wad::from_raw(
+        alloy_primitives::U256::from(nano) * alloy_primitives::U256::from(1_000_000_000u64),
+    )
 }
 
 /// Transaction inclusion and gas.
@@ -249,6 +331,8 @@ pub struct Network {
     inclusion: f64,
     gas_price: f64,
     gas_cost_per_gwei: f64,
+    /// Stablecoin per gwei per unit of gas: 10^-9 × the native token's price.
+    gas_unit_per_gwei: f64,
     congestion: Vec<Congestion>,
 }
 
@@ -263,6 +347,7 @@ impl Network {
             gas_price: spec.gas_price,
             // gwei → native token → stablecoin, per transaction.
             gas_cost_per_gwei: spec.gas_per_tx as f64 * 1e-9 * spec.gas_token_price,
+            gas_unit_per_gwei: 1e-9 * spec.gas_token_price,
             congestion,
         }
     }
@@ -285,6 +370,11 @@ impl Network {
     /// Gas cost of one transaction included at `t`, stablecoin.
     pub fn gas_cost(&self, t: u64) -> f64 {
         self.conditions(t).1 * self.gas_cost_per_gwei
+    }
+
+    /// Gas cost of a transaction of `gas` units included at `t`, stablecoin.
+    pub fn gas_cost_of(&self, t: u64, gas: u64) -> f64 {
+        self.conditions(t).1 * self.gas_unit_per_gwei * gas as f64
     }
 
     /// When a transaction sent at `t` (relative seconds) lands: the timestamp of the block that

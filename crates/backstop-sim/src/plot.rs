@@ -31,6 +31,7 @@ const ORACLE: RGBColor = RGBColor(150, 150, 150);
 const CLEAR: RGBColor = RGBColor(44, 160, 44);
 const LONE: RGBColor = RGBColor(214, 39, 40);
 const DEBT: RGBColor = RGBColor(255, 127, 14);
+const POOL: RGBColor = RGBColor(148, 103, 189);
 
 fn err(path: &Path, e: impl std::fmt::Display) -> SimError {
     SimError::Plot { path: path.to_owned(), reason: e.to_string() }
@@ -85,6 +86,10 @@ pub fn plot_run(run: &Run, stem: &Path) -> Result<Vec<PathBuf>> {
     for p in &run.trace {
         plo = plo.min(p.market).min(p.oracle);
         phi = phi.max(p.market).max(p.oracle);
+        if let Some(pool) = p.pool {
+            plo = plo.min(pool);
+            phi = phi.max(pool);
+        }
     }
     for a in &run.auctions {
         if a.price > 0.0 {
@@ -130,6 +135,15 @@ pub fn plot_run(run: &Run, stem: &Path) -> Result<Vec<PathBuf>> {
         .map_err(s)?
         .label("market")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], PRICE.stroke_width(2)));
+        if run.trace.iter().any(|p| p.pool.is_some()) {
+            c.draw_series(LineSeries::new(
+                run.trace.iter().filter_map(|p| Some((hours(p.t), p.pool?))),
+                POOL.stroke_width(2),
+            ))
+            .map_err(s)?
+            .label("pool")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], POOL.stroke_width(2)));
+        }
         let done = run.auctions.iter().filter(|a| a.finished.is_some() && a.price > 0.0);
         c.draw_series(
             done.clone()
@@ -343,9 +357,168 @@ pub fn plot_heatmap(
     })
 }
 
+/// `x` with at most 3 significant digits, thousands as `k`, millions as `M` and billions as `G`
+/// (`250k`, `1M`, `1.5M`), so that stablecoin depths stay readable on an axis.
+pub fn short_number(x: f64) -> String {
+    let a = x.abs();
+    let (v, unit) = if a >= 1e9 {
+        (x / 1e9, "G")
+    } else if a >= 1e6 {
+        (x / 1e6, "M")
+    } else if a >= 1e3 {
+        (x / 1e3, "k")
+    } else {
+        (x, "")
+    };
+    let digits = if v.abs() >= 100.0 {
+        0
+    } else if v.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let text = format!("{v:.digits$}");
+    let text =
+        if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { &text };
+    format!("{text}{unit}")
+}
+
+/// One line of a sweep curve: its label, its points `(x, y)` and its colour.
+pub struct Curve<'a> {
+    /// Legend text.
+    pub label: &'a str,
+    /// Points, in order of `x`; a NaN `y` is left out.
+    pub points: Vec<(f64, f64)>,
+    /// Draw it against the right-hand axis (0–100%).
+    pub right: bool,
+}
+
+/// A sweep over one numeric parameter: each curve's mean against the parameter's value, the left
+/// axis in the objective's units, the right axis in percent (0–100). The x axis is logarithmic
+/// when every value is positive and they span a factor of 10 or more. Writes `<stem>.png` and
+/// `<stem>.svg`.
+pub fn plot_sweep_curve(
+    title: &str,
+    x_name: &str,
+    y_name: &str,
+    right_name: &str,
+    curves: &[Curve<'_>],
+    stem: &Path,
+) -> Result<Vec<PathBuf>> {
+    let xs = curves.iter().flat_map(|c| c.points.iter().map(|p| p.0)).filter(|x| x.is_finite());
+    let (xmin, xmax) =
+        xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    let left = curves
+        .iter()
+        .filter(|c| !c.right)
+        .flat_map(|c| c.points.iter().map(|p| p.1))
+        .filter(|y| y.is_finite());
+    let (ylo, yhi) =
+        left.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| (lo.min(y), hi.max(y)));
+    let (lo, yhi) = pad_range(ylo.min(0.0), yhi);
+    // A non-negative objective (a discount, a share) starts at 0.
+    let ylo = if ylo >= 0.0 { 0.0 } else { lo };
+    let log_x = xmin.is_finite() && xmin > 0.0 && xmax / xmin >= 10.0;
+    let (xlo, xhi) = if log_x { (xmin / 1.15, xmax * 1.15) } else { pad_range(xmin, xmax) };
+    let colors = [LONE, CLEAR, PRICE, DEBT, POOL, ORACLE];
+    let fmt_x = |x: &f64| short_number(*x);
+    let mut ticks: Vec<f64> = curves
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p.0))
+        .filter(|x| x.is_finite())
+        .collect();
+    ticks.sort_by(f64::total_cmp);
+    ticks.dedup();
+    render_both!(stem, (1100, 700), |root| {
+        root.fill(&WHITE).map_err(s)?;
+        macro_rules! draw {
+            ($xrange:expr) => {{
+                let mut c = ChartBuilder::on(&root)
+                    .caption(title, ("sans-serif", 20))
+                    .margin(16)
+                    .x_label_area_size(48)
+                    .y_label_area_size(72)
+                    .right_y_label_area_size(72)
+                    .build_cartesian_2d($xrange, ylo..yhi)
+                    .map_err(s)?
+                    .set_secondary_coord($xrange, 0.0..105.0);
+                c.configure_mesh()
+                    .x_desc(x_name)
+                    .y_desc(y_name)
+                    .x_labels(ticks.len().max(2))
+                    .x_label_formatter(&fmt_x)
+                    .label_style(("sans-serif", 14))
+                    .draw()
+                    .map_err(s)?;
+                c.configure_secondary_axes()
+                    .y_desc(right_name)
+                    .label_style(("sans-serif", 14))
+                    .draw()
+                    .map_err(s)?;
+                for (i, curve) in curves.iter().enumerate() {
+                    let color = colors[i % colors.len()];
+                    let pts: Vec<(f64, f64)> =
+                        curve.points.iter().copied().filter(|p| p.1.is_finite()).collect();
+                    let style = color.stroke_width(2);
+                    let legend = move |(x, y): (i32, i32)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                    };
+                    if curve.right {
+                        c.draw_secondary_series(LineSeries::new(pts.clone(), style))
+                            .map_err(s)?
+                            .label(curve.label)
+                            .legend(legend);
+                        c.draw_secondary_series(
+                            pts.iter().map(|p| Circle::new(*p, 4, color.filled())),
+                        )
+                        .map_err(s)?;
+                    } else {
+                        c.draw_series(LineSeries::new(pts.clone(), style))
+                            .map_err(s)?
+                            .label(curve.label)
+                            .legend(legend);
+                        c.draw_series(pts.iter().map(|p| Circle::new(*p, 4, color.filled())))
+                            .map_err(s)?;
+                    }
+                }
+                c.configure_series_labels()
+                    .position(SeriesLabelPosition::MiddleRight)
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(BLACK)
+                    .label_font(("sans-serif", 14))
+                    .draw()
+                    .map_err(s)?;
+            }};
+        }
+        if log_x {
+            // A tick at every swept value (a log axis would only mark the powers of ten).
+            draw!((xlo..xhi).log_scale().with_key_points(ticks.clone()));
+        } else {
+            draw!(xlo..xhi);
+        }
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_numbers_read_as_written() {
+        let cases = [
+            (250_000.0, "250k"),
+            (1_000_000.0, "1M"),
+            (1_500_000.0, "1.5M"),
+            (64_000_000.0, "64M"),
+            (0.25, "0.25"),
+            (12.0, "12"),
+            (2.5e9, "2.5G"),
+        ];
+        for (x, text) in cases {
+            assert_eq!(short_number(x), text);
+        }
+    }
 
     #[test]
     fn histogram_bins_everything() {

@@ -156,9 +156,15 @@ pub fn headline(
         ("failed", "failed"),
         ("keeper profit", "keeper_profit"),
         ("residual debt", "residual_debt"),
+        ("debt cleared (%)", "debt_cleared_pct"),
+        ("pool / market low", "pool_low"),
     ];
     writeln!(f, "  {:<20} {:>14} {:>14} {:>14} {:>14}", "metric", "mean", "p5", "median", "p95")?;
     for (label, key) in rows {
+        // The pool's low only when some run sold on a pool (it is 1 otherwise).
+        if key == "pool_low" && agg_metrics.get(key).is_none_or(|m| m.min >= 1.0) {
+            continue;
+        }
         if let Some(m) = agg_metrics.get(key) {
             writeln!(
                 f,

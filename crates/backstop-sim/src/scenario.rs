@@ -43,12 +43,26 @@
 //! ttl = 600
 //! ```
 //!
+//! A Dutch scenario may give the token a Uniswap V2 pool and keepers without capital, who take a
+//! slice only when selling it there pays ([`crate::pool`]):
+//!
+//! ```toml
+//! [market.pool]
+//! coin_reserve = "20000000"        # the pool's depth: stablecoin in it at t = 0
+//! arb_rate = 0.5                   # arbitrage closes half the gap to the market per hour
+//!
+//! [[bidders]]
+//! kind = "flash"                   # no capital, no valuation
+//! min_profit = "25"                # stablecoin a take must leave after gas
+//! ```
+//!
 //! The full schema, field by field, is in `docs/sim.md`.
 
 use crate::{
     error::{Result, SimError},
     limits::{
-        MAX_AUCTIONS, MAX_BIDDER_AUCTIONS, MAX_BIDDERS, MAX_PATH_STEPS, MAX_PRICE, MIN_PRICE,
+        MAX_ARB_STEPS, MAX_AUCTIONS, MAX_BIDDER_AUCTIONS, MAX_BIDDERS, MAX_PATH_STEPS, MAX_PRICE,
+        MIN_PRICE,
     },
     market::{f64_of_ray, price_in_range},
 };
@@ -56,7 +70,9 @@ use alloy_primitives::U256;
 use backstop_core::{
     AccountantParams, DeploymentParams, DutchParams, EnglishParams, Error as CoreError,
     MAX_DURATION, Ray, SystemParams, Timestamp, Wad,
+    amm::{MAX_RESERVE, Reserves},
     deployment::check_amount,
+    math::RAY,
     strategy::{EnglishMode, check_margin},
 };
 use serde::{Deserialize, Serialize};
@@ -105,6 +121,9 @@ fn default_lag() -> u64 {
 }
 fn default_max_live() -> u32 {
     64
+}
+fn default_arb_step() -> u64 {
+    60
 }
 
 /// A whole scenario.
@@ -186,9 +205,35 @@ pub struct MarketSpec {
     pub supply: Wad,
     /// How the price moves on its own.
     pub path: PathSpec,
-    /// How the price moves when auction winners sell.
+    /// How the price moves when auction winners sell (without a pool).
     #[serde(default)]
     pub depth: DepthSpec,
+    /// A constant-product pool of the governance token against the stablecoin (`[market.pool]`):
+    /// capital-free (`flash`) bidders sell their slices on it, winners sell on it instead of the
+    /// impact model, and arbitrage pulls its price back toward the market path. None: no pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<PoolSpec>,
+}
+
+/// A Uniswap V2 pool of the governance token against the stablecoin (`[market.pool]`), traded
+/// with the pair's exact integer arithmetic ([`backstop_core::amm`], fee 0.3%); the model is in
+/// [`crate::pool`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolSpec {
+    /// The pool's depth: stablecoin in the pool at `t = 0`, WAD. The pool holds
+    /// `coin_reserve / market.price` governance tokens at `t = 0` (rounded down to the wei), so
+    /// its price starts at the market price and its value is `2 × coin_reserve`. `> 0`; both
+    /// reserves at most 2^112 − 1 wei (the pair's `uint112`).
+    pub coin_reserve: Wad,
+    /// Arbitrage speed: the fraction of the gap between the pool's price and the market price
+    /// (outside the fee band, in log terms) that arbitrage closes per hour, in `[0, 1]`
+    /// (0: never; 1: closed at every arbitrage step).
+    pub arb_rate: f64,
+    /// Seconds between arbitrage trades (`> 0`; `horizon / arb_step ≤ 2,000,000`); each closes
+    /// `1 − (1 − arb_rate)^(arb_step / 3600)` of the gap.
+    #[serde(default = "default_arb_step")]
+    pub arb_step: u64,
 }
 
 /// The market price path before price impact.
@@ -282,6 +327,33 @@ impl Default for OracleSpec {
     }
 }
 
+/// How a bidder pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BidderKind {
+    /// Pays from its own stablecoin (`capital`), up to its valuation less its margin.
+    #[default]
+    Capital,
+    /// Holds no stablecoin: takes a Dutch slice only when selling it on the pool
+    /// (`[market.pool]`) in the same transaction pays what the slice owes plus its gas plus
+    /// `min_profit` ([`backstop_core::strategy::flash_take`], the keeper's `[keeper.flash]`).
+    Flash,
+}
+
+impl BidderKind {
+    /// True for a capital-free bidder.
+    pub fn is_flash(self) -> bool {
+        self == Self::Flash
+    }
+}
+
+/// The gas a flash take is counted and charged at when a flash group gives none (the keeper's
+/// `[keeper.flash] gas` default).
+pub const DEFAULT_FLASH_GAS: u64 = 300_000;
+
+/// The most gas a flash take may be counted at: a block's gas limit (30,000,000).
+pub const MAX_FLASH_GAS: u64 = 30_000_000;
+
 /// A group of identical bidders (each draws its own valuation and offline spells).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -292,15 +364,32 @@ pub struct BidderSpec {
     /// How many bidders. `≥ 1`.
     #[serde(default = "one")]
     pub count: u32,
-    /// Stablecoin each may spend, WAD. `> 0`.
+    /// How it pays: from its capital (`capital`, the default) or by selling on the pool
+    /// (`flash`, Dutch only, needs `[market.pool]`).
+    #[serde(default)]
+    pub kind: BidderKind,
+    /// Stablecoin each may spend, WAD. `> 0` for a capital bidder; a flash bidder holds none
+    /// (leave it out).
+    #[serde(default)]
     pub capital: Wad,
-    /// Mean valuation as a multiple of the market price. `> 0`.
+    /// Flash bidders only: stablecoin a take must leave after gas, WAD (the keeper's
+    /// `min_profit`, also the taker's on-chain minimum). Default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_profit: Option<Wad>,
+    /// Flash bidders only: gas a flash take is counted and charged at (gas units, at most
+    /// 30,000,000); default 300,000. Capital bidders' transactions cost `network.gas_per_tx`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas: Option<u64>,
+    /// Mean valuation as a multiple of the market price. `> 0`. Capital bidders only (a flash
+    /// bidder has none).
     #[serde(default = "one_f")]
     pub valuation: f64,
-    /// Standard deviation of a bidder's valuation multiple, drawn once per run. `≥ 0`.
+    /// Standard deviation of a bidder's valuation multiple, drawn once per run. `≥ 0`. Capital
+    /// bidders only.
     #[serde(default)]
     pub spread: f64,
-    /// Bids at most at valuation × (1 − margin), the keeper's `margin`, WAD. `< 1`.
+    /// Bids at most at valuation × (1 − margin), the keeper's `margin`, WAD. `< 1`. Capital
+    /// bidders only (a flash bidder's margin is `min_profit`).
     #[serde(default)]
     pub margin: Wad,
     /// English bidding: the smallest outbid (`step`) or straight to the limit (`limit`).
@@ -315,7 +404,8 @@ pub struct BidderSpec {
     /// Mean length of an offline spell, seconds (exponential). `> 0`.
     #[serde(default = "default_spell")]
     pub offline_spell: u64,
-    /// Seconds between re-checks of an auction that is above the limit. `> 0`.
+    /// Seconds between re-checks of an auction that is above the limit (for a flash bidder: a
+    /// Dutch sale that the pool does not yet pay for). `> 0`.
     #[serde(default = "default_recheck")]
     pub recheck: u64,
 }
@@ -389,7 +479,7 @@ pub struct Congestion {
 }
 
 /// The built-in scenarios, as shipped in `examples/scenarios/`.
-pub const BUILTINS: [(&str, &str); 6] = [
+pub const BUILTINS: [(&str, &str); 7] = [
     (
         "black-thursday-2020-counterfactual",
         include_str!("../../../examples/scenarios/black-thursday-2020-counterfactual.toml"),
@@ -405,6 +495,7 @@ pub const BUILTINS: [(&str, &str); 6] = [
     ),
     ("aave-2026", include_str!("../../../examples/scenarios/aave-2026.toml")),
     ("aave-2026-run", include_str!("../../../examples/scenarios/aave-2026-run.toml")),
+    ("flash-keepers-dutch", include_str!("../../../examples/scenarios/flash-keepers-dutch.toml")),
 ];
 
 /// The built-in names.
@@ -636,6 +727,9 @@ impl Scenario {
         let d = &self.market.depth;
         finite_nonneg("market.depth.impact", d.impact)?;
         probability("market.depth.sell", d.sell, true)?;
+        if let Some(pool) = &self.market.pool {
+            self.validate_pool(pool, &bad)?;
+        }
         let mut bidders = 0u64;
         for (i, b) in self.bidders.iter().enumerate() {
             let f = |name: &str| format!("bidders[{i}].{name}");
@@ -653,15 +747,34 @@ impl Scenario {
                     ),
                 ));
             }
-            if b.capital.is_zero() {
-                return Err(bad(&f("capital"), "must be above 0"));
+            match b.kind {
+                BidderKind::Capital => {
+                    if b.capital.is_zero() {
+                        return Err(bad(&f("capital"), "must be above 0"));
+                    }
+                    check_amount(&f("capital"), b.capital).map_err(|e| core(&f("capital"), e))?;
+                    if !(b.valuation.is_finite() && b.valuation > 0.0) {
+                        return Err(bad(&f("valuation"), "must be above 0"));
+                    }
+                    finite_nonneg(&f("spread"), b.spread)?;
+                    check_margin(b.margin).map_err(|e| core(&f("margin"), e))?;
+                    if b.min_profit.is_some() {
+                        return Err(bad(
+                            &f("min_profit"),
+                            "is a flash bidder's (kind = \"flash\"); a capital bidder bids up to \
+                             valuation × (1 − margin)",
+                        ));
+                    }
+                    if b.gas.is_some() {
+                        return Err(bad(
+                            &f("gas"),
+                            "is a flash bidder's (kind = \"flash\"); a capital bidder's \
+                             transactions cost network.gas_per_tx",
+                        ));
+                    }
+                }
+                BidderKind::Flash => self.validate_flash(b, &f, &bad)?,
             }
-            check_amount(&f("capital"), b.capital).map_err(|e| core(&f("capital"), e))?;
-            if !(b.valuation.is_finite() && b.valuation > 0.0) {
-                return Err(bad(&f("valuation"), "must be above 0"));
-            }
-            finite_nonneg(&f("spread"), b.spread)?;
-            check_margin(b.margin).map_err(|e| core(&f("margin"), e))?;
             probability(&f("offline"), b.offline, true)?;
             if b.offline_spell == 0 {
                 return Err(bad(&f("offline_spell"), "must be above 0"));
@@ -723,6 +836,131 @@ impl Scenario {
             ));
         }
         Ok(())
+    }
+
+    /// The `[market.pool]` rules: a depth whose reserves the pair can hold, an arbitrage rate in
+    /// `[0, 1]`, an arbitrage step that a run can afford, and no float impact model beside it.
+    fn validate_pool(&self, pool: &PoolSpec, bad: &dyn Fn(&str, &str) -> SimError) -> Result<()> {
+        if pool.coin_reserve.is_zero() {
+            return Err(bad("market.pool.coin_reserve", "must be above 0"));
+        }
+        if pool.coin_reserve.raw() > MAX_RESERVE {
+            return Err(bad(
+                "market.pool.coin_reserve",
+                &format!(
+                    "{} is above the pair's reserve limit {} (2^112 − 1 wei)",
+                    pool.coin_reserve,
+                    Wad::from_raw(MAX_RESERVE)
+                ),
+            ));
+        }
+        match self.pool_reserves() {
+            Some(r) if !r.gov.is_zero() && r.gov.raw() <= MAX_RESERVE => {}
+            _ => {
+                return Err(bad(
+                    "market.pool.coin_reserve",
+                    &format!(
+                        "at market.price = {} the pool would hold coin_reserve / price = {} \
+                         governance tokens; both reserves must be in (0, 2^112 − 1] wei",
+                        self.market.price,
+                        self.pool_reserves().map_or(Wad::ZERO, |r| r.gov)
+                    ),
+                ));
+            }
+        }
+        if !(pool.arb_rate.is_finite() && (0.0..=1.0).contains(&pool.arb_rate)) {
+            return Err(bad("market.pool.arb_rate", "must be a fraction per hour in [0, 1]"));
+        }
+        if pool.arb_step == 0 {
+            return Err(bad("market.pool.arb_step", "must be above 0"));
+        }
+        if self.horizon / pool.arb_step > MAX_ARB_STEPS {
+            return Err(bad(
+                "market.pool.arb_step",
+                &format!(
+                    "{} s makes {} arbitrage steps over the horizon of {} s; a run makes at most \
+                     {MAX_ARB_STEPS} (arb_step ≥ {} s)",
+                    pool.arb_step,
+                    self.horizon / pool.arb_step,
+                    self.horizon,
+                    self.horizon.div_ceil(MAX_ARB_STEPS + 1),
+                ),
+            ));
+        }
+        if self.market.depth.impact != 0.0 {
+            return Err(bad(
+                "market.depth.impact",
+                "must be 0 with [market.pool]: winners sell on the pool, whose reserves set the \
+                 price impact (market.depth.sell still says how much they sell)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A flash bidder's rules: Dutch only, a pool to sell on, no stablecoin, no valuation.
+    fn validate_flash(
+        &self,
+        b: &BidderSpec,
+        f: &dyn Fn(&str) -> String,
+        bad: &dyn Fn(&str, &str) -> SimError,
+    ) -> Result<()> {
+        if self.mechanism != Mechanism::Dutch {
+            return Err(bad(
+                &f("kind"),
+                "flash bidders take Dutch sales only; this scenario's mechanism is english",
+            ));
+        }
+        if self.market.pool.is_none() {
+            return Err(bad(&f("kind"), "a flash bidder sells on the pool: add [market.pool]"));
+        }
+        if !b.capital.is_zero() {
+            return Err(bad(&f("capital"), "a flash bidder holds no stablecoin: leave it out"));
+        }
+        let no_valuation = "a flash bidder has no valuation (it takes when the pool pays owe + \
+                            gas + min_profit): leave it out";
+        if b.valuation != 1.0 {
+            return Err(bad(&f("valuation"), no_valuation));
+        }
+        if b.spread != 0.0 {
+            return Err(bad(&f("spread"), no_valuation));
+        }
+        if !b.margin.is_zero() {
+            return Err(bad(&f("margin"), "a flash bidder's margin is min_profit: leave it out"));
+        }
+        if b.mode != EnglishMode::Step {
+            return Err(bad(&f("mode"), "English bidding only: a flash bidder takes Dutch sales"));
+        }
+        if let Some(m) = b.min_profit
+            && m > crate::limits::MAX_AMOUNT
+        {
+            return Err(bad(
+                &f("min_profit"),
+                &format!(
+                    "{m} is above {} (2^128 − 1 wei): no take could ever pay it",
+                    crate::limits::MAX_AMOUNT
+                ),
+            ));
+        }
+        if b.gas.is_some_and(|g| g > MAX_FLASH_GAS) {
+            return Err(bad(
+                &f("gas"),
+                &format!("must be at most {MAX_FLASH_GAS} (a block's gas limit)"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The pool's reserves at `t = 0` (WAD): `coin_reserve` stablecoin and
+    /// `⌊coin_reserve · RAY / market.price⌋` governance tokens; `None` without a pool (or at a
+    /// zero price).
+    pub fn pool_reserves(&self) -> Option<Reserves> {
+        let pool = self.market.pool.as_ref()?;
+        let price = self.market.price.raw();
+        if price.is_zero() {
+            return None;
+        }
+        let gov = pool.coin_reserve.raw().checked_mul(RAY)? / price;
+        Some(Reserves::new(Wad::from_raw(gov), pool.coin_reserve))
     }
 
     /// The auctions the debt needs at least: `⌊(total debt − treasury) / sump⌋` (the treasury
@@ -989,9 +1227,21 @@ mod tests {
 
     #[test]
     fn roundtrips_through_toml() {
-        let s = Scenario::builtin("black-thursday-2020-counterfactual").unwrap();
-        let text = s.to_toml().unwrap();
-        let back = Scenario::from_toml(&text, "x", None).unwrap();
-        assert_eq!(s, back);
+        for name in builtin_names() {
+            let s = Scenario::builtin(name).unwrap();
+            let text = s.to_toml().unwrap();
+            let back = Scenario::from_toml(&text, "x", None).unwrap();
+            assert_eq!(s, back, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_pool_starts_at_the_market_price() {
+        let s = Scenario::builtin("flash-keepers-dutch").unwrap();
+        let r = s.pool_reserves().unwrap();
+        assert_eq!(r.coin, "20000000".parse().unwrap());
+        assert_eq!(r.gov, "200000".parse().unwrap());
+        assert_eq!(r.spot_price().unwrap(), s.market.price);
+        assert_eq!(bt().pool_reserves(), None);
     }
 }

@@ -67,11 +67,15 @@ pub enum Metric {
     Gas,
     /// Market price at the end, stablecoin per token.
     EndPrice,
+    /// Share of the bad debt cleared by the end of the run, `100 · (1 − residual / debt)`, percent.
+    DebtClearedPct,
+    /// Lowest pool price / market price after a sale on the pool, a fraction (1 without a pool).
+    PoolLow,
 }
 
 impl Metric {
     /// Every metric, in report order.
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 27] = [
         Self::TimeToClearHours,
         Self::Minted,
         Self::Committed,
@@ -97,6 +101,8 @@ impl Metric {
         Self::KeeperProfit,
         Self::Gas,
         Self::EndPrice,
+        Self::DebtClearedPct,
+        Self::PoolLow,
     ];
 
     /// The snake_case name (as in JSON, CSV and `--objective`).
@@ -127,6 +133,8 @@ impl Metric {
             Self::KeeperProfit => "keeper_profit",
             Self::Gas => "gas",
             Self::EndPrice => "end_price",
+            Self::DebtClearedPct => "debt_cleared_pct",
+            Self::PoolLow => "pool_low",
         }
     }
 
@@ -164,6 +172,14 @@ impl Metric {
             Self::KeeperProfit => s.keeper_profit,
             Self::Gas => s.gas,
             Self::EndPrice => s.end_price,
+            Self::DebtClearedPct => {
+                if s.debt > 0.0 {
+                    100.0 * (1.0 - s.residual_debt / s.debt).clamp(0.0, 1.0)
+                } else {
+                    100.0
+                }
+            }
+            Self::PoolLow => s.pool_low,
         })
     }
 }
@@ -421,6 +437,7 @@ mod tests {
             end_price: 0.0,
             min_price: 0.0,
             duration: 0,
+            pool_low: 1.0,
         }
     }
 

@@ -13,7 +13,10 @@
 //! would reject (`ttl > tau`, `cusp ≥ 1`, …) or a run could not finish ([`crate::limits`]) are
 //! listed as invalid and skipped. Every point is built and validated before any is simulated: a
 //! sweep with no valid point stops at once, and one with no feasible point reports each point's
-//! reason ([`SweepReport::require_best`], [`SimError::NoFeasiblePoint`]). A sweep has at most
+//! reason ([`SweepReport::require_best`], [`SimError::NoFeasiblePoint`]). A sweep of one numeric
+//! parameter also draws `curve.png`/`.svg`: the objective's mean, the share of the debt cleared
+//! and the constraint's probability against the parameter (a pool's depth,
+//! `market.pool.coin_reserve`, on a log axis). A sweep has at most
 //! [`MAX_SWEEP_POINTS`] points and simulates at most [`MAX_RUNS`] runs in all.
 
 use crate::{
@@ -369,8 +372,8 @@ pub fn deployment_toml(params: &DeploymentParams, header: &str) -> Result<String
     Ok(format!("{head}\n{body}"))
 }
 
-/// Runs the sweep and writes `sweep.csv`, `sweep.json`, `heatmap.png/.svg` (grid with ≥ 1 axis)
-/// and `best-params.toml` into `out`. The configuration ([`SweepConfig::validate`]) and every
+/// Runs the sweep and writes `sweep.csv`, `sweep.json`, `heatmap.png/.svg` (grid with ≥ 1 axis),
+/// `curve.png/.svg` (one numeric axis) and `best-params.toml` into `out`. The configuration ([`SweepConfig::validate`]) and every
 /// point's scenario are validated first; if no point is valid, nothing is simulated or written
 /// and the error lists each point's reason ([`SimError::NoFeasiblePoint`]). A finished sweep
 /// without a feasible point is a report with no `best` ([`SweepReport::require_best`]).
@@ -474,6 +477,9 @@ pub fn run_sweep(scenario: &Scenario, cfg: &SweepConfig, out: &Path) -> Result<S
     files.push(write_table(out, cfg, &results)?);
     if cfg.plots && cfg.random.is_none() {
         files.extend(heatmap(out, scenario, cfg, &results)?);
+    }
+    if cfg.plots {
+        files.extend(curve(out, scenario, cfg, &results)?);
     }
     if let (Some(b), Some(sc)) = (best, &best_scenario) {
         let p = &results[b];
@@ -643,6 +649,69 @@ fn heatmap(
     }
     let title = format!("{}: {} (grey: infeasible)", scenario.name, cfg.objective);
     plot::plot_heatmap(&title, &x.path, &xl, &y_name, &yl, &cells, &out.join("heatmap"))
+}
+
+/// A sweep over one numeric parameter (`market.pool.coin_reserve`, `dutch.cut`, …) as curves
+/// against its value: the objective's mean (left axis), and on the right the mean share of the
+/// debt cleared and the probability of the constraint (percent). Every valid point is drawn,
+/// feasible or not. Nothing for several axes or a value that is not a number.
+fn curve(
+    out: &Path,
+    scenario: &Scenario,
+    cfg: &SweepConfig,
+    points: &[SweepPoint],
+) -> Result<Vec<PathBuf>> {
+    let [axis] = cfg.axes.as_slice() else { return Ok(Vec::new()) };
+    let mut rows: Vec<(f64, &SweepPoint)> = Vec::new();
+    for p in points.iter().filter(|p| p.invalid.is_none()) {
+        let Some(x) = p.values.first().and_then(|v| v.parse::<f64>().ok()) else {
+            return Ok(Vec::new());
+        };
+        rows.push((x, p));
+    }
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let metric = cfg.objective.metric.name();
+    let cleared = Metric::DebtClearedPct.name();
+    let p_label = match cfg.objective.max_hours {
+        Some(h) => format!("P(cleared within {h} h), %"),
+        None => "P(cleared), %".to_owned(),
+    };
+    let mean_label = format!("mean {metric}");
+    let cleared_label = "mean share of debt cleared, %";
+    let curves = [
+        plot::Curve {
+            label: &mean_label,
+            points: rows.iter().map(|(x, p)| (*x, p.objective)).collect(),
+            right: false,
+        },
+        plot::Curve {
+            label: cleared_label,
+            points: rows
+                .iter()
+                .map(|(x, p)| (*x, p.means.get(cleared).copied().unwrap_or(f64::NAN)))
+                .collect(),
+            right: true,
+        },
+        plot::Curve {
+            label: &p_label,
+            points: rows.iter().map(|(x, p)| (*x, 100.0 * p.p_clear)).collect(),
+            right: true,
+        },
+    ];
+    let title = format!(
+        "{}: {} against {} ({} runs per point, seed {})",
+        scenario.name, metric, axis.path, cfg.runs, cfg.seed
+    );
+    // The pool's depth is the usual one: say what it is.
+    let x_name = if axis.path == "market.pool.coin_reserve" {
+        "pool depth: stablecoin in the pool at t = 0 (market.pool.coin_reserve)".to_owned()
+    } else {
+        axis.path.clone()
+    };
+    plot::plot_sweep_curve(&title, &x_name, &mean_label, "percent", &curves, &out.join("curve"))
 }
 
 impl fmt::Display for SweepReport {

@@ -15,23 +15,33 @@
 //!   or its recheck interval, whichever is first (the limit moves with the market).
 //!
 //! Without the budget for a bid it waits until its budget grows.
+//!
+//! A flash bidder (`kind = "flash"`, Dutch only) holds no stablecoin. On waking it reads the pool
+//! (arbitrage brought up to now) and decides with [`crate::pool::flash_plan`] — the keeper's
+//! [`flash_take`](backstop_core::strategy::flash_take) with the gas of a flash take, at the gas
+//! price of the moment, added to its `min_profit`. When no slice pays yet it sleeps until the
+//! Dutch price reaches [`crate::pool::flash_limit`] (at least until the next price step) or its
+//! recheck interval, whichever is first: the pool moves back up with arbitrage, and down with
+//! other keepers' sales.
 
 use super::{
     SatAdd, State, bidder_address,
     handlers::{Actor, Ev},
 };
 use crate::{
-    market::{Presence, ray_of},
-    scenario::Scenario,
+    market::{Presence, f64_of_ray, ray_of, wad_ceil},
+    pool::{flash_limit, flash_plan},
+    scenario::{DEFAULT_FLASH_GAS, Scenario},
 };
-use alloy_primitives::Address;
+use alloy_primitives::{Address, U256};
 use backstop_core::{
-    Action, Ray, Wad,
+    Action, Ray, Timestamp, Wad,
+    amm::Reserves,
     strategy::{Bidder, EnglishMode, NoBid, NoTake, dutch_take, english_bid},
 };
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// An auction a bidder looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -75,6 +85,25 @@ pub(super) struct BidderState {
     pub(super) pending: FxHashSet<Target>,
     /// Auctions it could not afford, looked at again when its budget grows.
     waiting: Vec<Target>,
+    /// A capital-free bidder's terms (`kind = "flash"`); `None` for a capital bidder.
+    pub(super) flash: Option<FlashTerms>,
+    /// A flash bidder's takes' profit before gas, `Σ (out − owe)`, WAD (exact).
+    pub(super) flash_profit: Wad,
+    /// A flash bidder's next look at each Dutch sale it waits on (sale id → unix seconds): one
+    /// per sale, so the looks that kicks, resets and reverts add do not pile up.
+    flash_sleep: FxHashMap<u64, Timestamp>,
+    /// A flash bidder's takes in flight, and the pool as its last one leaves it (WAD): it plans
+    /// its next take against that, as the keeper plans a second sale in the same step.
+    pub(super) flash_in_flight: (u32, Option<Reserves>),
+}
+
+/// What a flash bidder asks of a take.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FlashTerms {
+    /// Stablecoin a take must leave after gas, WAD (also the taker's on-chain minimum).
+    pub(super) min_profit: Wad,
+    /// Gas a flash take is counted and charged at.
+    pub(super) gas: u64,
 }
 
 impl BidderState {
@@ -116,6 +145,13 @@ pub(super) fn spawn(sc: &Scenario, rng: &mut ChaCha8Rng) -> Vec<BidderState> {
                 presence,
                 pending: FxHashSet::default(),
                 waiting: Vec::new(),
+                flash: spec.kind.is_flash().then(|| FlashTerms {
+                    min_profit: spec.min_profit.unwrap_or(Wad::ZERO),
+                    gas: spec.gas.unwrap_or(DEFAULT_FLASH_GAS),
+                }),
+                flash_profit: Wad::ZERO,
+                flash_sleep: FxHashMap::default(),
+                flash_in_flight: (0, None),
             });
         }
     }
@@ -211,6 +247,11 @@ impl State<'_> {
             }
             Target::Dutch(id) => {
                 if self.sys.dutch.sale(id).is_none() {
+                    self.bidders[b as usize].flash_sleep.remove(&id);
+                    return;
+                }
+                if let Some(terms) = self.bidders[b as usize].flash {
+                    self.wake_flash(b, id, terms);
                     return;
                 }
                 let limit = self.limit(b);
@@ -238,5 +279,84 @@ impl State<'_> {
                 }
             }
         }
+    }
+
+    /// Flash bidder `b` looks at Dutch sale `id`: takes if selling on the pool pays owe + gas +
+    /// `min_profit`, else sleeps until the price may pay.
+    fn wake_flash(&mut self, b: u32, id: u64, terms: FlashTerms) {
+        let (now, rel) = (self.clock.now, self.rel());
+        let Some(pool) = self.market.pool_at(rel, &mut self.rng.market).map(|p| p.reserves())
+        else {
+            return;
+        };
+        // With its own takes in flight, the pool as they will leave it.
+        let reserves = self.bidders[b as usize].flash_in_flight.1.unwrap_or(pool);
+        let gas = wad_ceil(self.network.gas_cost_of(rel, terms.gas));
+        let me = self.bidders[b as usize].addr;
+        let target = Target::Dutch(id);
+        match flash_plan(&self.sys.dutch, id, me, &reserves, terms.min_profit, gas, now) {
+            Ok(ft) => {
+                let st = &mut self.bidders[b as usize];
+                st.pending.insert(target);
+                st.flash_in_flight = (st.flash_in_flight.0 + 1, Some(ft.after));
+                let t = ft.take;
+                let action = Action::Take { sender: me, id, amt: t.amt, max: t.max, who: me };
+                self.send(Actor::Bidder(b), action, Wad::ZERO, None, Some(target));
+            }
+            Err(NoTake::AboveLimit) => {
+                let recheck = now + self.bidders[b as usize].recheck;
+                let Ok(st) = self.sys.dutch.status(id, now) else { return };
+                let min = Wad::from_raw(terms.min_profit.raw().saturating_add(gas.raw()));
+                let price = f64_of_ray(st.price);
+                // The first second the price reaches the level at which a slice pays, and no
+                // sooner than the next price step (the estimate is continuous; the decision is
+                // exact and may still find nothing at that level).
+                let next_step = Ray::from_raw(st.price.raw().saturating_sub(U256::from(1)));
+                let house = &self.sys.dutch;
+                let crossing = |limit: Ray| house.crossing(id, limit, now).ok().flatten();
+                // Still above the level at the recheck (and not done by then): the recheck comes
+                // first, and the exact crossing (a bisection on the curve) is not needed.
+                let above_until_recheck = |limit: Ray| {
+                    house.status(id, recheck).is_ok_and(|s| !s.needs_redo && s.price > limit)
+                };
+                let at = match flash_limit(&reserves, min, st.lot, st.tab, price).map(ray_of) {
+                    Some(l) if above_until_recheck(l) => recheck,
+                    Some(l) => match crossing(l) {
+                        Some(t) if t > now => t,
+                        Some(_) => crossing(next_step).unwrap_or(recheck),
+                        None => recheck,
+                    },
+                    None => recheck,
+                }
+                .min(recheck);
+                if at > now {
+                    self.flash_sleep(b, id, at);
+                }
+            }
+            Err(NoTake::Budget | NoTake::NeedsRedo | NoTake::Gone) => {}
+        }
+    }
+
+    /// Flash bidder `b` looks at sale `id` again at `at` (unix seconds), unless it already will
+    /// at or before `at`; a later look is replaced.
+    fn flash_sleep(&mut self, b: u32, id: u64, at: Timestamp) {
+        let now = self.clock.now;
+        let sleep = &mut self.bidders[b as usize].flash_sleep;
+        if sleep.get(&id).is_some_and(|t| *t > now && *t <= at) {
+            return;
+        }
+        sleep.insert(id, at);
+        self.clock.push(at, Ev::FlashLook { bidder: b, id });
+    }
+
+    /// A flash bidder's scheduled look at sale `id` is due: it wakes, unless this look was
+    /// replaced by an earlier one.
+    pub(super) fn flash_look(&mut self, b: u32, id: u64) {
+        let sleep = &mut self.bidders[b as usize].flash_sleep;
+        if sleep.get(&id) != Some(&self.clock.now) {
+            return;
+        }
+        sleep.remove(&id);
+        self.wake(b, Target::Dutch(id));
     }
 }

@@ -18,7 +18,9 @@ use super::{
 use crate::{
     error::{Result, SimError},
     market::f64_of_wad,
+    pool::{FlashOrder, flash_settle},
 };
+use alloy_primitives::Address;
 use backstop_core::{AccountantEvent, Action, DutchEvent, EnglishEvent, Event, Timestamp, Wad};
 use rustc_hash::FxHashMap;
 use std::{cmp::Reverse, collections::BinaryHeap};
@@ -32,6 +34,8 @@ pub(super) enum Ev {
     Include(u32),
     /// A bidder looks at an auction.
     Wake { bidder: u32, target: Target },
+    /// A flash bidder's scheduled look at a Dutch sale (one live per bidder and sale).
+    FlashLook { bidder: u32, id: u64 },
     /// An auction's clock: English `tic`/`end`, or a Dutch sale's done time.
     Timer { dutch: bool, id: u64 },
     /// The settler checks the balance sheet (a queued era is released).
@@ -158,7 +162,10 @@ impl State<'_> {
     pub(super) fn setup(&mut self) -> Result<()> {
         for i in 0..self.bidders.len() {
             let (to, amount) = (self.bidders[i].addr, self.bidders[i].capital);
-            self.direct(Action::Mint { to, amount })?;
+            if !amount.is_zero() {
+                // A flash bidder holds nothing.
+                self.direct(Action::Mint { to, amount })?;
+            }
         }
         let treasury = self.sc.debt.treasury;
         if !treasury.is_zero() {
@@ -180,6 +187,7 @@ impl State<'_> {
             }
             Ev::Include(i) => self.include(i)?,
             Ev::Wake { bidder, target } => self.wake(bidder, target),
+            Ev::FlashLook { bidder, id } => self.flash_look(bidder, id),
             Ev::Timer { dutch, id } => self.timer(dutch, id),
             Ev::Settle => self.settle(),
         }
@@ -251,7 +259,13 @@ impl State<'_> {
     /// Transaction `i` lands: gas is paid, markers are cleared, then it applies or reverts.
     fn include(&mut self, i: u32) -> Result<()> {
         let Some(tx) = self.mempool.take(i) else { return Ok(()) };
-        let gas = self.network.gas_cost(self.rel());
+        let gas = match tx.from {
+            Actor::Bidder(b) => match self.bidders[b as usize].flash {
+                Some(terms) => self.network.gas_cost_of(self.rel(), terms.gas),
+                None => self.network.gas_cost(self.rel()),
+            },
+            Actor::Settler => self.network.gas_cost(self.rel()),
+        };
         match tx.from {
             Actor::Settler => self.settler.gas += gas,
             Actor::Bidder(b) => self.bidders[b as usize].gas += gas,
@@ -272,6 +286,12 @@ impl State<'_> {
                 st.pending.remove(&t);
             }
         }
+        if let (Actor::Bidder(b), Action::Take { sender, id, amt, max, who }) = (tx.from, tx.action)
+            && let Some(terms) = self.bidders[b as usize].flash
+        {
+            let order = FlashOrder { id, amt, max, who };
+            return self.include_flash(b, sender, order, terms.min_profit, tx.target);
+        }
         match self.sys.apply(&tx.action, self.clock.now) {
             Ok(events) => {
                 self.record(tx.action);
@@ -289,16 +309,64 @@ impl State<'_> {
                         _ => self.settle(),
                     }
                 }
-                Actor::Bidder(b) => {
-                    self.books.reverted += 1;
-                    if let Some(t) = tx.target {
-                        self.wake_later(b, t);
-                    }
-                    self.release_waiting(b);
-                }
+                Actor::Bidder(b) => self.bidder_reverted(b, tx.target),
             },
         }
         Ok(())
+    }
+
+    /// Bidder `b`'s transaction about `target` reverted: it looks again after its reaction delay.
+    fn bidder_reverted(&mut self, b: u32, target: Option<Target>) {
+        self.books.reverted += 1;
+        if let Some(t) = target {
+            self.wake_later(b, t);
+        }
+        self.release_waiting(b);
+    }
+
+    /// A flash take of bidder `b` (the `sender`) lands: against the sale and the pool as they are
+    /// now, the sale's plan and the sale of the slice on the pool must pay what the slice owes
+    /// plus `min_profit` (WAD), or it reverts (`ProfitTooLow`), as the taker contract does. If it
+    /// pays, the stablecoin the pool pays out settles the take: the faucet mints the bidder the
+    /// `owe` the pool's output covers (the pool is outside the model; the log stays replayable),
+    /// the take applies, and the pool holds the slice. The bidder keeps `out − owe`.
+    fn include_flash(
+        &mut self,
+        b: u32,
+        sender: Address,
+        order: FlashOrder,
+        min_profit: Wad,
+        target: Option<Target>,
+    ) -> Result<()> {
+        let (now, rel) = (self.clock.now, self.rel());
+        let flight = &mut self.bidders[b as usize].flash_in_flight;
+        flight.0 = flight.0.saturating_sub(1);
+        if flight.0 == 0 {
+            flight.1 = None;
+        }
+        let Some(reserves) = self.market.pool_at(rel, &mut self.rng.market).map(|p| p.reserves())
+        else {
+            self.bidder_reverted(b, target);
+            return Ok(());
+        };
+        let fill = match flash_settle(&self.sys.dutch, &order, &reserves, min_profit, now) {
+            Ok(fill) if self.sys.ledger.gov.check_mint(fill.plan.slice).is_ok() => fill,
+            Ok(_) | Err(_) => {
+                self.bidder_reverted(b, target);
+                return Ok(());
+            }
+        };
+        self.direct(Action::Mint { to: sender, amount: fill.plan.owe })?;
+        if let Some(pool) = self.market.pool_at(rel, &mut self.rng.market) {
+            pool.set(fill.after);
+        }
+        self.market.note_pool_sale(rel, &mut self.rng.market);
+        let st = &mut self.bidders[b as usize];
+        st.market_value += f64_of_wad(fill.out);
+        st.flash_profit = st.flash_profit.saturating_add(fill.profit());
+        let FlashOrder { id, amt, max, who } = order;
+        let events = self.direct(Action::Take { sender, id, amt, max, who })?;
+        self.on_events(&events, Actor::Bidder(b))
     }
 
     // ---- the core's events ------------------------------------------------------------------
@@ -371,7 +439,7 @@ impl State<'_> {
                 // The raise is fixed per auction (recorded from its bids).
                 let raise = rec.raised;
                 let tokens = f64_of_wad(lot);
-                self.market.received(self.rel(), tokens);
+                self.market.received(self.rel(), lot, &mut self.rng.market);
                 self.books.raised = self.books.raised.saturating_add(raise);
                 self.books.sold = self.books.sold.saturating_add(lot);
                 self.books.sold_value += tokens * market;
@@ -437,7 +505,7 @@ impl State<'_> {
                     let market = self.market_price();
                     self.settler.rewards = self.settler.rewards.saturating_add(reward);
                     self.settler.reward_value += f64_of_wad(reward) * market;
-                    self.market.received(self.rel(), f64_of_wad(reward));
+                    self.market.received(self.rel(), reward, &mut self.rng.market);
                 }
                 if let Ok(t) = self.sys.dutch.done_at(id, self.clock.now) {
                     self.clock.set_timer(true, id, t);
@@ -450,11 +518,15 @@ impl State<'_> {
                 self.books.bids += 1;
                 let market = self.market_price();
                 let tokens = f64_of_wad(slice);
-                self.market.received(self.rel(), tokens);
+                let g = self.bidder_index(who);
+                // A flash taker sold its slice on the pool in the take itself.
+                let flash = g.is_some_and(|g| self.bidders[g as usize].flash.is_some());
+                if !flash {
+                    self.market.received(self.rel(), slice, &mut self.rng.market);
+                }
                 self.books.raised = self.books.raised.saturating_add(owe);
                 self.books.sold = self.books.sold.saturating_add(slice);
                 self.books.sold_value += tokens * market;
-                let g = self.bidder_index(who);
                 let rec = self.books.dutch.entry(id).or_default();
                 rec.bids += 1;
                 rec.raised = rec.raised.saturating_add(owe);
@@ -466,7 +538,10 @@ impl State<'_> {
                     st.bids += 1;
                     st.spent = st.spent.saturating_add(owe);
                     st.tokens = st.tokens.saturating_add(slice);
-                    st.market_value += tokens * market;
+                    if !flash {
+                        // A flash taker's value is what the pool paid (`include_flash`).
+                        st.market_value += tokens * market;
+                    }
                     st.won += 1;
                 }
                 if tab.is_zero() || lot.is_zero() {

@@ -168,6 +168,9 @@ pub struct RunSummary {
     pub min_price: f64,
     /// Seconds simulated (until clearing or the horizon).
     pub duration: u64,
+    /// With a pool (`[market.pool]`): the lowest pool price / market price right after a sale on
+    /// the pool (a flash take or a winner selling), a fraction; 1 without a pool or a sale.
+    pub pool_low: f64,
 }
 
 /// One auction's outcome.
@@ -220,8 +223,12 @@ pub struct BidderOutcome {
     pub paid: f64,
     /// Gas, stablecoin.
     pub gas: f64,
-    /// Market value at receipt − paid − gas, stablecoin.
+    /// Market value at receipt − paid − gas, stablecoin. For a flash bidder the value is what
+    /// the pool paid for its slices: profit = Σ (out − owe) − gas.
     pub profit: f64,
+    /// A flash bidder's profit before gas, `Σ (out − owe)` over its takes, stablecoin (0 for a
+    /// capital bidder).
+    pub flash_profit: f64,
 }
 
 /// A point of the price and debt time series.
@@ -237,6 +244,9 @@ pub struct TracePoint {
     pub debt: f64,
     /// Governance tokens minted so far, tokens.
     pub minted: f64,
+    /// The pool's price (`[market.pool]`), stablecoin per token; absent without a pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<f64>,
 }
 
 /// A finished run (`run-<i>.json` deserialises into it; the final state is not serialised: replay

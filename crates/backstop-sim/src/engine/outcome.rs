@@ -156,6 +156,7 @@ impl State<'_> {
             oracle: f64_of_ray(self.sys.oracle.price),
             debt: f64_of_wad(self.sys.accountant.debt()),
             minted: f64_of_wad(self.sys.ledger.gov.total_supply()),
+            pool: self.market.pool_price(t, &mut self.rng.market),
         });
     }
 
@@ -203,6 +204,7 @@ impl State<'_> {
                 paid,
                 gas: st.gas,
                 profit: p,
+                flash_profit: f64_of_wad(st.flash_profit),
             });
         }
         let books = &mut self.books;
@@ -283,6 +285,7 @@ impl State<'_> {
             end_price,
             min_price: books.min_price.min(end_price),
             duration: end_rel,
+            pool_low: self.market.pool_low,
         };
         let log = self.records.opts.log.then(|| ActionLog {
             params: self.sc.params(),

@@ -1,9 +1,10 @@
 //! Integration tests of the simulator: scenarios and their errors, replays, the Black Thursday
 //! comparison, the historical replay of the 2020 flops, auctions in waves, runs cut off by the
-//! horizon, and the CLI entry points.
+//! horizon, keepers without capital on a simulated pool, and the CLI entry points.
 
 mod black_thursday;
 mod cli;
+mod flash;
 mod history;
 mod horizon;
 mod replay;
