@@ -68,7 +68,7 @@ pub enum DemoError {
     #[error("a keeper's task stopped")]
     KeeperStopped,
     /// The Uniswap V2 market of a flash demo could not be stood up or traded on.
-    #[error("flash demo: {0}")]
+    #[error("flash demo")]
     Uniswap(#[from] UniswapError),
     /// `--flash` without `--dutch`: flash takes exist only on Dutch sales.
     #[error("flash funding needs Dutch auctions (--dutch): an English bid cannot be flash-funded")]

@@ -213,3 +213,26 @@ fn a_keeper_margin_of_one_or_more_is_refused_as_the_simulator_refuses_it() {
     let good = [("k.toml", "budget = \"1000\"\n")];
     refused(&good, &["keeper", "--config", "k.toml", "--interval", "inf"], &["--interval"]);
 }
+
+/// `demo --dutch --flash` without `@uniswap/v2-core` (`BACKSTOP_UNISWAP_V2_CORE` at an empty folder)
+/// exits 1 naming the missing `package.json` and the install script, once, before deploying; and
+/// `--flash` without `--dutch` is refused by the command line.
+#[test]
+fn the_flash_demo_names_a_missing_uniswap_package() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = backstop()
+        .args(["demo", "--dutch", "--flash"])
+        .env("BACKSTOP_UNISWAP_V2_CORE", empty.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("package.json not found"), "{err}");
+    assert!(err.contains("scripts/install-tools.sh"), "{err}");
+    assert_eq!(err.matches("not found").count(), 1, "said once: {err}");
+    assert!(!err.contains("bad debt left"), "nothing ran: {err}");
+    let out = backstop().args(["demo", "--flash"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--dutch"), "{err}");
+}
