@@ -17,7 +17,7 @@ use backstop_chain::{
     uniswap::{UniswapV2Core, deploy_flash_market},
 };
 use backstop_core::{AccountantParams, Action, DutchParams, Ray, SystemParams, Wad};
-use backstop_keeper::keeper::{DEFAULT_FLASH_GAS, FlashConfig, Keeper, KeeperConfig, Mechanism};
+use backstop_keeper::keeper::{FlashConfig, Keeper, KeeperConfig, Mechanism};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::{
     sync::Arc,
@@ -142,17 +142,10 @@ fn kick_to_take(c: &mut Criterion) {
     funded_cfg.mechanism = Mechanism::Dutch;
     funded_cfg.kick = false;
     funded_cfg.balance_sheet = false;
-    let mut flash_cfg = KeeperConfig::bidder("flash", Ray::ZERO, Wad::ZERO);
-    flash_cfg.mechanism = Mechanism::Dutch;
+    let mut flash_cfg =
+        KeeperConfig::flash_bidder("flash", FlashConfig::new(m.taker, m.pair.address, w("1")));
     flash_cfg.kick = false;
     flash_cfg.balance_sheet = false;
-    flash_cfg.flash = Some(FlashConfig {
-        taker: m.taker,
-        pair: m.pair.address,
-        min_profit: w("1"),
-        native_price: Wad::ZERO,
-        gas: DEFAULT_FLASH_GAS,
-    });
     let mut arb = Arbitrage::new(m.pair, arber, price);
     let mut g = c.benchmark_group("anvil");
     g.sample_size(20);

@@ -12,9 +12,7 @@ use backstop_chain::{
     uniswap::{UniswapError, UniswapV2Core, UniswapV2Pair, deploy_flash_market},
 };
 use backstop_core::{Action, Calc, Ray, SystemParams, Timestamp, Wad, amm::Reserves};
-use backstop_keeper::keeper::{
-    DEFAULT_FLASH_GAS, FlashConfig, Keeper, KeeperConfig, Mechanism, Stats,
-};
+use backstop_keeper::keeper::{FlashConfig, Keeper, KeeperConfig, Mechanism, Stats};
 use serde::Serialize;
 use std::{sync::Arc, time::Instant};
 use tokio::sync::{mpsc, oneshot};
@@ -692,18 +690,15 @@ pub async fn run_demo_funded<S: Broadcast + DevChain + 'static>(
             }
             Some(m) => {
                 let name = format!("flash-{}", i + 1);
-                let mut cfg = KeeperConfig::bidder(&name, Ray::ZERO, Wad::ZERO);
-                cfg.mechanism = mechanism;
+                let min_profit = FLASH_MIN_PROFITS[i % FLASH_MIN_PROFITS.len()];
+                let flash = FlashConfig::new(
+                    m.taker,
+                    m.pair.address,
+                    min_profit.parse().unwrap_or_default(),
+                );
+                let mut cfg = KeeperConfig::flash_bidder(&name, flash);
                 cfg.kick = false;
                 cfg.balance_sheet = false;
-                let min_profit = FLASH_MIN_PROFITS[i % FLASH_MIN_PROFITS.len()];
-                cfg.flash = Some(FlashConfig {
-                    taker: m.taker,
-                    pair: m.pair.address,
-                    min_profit: min_profit.parse().unwrap_or_default(),
-                    native_price: Wad::ZERO,
-                    gas: DEFAULT_FLASH_GAS,
-                });
                 cfg
             }
         };

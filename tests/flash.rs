@@ -41,17 +41,10 @@ fn params() -> SystemParams {
 }
 
 fn flash_keeper(name: &str, m: &FlashMarket, min_profit: &str) -> KeeperConfig {
-    let mut c = KeeperConfig::bidder(name, Ray::ZERO, Wad::ZERO);
-    c.mechanism = Mechanism::Dutch;
+    let mut c =
+        KeeperConfig::flash_bidder(name, FlashConfig::new(m.taker, m.pair.address, w(min_profit)));
     c.kick = false;
     c.balance_sheet = false;
-    c.flash = Some(FlashConfig {
-        taker: m.taker,
-        pair: m.pair.address,
-        min_profit: w(min_profit),
-        native_price: Wad::ZERO,
-        gas: backstop_keeper::keeper::DEFAULT_FLASH_GAS,
-    });
     c
 }
 

@@ -399,6 +399,14 @@ impl TxManager {
         Ok(nonce)
     }
 
+    /// Takes nonce `n` (its transaction `p`) out of the pending set as mined with `receipt`.
+    fn confirm(&mut self, n: u64, p: Pending, receipt: Receipt) -> Confirmed {
+        self.pending.remove(&n);
+        self.gas_used += receipt.gas_used;
+        self.gas_paid += u128::from(receipt.gas_used) * receipt.effective_gas_price;
+        Confirmed { label: p.label, kind: p.kind, receipt, latency: p.submitted_at.elapsed() }
+    }
+
     /// Collects receipts; replaces what has waited longer than `replace_after`; drops what the same
     /// account replaced elsewhere.
     pub async fn poll<B: Broadcast>(&mut self, chain: &B) -> Result<Vec<Confirmed>, B::Error> {
@@ -410,23 +418,8 @@ impl TxManager {
         let nonces: Vec<u64> = self.pending.keys().copied().collect();
         for n in nonces {
             let p = self.pending.get(&n).expect("key from the map").clone();
-            let mut found = None;
-            for h in p.hashes.iter().rev() {
-                if let Some(r) = chain.receipt(*h).await? {
-                    found = Some(r);
-                    break;
-                }
-            }
-            if let Some(receipt) = found {
-                self.pending.remove(&n);
-                self.gas_used += receipt.gas_used;
-                self.gas_paid += u128::from(receipt.gas_used) * receipt.effective_gas_price;
-                done.push(Confirmed {
-                    label: p.label,
-                    kind: p.kind,
-                    receipt,
-                    latency: p.submitted_at.elapsed(),
-                });
+            if let Some(receipt) = receipt_of(chain, &p.hashes).await? {
+                done.push(self.confirm(n, p, receipt));
                 continue;
             }
             if n < mined_nonce {
@@ -438,23 +431,8 @@ impl TxManager {
                 // consumed by a transaction we did not send (the same key elsewhere). Counting
                 // polls instead let a keeper stepping in a tight loop give up a mined transaction.
                 let head = chain.block_number().await?;
-                let mut late = None;
-                for h in p.hashes.iter().rev() {
-                    if let Some(r) = chain.receipt(*h).await? {
-                        late = Some(r);
-                        break;
-                    }
-                }
-                if let Some(receipt) = late {
-                    self.pending.remove(&n);
-                    self.gas_used += receipt.gas_used;
-                    self.gas_paid += u128::from(receipt.gas_used) * receipt.effective_gas_price;
-                    done.push(Confirmed {
-                        label: p.label,
-                        kind: p.kind,
-                        receipt,
-                        latency: p.submitted_at.elapsed(),
-                    });
+                if let Some(receipt) = receipt_of(chain, &p.hashes).await? {
+                    done.push(self.confirm(n, p, receipt));
                     continue;
                 }
                 let e = self.pending.get_mut(&n).expect("present");
@@ -542,6 +520,17 @@ impl TxManager {
         }
         Ok(done)
     }
+}
+
+/// The receipt of whichever of `hashes` (a transaction and its replacements) was mined, newest
+/// first.
+async fn receipt_of<B: Broadcast>(chain: &B, hashes: &[B256]) -> Result<Option<Receipt>, B::Error> {
+    for h in hashes.iter().rev() {
+        if let Some(r) = chain.receipt(*h).await? {
+            return Ok(Some(r));
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -153,6 +153,15 @@ impl KeeperConfig {
             flash: None,
         }
     }
+
+    /// A Dutch keeper without capital: no budget, no price limit; it takes only what `flash`
+    /// pays for on the pool.
+    pub fn flash_bidder(name: &str, flash: super::FlashConfig) -> Self {
+        let mut c = Self::bidder(name, Ray::ZERO, Wad::ZERO);
+        c.mechanism = Mechanism::Dutch;
+        c.flash = Some(flash);
+        c
+    }
 }
 
 /// What a keeper has done so far.

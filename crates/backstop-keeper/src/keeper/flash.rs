@@ -55,6 +55,15 @@ fn default_gas() -> u64 {
     DEFAULT_FLASH_GAS
 }
 
+impl FlashConfig {
+    /// Takes through `taker` selling on `pair`, each earning at least `min_profit` (WAD of
+    /// stablecoin), gas not counted (`native_price` 0: a dev chain), counted at
+    /// [`DEFAULT_FLASH_GAS`].
+    pub fn new(taker: Address, pair: Address, min_profit: Wad) -> Self {
+        Self { taker, pair, min_profit, native_price: Wad::ZERO, gas: DEFAULT_FLASH_GAS }
+    }
+}
+
 /// What a flash keeper resolved at start.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Flash {
