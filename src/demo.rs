@@ -873,7 +873,7 @@ async fn count_restarts<S: Broadcast>(chain: &S, adapter: &Deployment) -> Result
     let logs = chain.logs(&q).await.map_err(backend_err)?;
     Ok(logs
         .iter()
-        .filter_map(|l| adapter.decode_log(&l.log))
+        .filter_map(|l| adapter.decode_chain_log(l))
         .filter(|ev| {
             matches!(
                 ev,
@@ -888,7 +888,7 @@ async fn count_restarts<S: Broadcast>(chain: &S, adapter: &Deployment) -> Result
 pub fn next_moment(sys: &backstop_core::System, now: Timestamp) -> Timestamp {
     let mut next = Timestamp::MAX;
     for (_, a) in sys.english.auctions() {
-        if let Some(t) = a.next_change(now) {
+        if let Some(t) = sys.english.next_change(a, now) {
             next = next.min(t);
         }
     }

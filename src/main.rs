@@ -37,6 +37,16 @@ enum Protocol {
     AaveV3,
 }
 
+/// The contract set a keeper or `status` attaches to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+enum ContractSet {
+    /// Backstop's contracts (`--deployment`, the file `deploy` writes).
+    #[default]
+    Backstop,
+    /// MakerDAO dss (Vat, Vow, Flopper) and its forks (`--addresses`, a chainlog-style file).
+    Dss,
+}
+
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum LogFormat {
     Human,
@@ -96,9 +106,20 @@ enum Command {
     Keeper {
         #[command(flatten)]
         conn: ConnArgs,
+        /// The contract set: Backstop's (`--deployment`) or dss (`--addresses`).
+        #[arg(long, value_enum, default_value = "backstop")]
+        protocol: ContractSet,
         /// The addresses file written by `deploy`.
         #[arg(long, short, default_value = "deployment.json")]
         deployment: PathBuf,
+        /// With --protocol dss: the chainlog-style addresses file (JSON: MCD_VAT, MCD_VOW,
+        /// MCD_FLOP, MCD_GOV, MCD_DAI, MCD_JOIN_DAI; other keys ignored).
+        #[arg(long)]
+        addresses: Option<PathBuf>,
+        /// With --protocol dss: move the keeper's DAI out of the Vat as ERC20 (`all`, or an
+        /// amount of DAI) and stop, instead of running.
+        #[arg(long)]
+        exit: Option<String>,
         /// The keeper's configuration (TOML; see the README).
         #[arg(long, short)]
         config: PathBuf,
@@ -135,9 +156,15 @@ enum Command {
     Status {
         #[command(flatten)]
         conn: ConnArgs,
+        /// The contract set: Backstop's (`--deployment`) or dss (`--addresses`).
+        #[arg(long, value_enum, default_value = "backstop")]
+        protocol: ContractSet,
         /// The addresses file written by `deploy`.
         #[arg(long, short, default_value = "deployment.json")]
         deployment: PathBuf,
+        /// With --protocol dss: the chainlog-style addresses file.
+        #[arg(long)]
+        addresses: Option<PathBuf>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -452,7 +479,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keeper {
             conn,
+            protocol,
             deployment,
+            addresses,
+            exit,
             config,
             until_cleared,
             dry_run,
@@ -472,87 +502,49 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 toml::from_str(&text).with_context(|| format!("{}", config.display()))?;
             // Every value checked before connecting (`margin` in [0, 1), as the simulator's).
             cfg.validate(&config.display().to_string())?;
-            let d = Deployment::load(&deployment)?;
             cfg.dry_run |= dry_run;
             // The flag overrides the file's `[gas] max_fee_gwei`.
             if let Some(g) = conn.max_fee_gwei {
                 cfg.gas.max_fee_gwei = Some(g);
             }
-            let conn = conn.connection(1, "keeper").await?;
-            let (chain, me) = conn.open().await?;
-            if chain.chain_id() != d.chain_id {
-                bail!(
-                    "{} is for chain {}, the node is chain {}",
-                    deployment.display(),
-                    d.chain_id,
-                    chain.chain_id()
-                );
-            }
-            let chain = Arc::new(chain);
-            let shutdown = shutdown_signal();
-            tokio::pin!(shutdown);
-            // Attaching reads every live auction: a node that drops requests is waited for (with
-            // backoff, Ctrl-C and SIGTERM honoured); a wrong deployment is an error at once.
-            let mut backoff = Duration::from_millis(200);
-            let mut keeper = loop {
-                match Keeper::start(chain.clone(), d, me, cfg.clone()).await {
-                    Ok(k) => break k,
-                    Err(e) if e.is_transient() => {
-                        tracing::warn!(error = %backstop_keeper::ErrorChain(&e), retry_in = ?backoff, "attach failed; retrying");
-                        tokio::select! {
-                            () = &mut shutdown => return Ok(()),
-                            () = tokio::time::sleep(backoff) => {}
-                        }
-                        backoff = (backoff * 2).min(Duration::from_secs(30));
+            let run = KeeperRun { until_cleared, interval, metrics, ws_url };
+            match protocol {
+                ContractSet::Backstop => {
+                    if addresses.is_some() || exit.is_some() {
+                        bail!("--addresses and --exit are for --protocol dss");
                     }
-                    Err(e) => return Err(e).context("attaching to the deployment"),
+                    let d = Deployment::load(&deployment)?;
+                    let conn = conn.connection(1, "keeper").await?;
+                    let (chain, me) = conn.open().await?;
+                    if chain.chain_id() != d.chain_id {
+                        bail!(
+                            "{} is for chain {}, the node is chain {}",
+                            deployment.display(),
+                            d.chain_id,
+                            chain.chain_id()
+                        );
+                    }
+                    run_keeper(Arc::new(chain), d, me, cfg, run).await?;
                 }
-            };
-            if let Some(addr) = metrics {
-                tokio::spawn(keeper.metrics().serve(addr));
-            }
-            // New heads from --ws-url when given (a read-only connection, checked to be the same
-            // chain), else from --rpc-url when it is a WebSocket, else none (poll).
-            let heads = match &ws_url {
-                None => chain.clone(),
-                Some(url) => {
-                    let cfg = backstop_chain::RpcConfig {
-                        dev: false,
-                        expect_chain_id: Some(chain.chain_id()),
-                        ..backstop_chain::RpcConfig::dev(url.clone())
+                ContractSet::Dss => {
+                    let d = load_dss(addresses.as_deref())?;
+                    check_dss_keeper(&cfg, &config)?;
+                    // The exit amount is read before connecting.
+                    let exit = match exit.as_deref() {
+                        None => None,
+                        Some("all") => Some(None),
+                        Some(x) => Some(Some(x.parse::<backstop_core::Wad>().map_err(|e| {
+                            anyhow::anyhow!("--exit {x}: expected `all` or an amount of DAI: {e}")
+                        })?)),
                     };
-                    let ws = backstop_chain::RpcChain::connect(cfg)
-                        .await
-                        .with_context(|| format!("--ws-url {url}"))?;
-                    Arc::new(ws)
+                    let conn = conn.connection(1, "keeper").await?;
+                    let (chain, me) = conn.open().await?;
+                    match exit {
+                        Some(amount) => dss_exit(&chain, &d, me, amount).await?,
+                        None => run_keeper(Arc::new(chain), d, me, cfg, run).await?,
+                    }
                 }
-            };
-            let opts = RunOptions { until_cleared, interval, ..RunOptions::default() };
-            let end = keeper.run(&opts, Some(heads), &mut shutdown).await;
-            tracing::info!(keeper = %keeper.cfg.name, ?end, "stopped");
-            let s = &keeper.stats;
-            println!(
-                "keeper {} ({}): {}",
-                keeper.cfg.name,
-                keeper.account(),
-                if keeper.is_cleared() { "bad debt cleared" } else { "stopped" }
-            );
-            println!(
-                "  auctions seen {}, bids sent {} ({} standing at start), won {}, lost {}",
-                s.auctions_seen, s.bids_sent, s.standing_at_start, s.won, s.lost
-            );
-            println!(
-                "  tokens bought {}, stablecoin spent {}, P&L at limit {}",
-                s.tokens,
-                s.spent,
-                s.pnl_display()
-            );
-            println!(
-                "  transactions {}, gas {}, replacements {}",
-                s.txs,
-                s.gas_used,
-                keeper.replacements()
-            );
+            }
         }
         Command::Deploy { conn, config, out } => {
             let cfg = backstop_chain::config::load(&config)?;
@@ -563,14 +555,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("deployed on chain {}: addresses in {}", d.chain_id, out.display());
             println!("{}", serde_json::to_string_pretty(&d)?);
         }
-        Command::Status { conn, deployment, json } => {
-            let d = Deployment::load(&deployment)?;
+        Command::Status { conn, protocol, deployment, addresses, json } => {
             // Reading needs no key.
             let cfg = backstop_chain::RpcConfig {
                 dev: conn.dev,
                 expect_chain_id: conn.chain_id,
                 ..backstop_chain::RpcConfig::dev(&conn.rpc_url)
             };
+            if protocol == ContractSet::Dss {
+                let d = load_dss(addresses.as_deref())?;
+                let chain = backstop_chain::RpcChain::connect(cfg).await?;
+                let live = load_live(&chain, &d).await.context("reading the dss deployment")?;
+                return print_status(&live, None, json);
+            }
+            let d = Deployment::load(&deployment)?;
             let chain = backstop_chain::RpcChain::connect(cfg).await?;
             if chain.chain_id() != d.chain_id {
                 bail!(
@@ -708,18 +706,22 @@ fn print_status(
         );
     }
     let o = &sys.oracle;
-    println!(
-        "oracle price  {} stablecoin per token (poked at {}, {} s ago; maximum age {} s{})",
-        o.price,
-        o.zzz,
-        live.timestamp.saturating_sub(o.zzz),
-        o.params.age,
-        if o.is_stale(live.timestamp) {
-            ": STALE, no Dutch start or reset until a poke"
-        } else {
-            ""
-        }
-    );
+    if sys.english.rules() == backstop_core::Rules::Dss {
+        println!("rules         dss (deal and tick one second after tic or end; no oracle)");
+    } else {
+        println!(
+            "oracle price  {} stablecoin per token (poked at {}, {} s ago; maximum age {} s{})",
+            o.price,
+            o.zzz,
+            live.timestamp.saturating_sub(o.zzz),
+            o.params.age,
+            if o.is_stale(live.timestamp) {
+                ": STALE, no Dutch start or reset until a poke"
+            } else {
+                ""
+            }
+        );
+    }
     println!("auction size  sump {} stablecoin, dump {} tokens", a.params.sump, a.params.dump);
     let mut english: Vec<_> = sys.english.auctions().collect();
     english.sort_by_key(|(id, _)| *id);
@@ -744,6 +746,151 @@ fn print_status(
             if st.needs_redo { " (needs redo)" } else { "" }
         );
     }
+    Ok(())
+}
+
+/// How `backstop keeper` runs once attached.
+struct KeeperRun {
+    until_cleared: bool,
+    interval: Duration,
+    metrics: Option<std::net::SocketAddr>,
+    ws_url: Option<String>,
+}
+
+/// Attaches a keeper through `adapter` (retrying while the node drops requests) and runs it
+/// until Ctrl-C, SIGTERM or, with `--until-cleared`, the end; prints its summary.
+async fn run_keeper<A: backstop_chain::Adapter>(
+    chain: Arc<backstop_chain::RpcChain>,
+    adapter: A,
+    me: alloy_primitives::Address,
+    cfg: KeeperConfig,
+    run: KeeperRun,
+) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    // Attaching reads every live auction: a node that drops requests is waited for (with
+    // backoff, Ctrl-C and SIGTERM honoured); a wrong deployment is an error at once.
+    let mut backoff = Duration::from_millis(200);
+    let mut keeper = loop {
+        match Keeper::start(chain.clone(), adapter.clone(), me, cfg.clone()).await {
+            Ok(k) => break k,
+            Err(e) if e.is_transient() => {
+                tracing::warn!(error = %backstop_keeper::ErrorChain(&e), retry_in = ?backoff, "attach failed; retrying");
+                tokio::select! {
+                    () = &mut shutdown => return Ok(()),
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+            }
+            Err(e) => return Err(e).context("attaching to the deployment"),
+        }
+    };
+    if let Some(addr) = run.metrics {
+        tokio::spawn(keeper.metrics().serve(addr));
+    }
+    // New heads from --ws-url when given (a read-only connection, checked to be the same
+    // chain), else from --rpc-url when it is a WebSocket, else none (poll).
+    let heads = match &run.ws_url {
+        None => chain.clone(),
+        Some(url) => {
+            let cfg = backstop_chain::RpcConfig {
+                dev: false,
+                expect_chain_id: Some(chain.chain_id()),
+                ..backstop_chain::RpcConfig::dev(url.clone())
+            };
+            let ws = backstop_chain::RpcChain::connect(cfg)
+                .await
+                .with_context(|| format!("--ws-url {url}"))?;
+            Arc::new(ws)
+        }
+    };
+    let opts = RunOptions {
+        until_cleared: run.until_cleared,
+        interval: run.interval,
+        ..RunOptions::default()
+    };
+    let end = keeper.run(&opts, Some(heads), &mut shutdown).await;
+    tracing::info!(keeper = %keeper.cfg.name, ?end, "stopped");
+    let s = &keeper.stats;
+    println!(
+        "keeper {} ({}, {} contracts): {}",
+        keeper.cfg.name,
+        keeper.account(),
+        keeper.adapter().name(),
+        if keeper.is_cleared() { "bad debt cleared" } else { "stopped" }
+    );
+    println!(
+        "  auctions seen {}, bids sent {} ({} standing at start), won {}, lost {}",
+        s.auctions_seen, s.bids_sent, s.standing_at_start, s.won, s.lost
+    );
+    println!(
+        "  tokens bought {}, stablecoin spent {}, P&L at limit {}",
+        s.tokens,
+        s.spent,
+        s.pnl_display()
+    );
+    println!(
+        "  transactions {}, gas {}, replacements {}",
+        s.txs,
+        s.gas_used,
+        keeper.replacements()
+    );
+    Ok(())
+}
+
+/// The dss addresses of `--addresses`, read and checked before anything connects.
+fn load_dss(path: Option<&std::path::Path>) -> anyhow::Result<backstop_chain::dss::DssDeployment> {
+    let path = path.context(
+        "--protocol dss needs --addresses FILE (a chainlog-style JSON: MCD_VAT, MCD_VOW, MCD_FLOP, MCD_GOV, MCD_DAI, MCD_JOIN_DAI)",
+    )?;
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    Ok(backstop_chain::dss::DssDeployment::from_chainlog(&path.display().to_string(), &text)?)
+}
+
+/// What a keeper configuration cannot ask of dss: a price from the deployment's oracle (dss has
+/// none for its governance token), Dutch auctions, flash takes.
+fn check_dss_keeper(cfg: &KeeperConfig, path: &std::path::Path) -> anyhow::Result<()> {
+    let file = path.display();
+    if cfg.price == backstop_keeper::price::PriceConfig::Oracle && cfg.bid {
+        bail!(
+            "{file}: field `price.source`: dss has no on-chain price of its governance token; use `fixed` or `command`"
+        );
+    }
+    if cfg.mechanism != Mechanism::English {
+        bail!("{file}: field `mechanism`: dss has English debt auctions (Flopper) only");
+    }
+    if cfg.flash.is_some() {
+        bail!("{file}: section `[keeper.flash]`: flash takes need a Dutch house; dss has none");
+    }
+    Ok(())
+}
+
+/// `backstop keeper --protocol dss --exit`: moves the keeper's internal DAI out as ERC20.
+async fn dss_exit(
+    chain: &backstop_chain::RpcChain,
+    d: &backstop_chain::dss::DssDeployment,
+    me: alloy_primitives::Address,
+    amount: Option<backstop_core::Wad>,
+) -> anyhow::Result<()> {
+    use backstop_chain::Adapter;
+    let calls = d.exit_calls(chain, me, amount).await?;
+    if calls.is_empty() {
+        println!("{me} holds no whole DAI in the Vat: nothing to exit");
+        return Ok(());
+    }
+    for call in calls {
+        let receipt = chain.send(call.tx(me)).await.context("sending the exit")?;
+        if !receipt.status {
+            let data = receipt.revert_data.unwrap_or_default();
+            let e = backstop_chain::ChainError::RevertedRaw { what: "exit".into(), data };
+            return Err(d.decode_error_of(&call.data, e).into());
+        }
+    }
+    println!(
+        "{me}: {} DAI in the Vat, {} ERC20 DAI",
+        backstop_chain::dss::floor_wad(d.vat_dai(chain, me).await?),
+        d.dai_balance(chain, me).await?
+    );
     Ok(())
 }
 

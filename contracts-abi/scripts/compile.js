@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Compile every contracts-abi/src/*.sol (and the test-only contracts in contracts-abi/mocks/*.sol,
-// written to <outDir>/mocks/) with the pinned solc (npm `solc`, exact version in
-// package.json) through standard JSON, and write one artifact per deployable contract:
+// Compile every contracts-abi/src/*.sol (and the test-only contracts: contracts-abi/mocks/*.sol,
+// written to <outDir>/mocks/, and the dss-compatible test contracts contracts-abi/dss/*.sol, written
+// to <outDir>/dss/) with the pinned solc (npm `solc`, exact version in package.json) through
+// standard JSON, one input per folder (source names `<dir>/<file>`, so `./X.sol` imports within a
+// folder resolve), and write one artifact per deployable contract:
 //   <outDir>/<ContractName>.json = { contractName, abi, bytecode, deployedBytecode, compiler, sourcePath }
 // Usage: node scripts/compile.js [outDir]   (default: contracts-abi/artifacts)
 // Output is deterministic: sources in sorted order, fixed key order, 2-space JSON, trailing newline,
@@ -33,8 +35,10 @@ const SETTINGS = {
 function main() {
   const written = compileDir('src', outDir);
   const mocks = compileDir('mocks', path.join(outDir, 'mocks'));
+  const dss = compileDir('dss', path.join(outDir, 'dss'));
   process.stdout.write(
-    `compile.js: solc ${solc.version()}: wrote ${written.length} artifacts and ${mocks.length} mocks to ${outDir}\n`,
+    `compile.js: solc ${solc.version()}: wrote ${written.length} artifacts, ${mocks.length} mocks and ` +
+      `${dss.length} dss contracts to ${outDir}\n`,
   );
 }
 
@@ -49,11 +53,7 @@ function compileDir(dir, out) {
     sources[`${dir}/${f}`] = { content: fs.readFileSync(path.join(from, f), 'utf8') };
   }
   const input = { language: 'Solidity', sources, settings: SETTINGS };
-  const output = JSON.parse(
-    solc.compile(JSON.stringify(input), {
-      import: (p) => ({ error: `import outside contracts-abi/src not allowed: ${p}` }),
-    }),
-  );
+  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: (p) => importFrom(dir, p) }));
 
   let failed = false;
   for (const e of output.errors || []) {
@@ -86,6 +86,18 @@ function compileDir(dir, out) {
     }
   }
   return written;
+}
+
+// Import callback: every file of the folder is already an input source, so solc asks only for
+// anything else. A `<dir>/<name>.sol` file of the same folder is read from disk; every other path
+// (another folder, a subfolder, `..`, a library) is refused.
+function importFrom(dir, p) {
+  const name = p.startsWith(`${dir}/`) ? p.slice(dir.length + 1) : null;
+  if (name && /^[A-Za-z0-9_.-]+\.sol$/.test(name) && !name.startsWith('.')) {
+    const file = path.join(ROOT, dir, name);
+    if (fs.existsSync(file)) return { contents: fs.readFileSync(file, 'utf8') };
+  }
+  return { error: `import outside contracts-abi/${dir} not allowed: ${p}` };
 }
 
 // Names of the non-abstract `contract`s (not interfaces or libraries) defined in a source unit.

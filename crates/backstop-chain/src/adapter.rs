@@ -24,8 +24,8 @@ use crate::{ChainError, Result, Settlement, SettlementExt, TxRequest};
 use alloy::sol_types::SolCall;
 use alloy_primitives::{Address, Bytes, Log};
 use backstop_core::{
-    Accountant, Action, Addresses, DutchSale, EnglishAuction, Event, Oracle, SystemParams, Wad,
-    dutch::RewardBudget,
+    Accountant, Action, Addresses, DutchSale, EnglishAuction, Event, Oracle, Rules, SystemParams,
+    Wad, dutch::RewardBudget,
 };
 use core::future::Future;
 use std::collections::BTreeSet;
@@ -114,6 +114,18 @@ pub trait Adapter: Clone + core::fmt::Debug + Send + Sync + 'static {
     /// True if the contract set has the operation `action` stands for.
     fn supports(&self, action: &Action) -> bool;
 
+    /// The contract set's edges, which the model loaded from it applies ([`Rules`]).
+    fn rules(&self) -> Rules {
+        Rules::Backstop
+    }
+
+    /// True if every change to an auction emits a log [`Self::decode_log`] understands, so
+    /// readers can follow events. When false (dss: only `Kick` is an event), readers find
+    /// auctions from the kick counter and re-read the live ones every block.
+    fn logs_complete(&self) -> bool {
+        true
+    }
+
     /// The addresses the core's model uses for this deployment (accountant, houses, sink).
     fn core_addresses(&self) -> Addresses;
 
@@ -130,8 +142,22 @@ pub trait Adapter: Clone + core::fmt::Debug + Send + Sync + 'static {
     /// The core event a log stands for; `None` for logs the core does not model.
     fn decode_log(&self, log: &Log) -> Option<Event>;
 
+    /// [`Self::decode_log`] with where the log was included: a contract set whose logs leave
+    /// out a time the core's event has (dss's `fess` note: the era is the block's timestamp)
+    /// takes it from the block.
+    fn decode_chain_log(&self, log: &crate::ChainLog) -> Option<Event> {
+        self.decode_log(&log.log)
+    }
+
     /// The core error revert data stands for; `None` if it is not one the core knows.
     fn decode_revert(&self, data: &[u8]) -> Option<backstop_core::Error>;
+
+    /// [`Self::decode_revert`] knowing the calldata that reverted: a contract set whose reverts
+    /// carry no values (dss's strings) takes the auction id and the offered amounts from it, and
+    /// tells apart rules that share a string.
+    fn decode_revert_of(&self, _call: &[u8], data: &[u8]) -> Option<backstop_core::Error> {
+        self.decode_revert(data)
+    }
 
     /// Every parameter of the deployment.
     fn read_params<S: Settlement>(
@@ -183,10 +209,25 @@ pub trait Adapter: Clone + core::fmt::Debug + Send + Sync + 'static {
         amount: Wad,
     ) -> impl Future<Output = Result<Vec<Call>>> + Send;
 
+    /// Calls that keep the contracts in a state the core's units can describe, sent by a keeper
+    /// before its other decisions; empty for most contract sets (dss: a surplus below one WAD
+    /// that would block `flop`, healed).
+    fn tidy_calls<S: Settlement>(
+        &self,
+        _chain: &S,
+    ) -> impl Future<Output = Result<Vec<Call>>> + Send {
+        async { Ok(Vec::new()) }
+    }
+
     /// `e` with a raw revert decoded into the core's error where this contract set knows it.
     fn decode_error(&self, e: ChainError) -> ChainError {
+        self.decode_error_of(&[], e)
+    }
+
+    /// [`Self::decode_error`] knowing the calldata that reverted ([`Self::decode_revert_of`]).
+    fn decode_error_of(&self, call: &[u8], e: ChainError) -> ChainError {
         match e {
-            ChainError::RevertedRaw { what, data } => match self.decode_revert(&data) {
+            ChainError::RevertedRaw { what, data } => match self.decode_revert_of(call, &data) {
                 Some(error) => ChainError::Reverted { what, error },
                 None => ChainError::RevertedRaw { what, data },
             },

@@ -166,9 +166,10 @@ impl<'a, S: Settlement, A: Adapter> SystemClient<'a, S, A> {
         if !receipt.status {
             let data = receipt.revert_data.unwrap_or_default();
             let what = crate::adapter::action_name(action).to_owned();
-            return Err(self.adapter.decode_error(ChainError::RevertedRaw { what, data }));
+            let e = ChainError::RevertedRaw { what, data };
+            return Err(self.adapter.decode_error_of(&call.data, e));
         }
-        let events = receipt.logs.iter().filter_map(|l| self.adapter.decode_log(&l.log)).collect();
+        let events = receipt.logs.iter().filter_map(|l| self.adapter.decode_chain_log(l)).collect();
         Ok((receipt, events))
     }
 

@@ -20,6 +20,7 @@ use crate::{
 use alloy_primitives::Address;
 use backstop_core::{Action, Error, Event, Ray, System, SystemParams};
 
+pub mod dss;
 mod follow;
 pub use follow::{AccountantFollower, Followed};
 
@@ -86,6 +87,9 @@ pub enum DiffError {
         /// The contract's view.
         chain: Box<AccountantView>,
     },
+    /// A difference described in words (the dss harness: [`dss::DssView`]s).
+    #[error("{0}")]
+    Text(String),
     /// After an action, the observable states differ.
     #[error("state differs at {at}\nmodel {model:?}\nchain {chain:?}")]
     StateDiffers {

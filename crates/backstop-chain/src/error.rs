@@ -45,6 +45,17 @@ pub enum ChainError {
         /// The value.
         value: U256,
     },
+    /// A RAD amount (dss: 10^45) that goes back to the contract exactly (an auction's `bid`) is
+    /// not a whole number of WAD, the core's unit.
+    #[error(
+        "{what} = {rad} rad is not a whole number of wad (10^27 rad); the model cannot hold it exactly"
+    )]
+    NotWhole {
+        /// What was read (`"MCD_FLOP bids(3).bid"`).
+        what: String,
+        /// The value, RAD.
+        rad: U256,
+    },
     /// State read from the chain that the core model refuses (an inconsistent balance sheet).
     #[error("the {what} read from the chain is inconsistent")]
     Model {

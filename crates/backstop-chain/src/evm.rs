@@ -215,6 +215,7 @@ impl EmbeddedEvm {
                 block_hash,
                 tx_hash,
                 log_index: i as u64,
+                block_timestamp: Some(inner.timestamp),
                 log,
                 removed: false,
             })

@@ -26,6 +26,9 @@
 //! - [`watch`]: a reorg-aware log follower from a block cursor, for any backend.
 //! - `differential` (feature `test-utils`): the model and a deployment in lock-step, compared after
 //!   every action.
+//! - [`dss`]: MakerDAO dss (`Vat`, `Vow`, `Flopper`, `DaiJoin`), the second adapter: RAD
+//!   converted exactly, closed windows, auctions found from storage; and Backstop's
+//!   dss-compatible test contracts.
 //! - [`aave`]: a real Aave v3 market from the installed `@aave/core-v3` package (loaded at run
 //!   time), a bad-debt event driven through its contracts, and bad debt measured on the pool.
 //! - [`uniswap`]: a real Uniswap V2 market from its npm package (`@uniswap/v2-core` 1.0.1, read at
@@ -42,6 +45,7 @@ pub mod client;
 pub mod config;
 #[cfg(feature = "test-utils")]
 pub mod differential;
+pub mod dss;
 mod error;
 pub mod evm;
 #[cfg(feature = "test-utils")]

@@ -4,7 +4,9 @@
 //!
 //! Which ids are live comes from the contracts' events since the deployment block (kicks minus
 //! deals, yanks and finished sales), in one `eth_getLogs` per range chunk; only the live ones are
-//! then read. The cost grows with the live auctions, never with the past ones.
+//! then read. The cost grows with the live auctions, never with the past ones. A contract set
+//! whose logs miss changes ([`Adapter::logs_complete`] false: dss) is read from storage instead:
+//! every id up to the kick counter, once.
 
 use crate::{Adapter, ChainError, LogQuery, Result, Settlement};
 use backstop_core::{
@@ -69,7 +71,7 @@ pub async fn scan_ids<S: Settlement, A: Adapter>(
         let to = to_block.min(from + range.max(1) - 1);
         let q = LogQuery { from_block: from, to_block: Some(to), addresses: addresses.clone() };
         for l in chain.logs(&q).await.map_err(ChainError::backend)? {
-            if let Some(e) = adapter.decode_log(&l.log) {
+            if let Some(e) = adapter.decode_chain_log(&l) {
                 ids.apply(&e);
             }
         }
@@ -106,15 +108,23 @@ pub fn surplus_ledger(
 pub async fn load_live<S: Settlement, A: Adapter>(chain: &S, adapter: &A) -> Result<LiveState> {
     let block = chain.block_number().await.map_err(ChainError::backend)?;
     let timestamp = chain.timestamp().await.map_err(ChainError::backend)?;
+    // A contract set whose logs miss changes (dss) is read from storage as well: every id up to
+    // the kick counter, once; later readers follow the counter.
     let mut ids = scan_ids(chain, adapter, block, 5_000).await?;
     let sheet = adapter.read_balance_sheet(chain, &ids.eras).await?;
     ids.eras.retain(|e| !sheet.accountant.sin(*e).is_zero());
     let params = adapter.read_params(chain).await?;
     let houses = adapter.read_houses(chain).await?;
+    if !adapter.logs_complete() {
+        ids.english.extend(1..=houses.english_kicks);
+    }
     let mut auctions = Vec::new();
-    for id in &ids.english {
-        if let Some(a) = adapter.read_english(chain, *id).await? {
-            auctions.push((*id, a));
+    for id in ids.english.clone() {
+        match adapter.read_english(chain, id).await? {
+            Some(a) => auctions.push((id, a)),
+            None => {
+                ids.english.remove(&id);
+            }
         }
     }
     let english =
@@ -129,6 +139,7 @@ pub async fn load_live<S: Settlement, A: Adapter>(chain: &S, adapter: &A) -> Res
     let oracle = adapter.read_oracle(chain).await?;
     let addrs = adapter.core_addresses();
     let ledger = surplus_ledger(addrs.accountant, sheet.surplus);
-    let system = System { accountant: sheet.accountant, english, dutch, ledger, oracle, addrs };
+    let system = System { accountant: sheet.accountant, english, dutch, ledger, oracle, addrs }
+        .with_rules(adapter.rules());
     Ok(LiveState { block, timestamp, system, ids })
 }

@@ -535,6 +535,7 @@ impl RpcChain {
                 block_hash: l.block_hash.unwrap_or_default(),
                 tx_hash: l.transaction_hash.unwrap_or_default(),
                 log_index: l.log_index.unwrap_or_default(),
+                block_timestamp: l.block_timestamp,
                 log: l.inner,
                 removed: l.removed,
             })
@@ -604,6 +605,7 @@ fn to_receipt(r: &alloy::rpc::types::TransactionReceipt, tx_hash: B256) -> Recei
             block_hash: l.block_hash.unwrap_or_default(),
             tx_hash: l.transaction_hash.unwrap_or(tx_hash),
             log_index: l.log_index.unwrap_or_default(),
+            block_timestamp: l.block_timestamp,
             log: l.inner.clone(),
             removed: l.removed,
         })

@@ -54,6 +54,9 @@ pub struct ChainLog {
     pub log_index: u64,
     /// The log: emitter, topics, data.
     pub log: Log,
+    /// The block's timestamp, seconds, where the backend reports it (the embedded EVM always;
+    /// a node when its `eth_getLogs` answers `blockTimestamp`, as Anvil and reth do).
+    pub block_timestamp: Option<u64>,
     /// True if a reorg removed it (only from watchers).
     pub removed: bool,
 }

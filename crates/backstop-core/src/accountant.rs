@@ -15,7 +15,7 @@
 //! `balanceOf`). Stablecoin that cancels debt goes to the sink (outside this struct).
 
 use crate::{
-    Timestamp,
+    Rules, Timestamp,
     error::{Error, Result},
     math::Wad,
 };
@@ -167,6 +167,9 @@ pub struct Accountant {
     /// Σ `due` (`Due`), WAD: reserved out of the stablecoin balance.
     #[serde(default)]
     due_total: Wad,
+    /// The contract set's edges (the flop's surplus rule).
+    #[serde(default)]
+    rules: Rules,
 }
 
 impl Accountant {
@@ -181,6 +184,7 @@ impl Accountant {
             ash: Wad::ZERO,
             due: BTreeMap::new(),
             due_total: Wad::ZERO,
+            rules: Rules::Backstop,
         })
     }
 
@@ -195,7 +199,28 @@ impl Accountant {
         let sin: BTreeMap<Timestamp, Wad> =
             queue.into_iter().filter(|(_, a)| !a.is_zero()).collect();
         let sin_total = sin.values().try_fold(Wad::ZERO, |s, x| s.checked_add(*x))?;
-        Ok(Self { params, debt, sin, sin_total, ash, due: BTreeMap::new(), due_total: Wad::ZERO })
+        Ok(Self {
+            params,
+            debt,
+            sin,
+            sin_total,
+            ash,
+            due: BTreeMap::new(),
+            due_total: Wad::ZERO,
+            rules: Rules::Backstop,
+        })
+    }
+
+    /// The same balance sheet under `rules`.
+    #[must_use]
+    pub fn with_rules(mut self, rules: Rules) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    /// The contract set's edges the accountant applies.
+    pub fn rules(&self) -> Rules {
+        self.rules
     }
 
     /// Sets the total of refunds owed (`Due`, WAD) as read back from a chain (the per-bidder
@@ -315,19 +340,25 @@ impl Accountant {
     }
 
     /// Validates starting a debt auction: `sump ≤ woe`, and a (free) surplus below `sump` (a
-    /// smaller surplus is healed by the flop itself, so dust cannot block an auction).
+    /// smaller surplus is healed by the flop itself, so dust cannot block an auction). Under
+    /// [`Rules::Dss`] any surplus at all refuses it, as dss's `Vow.flop` does.
     pub fn check_flop(&self, surplus: Wad) -> Result<()> {
         let (woe, sump) = (self.woe(), self.params.sump);
         if sump > woe {
             return Err(Error::InsufficientDebt { woe: woe.raw(), sump: sump.raw() });
         }
-        if surplus >= sump {
+        let blocks = match self.rules {
+            Rules::Backstop => surplus >= sump,
+            Rules::Dss => !surplus.is_zero(),
+        };
+        if blocks {
             return Err(Error::SurplusNotZero { surplus: surplus.raw() });
         }
         Ok(())
     }
 
-    /// The raise of the next auction after [`Self::check_flop`]: `min(sump, woe − surplus)`, WAD.
+    /// The raise of the next auction after [`Self::check_flop`]: `min(sump, woe − surplus)`, WAD
+    /// (`sump` under [`Rules::Dss`], where the surplus is zero and `sump ≤ woe`).
     pub fn flop_bid(&self, surplus: Wad) -> Result<Wad> {
         self.check_flop(surplus)?;
         Ok(self.params.sump.min(self.woe().saturating_sub(surplus)))

@@ -20,7 +20,7 @@
 //! [`DentPayment`] for the caller (the [`crate::System`]) to carry out.
 
 use crate::{
-    Timestamp,
+    Rules, Timestamp,
     error::{Error, Result},
     math::{Ray, Wad, fits_u128, mul_128_64},
     time_add,
@@ -253,19 +253,38 @@ impl EnglishAuction {
     pub fn is_biddable(&self, now: Timestamp) -> bool {
         (self.tic == 0 || now < self.tic) && now < self.end
     }
-    /// True if `deal` passes at `now`.
+    /// True if `deal` passes at `now` under Backstop's rules.
     pub fn is_dealable(&self, now: Timestamp) -> bool {
-        self.tic != 0 && (now >= self.tic || now >= self.end)
+        self.is_dealable_under(Rules::Backstop, now)
     }
-    /// True if `tick` passes at `now`.
+    /// True if `deal` passes at `now` under `rules` (the house being live aside).
+    pub fn is_dealable_under(&self, rules: Rules, now: Timestamp) -> bool {
+        self.tic != 0 && (rules.closed(now, self.tic) || rules.closed(now, self.end))
+    }
+    /// True if `tick` passes at `now` under Backstop's rules.
     pub fn is_tickable(&self, now: Timestamp) -> bool {
-        self.tic == 0 && now >= self.end
+        self.is_tickable_under(Rules::Backstop, now)
     }
-    /// When the auction's status next changes by time alone: the current bid expiring or the
-    /// auction ending, whichever is first; `None` if it is already finished (dealable or tickable).
+    /// True if `tick` passes at `now` under `rules`.
+    pub fn is_tickable_under(&self, rules: Rules, now: Timestamp) -> bool {
+        self.tic == 0 && rules.closed(now, self.end)
+    }
+    /// When the auction's status next changes by time alone under Backstop's rules: the current
+    /// bid expiring or the auction ending, whichever is first; `None` if it is already finished
+    /// (dealable or tickable).
     pub fn next_change(&self, now: Timestamp) -> Option<Timestamp> {
+        self.next_change_under(Rules::Backstop, now)
+    }
+    /// [`Self::next_change`] under `rules`. Under dss the auction stops taking bids at the close
+    /// and can be dealt or ticked one second later: both are changes.
+    pub fn next_change_under(&self, rules: Rules, now: Timestamp) -> Option<Timestamp> {
         let closes = if self.tic == 0 { self.end } else { self.tic.min(self.end) };
-        (now < closes).then_some(closes)
+        if now < closes {
+            Some(closes)
+        } else {
+            let done = rules.closes_at(closes);
+            (now < done).then_some(done)
+        }
     }
     /// Seconds until [`Self::next_change`], 0 if it has happened.
     pub fn time_until_change(&self, now: Timestamp) -> u64 {
@@ -401,6 +420,9 @@ pub struct EnglishHouse {
     /// Credits of outbid bidders the push could not repay (WAD); empty in the model.
     #[serde(default)]
     claimable: FxHashMap<Address, Wad>,
+    /// The contract set's edges (windows, zero kicks, storage widths).
+    #[serde(default)]
+    rules: Rules,
 }
 
 impl EnglishHouse {
@@ -413,6 +435,7 @@ impl EnglishHouse {
             kicks: 0,
             live: true,
             claimable: FxHashMap::default(),
+            rules: Rules::Backstop,
         })
     }
 
@@ -430,7 +453,35 @@ impl EnglishHouse {
             kicks,
             live,
             claimable: FxHashMap::default(),
+            rules: Rules::Backstop,
         }
+    }
+
+    /// The same house under `rules`.
+    #[must_use]
+    pub fn with_rules(mut self, rules: Rules) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    /// The contract set's edges the house applies.
+    pub fn rules(&self) -> Rules {
+        self.rules
+    }
+
+    /// True if `deal` of `a` passes at `now` under the house's rules (liveness aside).
+    pub fn dealable(&self, a: &EnglishAuction, now: Timestamp) -> bool {
+        a.is_dealable_under(self.rules, now)
+    }
+
+    /// True if `tick` of `a` passes at `now` under the house's rules.
+    pub fn tickable(&self, a: &EnglishAuction, now: Timestamp) -> bool {
+        a.is_tickable_under(self.rules, now)
+    }
+
+    /// When `a`'s status next changes by time alone under the house's rules.
+    pub fn next_change(&self, a: &EnglishAuction, now: Timestamp) -> Option<Timestamp> {
+        a.next_change_under(self.rules, now)
     }
 
     /// Inserts or replaces one auction (as read from a chain); `None` removes it.
@@ -522,14 +573,16 @@ impl EnglishHouse {
         if !self.live {
             return Err(Error::NotLive);
         }
-        if lot.is_zero() {
-            return Err(Error::ZeroLot);
+        if self.rules == Rules::Backstop {
+            if lot.is_zero() {
+                return Err(Error::ZeroLot);
+            }
+            if bid.is_zero() {
+                return Err(Error::ZeroBid);
+            }
+            fits_u128(lot.raw())?;
+            fits_u128(bid.raw())?;
         }
-        if bid.is_zero() {
-            return Err(Error::ZeroBid);
-        }
-        fits_u128(lot.raw())?;
-        fits_u128(bid.raw())?;
         let end = time_add(now, self.params.tau)?;
         let id = self.kicks.checked_add(1).ok_or(Error::Overflow)?;
         self.kicks = id;
@@ -623,11 +676,17 @@ impl EnglishHouse {
         if !self.live {
             return Err(Error::NotLive);
         }
-        let a = self.get(id)?;
-        if a.tic == 0 {
+        let a = match (self.get(id), self.rules) {
+            (Ok(a), _) => a,
+            // dss reads an empty slot: `tic == 0`, "not finished".
+            (Err(_), Rules::Dss) => return Err(Error::NotFinished { id, tic: 0, end: 0 }),
+            (Err(e), Rules::Backstop) => return Err(e),
+        };
+        // dss checks both in one `require` ("Flopper/not-finished").
+        if a.tic == 0 && self.rules == Rules::Backstop {
             return Err(Error::NoBids { id });
         }
-        if !(now >= a.tic || now >= a.end) {
+        if !a.is_dealable_under(self.rules, now) {
             return Err(Error::NotFinished { id, tic: a.tic, end: a.end });
         }
         Ok((a.guy, a.lot))
@@ -645,7 +704,7 @@ impl EnglishHouse {
     pub fn tick(&mut self, id: u64, now: Timestamp) -> Result<EnglishEvent> {
         let p = self.params;
         let a = self.get(id)?;
-        if now < a.end {
+        if !self.rules.closed(now, a.end) {
             return Err(Error::AuctionNotExpired { id, end: a.end });
         }
         if a.tic != 0 {
@@ -658,7 +717,10 @@ impl EnglishHouse {
             if !p.floor.is_zero() {
                 grown = grown.min(lot.max(a.bid.rdiv(p.floor)?));
             }
-            lot = Wad::from_raw(fits_u128(grown.raw())?);
+            lot = match self.rules {
+                Rules::Backstop => Wad::from_raw(fits_u128(grown.raw())?),
+                Rules::Dss => grown,
+            };
         }
         let a = self.auctions.get_mut(&id).ok_or(Error::AuctionNotFound { id })?;
         a.lot = lot;

@@ -117,6 +117,7 @@ pub mod ledger;
 pub mod log;
 pub mod math;
 pub mod oracle;
+pub mod rules;
 pub mod strategy;
 pub mod system;
 
@@ -142,6 +143,7 @@ pub use ledger::{Ledger, Token};
 pub use log::{ActionLog, TimedAction, replay_on_model};
 pub use math::{Rad, Ray, Wad};
 pub use oracle::{Oracle, OracleParam, OracleParams};
+pub use rules::Rules;
 pub use system::{Action, Addresses, Contract, Event, Events, Mechanism, System, SystemParams};
 
 /// A block timestamp, unix seconds.

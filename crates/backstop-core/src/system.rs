@@ -6,7 +6,7 @@
 //! simulations, differential tests against the contracts and replays share one interpreter.
 
 use crate::{
-    Timestamp,
+    Rules, Timestamp,
     accountant::{Accountant, AccountantEvent, AccountantParam, AccountantParams},
     dutch::{DutchEvent, DutchHouse, DutchParam, DutchParams, Reward},
     english::{DentPayment, EnglishEvent, EnglishHouse, EnglishParam, EnglishParams, LotSizing},
@@ -287,6 +287,14 @@ impl System {
             oracle: Oracle::new(params.oracle, price, now)?,
             addrs,
         })
+    }
+
+    /// The same deployment under `rules` (the accountant's and the English house's edges).
+    #[must_use]
+    pub fn with_rules(mut self, rules: Rules) -> Self {
+        self.accountant = self.accountant.with_rules(rules);
+        self.english = self.english.with_rules(rules);
+        self
     }
 
     /// The accountant's free surplus: its stablecoin balance less the refunds it owes, WAD.

@@ -262,7 +262,7 @@ impl TxManager {
         let gas = match chain.estimate(&tx).await.map_err(|e| node(&label, e))? {
             Ok(g) => g,
             Err(data) => {
-                let error = adapter.decode_revert(&data);
+                let error = adapter.decode_revert_of(&tx.data, &data);
                 let reason =
                     error.as_ref().map_or_else(|| format!("revert data {data}"), |e| e.to_string());
                 return Err(SubmitError::Rejected { label, error, reason });

@@ -79,6 +79,11 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             return Ok(0);
         }
         let mut sent = 0;
+        let chain = self.chain.clone();
+        for call in self.adapter.tidy_calls(&*chain).await? {
+            let label = format!("tidy:{}:{}", call.to, call.data);
+            sent += usize::from(self.send_call(TxKind::Settle, label, call).await?);
+        }
         let a = self.model.accountant.clone();
         let wait = a.params.wait;
         for (era, _) in a.queue() {
@@ -195,7 +200,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         let mut sent = 0;
         for id in ids {
             let Some(a) = self.model.english.auction(id).copied() else { continue };
-            if a.is_dealable(self.now) {
+            if self.model.english.dealable(&a, self.now) {
                 if self.cfg.settle {
                     let s = self
                         .send(TxKind::Settle, format!("deal:{id}"), Action::Deal { id })
@@ -205,7 +210,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 }
                 continue;
             }
-            if a.is_tickable(self.now) {
+            if self.model.english.tickable(&a, self.now) {
                 if self.cfg.settle {
                     let label = format!("tick:{id}:{}", a.end);
                     let s = self.send(TxKind::Settle, label, Action::Tick { id }).await?;

@@ -6,13 +6,18 @@ use backstop_chain::{Adapter, AtBlock, Broadcast, ChainError, WatchEvent, live};
 use backstop_core::{AccountantEvent, DutchEvent, EnglishEvent, Event, Ray};
 use std::collections::BTreeSet;
 
+/// With storage discovery, the most auction ids beyond the known ones read in one step (a
+/// keeper far behind the kick counter catches up over several blocks).
+const POLL_NEW_PER_STEP: u64 = 64;
+
 impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
     /// Follows the events since the last step and re-reads what they touched.
     pub(super) async fn sync(&mut self) -> Result<usize, ChainError> {
         let events = self.watcher.poll(&*self.chain).await.map_err(ChainError::backend)?;
         // Decisions are about transactions that land in the next block: judge them at its time.
         self.now = self.chain.next_timestamp().await.map_err(ChainError::backend)?;
-        if events.is_empty() {
+        let polls = !self.adapter.logs_complete();
+        if events.is_empty() && !polls {
             return Ok(0);
         }
         let (mut english, mut dutch) = (BTreeSet::new(), BTreeSet::new());
@@ -22,7 +27,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 WatchEvent::Added(l) => (l, false),
                 WatchEvent::Removed(l) => (l, true),
             };
-            let Some(ev) = self.adapter.decode_log(&log.log) else { continue };
+            let Some(ev) = self.adapter.decode_chain_log(log) else { continue };
             if removed {
                 // A reorg: re-read whatever the event touched, parameters included.
                 params = true;
@@ -59,8 +64,24 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         }
         let chain = self.chain.clone();
         let at = self.read_block(&chain);
+        if polls {
+            // Logs miss bids, deals and ticks: follow the kick counter and re-read every live
+            // auction (one call for the counter, one per live auction, at most
+            // `POLL_NEW_PER_STEP` new ones per step).
+            let houses = self.adapter.read_houses(&at).await?;
+            let known = self.model.english.kicks();
+            let last = houses.english_kicks.min(known.saturating_add(POLL_NEW_PER_STEP));
+            english.extend(known.saturating_add(1)..=last);
+            english.extend(self.ids.english.iter().copied());
+            if !houses.english_live && self.model.english.is_live() {
+                self.model.english.cage();
+            }
+        }
         for id in english {
             let a = self.adapter.read_english(&at, id).await?;
+            if polls {
+                self.account_polled(id, a);
+            }
             self.model.english.set_auction(id, a);
         }
         for id in dutch {
@@ -74,6 +95,38 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         // calls); parameters and the oracle only when they changed.
         self.refresh_accountant(params, oracle).await?;
         Ok(events.len())
+    }
+
+    /// Storage discovery: what a re-read of English auction `id` shows against the model, as the
+    /// events the logs did not carry (a bid: `Dent`; an auction gone after its close: `Deal`),
+    /// for the P&L and the live set.
+    fn account_polled(&mut self, id: u64, now: Option<backstop_core::EnglishAuction>) {
+        let prev = self.model.english.auction(id).copied();
+        let synth = match (prev, now) {
+            (None, Some(a)) => {
+                self.ids.english.insert(id);
+                (a.has_bid()).then_some(EnglishEvent::Dent {
+                    id,
+                    guy: a.guy,
+                    lot: a.lot,
+                    bid: a.bid,
+                    tic: a.tic,
+                })
+            }
+            (Some(p), Some(a)) if a.has_bid() && (p.guy != a.guy || p.lot != a.lot) => {
+                Some(EnglishEvent::Dent { id, guy: a.guy, lot: a.lot, bid: a.bid, tic: a.tic })
+            }
+            (Some(p), None) if p.has_bid() && self.model.english.is_live() => {
+                Some(EnglishEvent::Deal { id, guy: p.guy, lot: p.lot })
+            }
+            (Some(_), None) => Some(EnglishEvent::Yank { id }),
+            _ => None,
+        };
+        if let Some(e) = synth {
+            let e = Event::English(e);
+            self.account_event(&e);
+            self.ids.apply(&e);
+        }
     }
 
     /// Keeps the stats from the events that concern us.
@@ -187,7 +240,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         let c = &at;
         let sheet = self.adapter.read_balance_sheet(c, &self.ids.eras).await?;
         self.ids.eras.retain(|e| !sheet.accountant.sin(*e).is_zero());
-        self.model.accountant = sheet.accountant;
+        self.model.accountant = sheet.accountant.with_rules(self.adapter.rules());
         self.model.ledger = live::surplus_ledger(self.model.addrs.accountant, sheet.surplus);
         if oracle_changed {
             self.model.oracle = self.adapter.read_oracle(c).await?;

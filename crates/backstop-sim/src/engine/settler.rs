@@ -130,11 +130,12 @@ impl State<'_> {
             }
         } else {
             let Some(a) = self.sys.english.auction(id).copied() else { return };
-            if a.is_dealable(now) {
+            let house = &self.sys.english;
+            if house.dealable(&a, now) {
                 self.send_once(Action::Deal { id }, Pending::Deal(id));
-            } else if a.is_tickable(now) {
+            } else if house.tickable(&a, now) {
                 self.send_once(Action::Tick { id }, Pending::Tick(id));
-            } else if let Some(t) = a.next_change(now) {
+            } else if let Some(t) = house.next_change(&a, now) {
                 self.clock.set_timer(false, id, t);
             }
         }
