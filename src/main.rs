@@ -145,12 +145,24 @@ enum Command {
     Deploy {
         #[command(flatten)]
         conn: ConnArgs,
-        /// The parameter file (TOML, human decimals; see docs in the README).
+        /// Backstop's contracts, or (--protocol dss, a --dev chain only) Backstop's dss-compatible
+        /// test contracts (Vat, Vow, Flopper, DaiJoin, DAI, a governance token).
+        #[arg(long, value_enum, default_value = "backstop")]
+        protocol: ContractSet,
+        /// The parameter file (TOML, human decimals; see docs in the README). With --protocol
+        /// dss: beg, pad, ttl, tau, wait, sump, dump, notes (dss's defaults where absent).
         #[arg(long, short)]
-        config: PathBuf,
-        /// Where to write the addresses.
+        config: Option<PathBuf>,
+        /// Where to write the addresses (with --protocol dss: a chainlog-style JSON).
         #[arg(long, short, default_value = "deployment.json")]
         out: PathBuf,
+        /// With --protocol dss: book this much bad debt (DAI) as a liquidation would
+        /// (`vat.suck` to the Vow, `vow.fess`).
+        #[arg(long)]
+        book_debt: Option<String>,
+        /// With --protocol dss: mint ERC20 DAI to an account (`ADDRESS=DAI`; repeatable).
+        #[arg(long)]
+        fund: Vec<String>,
     },
     /// Attach to a deployment and print its state: the balance sheet and every live auction.
     Status {
@@ -546,7 +558,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Deploy { conn, config, out } => {
+        Command::Deploy { conn, protocol: ContractSet::Dss, config, out, book_debt, fund } => {
+            deploy_dss_cmd(&conn, config.as_deref(), &out, book_debt.as_deref(), &fund).await?;
+        }
+        Command::Deploy { conn, protocol: ContractSet::Backstop, config, out, book_debt, fund } => {
+            if book_debt.is_some() || !fund.is_empty() {
+                bail!("--book-debt and --fund are for --protocol dss (use `backstop admin` here)");
+            }
+            let config = config.context("--config FILE is required (the parameter file)")?;
             let cfg = backstop_chain::config::load(&config)?;
             let (chain, from) = conn.connection(0, "deployer").await?.open().await?;
             tracing::info!(deployer = %from, chain_id = chain.chain_id(), "deploying");
@@ -891,6 +910,74 @@ async fn dss_exit(
         backstop_chain::dss::floor_wad(d.vat_dai(chain, me).await?),
         d.dai_balance(chain, me).await?
     );
+    Ok(())
+}
+
+/// `backstop deploy --protocol dss`: the dss-compatible test contracts on a dev chain, the
+/// debt booked and the accounts funded; writes a chainlog-style addresses file. Every value is
+/// checked before anything is sent.
+async fn deploy_dss_cmd(
+    conn: &ConnArgs,
+    config: Option<&std::path::Path>,
+    out: &std::path::Path,
+    book_debt: Option<&str>,
+    fund: &[String],
+) -> anyhow::Result<()> {
+    use backstop_chain::dss::deploy::{DssParams, deploy_dss};
+    use backstop_core::Wad;
+    if !conn.dev {
+        bail!(
+            "--protocol dss deploys test contracts (their deployer can mint DAI): on a --dev chain only"
+        );
+    }
+    let params: DssParams = match config {
+        None => DssParams::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct File {
+                dss: DssParams,
+            }
+            let f: File = toml::from_str(&text).with_context(|| path.display().to_string())?;
+            f.dss
+        }
+    };
+    let amount = |what: &str, s: &str| -> anyhow::Result<Wad> {
+        s.parse::<Wad>().map_err(|e| anyhow::anyhow!("{what} {s}: not an amount of DAI: {e}"))
+    };
+    let debt = book_debt.map(|s| amount("--book-debt", s)).transpose()?;
+    let mut funds = Vec::new();
+    for f in fund {
+        let (who, how_much) =
+            f.split_once('=').with_context(|| format!("--fund {f}: expected ADDRESS=DAI"))?;
+        let who: alloy_primitives::Address =
+            who.parse().with_context(|| format!("--fund {f}: {who} is not an address"))?;
+        funds.push((who, amount("--fund", how_much)?));
+    }
+    let (chain, from) = conn.connection(0, "deployer").await?.open().await?;
+    let d = deploy_dss(&chain, from, &params).await.context("deploying the dss test contracts")?;
+    let mut calls = Vec::new();
+    if let Some(tab) = debt {
+        calls.extend(d.book_debt_calls(tab, from)?);
+    }
+    for (who, x) in &funds {
+        calls.extend(d.mint_dai_calls(*who, *x)?);
+    }
+    for call in calls {
+        let receipt = chain.send(call.tx(from)).await?;
+        if !receipt.status {
+            bail!("a set-up call to {} reverted", call.to);
+        }
+    }
+    let text = serde_json::to_string_pretty(&d.to_chainlog())?;
+    std::fs::write(out, format!("{text}\n")).with_context(|| out.display().to_string())?;
+    println!(
+        "deployed the dss test contracts on chain {}: addresses in {}",
+        chain.chain_id(),
+        out.display()
+    );
+    println!("{text}");
     Ok(())
 }
 

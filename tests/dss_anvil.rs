@@ -371,3 +371,181 @@ async fn a_surplus_below_one_wad_is_healed_before_it_blocks_a_flop() {
     let ash = n.chain.call_sol(DEPLOYER, n.d.vow, &DssVow::AshCall {}).await.unwrap();
     assert_eq!(ash, U256::ZERO);
 }
+
+/// Anvil's second dev key: the `backstop` binary's keeper account in these tests.
+const KEY2: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const KEY2_ADDR: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
+/// Runs the binary with the keeper's key (KEY2) in the environment.
+fn backstop(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_backstop"))
+        .args(args)
+        .env("BACKSTOP_PRIVATE_KEY", KEY2)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap()
+}
+
+/// Runs the binary without a key: on `--dev`, the node's unlocked account 0 (the deployer).
+fn backstop_unlocked(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_backstop"))
+        .args(args)
+        .env_remove("BACKSTOP_PRIVATE_KEY")
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// The README's dss example, end to end through the binary: deploy the test contracts with debt
+/// booked and the keeper funded, `status`, a keeper run until the debt is cleared, `--exit`.
+/// And the operator's mistakes, each refused with what and where before anything connects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_runs_a_dss_keeper_from_a_chainlog_file() {
+    let _g = SERIAL.lock().await;
+    let node = AnvilNode::spawn(&AnvilConfig::default()).expect("anvil");
+    let url = node.endpoint();
+    let dir = std::env::temp_dir().join(format!("backstop-dss-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = |f: &str| dir.join(f).display().to_string();
+    std::fs::write(p("dss.toml"), "[dss]\nttl = 2\ntau = 60\nsump = \"50000\"\ndump = \"250\"\n")
+        .unwrap();
+    std::fs::write(
+        p("keeper.toml"),
+        "budget = \"200000\"\n[price]\nsource = \"fixed\"\nprice = \"260\"\n",
+    )
+    .unwrap();
+    let fund = format!("{KEY2_ADDR}=200000");
+    let o = backstop_unlocked(&[
+        "deploy",
+        "--protocol",
+        "dss",
+        "--dev",
+        "--rpc-url",
+        &url,
+        "--config",
+        &p("dss.toml"),
+        "--out",
+        &p("chainlog.json"),
+        "--book-debt",
+        "100000",
+        "--fund",
+        &fund,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = backstop(&[
+        "status",
+        "--protocol",
+        "dss",
+        "--addresses",
+        &p("chainlog.json"),
+        "--rpc-url",
+        &url,
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let status: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(status["debt"], "100000", "{status}");
+    assert_eq!(status["queued"], "100000", "the fess note's era is known: {status}");
+    // The keeper runs until the debt is cleared: Anvil's clock is the wall clock, and the
+    // auctions' windows are two seconds.
+    let keeper = tokio::process::Command::new(env!("CARGO_BIN_EXE_backstop"))
+        .args(["keeper", "--protocol", "dss", "--addresses", &p("chainlog.json")])
+        .args(["--config", &p("keeper.toml"), "--rpc-url", &url, "--interval", "0.05"])
+        .arg("--until-cleared")
+        .env("BACKSTOP_PRIVATE_KEY", KEY2)
+        .env("RUST_BACKTRACE", "0")
+        .kill_on_drop(true)
+        .output();
+    let o = tokio::time::timeout(Duration::from_secs(600), keeper)
+        .await
+        .expect("the keeper never finished")
+        .unwrap();
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("dss contracts): bad debt cleared"), "{out}");
+    assert!(out.contains("won 2"), "{out}");
+    // Its change leaves the Vat as ERC20 DAI.
+    let o = backstop(&[
+        "keeper",
+        "--protocol",
+        "dss",
+        "--addresses",
+        &p("chainlog.json"),
+        "--config",
+        &p("keeper.toml"),
+        "--rpc-url",
+        &url,
+        "--exit",
+        "all",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("0 DAI in the Vat, 100000 ERC20 DAI"), "{}", text(&o));
+
+    // Mistakes: each named, nothing sent (the node is not even asked).
+    let chainlog = std::fs::read_to_string(p("chainlog.json")).unwrap();
+    let mut partial: serde_json::Value = serde_json::from_str(&chainlog).unwrap();
+    partial.as_object_mut().unwrap().remove("MCD_FLOP");
+    std::fs::write(p("partial.json"), partial.to_string()).unwrap();
+    std::fs::write(p("oracle.toml"), "budget = \"1\"\n[price]\nsource = \"oracle\"\n").unwrap();
+    let dead = "http://127.0.0.1:9";
+    for (args, expect) in [
+        (
+            vec!["keeper", "--protocol", "dss", "--config", &p("keeper.toml")],
+            "--protocol dss needs --addresses FILE",
+        ),
+        (
+            vec![
+                "keeper",
+                "--protocol",
+                "dss",
+                "--addresses",
+                &p("partial.json"),
+                "--config",
+                &p("keeper.toml"),
+            ],
+            "no `MCD_FLOP` (the Flopper)",
+        ),
+        (
+            vec![
+                "keeper",
+                "--protocol",
+                "dss",
+                "--addresses",
+                &p("chainlog.json"),
+                "--config",
+                &p("oracle.toml"),
+            ],
+            "field `price.source`: dss has no on-chain price",
+        ),
+        (
+            vec!["keeper", "--config", &p("keeper.toml"), "--exit", "all"],
+            "--addresses and --exit are for --protocol dss",
+        ),
+        (
+            vec![
+                "keeper",
+                "--protocol",
+                "dss",
+                "--addresses",
+                &p("chainlog.json"),
+                "--config",
+                &p("keeper.toml"),
+                "--exit",
+                "lots",
+            ],
+            "--exit lots: expected `all` or an amount of DAI",
+        ),
+        (vec!["deploy", "--protocol", "dss", "--out", &p("x.json")], "on a --dev chain only"),
+    ] {
+        let mut args = args.clone();
+        args.extend(["--rpc-url", dead]);
+        let o = backstop(&args);
+        assert!(!o.status.success(), "{args:?} succeeded");
+        assert!(text(&o).contains(expect), "{args:?}: {}", text(&o));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -17,9 +17,9 @@ use backstop_core::Wad;
 use serde::{Deserialize, Serialize};
 
 /// The parameters of a dss test deployment, in the core's units (the Vow's `sump` is DAI, WAD:
-/// filed as RAD).
+/// filed as RAD). In a file, absent fields take [`DssParams::default`]'s values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct DssParams {
     /// Flopper `beg`, WAD (dss default 1.05).
     pub beg: Wad,
