@@ -372,6 +372,49 @@ async fn a_surplus_below_one_wad_is_healed_before_it_blocks_a_flop() {
     assert_eq!(ash, U256::ZERO);
 }
 
+/// A risk team's replay: fork the network at a past block, when auctions were live, and let a
+/// keeper bid on them there. The origin runs on (a first keeper wins everything); the fork, at
+/// the block after the first bids, is won by a second keeper valuing the token higher, and the
+/// origin is untouched by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fork_at_a_past_block_bids_on_the_auctions_live_then() {
+    let _g = SERIAL.lock().await;
+    let n = net(3, params()).await;
+    let (x, y) = (Address::repeat_byte(0xf1), Address::repeat_byte(0xf2));
+    fund(&n, x, w("1000000")).await;
+    let mut kx = vec![start(&n, x, bidder("x", "250", w("1000000"))).await];
+    for _ in 0..4 {
+        kx[0].step().await.unwrap();
+    }
+    until_mined(&n.chain).await;
+    assert_eq!(kx[0].model.english.len(), 3, "three auctions live, bid on by x");
+    let past = n.chain.block_number().await.unwrap();
+    let past_time = n.chain.timestamp().await.unwrap();
+    // The origin goes on and clears its debt.
+    run(&mut kx, &n.chain, 2_000).await;
+    assert!(kx[0].is_cleared());
+    let origin_tokens = gov_of(&n, x).await;
+    // The fork at the past block: the three auctions are live again, with x's bids.
+    let fork = AnvilNode::spawn(&AnvilConfig::default().fork(n.node.endpoint(), Some(past)))
+        .expect("fork");
+    let chain = Arc::new(RpcChain::connect(RpcConfig::dev(fork.endpoint())).await.unwrap());
+    // A fork's clock starts at the wall clock: back to the past block's time, as a replay needs.
+    chain.set_next_timestamp(past_time + 1).await.unwrap();
+    chain.mine().await.unwrap();
+    let f = Net { node: fork, chain, d: n.d };
+    fund(&f, y, w("1000000")).await;
+    let mut ky = vec![start(&f, y, bidder("y", "258", w("1000000"))).await];
+    assert_eq!(ky[0].model.english.len(), 3, "the fork sees the auctions live at the block");
+    run(&mut ky, &f.chain, 2_000).await;
+    assert!(ky[0].is_cleared());
+    assert_eq!(ky[0].stats.won, 3);
+    assert_eq!(gov_of(&f, y).await, ky[0].stats.tokens);
+    assert_eq!(gov_of(&f, x).await, Wad::ZERO, "on the fork y outbid x everywhere");
+    // The origin is as it was.
+    assert_eq!(gov_of(&n, x).await, origin_tokens);
+    assert_eq!(gov_of(&n, y).await, Wad::ZERO);
+}
+
 /// Anvil's second dev key: the `backstop` binary's keeper account in these tests.
 const KEY2: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const KEY2_ADDR: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";

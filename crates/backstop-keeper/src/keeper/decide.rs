@@ -167,9 +167,9 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
     }
 
     /// True when the auctions can take our raise asset. Otherwise the set-up transactions
-    /// (approvals) are sent once, and bids wait until they are mined: a bid sent before would
-    /// only be refused.
-    async fn ensure_allowance(&mut self) -> Result<bool, ChainError> {
+    /// (approvals; with dss, `hope`s and the join) are sent once, and bids wait until they are
+    /// mined: a bid sent before would only be refused. `sent` counts what went out.
+    async fn ensure_allowance(&mut self, sent: &mut usize) -> Result<bool, ChainError> {
         if self.cfg.dry_run {
             return Ok(true);
         }
@@ -177,7 +177,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             let chain = self.chain.clone();
             for call in self.adapter.bidder_setup(&*chain, self.me, self.cfg.budget).await? {
                 let label = format!("setup:{}:{}", call.to, call.data);
-                self.send_call(TxKind::Admin, label, call).await?;
+                *sent += usize::from(self.send_call(TxKind::Admin, label, call).await?);
             }
             self.approved = true;
         }
@@ -245,7 +245,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             let bidder = Bidder { me: self.me, limit, budget, mode: self.cfg.english_mode };
             match english_bid(id, &a, &self.model.english.params, &bidder, self.now) {
                 Ok(b) => {
-                    if !self.ensure_allowance().await? {
+                    if !self.ensure_allowance(&mut sent).await? {
                         self.note(format!("english:{id}"), "waiting for the approval to be mined");
                         continue;
                     }
@@ -336,7 +336,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             let budget = self.available().min(self.balance().await?.saturating_sub(reserved));
             match dutch_take(&self.model.dutch, id, self.me, limit, budget, self.now) {
                 Ok(t) => {
-                    if !self.ensure_allowance().await? {
+                    if !self.ensure_allowance(&mut sent).await? {
                         self.note(format!("dutch:{id}"), "waiting for the approval to be mined");
                         continue;
                     }
