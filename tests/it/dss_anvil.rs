@@ -22,7 +22,7 @@ use backstop_core::{Ray, Wad};
 use backstop_keeper::keeper::{Keeper, KeeperConfig};
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+use crate::SERIAL;
 
 fn w(s: &str) -> Wad {
     s.parse().unwrap()

@@ -16,7 +16,7 @@ use std::{
     time::Duration,
 };
 
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+use crate::SERIAL;
 
 /// Anvil's first dev account: the deployer (`--dev` without a key).
 const DEPLOYER: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";

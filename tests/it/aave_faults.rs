@@ -319,6 +319,7 @@ async fn status_equals_the_pool_before_and_after_the_recap() {
 /// its numbers are the pool's (the booked accounts' variable debt), the book's and the sink's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_cli_reports_the_recap_on_anvil() {
+    let _g = crate::SERIAL.lock().await;
     use backstop_chain::{AnvilConfig, AnvilNode, RpcChain, RpcConfig};
     let node = AnvilNode::spawn(&AnvilConfig::default().timestamp(START)).expect("anvil");
     let chain = RpcChain::connect(RpcConfig::dev(node.endpoint())).await.unwrap();

@@ -27,7 +27,7 @@ use backstop_keeper::{
 };
 use std::{sync::Arc, time::Duration};
 
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+use crate::SERIAL;
 
 fn w(s: &str) -> Wad {
     s.parse().unwrap()

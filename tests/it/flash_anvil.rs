@@ -27,7 +27,7 @@ use backstop_core::{AccountantParams, Action, Mechanism, Ray, SystemParams, Wad}
 use backstop_keeper::{Keeper, KeeperConfig, keeper::FlashConfig};
 use std::{collections::BTreeMap, sync::Arc};
 
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+use crate::SERIAL;
 
 fn w(s: &str) -> Wad {
     s.parse().unwrap()

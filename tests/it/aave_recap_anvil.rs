@@ -28,7 +28,7 @@ use backstop_chain::{
 use backstop_keeper::keeper::Mechanism;
 use std::{path::Path, sync::Arc};
 
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+use crate::SERIAL;
 
 const START: u64 = backstop::aave_demo::AAVE_START;
 const ROUNDS: u64 = 20_000;
