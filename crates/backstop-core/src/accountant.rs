@@ -315,6 +315,17 @@ impl Accountant {
         Ok(AccountantEvent::Heal { amount })
     }
 
+    /// Writes off `amount` (WAD) of free debt with no stablecoin (the loss waterfall's last
+    /// layer: socialised onto the depositors).
+    pub fn write_off(&mut self, amount: Wad) -> Result<AccountantEvent> {
+        let woe = self.woe();
+        if amount > woe {
+            return Err(Error::InsufficientFreeDebt { woe: woe.raw(), requested: amount.raw() });
+        }
+        self.debt = self.debt.checked_sub(amount)?;
+        Ok(AccountantEvent::Heal { amount })
+    }
+
     /// Validates cancelling `amount` of on-auction debt with surplus.
     pub fn check_kiss(&self, amount: Wad, surplus: Wad) -> Result<()> {
         if amount > self.ash {

@@ -278,6 +278,76 @@ pub enum Error {
         /// Needed, WAD.
         need: U256,
     },
+    // ---- loss waterfall: staking vault, pledge round, layers -------------------------------
+    /// The staking vault is paused: no slash, deposit, mint, redeem or withdraw.
+    #[error("the staking vault is paused")]
+    Paused,
+    /// An exit outside the unstake window of the staker's cooldown (`opens` = `closes` = 0: no
+    /// cooldown recorded).
+    #[error("outside the unstake window [{opens}, {closes}]")]
+    NotInUnstakeWindow {
+        /// First second of the window.
+        opens: Timestamp,
+        /// Last second of the window.
+        closes: Timestamp,
+    },
+    /// An exit of more shares than the cooldown recorded.
+    #[error("{requested} shares above the {recorded} recorded at cooldown (WAD)")]
+    AboveCooldownShares {
+        /// Shares recorded, WAD.
+        recorded: U256,
+        /// Shares asked, WAD.
+        requested: U256,
+    },
+    /// A deposit, mint, redeem or withdraw that moves no shares or no assets.
+    #[error("zero shares or zero assets")]
+    ZeroShares,
+    /// A slash before `slashInterval` has passed since the last one.
+    #[error("the next slash is allowed at {next}")]
+    SlashTooSoon {
+        /// Earliest time of the next slash, seconds.
+        next: Timestamp,
+    },
+    /// A layer acted out of the waterfall's order, or is not in it.
+    #[error("layer {layer} cannot act now: {reason}")]
+    LayerNotReady {
+        /// The layer (`"staking"`, `"pledge"`, …).
+        layer: String,
+        /// Which earlier layer still has to act, or why it is off.
+        reason: String,
+    },
+    /// A pledge round is open (no second round, no other layer on the debt it reserves).
+    #[error("pledge round {id} is open")]
+    RoundOpen {
+        /// Round id.
+        id: u64,
+    },
+    /// No pledge round is open (pledge), or none has finished (claim, refund).
+    #[error("pledge round {id} is not open")]
+    RoundNotOpen {
+        /// Round id (0: none yet).
+        id: u64,
+    },
+    /// The round has not reached its target and its deadline has not passed.
+    #[error("pledge round {id} runs until {end}")]
+    RoundNotFinished {
+        /// Round id.
+        id: u64,
+        /// Its deadline, seconds.
+        end: Timestamp,
+    },
+    /// A round's target below its minimum.
+    #[error("pledge target {target} below the minimum {min} (WAD)")]
+    TargetTooSmall {
+        /// The target, WAD.
+        target: U256,
+        /// The minimum, WAD.
+        min: U256,
+    },
+    /// Nothing to claim or refund for this account.
+    #[error("nothing to claim or refund")]
+    NothingToClaim,
+
     /// The caller is not a ward (contract side).
     #[error("not authorized")]
     NotAuthorized,
@@ -350,6 +420,17 @@ impl Error {
             Self::ZeroTab => "ZeroTab",
             Self::InsufficientBalance { .. } => "InsufficientBalance",
             Self::InsufficientAllowance { .. } => "InsufficientAllowance",
+            Self::Paused => "Paused",
+            Self::NotInUnstakeWindow { .. } => "NotInUnstakeWindow",
+            Self::AboveCooldownShares { .. } => "AboveCooldownShares",
+            Self::ZeroShares => "ZeroShares",
+            Self::SlashTooSoon { .. } => "SlashTooSoon",
+            Self::LayerNotReady { .. } => "LayerNotReady",
+            Self::RoundOpen { .. } => "RoundOpen",
+            Self::RoundNotOpen { .. } => "RoundNotOpen",
+            Self::RoundNotFinished { .. } => "RoundNotFinished",
+            Self::TargetTooSmall { .. } => "TargetTooSmall",
+            Self::NothingToClaim => "NothingToClaim",
             Self::NotAuthorized => "NotAuthorized",
             Self::Locked => "Locked",
             Self::UnsupportedToken => "UnsupportedToken",

@@ -120,6 +120,7 @@ pub mod oracle;
 pub mod rules;
 pub mod strategy;
 pub mod system;
+pub mod waterfall;
 
 #[cfg(any(test, feature = "proptest"))]
 pub mod arb;
