@@ -4,7 +4,7 @@ pragma solidity ^0.8.30;
 import {Auth} from "./Auth.sol";
 import {Lock} from "./Lock.sol";
 import {SafeTransfer} from "./SafeTransfer.sol";
-import {IERC20Min, IEnglishDebtAuction, IDutchDebtAuction} from "./Interfaces.sol";
+import {IERC20Min, IEnglishDebtAuction, IDutchDebtAuction, IWaterfallGate} from "./Interfaces.sol";
 
 /// @title Accountant
 /// @notice The balance sheet (dss Vow semantics, amounts in WAD). It holds bad debt queued by time
@@ -71,11 +71,15 @@ contract Accountant is Auth, Lock {
     address public english;
     /// @notice The Dutch debt auction (`flopDutch`).
     address public dutch;
+    /// @notice The loss waterfall whose `auctionsReady()` gates `flop` and `flopDutch` (0: no gate).
+    address public waterfall;
 
     event Fess(uint256 indexed era, uint256 tab);
     event Flog(uint256 indexed era, uint256 amount);
     event Heal(uint256 amount);
     event Kiss(uint256 amount);
+    /// `amount` of free debt was written off with no stablecoin (the waterfall's socialise layer).
+    event WriteOff(uint256 amount);
     /// `amount` of free debt was put on auction (`woe -> Ash`) by a flop.
     event Flop(uint256 amount);
     /// An auction cancelled `amount` of on-auction debt with stablecoin it sent to the sink.
@@ -164,11 +168,12 @@ contract Accountant is Auth, Lock {
         emit File(what, data);
     }
 
-    /// @notice `sink`, `english`, `dutch`.
+    /// @notice `sink`, `english`, `dutch`, `waterfall` (0 removes the gate on starting auctions).
     function file(bytes32 what, address data) external auth lock {
         if (what == "sink") sink = data;
         else if (what == "english") english = data;
         else if (what == "dutch") dutch = data;
+        else if (what == "waterfall") waterfall = data;
         else revert InvalidParam(what);
         emit FileAddress(what, data);
     }
@@ -237,11 +242,26 @@ contract Accountant is Auth, Lock {
         emit Kiss(amount);
     }
 
+    /// @notice Write off `amount` (WAD) of free debt with no stablecoin moving (ward: the loss
+    /// waterfall's socialise layer): `debt -= amount`, taken from `woe`.
+    /// `InsufficientFreeDebt(woe, amount)` above `woe`.
+    function writeOff(uint256 amount) external auth lock {
+        (uint256 woe_, uint256 ash) = _book();
+        if (amount > woe_) revert InsufficientFreeDebt(woe_, amount);
+        // amount <= woe was just checked.
+        unchecked {
+            _setBook(woe_ - amount, ash);
+        }
+        emit WriteOff(amount);
+    }
+
     // ---- starting auctions ----
 
-    /// @notice Start an English debt auction raising `sump` for at most the opening lot.
+    /// @notice Start an English debt auction raising `sump` for at most the opening lot. With a
+    /// `waterfall` filed, `LayerNotReady("auctions")` first unless its `auctionsReady()`.
     /// @return id the English auction id
     function flop() external lock returns (uint256 id) {
+        _gate();
         address english_ = english;
         (uint256 sump_, uint256 dump_) = _sizes();
         if (english_ == address(0) || sump_ == 0 || dump_ == 0) revert NotConfigured();
@@ -251,13 +271,23 @@ contract Accountant is Auth, Lock {
 
     /// @notice Start a Dutch debt auction raising `sump` for at most `dump` governance tokens;
     /// `kpr` receives the keeper reward, if any.
+    /// With a `waterfall` filed, `LayerNotReady("auctions")` first unless its `auctionsReady()`.
     /// @return id the Dutch sale id
     function flopDutch(address kpr) external lock returns (uint256 id) {
+        _gate();
         address dutch_ = dutch;
         (uint256 sump_, uint256 dump_) = _sizes();
         if (dutch_ == address(0) || sump_ == 0 || dump_ == 0) revert NotConfigured();
         (uint256 bid,) = _startable(sump_, dump_, address(0));
         id = IDutchDebtAuction(dutch_).kick(bid, dump_, kpr);
+    }
+
+    /// @dev The loss waterfall's gate on starting auctions (none while `waterfall` is 0).
+    function _gate() internal view {
+        address waterfall_ = waterfall;
+        if (waterfall_ != address(0) && !IWaterfallGate(waterfall_).auctionsReady()) {
+            revert LayerNotReady("auctions");
+        }
     }
 
     /// @dev `sump` and `dump`, reading the wide slots only behind the marker.

@@ -57,6 +57,35 @@ interface IErrors {
     error NoPartialPurchase(uint256 tab, uint256 chost);
     error ZeroTab();
 
+    // ---- loss waterfall: staking vault, pledge round, layers (docs/design/waterfall.md) ----
+    /// The staking vault is paused: no slash, deposit, mint, redeem or withdraw.
+    error Paused();
+    /// An exit outside the unstake window `[opens, closes]` (seconds, inclusive) of the staker's
+    /// cooldown; `opens == closes == 0`: no cooldown recorded.
+    error NotInUnstakeWindow(uint256 opens, uint256 closes);
+    /// An exit of `requested` shares (WAD) above the `recorded` shares left of the cooldown.
+    error AboveCooldownShares(uint256 recorded, uint256 requested);
+    /// A deposit, mint, redeem or withdraw that moves no shares or no assets; a pledge of nothing.
+    error ZeroShares();
+    /// A slash before `slashInterval` has passed since the last one; `next` is the earliest time.
+    error SlashTooSoon(uint256 next);
+    /// The layer named `layer` ("treasury", "staking", "pledge", "auctions", "socialise") cannot
+    /// act now: an earlier layer can still act, a pledge round is open or met its target unsettled,
+    /// the layer is not in the order, or (socialise) its deadline has not come. The core's
+    /// `reason` is not carried.
+    error LayerNotReady(bytes32 layer);
+    /// A pledge round `id` is open, or met its target and is not settled: no second round.
+    error RoundOpen(uint256 id);
+    /// Pledge round `id` is not open (0: no round yet, or an id never opened).
+    error RoundNotOpen(uint256 id);
+    /// Pledge round `id` has neither met its target nor passed its deadline `end` (seconds), or
+    /// (settle) did not succeed or is already settled.
+    error RoundNotFinished(uint256 id, uint256 end);
+    /// A round's `target` (WAD) is zero or below the minimum `min` (WAD).
+    error TargetTooSmall(uint256 target, uint256 min);
+    /// Nothing to claim or refund for the caller in this round.
+    error NothingToClaim();
+
     // ---- tokens and contract-only kinds ----
     error InsufficientBalance(uint256 have, uint256 need);
     error InsufficientAllowance(uint256 have, uint256 need);

@@ -38,6 +38,44 @@ interface IDutchDebtAuction {
     function kick(uint256 tab, uint256 lot, address kpr) external returns (uint256 id);
 }
 
+/// @notice The loss waterfall's gate on starting debt auctions (`Accountant.flop`, `flopDutch`):
+/// true when no earlier layer can still act and no pledge round is open or met its target unsettled.
+interface IWaterfallGate {
+    function auctionsReady() external view returns (bool);
+}
+
+/// @notice What the loss waterfall calls on the accountant (it is a ward there). WAD amounts.
+interface IWaterfallAccountant {
+    function stablecoin() external view returns (address);
+    function woe() external view returns (uint256);
+    function surplus() external view returns (uint256);
+    function fess(uint256 tab) external;
+    function heal(uint256 amount) external;
+    function writeOff(uint256 amount) external;
+}
+
+/// @notice What the loss waterfall calls on the staking vault (it is a ward there). WAD amounts.
+interface IStakingVault {
+    function asset() external view returns (address);
+    function paused() external view returns (bool);
+    function totalAssets() external view returns (uint256);
+    function maxSlash() external view returns (uint256);
+    function slash(uint256 amount, address to) external returns (uint256 slashed);
+}
+
+/// @notice What the loss waterfall calls on the pledge round (it is a ward there). WAD amounts.
+interface IPledgeRound {
+    function asset() external view returns (address);
+    function pending() external view returns (uint256 id);
+    function last() external view returns (uint256 id);
+    function rounds(uint256 id)
+        external
+        view
+        returns (uint256 target, uint256 pledged, uint256 price, uint256 end, bool settled);
+    function open(uint256 target) external returns (uint256 id);
+    function settle(address to) external returns (uint256 amount);
+}
+
 /// @notice What the Aave bad-debt book calls on the accountant (it is a ward there).
 interface IFess {
     function stablecoin() external view returns (address);

@@ -242,8 +242,14 @@ async fn no_deal_at_tic_and_no_tick_at_end_exactly() {
     fund(&n, me, w("1000000")).await;
     // It bids on auction 1 only (a budget of one raise), so auction 2 stays unbid.
     let mut k = start(&n, me, bidder("k", "258", w(SUMP))).await;
-    for _ in 0..6 {
+    // Steps (each mined before the next) until it holds auction 1: a bound on steps, not time.
+    for _ in 0..100 {
         k.step().await.unwrap();
+        until_mined(&n.chain).await;
+        let holds = k.model.english.auction(1).is_some_and(|a| a.guy == me);
+        if holds && k.model.english.auction(2).is_some() && k.in_flight().is_empty() {
+            break;
+        }
     }
     let a1 = *k.model.english.auction(1).expect("auction 1");
     let a2 = *k.model.english.auction(2).expect("auction 2");
@@ -298,9 +304,14 @@ async fn killed_and_restarted_mid_auction_loses_and_repeats_nothing() {
         start(&n, a, bidder("a", "250", w("2000000"))).await,
         start(&n, b, bidder("b", "258", w("2000000"))).await,
     ];
-    for _ in 0..3 {
+    // Until b holds a standing bid (a bound on rounds, not time).
+    for _ in 0..100 {
         for k in ks.iter_mut() {
             k.step().await.unwrap();
+        }
+        until_mined(&n.chain).await;
+        if ks[1].model.english.auctions().any(|(_, a)| a.guy == b) {
+            break;
         }
     }
     let live_before = ks[1].model.english.len();
@@ -327,8 +338,13 @@ async fn node_restarted_from_a_state_dump_mid_run() {
     let me = Address::repeat_byte(0xd1);
     fund(&n, me, w("1000000")).await;
     let mut ks = vec![start(&n, me, bidder("k", "260", w("1000000"))).await];
-    for _ in 0..3 {
+    // Until it holds a bid: mid-run.
+    for _ in 0..100 {
         ks[0].step().await.unwrap();
+        until_mined(&n.chain).await;
+        if ks[0].model.english.auctions().any(|(_, a)| a.guy == me) {
+            break;
+        }
     }
     let state = n.chain.dump_state().await.unwrap();
     let ts = n.chain.timestamp().await.unwrap();
@@ -383,10 +399,15 @@ async fn a_fork_at_a_past_block_bids_on_the_auctions_live_then() {
     let (x, y) = (Address::repeat_byte(0xf1), Address::repeat_byte(0xf2));
     fund(&n, x, w("1000000")).await;
     let mut kx = vec![start(&n, x, bidder("x", "250", w("1000000"))).await];
-    for _ in 0..4 {
+    // Until x holds all three auctions.
+    for _ in 0..100 {
         kx[0].step().await.unwrap();
+        until_mined(&n.chain).await;
+        let held = kx[0].model.english.auctions().filter(|(_, a)| a.guy == x).count();
+        if held == 3 && kx[0].in_flight().is_empty() {
+            break;
+        }
     }
-    until_mined(&n.chain).await;
     assert_eq!(kx[0].model.english.len(), 3, "three auctions live, bid on by x");
     let past = n.chain.block_number().await.unwrap();
     let past_time = n.chain.timestamp().await.unwrap();
