@@ -736,6 +736,128 @@ impl Waterfall {
     }
 }
 
+/// A waterfall as a file declares it (`[waterfall]`, with `[waterfall.staking]` and
+/// `[waterfall.pledge]` for those layers). Amounts are human decimals (WAD), times seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaterfallConfig {
+    /// The layers, in order.
+    pub order: Vec<Layer>,
+    /// Free debt the protocol keeps before stakers are touched, WAD.
+    #[serde(default)]
+    pub offset: Wad,
+    /// Seconds between two slashes.
+    #[serde(default)]
+    pub slash_interval: u64,
+    /// Seconds after the first booking when what is free is socialised (0: never).
+    #[serde(default)]
+    pub deadline: u64,
+    /// The staking vault (with the staking layer).
+    #[serde(default)]
+    pub staking: Option<VaultParams>,
+    /// The pledge round (with the pledge layer).
+    #[serde(default)]
+    pub pledge: Option<PledgeParams>,
+}
+
+/// One danger of a waterfall's parameters: what can go wrong, and the numbers that say so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Danger {
+    /// A short name (`stakers-escape`).
+    pub kind: &'static str,
+    /// What happens, with the parameters' values.
+    pub what: String,
+}
+
+impl WaterfallConfig {
+    /// The waterfall this file declares, every rule checked (the error names the field).
+    pub fn build(&self) -> Result<Waterfall> {
+        let vault = self.staking.map(StakingVault::new).transpose()?;
+        Waterfall::new(
+            WaterfallParams {
+                order: self.order.clone(),
+                offset: self.offset,
+                slash_interval: self.slash_interval,
+                deadline: self.deadline,
+            },
+            vault,
+            self.pledge,
+        )
+    }
+
+    /// What can go wrong with these parameters when a loss is booked with the accountant's queue
+    /// delay `wait` (seconds) and auctions take `auction_time` seconds from the first kick to the
+    /// last deal: stakers who see the loss coming and leave before they can be slashed, layers
+    /// that never pay, a deadline that socialises before the auctions could finish.
+    pub fn dangers(&self, wait: u64, auction_time: u64) -> Vec<Danger> {
+        let mut out = Vec::new();
+        let mut d = |kind: &'static str, what: String| out.push(Danger { kind, what });
+        let has = |l: Layer| self.order.contains(&l);
+        if let Some(v) = &self.staking {
+            // A staker who starts its cooldown when the loss is booked is out by
+            // `cooldown + window`; the first slash is possible once the debt is free (`wait`).
+            if v.cooldown < wait {
+                d(
+                    "stakers-escape",
+                    format!(
+                        "cooldown {} s is shorter than the queue delay wait {} s: a staker who starts its cooldown when the loss is booked can leave before the debt can be slashed",
+                        v.cooldown, wait
+                    ),
+                );
+            }
+            if v.max_slash.is_zero() {
+                d(
+                    "stakers-never-pay",
+                    "maxSlash is 0: the staking layer never covers anything".into(),
+                );
+            }
+            if v.cooldown == 0 {
+                d(
+                    "no-cooldown",
+                    "cooldown 0: stakers leave the moment a loss appears (only a pause holds them, and a pause also stops the slash)".into(),
+                );
+            }
+        }
+        if has(Layer::Staking) && self.slash_interval == 0 {
+            d(
+                "slash-repeats",
+                "slash_interval 0: slashes repeat block after block, each up to maxSlash of what is left".into(),
+            );
+        }
+        if has(Layer::Auctions)
+            && self.deadline != 0
+            && self.deadline < wait.saturating_add(auction_time)
+        {
+            d(
+                "early-socialisation",
+                format!(
+                    "deadline {} s is shorter than the queue delay and the auctions ({} + {} s): depositors are written down while the auctions could still cover the loss",
+                    self.deadline, wait, auction_time
+                ),
+            );
+        }
+        if let Some(p) = &self.pledge
+            && self.deadline != 0
+            && p.duration >= self.deadline
+        {
+            d(
+                "round-outlives-deadline",
+                format!(
+                    "a pledge round of {} s does not close before the deadline {} s",
+                    p.duration, self.deadline
+                ),
+            );
+        }
+        if !has(Layer::Socialise) && !has(Layer::Auctions) {
+            d(
+                "debt-left-on-the-books",
+                "neither auctions nor socialisation: what the first layers do not cover stays on the books".into(),
+            );
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -747,6 +869,41 @@ mod tests {
     }
     fn who(i: u8) -> Address {
         Address::repeat_byte(0x10 + (i % 3))
+    }
+
+    #[test]
+    fn a_file_declares_a_waterfall_and_its_dangers() {
+        let text = r#"
+            order = ["treasury", "staking", "auctions", "socialise"]
+            offset = "100000"
+            slash_interval = 86400
+            deadline = 600000
+            [staking]
+            cooldown = 86400
+            window = 172800
+            max_slash = "0.3"
+        "#;
+        let cfg: WaterfallConfig = toml::from_str(text).unwrap();
+        assert!(cfg.build().is_ok());
+        // Umbrella's 20-day cooldown against a 6.5-day queue: no escape. A one-day cooldown: escape.
+        let kinds = |c: &WaterfallConfig| -> Vec<&str> {
+            c.dangers(561_600, 259_200).iter().map(|d| d.kind).collect()
+        };
+        assert_eq!(kinds(&cfg), ["stakers-escape", "early-socialisation"]);
+        let mut safe = cfg.clone();
+        safe.staking.as_mut().unwrap().cooldown = 20 * 86_400;
+        safe.deadline = 30 * 86_400;
+        assert!(kinds(&safe).is_empty());
+        // A layer named without its part is refused, with the field.
+        let mut bad = cfg;
+        bad.staking = None;
+        assert!(matches!(bad.build(), Err(Error::InvalidParam { what, .. }) if what == "staking"));
+        assert!(
+            toml::from_str::<WaterfallConfig>("order = [\"auctions\", \"treasury\"]")
+                .unwrap()
+                .build()
+                .is_err()
+        );
     }
 
     #[test]
