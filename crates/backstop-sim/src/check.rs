@@ -149,6 +149,66 @@ impl fmt::Display for CheckReport {
     }
 }
 
+/// A loss waterfall file (a `[waterfall]` table, `backstop_core::waterfall::WaterfallConfig`),
+/// read and built with every rule checked; an invalid field is [`SimError::Invalid`] naming it as
+/// `waterfall.field`.
+pub fn load_waterfall(path: &Path) -> Result<backstop_core::waterfall::WaterfallConfig> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        waterfall: backstop_core::waterfall::WaterfallConfig,
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| SimError::io("reading", path, e))?;
+    let file = path.display().to_string();
+    let f: File = toml::from_str(&text).map_err(|e| SimError::Invalid {
+        file: file.clone(),
+        field: "waterfall".into(),
+        reason: e.to_string(),
+    })?;
+    if let Err(e) = f.waterfall.build() {
+        let field = match &e {
+            backstop_core::Error::InvalidParam { what, .. } => format!("waterfall.{what}"),
+            _ => "waterfall".into(),
+        };
+        return Err(SimError::Invalid { file, field, reason: e.to_string() });
+    }
+    Ok(f.waterfall)
+}
+
+/// The waterfall's verdicts: one `waterfall` result per danger (broken), or one that holds when
+/// there is none. The queue delay is the accountant's `wait`; the auctions' length the English
+/// `tau`.
+pub fn waterfall_results(
+    w: &backstop_core::waterfall::WaterfallConfig,
+    params: &SystemParams,
+) -> Vec<PropertyResult> {
+    let dangers = w.dangers(params.accountant.wait, params.english.tau);
+    if dangers.is_empty() {
+        let order: Vec<&str> = w.order.iter().map(|l| l.name()).collect();
+        return vec![PropertyResult {
+            name: "waterfall-safe",
+            kind: "waterfall",
+            description: format!("order {} with no known danger", order.join(" → ")),
+            held: true,
+            cases: 1,
+            counterexample: None,
+            failure: None,
+        }];
+    }
+    dangers
+        .into_iter()
+        .map(|d| PropertyResult {
+            name: d.kind,
+            kind: "waterfall",
+            description: d.what,
+            held: false,
+            cases: 1,
+            counterexample: None,
+            failure: None,
+        })
+        .collect()
+}
+
 /// The parameters and oracle price of a built-in scenario, a scenario file or a deployment
 /// parameter file (`oracle_price`, `[accountant]`, `[english]`, `[dutch]`: a
 /// [`DeploymentParams`], validated by [`DeploymentParams::validate`], the rules `backstop deploy`
@@ -617,5 +677,43 @@ mod tests {
         let get = |n: &str| r.results.iter().find(|x| x.name == n).unwrap();
         assert!(get("lone-bidder-discount").held, "{:?}", get("lone-bidder-discount"));
         assert!(get("dilution-bounded").held, "{:?}", get("dilution-bounded"));
+    }
+}
+
+#[cfg(test)]
+mod waterfall_tests {
+    use super::*;
+
+    #[test]
+    fn a_waterfall_file_is_checked_against_the_parameters() {
+        let dir = std::env::temp_dir().join(format!("backstop-wf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut params = Scenario::builtin("black-thursday-2020-fixed").unwrap().params();
+        // The example: a 20-day cooldown against the 156-hour queue of 2020, a 30-day deadline.
+        params.accountant.wait = 156 * 3600;
+        let example = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/waterfall/aave-umbrella.toml");
+        let w = load_waterfall(&example).unwrap();
+        let r = waterfall_results(&w, &params);
+        assert_eq!(r.len(), 1);
+        assert!(r[0].held, "{:?}", r[0]);
+        // A one-day cooldown lets stakers leave before the debt can be slashed.
+        let short = dir.join("short.toml");
+        let text = std::fs::read_to_string(&example)
+            .unwrap()
+            .replace("cooldown = 1728000", "cooldown = 86400");
+        std::fs::write(&short, text).unwrap();
+        let r = waterfall_results(&load_waterfall(&short).unwrap(), &params);
+        assert_eq!(
+            r.iter().map(|x| (x.name, x.held)).collect::<Vec<_>>(),
+            [("stakers-escape", false)]
+        );
+        // A layer without its part is named before anything runs.
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, "[waterfall]\norder = [\"treasury\", \"staking\", \"auctions\"]\n")
+            .unwrap();
+        let e = load_waterfall(&bad).unwrap_err().to_string();
+        assert!(e.contains("waterfall.staking"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

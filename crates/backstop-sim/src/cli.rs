@@ -178,6 +178,11 @@ pub struct CheckArgs {
     /// Also write the report as JSON here.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also check a loss waterfall (TOML with a `[waterfall]` table: order, offset,
+    /// slash_interval, deadline, `[waterfall.staking]`, `[waterfall.pledge]`): its rules, and
+    /// its dangers against these parameters' queue delay and auction length.
+    #[arg(long)]
+    pub waterfall: Option<PathBuf>,
 }
 
 impl CheckArgs {
@@ -193,7 +198,12 @@ impl CheckArgs {
         };
         cfg.validate()?;
         let (origin, params, oracle) = load_params(&self.params)?;
-        let report = check(&origin, params, oracle, &cfg);
+        // The waterfall file is read and its rules checked before any property runs.
+        let waterfall = self.waterfall.as_deref().map(crate::check::load_waterfall).transpose()?;
+        let mut report = check(&origin, params, oracle, &cfg);
+        if let Some(w) = &waterfall {
+            report.results.extend(crate::check::waterfall_results(w, &params));
+        }
         if let Some(path) = &self.out {
             let text = serde_json::to_string_pretty(&report).map_err(|e| SimError::Serialize {
                 what: "check report".into(),
