@@ -594,6 +594,9 @@ fn describe(action: &Action, events: &[Event], before: &backstop_core::System) -
             Event::Accountant(AccountantEvent::Kiss { amount }) => {
                 format!("cancelled {} of bad debt on auction with surplus", human(amount))
             }
+            Event::Accountant(AccountantEvent::WriteOff { amount }) => {
+                format!("wrote off {} of free bad debt (socialised)", human(amount))
+            }
             Event::Accountant(AccountantEvent::Unwind { amount }) => {
                 format!("{} of unraised bad debt went back to free debt", human(amount))
             }

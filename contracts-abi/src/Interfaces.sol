@@ -68,10 +68,7 @@ interface IPledgeRound {
     function asset() external view returns (address);
     function pending() external view returns (uint256 id);
     function last() external view returns (uint256 id);
-    function rounds(uint256 id)
-        external
-        view
-        returns (uint256 target, uint256 pledged, uint256 price, uint256 end, bool settled);
+    function totalPledged(uint256 id) external view returns (uint256);
     function open(uint256 target) external returns (uint256 id);
     function settle(address to) external returns (uint256 amount);
 }

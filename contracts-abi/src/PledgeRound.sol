@@ -116,8 +116,13 @@ contract PledgeRound is Auth, Lock {
     /// @notice Governance tokens `who` may claim from round `id` after a success, WAD:
     /// `⌊pledgeOf · RAY / price⌋` (0 for an id never opened).
     function tokensFor(uint256 id, address who) external view returns (uint256) {
-        uint256 price = rounds[id].price;
-        return price == 0 ? 0 : pledgeOf[id][who] * RAY / price;
+        if (id == 0 || id > last) return 0;
+        return pledgeOf[id][who] * RAY / rounds[id].price;
+    }
+
+    /// @notice Raise asset pledged to round `id` so far, WAD.
+    function totalPledged(uint256 id) external view returns (uint256) {
+        return rounds[id].pledged;
     }
 
     // ---- the waterfall's side ----

@@ -81,11 +81,18 @@ contract StakingVault is Auth, Lock {
     // ---- conversions (ERC-4626 views) ----
 
     /// @dev `x · (n + 1) / (d + 1)`, rounded down or up; checked (an overflow panics: `Overflow`).
-    function _convert(uint256 x, uint256 n, uint256 d, bool up) internal pure returns (uint256) {
-        uint256 num = x * (n + 1);
+    function _convert(uint256 x, uint256 n, uint256 d, bool up) internal pure returns (uint256 q) {
+        uint256 m = n + 1;
         uint256 den = d + 1;
-        uint256 q = num / den;
-        return up && num % den != 0 ? q + 1 : q;
+        q = x * m / den;
+        // Up: one more when the division leaves a remainder (then q < x · m / den, so q + 1 fits).
+        if (up && mulmod(x, m, den) != 0) q += 1;
+    }
+
+    /// @dev `ZeroShares()` unless an entry or exit moves both shares and assets.
+    function _moves(uint256 shares, uint256 assets) internal pure {
+        if (shares != 0 && assets != 0) return;
+        revert ZeroShares();
     }
 
     /// @notice Shares `assets` (WAD) buy, rounded down: `assets · (totalSupply + 1) / (totalAssets + 1)`.
@@ -143,7 +150,6 @@ contract StakingVault is Auth, Lock {
     function _exitable(address owner) internal view returns (uint256) {
         if (paused) return 0;
         Record memory c = cooldowns[owner];
-        if (c.start == 0) return 0;
         (uint256 opens, uint256 closes) = _window(c.start);
         if (block.timestamp < opens || block.timestamp > closes) return 0;
         uint256 have = balanceOf[owner];
@@ -168,14 +174,16 @@ contract StakingVault is Auth, Lock {
     /// @notice The unstake window of `who`: `(opens, closes)`, seconds, inclusive; `(0, 0)` without
     /// a cooldown.
     function windowOf(address who) external view returns (uint256 opens, uint256 closes) {
-        uint256 start = cooldowns[who].start;
-        if (start == 0) return (0, 0);
-        return _window(start);
+        return _window(cooldowns[who].start);
     }
 
+    /// @dev `[start + cooldown, start + cooldown + window]`; `(0, 0)` without a record (`start`
+    /// 0), a window no time is in.
     function _window(uint256 start) internal view returns (uint256 opens, uint256 closes) {
-        opens = start + cooldown_;
-        closes = opens + window;
+        if (start != 0) {
+            opens = start + cooldown_;
+            closes = opens + window;
+        }
     }
 
     /// @notice Start (or restart) the caller's cooldown now, for all its shares. Works while paused.
@@ -194,7 +202,8 @@ contract StakingVault is Auth, Lock {
     function deposit(uint256 assets, address receiver) external lock returns (uint256 shares) {
         if (paused) revert Paused();
         shares = convertToShares(assets);
-        if (shares == 0) revert ZeroShares();
+        // The model checks the shares only; 0 assets buy 0 shares, so it is the same rule.
+        _moves(shares, assets);
         _credit(receiver, assets, shares);
     }
 
@@ -204,7 +213,7 @@ contract StakingVault is Auth, Lock {
     function mint(uint256 shares, address receiver) external lock returns (uint256 assets) {
         if (paused) revert Paused();
         assets = previewMint(shares);
-        if (shares == 0 || assets == 0) revert ZeroShares();
+        _moves(shares, assets);
         _credit(receiver, assets, shares);
     }
 
@@ -231,7 +240,7 @@ contract StakingVault is Auth, Lock {
         if (owner != msg.sender) revert NotAuthorized();
         Record memory c = _checkExit(owner, shares);
         assets = convertToAssets(shares);
-        if (shares == 0 || assets == 0) revert ZeroShares();
+        _moves(shares, assets);
         _debit(receiver, owner, c, assets, shares);
     }
 
@@ -244,14 +253,14 @@ contract StakingVault is Auth, Lock {
         if (owner != msg.sender) revert NotAuthorized();
         shares = previewWithdraw(assets);
         Record memory c = _checkExit(owner, shares);
-        if (shares == 0 || assets == 0) revert ZeroShares();
+        _moves(shares, assets);
         _debit(receiver, owner, c, assets, shares);
     }
 
     function _checkExit(address owner, uint256 shares) internal view returns (Record memory c) {
         if (paused) revert Paused();
         c = cooldowns[owner];
-        if (c.start == 0) revert NotInUnstakeWindow(0, 0);
+        // Without a record the window is (0, 0) and now is after it.
         (uint256 opens, uint256 closes) = _window(c.start);
         if (block.timestamp < opens || block.timestamp > closes) revert NotInUnstakeWindow(opens, closes);
         if (shares > c.shares) revert AboveCooldownShares(c.shares, shares);

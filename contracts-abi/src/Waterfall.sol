@@ -41,13 +41,6 @@ contract Waterfall is Auth, Lock {
     uint8 public constant AUCTIONS = 3;
     uint8 public constant SOCIALISE = 4;
 
-    /// @dev `_slashState` outcomes.
-    uint256 internal constant OK = 0;
-    uint256 internal constant NO_VAULT = 1;
-    uint256 internal constant PAUSED = 2;
-    uint256 internal constant TOO_SOON = 3;
-    uint256 internal constant OVERFLOW = 4;
-
     /// @notice The accountant whose debt the layers cover.
     address public immutable accountant;
     /// @notice The staking vault (0 without a staking layer).
@@ -89,7 +82,7 @@ contract Waterfall is Auth, Lock {
     /// or the contract without the layer, or a contract over another asset than the accountant's.
     constructor(address accountant_, address vault_, address round_, uint8[] memory order_) {
         uint256 n = order_.length;
-        uint256 packed;
+        uint256 packed = 0;
         for (uint256 i; i < n; i++) {
             uint8 l = order_[i];
             if (l > SOCIALISE) revert InvalidParam("order");
@@ -154,19 +147,39 @@ contract Waterfall is Auth, Lock {
 
     /// @notice What a slash now would ask of the vault, WAD: `min(woe − offset, slashCap)` (0 at or
     /// below `offset`). Reverts `LayerNotReady("staking")` without a vault, `Paused()` while the
-    /// vault is paused, `SlashTooSoon(next)` within `slashInterval` of the last slash.
-    function slashable() external view returns (uint256) {
-        (uint256 s, uint256 x) = _slashState();
-        _revertSlash(s, x);
-        return x;
+    /// vault is paused, `SlashTooSoon(next)` within `slashInterval` of the last slash, `Overflow`
+    /// (a panic) if `totalAssets · maxSlash` does not fit 256 bits (the model's `slashable`).
+    function slashable() public view returns (uint256 x) {
+        address v = vault;
+        if (v == address(0)) revert LayerNotReady("staking");
+        if (IStakingVault(v).paused()) revert Paused();
+        uint256 last = lastSlash;
+        if (last != 0) {
+            uint256 next = last + slashInterval;
+            if (block.timestamp < next) revert SlashTooSoon(next);
+        }
+        uint256 cap = IStakingVault(v).totalAssets() * IStakingVault(v).maxSlash() / WAD;
+        uint256 woe = IWaterfallAccountant(accountant).woe();
+        uint256 off = offset;
+        // woe > off checked.
+        unchecked {
+            x = woe > off ? woe - off : 0;
+        }
+        if (cap < x) x = cap;
     }
 
     /// @notice When the socialise layer may act (seconds): `firstBooking + deadline`; 0 when
     /// `deadline` is 0 or nothing was booked.
-    function socialiseAt() public view returns (uint256) {
+    function socialiseAt() external view returns (uint256) {
+        (bool set, uint256 at) = _socialiseAt();
+        return set ? at : 0;
+    }
+
+    function _socialiseAt() internal view returns (bool set, uint256 at) {
         uint256 t = firstBooking;
-        if (deadline == 0 || t == 0) return 0;
-        return t + deadline;
+        uint256 d = deadline;
+        set = t != 0 && d != 0;
+        at = t + d;
     }
 
     function _layerAt(uint256 i) internal view returns (uint8) {
@@ -191,8 +204,11 @@ contract Waterfall is Auth, Lock {
                 IWaterfallAccountant acc = IWaterfallAccountant(accountant);
                 if (acc.surplus() != 0 && acc.woe() != 0) return false;
             } else if (l == STAKING) {
-                (uint256 s, uint256 x) = _slashState();
-                if (s == OK && x != 0) return false;
+                // The model's `slashable(..).is_ok_and(|x| !x.is_zero())`: an error (paused, too
+                // soon, overflow) does not hold the later layers back.
+                try this.slashable() returns (uint256 x) {
+                    if (x != 0) return false;
+                } catch {}
             }
         }
         return true;
@@ -200,37 +216,6 @@ contract Waterfall is Auth, Lock {
 
     function _requireReady(uint8 code) internal view {
         if (!_ready(code)) revert LayerNotReady(layerName(code));
-    }
-
-    /// @dev `Waterfall::slashable`: (OK, ask), (NO_VAULT, 0), (PAUSED, 0), (TOO_SOON, next) or
-    /// (OVERFLOW, 0) when `totalAssets · maxSlash` does not fit 256 bits.
-    function _slashState() internal view returns (uint256 status, uint256 x) {
-        address v = vault;
-        if (v == address(0)) return (NO_VAULT, 0);
-        if (IStakingVault(v).paused()) return (PAUSED, 0);
-        uint256 last = lastSlash;
-        if (last != 0) {
-            uint256 next = last + slashInterval;
-            if (block.timestamp < next) return (TOO_SOON, next);
-        }
-        uint256 assets = IStakingVault(v).totalAssets();
-        uint256 maxSlash = IStakingVault(v).maxSlash();
-        if (maxSlash != 0 && assets > type(uint256).max / maxSlash) return (OVERFLOW, 0);
-        uint256 cap = assets * maxSlash / WAD;
-        uint256 woe = IWaterfallAccountant(accountant).woe();
-        uint256 off = offset;
-        // woe > off checked.
-        unchecked {
-            x = woe > off ? woe - off : 0;
-        }
-        if (cap < x) x = cap;
-    }
-
-    function _revertSlash(uint256 s, uint256 x) internal pure {
-        if (s == NO_VAULT) revert LayerNotReady("staking");
-        if (s == PAUSED) revert Paused();
-        if (s == TOO_SOON) revert SlashTooSoon(x);
-        if (s == OVERFLOW) revert Overflow();
     }
 
     // ---- booking ----
@@ -267,15 +252,13 @@ contract Waterfall is Auth, Lock {
     /// @return slashed WAD
     function slash() external lock returns (uint256 slashed) {
         _requireReady(STAKING);
-        (uint256 s, uint256 x) = _slashState();
-        _revertSlash(s, x);
+        uint256 x = slashable();
         lastSlash = block.timestamp;
         covered["staking"] += x;
         emit Covered("staking", x);
         address acc = accountant;
+        // x <= the vault's cap, read in this very call: the vault takes all of it (slashed == x).
         slashed = IStakingVault(vault).slash(x, acc);
-        // x <= the vault's cap, read in this very call: the vault takes all of it.
-        assert(slashed == x);
         IWaterfallAccountant(acc).heal(x);
     }
 
@@ -304,7 +287,7 @@ contract Waterfall is Auth, Lock {
         address r = round;
         if (r == address(0)) revert RoundNotOpen(0);
         IPledgeRound pr = IPledgeRound(r);
-        (, uint256 pledged,,,) = pr.rounds(pr.last());
+        uint256 pledged = pr.totalPledged(pr.last());
         IWaterfallAccountant acc = IWaterfallAccountant(accountant);
         uint256 w = acc.woe();
         x = pledged < w ? pledged : w;
@@ -322,8 +305,8 @@ contract Waterfall is Auth, Lock {
     /// @return x written off, WAD
     function socialise() external lock returns (uint256 x) {
         _requireReady(SOCIALISE);
-        uint256 at = socialiseAt();
-        if (at == 0 || block.timestamp < at) revert LayerNotReady("socialise");
+        (bool set, uint256 at) = _socialiseAt();
+        if (!set || block.timestamp < at) revert LayerNotReady("socialise");
         IWaterfallAccountant acc = IWaterfallAccountant(accountant);
         x = acc.woe();
         covered["socialise"] += x;

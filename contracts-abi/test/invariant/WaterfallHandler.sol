@@ -15,8 +15,10 @@ import {Waterfall} from "../../src/Waterfall.sol";
 /// stakers (deposit, cooldown, redeem, withdraw, reward), pauses, slashes, pledge rounds (open,
 /// pledge, settle, refund, claim), English auctions started through the gated accountant (flop,
 /// dent, deal, tick), socialisation and time. Inputs are bounded; a call the contracts refuse
-/// changes nothing. The ghosts are the handler's own record of every amount the contracts
-/// returned or moved, for the invariants to compare with the contracts' state.
+/// changes nothing. A later layer's step may first run the earlier ones (treasury, slash), as a
+/// keeper does, so that sequences reach the pledge, auction and socialise layers. The ghosts are
+/// the handler's own record of every amount the contracts returned or moved, for the invariants
+/// to compare with the contracts' state.
 contract WaterfallHandler is Test {
     uint256 internal constant WAD = 1e18;
     uint256 internal constant RAY = 1e27;
@@ -120,7 +122,7 @@ contract WaterfallHandler is Test {
 
     function warp(uint256 secs) external {
         calls["warp"]++;
-        vm.warp(block.timestamp + bound(secs, 1, 12 hours));
+        vm.warp(block.timestamp + bound(secs, 1, 3 hours));
     }
 
     function poke(uint256 price) external {
@@ -132,7 +134,7 @@ contract WaterfallHandler is Test {
 
     function book(uint256 amount) external {
         calls["book"]++;
-        amount = bound(amount, 1, 50_000e18);
+        amount = bound(amount, 1_000e18, 100_000e18);
         wf.book(amount);
         booked += amount;
         // Released at once (`wait` is 0).
@@ -141,11 +143,15 @@ contract WaterfallHandler is Test {
 
     function income(uint256 amount) external {
         calls["income"]++;
-        _mint(address(accountant), bound(amount, 1, 20_000e18));
+        _mint(address(accountant), bound(amount, 1, 5_000e18));
     }
 
     function treasuryStep() external {
         calls["treasury"]++;
+        _treasury();
+    }
+
+    function _treasury() internal {
         uint256 d = _debt();
         try wf.treasury() returns (uint256 x) {
             treasury += x;
@@ -158,7 +164,7 @@ contract WaterfallHandler is Test {
 
     function deposit(uint256 actorSeed, uint256 amount) external {
         calls["deposit"]++;
-        amount = bound(amount, 1, 100_000e18);
+        amount = bound(amount, 1, 50_000e18);
         vm.prank(_actor(actorSeed));
         try vault.deposit(amount, _actor(actorSeed)) {
             deposits += amount;
@@ -168,7 +174,7 @@ contract WaterfallHandler is Test {
 
     function mintShares(uint256 actorSeed, uint256 shares) external {
         calls["mint"]++;
-        shares = bound(shares, 1, 100_000e18);
+        shares = bound(shares, 1, 50_000e18);
         vm.prank(_actor(actorSeed));
         try vault.mint(shares, _actor(actorSeed)) returns (uint256 assets) {
             deposits += assets;
@@ -176,15 +182,35 @@ contract WaterfallHandler is Test {
         } catch {}
     }
 
+    /// A staker (the first from the seed's actor on that holds shares) starts its cooldown.
     function cooldown(uint256 actorSeed) external {
         calls["cooldown"]++;
-        vm.prank(_actor(actorSeed));
+        address a = _actor(actorSeed);
+        for (uint256 i; i < actors.length; i++) {
+            if (vault.balanceOf(_actor(actorSeed % actors.length + i)) != 0) {
+                a = _actor(actorSeed % actors.length + i);
+                break;
+            }
+        }
+        vm.prank(a);
         vault.cooldown();
     }
 
-    function redeem(uint256 actorSeed, uint256 pct) external {
+    /// The first staker from the seed's actor on that may exit now, else the seed's actor; with
+    /// `wait`, a staker whose window opens later waits for it (time moves to its first second).
+    function _exiter(uint256 actorSeed, bool wait) internal returns (address a) {
+        a = _actor(actorSeed);
+        for (uint256 i; i < actors.length; i++) {
+            if (vault.maxRedeem(_actor(actorSeed % actors.length + i)) != 0) return _actor(actorSeed % actors.length + i);
+        }
+        if (!wait) return a;
+        (uint256 opens,) = vault.windowOf(a);
+        if (opens > block.timestamp) vm.warp(opens);
+    }
+
+    function redeem(uint256 actorSeed, uint256 pct, bool wait) external {
         calls["redeem"]++;
-        address a = _actor(actorSeed);
+        address a = _exiter(actorSeed, wait);
         uint256 shares = vault.maxRedeem(a) * bound(pct, 1, 100) / 100;
         vm.prank(a);
         try vault.redeem(shares, a, a) returns (uint256 assets) {
@@ -193,9 +219,9 @@ contract WaterfallHandler is Test {
         } catch {}
     }
 
-    function withdraw(uint256 actorSeed, uint256 pct) external {
+    function withdraw(uint256 actorSeed, uint256 pct, bool wait) external {
         calls["withdraw"]++;
-        address a = _actor(actorSeed);
+        address a = _exiter(actorSeed, wait);
         uint256 assets = vault.maxWithdraw(a) * bound(pct, 1, 100) / 100;
         vm.prank(a);
         try vault.withdraw(assets, a, a) {
@@ -212,14 +238,19 @@ contract WaterfallHandler is Test {
         rewards += amount;
     }
 
-    function pause(bool on) external {
+    /// Pauses one time in four, else lifts the pause.
+    function pause(uint256 seed) external {
         calls["pause"]++;
-        if (on) vault.pause();
+        if (seed % 4 == 0) vault.pause();
         else vault.unpause();
     }
 
     function slash() external {
         calls["slash"]++;
+        _slash();
+    }
+
+    function _slash() internal {
         uint256 cap = vault.slashCap();
         uint256 d = _debt();
         try wf.slash() returns (uint256 x) {
@@ -232,18 +263,27 @@ contract WaterfallHandler is Test {
 
     // ---- pledge rounds ----
 
-    function openPledge(uint256 price) external {
+    /// A keeper runs the earlier layers first when `keeper` is set (else the step is tried alone).
+    function _earlierLayers(bool keeper) internal {
+        if (!keeper) return;
+        _treasury();
+        _slash();
+    }
+
+    function openPledge(uint256 price, bool keeper) external {
         calls["openPledge"]++;
         // A keeper pokes (or waits for) a fresh price first.
         oracle.poke(bound(price, 50e27, 400e27));
+        _earlierLayers(keeper);
         try wf.openPledge() {
             calls["openPledge.ok"]++;
         } catch {}
     }
 
+    /// A pledge of up to 120,000, or (one time in four) of whatever the open round still lacks.
     function pledge(uint256 actorSeed, uint256 amount) external {
         calls["pledge"]++;
-        amount = bound(amount, 1, 60_000e18);
+        amount = amount % 4 == 0 ? type(uint256).max : bound(amount, 1, 120_000e18);
         vm.prank(_actor(actorSeed));
         try round.pledge(amount) returns (uint256 taken) {
             pledgeIn += taken;
@@ -263,12 +303,21 @@ contract WaterfallHandler is Test {
         } catch {}
     }
 
+    /// The first actor from the seed's on with a pledge in the round picked, else the seed's.
+    function _pledger(uint256 actorSeed, uint256 id) internal view returns (address) {
+        for (uint256 i; i < actors.length; i++) {
+            if (round.pledgeOf(id, _actor(actorSeed % actors.length + i)) != 0) return _actor(actorSeed % actors.length + i);
+        }
+        return _actor(actorSeed);
+    }
+
     function refund(uint256 actorSeed, uint256 idSeed) external {
         calls["refund"]++;
         uint256 n = round.last();
         if (n == 0) return;
-        vm.prank(_actor(actorSeed));
-        try round.refund(1 + idSeed % n) returns (uint256 amount) {
+        uint256 id = 1 + idSeed % n;
+        vm.prank(_pledger(actorSeed, id));
+        try round.refund(id) returns (uint256 amount) {
             refunded += amount;
             calls["refund.ok"]++;
         } catch {}
@@ -279,7 +328,7 @@ contract WaterfallHandler is Test {
         uint256 n = round.last();
         if (n == 0) return;
         uint256 id = 1 + idSeed % n;
-        vm.prank(_actor(actorSeed));
+        vm.prank(_pledger(actorSeed, id));
         try round.claim(id) returns (uint256 tokens) {
             claimed += tokens;
             claimedOf[id] += tokens;
@@ -291,8 +340,9 @@ contract WaterfallHandler is Test {
 
     // ---- auctions, through the gated accountant ----
 
-    function flop(uint256 actorSeed) external {
+    function flop(uint256 actorSeed, bool keeper) external {
         calls["flop"]++;
+        _earlierLayers(keeper);
         bool ready = wf.auctionsReady();
         uint256 sink0 = stable.balanceOf(SINK);
         vm.prank(_actor(actorSeed));
@@ -342,8 +392,9 @@ contract WaterfallHandler is Test {
 
     // ---- socialise ----
 
-    function socialise() external {
+    function socialise(bool keeper) external {
         calls["socialise"]++;
+        _earlierLayers(keeper);
         uint256 d = _debt();
         try wf.socialise() returns (uint256 x) {
             socialised += x;

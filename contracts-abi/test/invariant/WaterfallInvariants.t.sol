@@ -27,11 +27,11 @@ contract WaterfallInvariantsTest is Test, Deployed {
         english.file("beg", 1.03e18);
 
         vault = new StakingVault(address(stable));
-        vault.file("cooldown", 1 days);
-        vault.file("window", 6 hours);
+        vault.file("cooldown", 3 hours);
+        vault.file("window", 3 hours);
         vault.file("maxSlash", 0.3e18);
         round = new PledgeRound(address(stable), address(gov), address(oracle));
-        round.file("duration", 1 days);
+        round.file("duration", 3 hours);
         round.file("minTarget", 1e18);
         uint8[] memory order = new uint8[](5);
         for (uint256 i; i < 5; i++) {
@@ -40,7 +40,7 @@ contract WaterfallInvariantsTest is Test, Deployed {
         wf = new Waterfall(address(accountant), address(vault), address(round), order);
         wf.file("offset", 1_000e18);
         wf.file("slashInterval", 2 hours);
-        wf.file("deadline", 5 days);
+        wf.file("deadline", 6 hours);
         accountant.rely(address(wf));
         vault.rely(address(wf));
         round.rely(address(wf));
@@ -55,38 +55,46 @@ contract WaterfallInvariantsTest is Test, Deployed {
         handler.init();
 
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](30);
+        // Weighted: time, bookings, stakers' exits and the rounds' steps more often.
+        bytes4[] memory selectors = new bytes4[](38);
         selectors[0] = WaterfallHandler.warp.selector;
-        selectors[1] = WaterfallHandler.poke.selector;
-        selectors[2] = WaterfallHandler.book.selector;
-        selectors[3] = WaterfallHandler.income.selector;
-        selectors[4] = WaterfallHandler.treasuryStep.selector;
-        selectors[5] = WaterfallHandler.deposit.selector;
-        selectors[6] = WaterfallHandler.mintShares.selector;
-        selectors[7] = WaterfallHandler.cooldown.selector;
-        selectors[8] = WaterfallHandler.redeem.selector;
-        selectors[9] = WaterfallHandler.withdraw.selector;
-        selectors[10] = WaterfallHandler.reward.selector;
-        selectors[11] = WaterfallHandler.pause.selector;
-        selectors[12] = WaterfallHandler.slash.selector;
-        selectors[13] = WaterfallHandler.openPledge.selector;
-        selectors[14] = WaterfallHandler.pledge.selector;
-        selectors[15] = WaterfallHandler.settlePledge.selector;
-        selectors[16] = WaterfallHandler.refund.selector;
-        selectors[17] = WaterfallHandler.claim.selector;
-        selectors[18] = WaterfallHandler.flop.selector;
-        selectors[19] = WaterfallHandler.dent.selector;
-        selectors[20] = WaterfallHandler.deal.selector;
-        selectors[21] = WaterfallHandler.tick.selector;
-        selectors[22] = WaterfallHandler.socialise.selector;
-        // bookings, pledges, bids and time more often
-        selectors[23] = WaterfallHandler.book.selector;
+        selectors[1] = WaterfallHandler.warp.selector;
+        selectors[2] = WaterfallHandler.warp.selector;
+        selectors[3] = WaterfallHandler.warp.selector;
+        selectors[4] = WaterfallHandler.poke.selector;
+        selectors[5] = WaterfallHandler.book.selector;
+        selectors[6] = WaterfallHandler.book.selector;
+        selectors[7] = WaterfallHandler.income.selector;
+        selectors[8] = WaterfallHandler.treasuryStep.selector;
+        selectors[9] = WaterfallHandler.deposit.selector;
+        selectors[10] = WaterfallHandler.deposit.selector;
+        selectors[11] = WaterfallHandler.mintShares.selector;
+        selectors[12] = WaterfallHandler.cooldown.selector;
+        selectors[13] = WaterfallHandler.cooldown.selector;
+        selectors[14] = WaterfallHandler.redeem.selector;
+        selectors[15] = WaterfallHandler.redeem.selector;
+        selectors[16] = WaterfallHandler.withdraw.selector;
+        selectors[17] = WaterfallHandler.reward.selector;
+        selectors[18] = WaterfallHandler.pause.selector;
+        selectors[19] = WaterfallHandler.slash.selector;
+        selectors[20] = WaterfallHandler.openPledge.selector;
+        selectors[21] = WaterfallHandler.openPledge.selector;
+        selectors[22] = WaterfallHandler.pledge.selector;
+        selectors[23] = WaterfallHandler.pledge.selector;
         selectors[24] = WaterfallHandler.pledge.selector;
-        selectors[25] = WaterfallHandler.pledge.selector;
-        selectors[26] = WaterfallHandler.dent.selector;
-        selectors[27] = WaterfallHandler.warp.selector;
-        selectors[28] = WaterfallHandler.warp.selector;
-        selectors[29] = WaterfallHandler.deposit.selector;
+        selectors[25] = WaterfallHandler.settlePledge.selector;
+        selectors[26] = WaterfallHandler.settlePledge.selector;
+        selectors[27] = WaterfallHandler.refund.selector;
+        selectors[28] = WaterfallHandler.refund.selector;
+        selectors[29] = WaterfallHandler.claim.selector;
+        selectors[30] = WaterfallHandler.claim.selector;
+        selectors[31] = WaterfallHandler.flop.selector;
+        selectors[32] = WaterfallHandler.dent.selector;
+        selectors[33] = WaterfallHandler.dent.selector;
+        selectors[34] = WaterfallHandler.deal.selector;
+        selectors[35] = WaterfallHandler.tick.selector;
+        selectors[36] = WaterfallHandler.socialise.selector;
+        selectors[37] = WaterfallHandler.socialise.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 

@@ -150,6 +150,11 @@ pub enum AccountantEvent {
         /// Paid, WAD.
         amount: Wad,
     },
+    /// Free debt was written off with no stablecoin (the waterfall's socialisation layer).
+    WriteOff {
+        /// WAD.
+        amount: Wad,
+    },
 }
 
 /// The balance sheet.
@@ -323,7 +328,7 @@ impl Accountant {
             return Err(Error::InsufficientFreeDebt { woe: woe.raw(), requested: amount.raw() });
         }
         self.debt = self.debt.checked_sub(amount)?;
-        Ok(AccountantEvent::Heal { amount })
+        Ok(AccountantEvent::WriteOff { amount })
     }
 
     /// Validates cancelling `amount` of on-auction debt with surplus.

@@ -432,6 +432,10 @@ pub enum Layer {
 }
 
 impl Layer {
+    /// Every layer, in the usual order.
+    pub const ALL: [Self; 5] =
+        [Self::Treasury, Self::Staking, Self::Pledge, Self::Auctions, Self::Socialise];
+
     /// The name in files and messages.
     pub fn name(self) -> &'static str {
         match self {

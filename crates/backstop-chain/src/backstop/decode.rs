@@ -100,6 +100,24 @@ macro_rules! map_errors {
                 E::InsufficientAllowance(x) => {
                     Error::InsufficientAllowance { have: x.have, need: x.need }
                 }
+                E::Paused(_) => Error::Paused,
+                E::NotInUnstakeWindow(x) => {
+                    Error::NotInUnstakeWindow { opens: id(x.opens), closes: id(x.closes) }
+                }
+                E::AboveCooldownShares(x) => {
+                    Error::AboveCooldownShares { recorded: x.recorded, requested: x.requested }
+                }
+                E::ZeroShares(_) => Error::ZeroShares,
+                E::SlashTooSoon(x) => Error::SlashTooSoon { next: id(x.next) },
+                E::LayerNotReady(x) => Error::LayerNotReady {
+                    layer: layer_name(x.layer).to_owned(),
+                    reason: String::new(),
+                },
+                E::RoundOpen(x) => Error::RoundOpen { id: id(x.id) },
+                E::RoundNotOpen(x) => Error::RoundNotOpen { id: id(x.id) },
+                E::RoundNotFinished(x) => Error::RoundNotFinished { id: id(x.id), end: id(x.end) },
+                E::TargetTooSmall(x) => Error::TargetTooSmall { target: x.target, min: x.min },
+                E::NothingToClaim(_) => Error::NothingToClaim,
                 E::NotAuthorized(_) => Error::NotAuthorized,
                 E::Locked(_) => Error::Locked,
                 E::UnsupportedToken(_) => Error::UnsupportedToken,
@@ -120,9 +138,39 @@ map_errors!(accountant_error, Accountant, AccountantErrors);
 
 /// Every parameter name a `file` can carry.
 const PARAM_NAMES: &[&str] = &[
-    "wait", "sump", "dump", "beg", "pad", "ttl", "tau", "sizing", "discount", "floor", "maxTicks",
-    "buf", "tail", "cusp", "chip", "tip", "chost", "calc", "cut", "step", "rmax", "lo", "hi",
-    "age", "window", "tol",
+    "wait",
+    "sump",
+    "dump",
+    "beg",
+    "pad",
+    "ttl",
+    "tau",
+    "sizing",
+    "discount",
+    "floor",
+    "maxTicks",
+    "buf",
+    "tail",
+    "cusp",
+    "chip",
+    "tip",
+    "chost",
+    "calc",
+    "cut",
+    "step",
+    "rmax",
+    "lo",
+    "hi",
+    "age",
+    "window",
+    "tol",
+    "cooldown",
+    "maxSlash",
+    "duration",
+    "minTarget",
+    "offset",
+    "slashInterval",
+    "deadline",
 ];
 
 /// The parameter name in a `bytes32` (`"beg"`), or `"?"` if it is not one of Backstop's.
@@ -130,6 +178,13 @@ pub fn bytes32_name(b: B256) -> &'static str {
     let len = b.iter().position(|c| *c == 0).unwrap_or(32);
     let s = core::str::from_utf8(&b[..len]).unwrap_or("?");
     PARAM_NAMES.iter().find(|n| **n == s).copied().unwrap_or("?")
+}
+
+/// A waterfall layer's name from its `bytes32` (`LayerNotReady`, `Covered`); `"?"` if unknown.
+pub fn layer_name(b: B256) -> &'static str {
+    let len = b.iter().position(|c| *c == 0).unwrap_or(32);
+    let s = core::str::from_utf8(&b[..len]).unwrap_or("?");
+    backstop_core::waterfall::Layer::ALL.iter().map(|l| l.name()).find(|n| *n == s).unwrap_or("?")
 }
 
 /// A parameter name as the `bytes32` `file` takes.
@@ -184,6 +239,9 @@ pub fn log_to_core(log: &Log, e: &Emitters) -> Option<Event> {
                 to: x.to,
                 amount: wad(x.amount),
             }),
+            A::WriteOff(x) => {
+                Event::Accountant(AccountantEvent::WriteOff { amount: wad(x.amount) })
+            }
             A::File(x) => Event::File {
                 contract: Contract::Accountant,
                 what: bytes32_name(x.what),
