@@ -21,9 +21,9 @@
 //!   auctions from `kicks()` and re-read the live ones from storage every block
 //!   ([`Adapter::logs_complete`] is false). The debt queue `sin(era)` is a mapping: its eras
 //!   come from the Vow's `fess` notes, at their block's timestamp (a node must answer
-//!   `blockTimestamp` in logs, as Anvil and reth do). Without notes, queued debt is released by
-//!   whoever knows its era (`backstop admin`-style `flog`), and the keeper works on what is
-//!   already free.
+//!   `blockTimestamp` in logs, as Anvil and reth do). Without notes the eras are unknown here:
+//!   queued debt is released by whoever knows its era (`Vow.flog(era)`; MakerDAO's `Dog.Bark`
+//!   events carry it), and the keeper works on what is already free.
 //! - **No oracle, no Dutch house.** dss has no governance-token price on chain: a keeper values
 //!   the lot with a fixed price or a model command. `flopDutch`, `take`, `redo` are unsupported.
 //!
