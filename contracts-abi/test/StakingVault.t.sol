@@ -4,6 +4,7 @@ pragma solidity ^0.8.30;
 import {WaterfallBase} from "./Waterfall.t.sol";
 import {IErrors} from "../src/Errors.sol";
 import {StakingVault} from "../src/StakingVault.sol";
+import {ReentrantToken} from "./utils/Mocks.sol";
 
 /// Unit tests of StakingVault: every rule of `backstop_core::waterfall::StakingVault`, its rounding
 /// to the wei, its check order and every revert with its exact custom error and fields.
@@ -455,7 +456,7 @@ contract StakingVaultTest is WaterfallBase {
 
     function test_lock_reentryFromTokenTransfer() public {
         // A slash to a token that re-enters the vault: the transfer's callback hits the lock.
-        ReentrantAsset t = new ReentrantAsset();
+        ReentrantToken t = new ReentrantToken();
         StakingVault v = new StakingVault(address(t));
         t.mint(address(this), 100e18);
         v.deposit(100e18, address(this));
@@ -479,41 +480,5 @@ contract StakingVaultTest is WaterfallBase {
         vm.prank(who);
         vault.cooldown();
         vm.warp(block.timestamp + COOLDOWN);
-    }
-}
-
-/// A raise asset whose `transfer` first calls `target` with `data` (re-entry from inside a payout).
-contract ReentrantAsset {
-    mapping(address => uint256) public balanceOf;
-    address public target;
-    bytes public data;
-
-    function mint(address to, uint256 amount) external {
-        balanceOf[to] += amount;
-    }
-
-    function arm(address target_, bytes calldata data_) external {
-        target = target_;
-        data = data_;
-    }
-
-    function transfer(address to, uint256 amount) external returns (bool) {
-        if (target != address(0)) {
-            (bool ok, bytes memory ret) = target.call(data);
-            if (!ok) {
-                assembly {
-                    revert(add(ret, 0x20), mload(ret))
-                }
-            }
-        }
-        balanceOf[msg.sender] -= amount;
-        balanceOf[to] += amount;
-        return true;
-    }
-
-    function transferFrom(address from, address to, uint256 amount) external returns (bool) {
-        balanceOf[from] -= amount;
-        balanceOf[to] += amount;
-        return true;
     }
 }

@@ -112,6 +112,33 @@ async fn run(keepers: &mut [K], chain: &RpcChain, max_rounds: usize) -> usize {
     );
 }
 
+/// Steps every keeper (each step mined before the next) until `done` holds: a bound on rounds
+/// (100), not on time.
+async fn step_until(ks: &mut [K], chain: &RpcChain, done: impl Fn(&[K]) -> bool) {
+    for _ in 0..100 {
+        for k in ks.iter_mut() {
+            k.step().await.unwrap();
+        }
+        until_mined(chain).await;
+        if done(ks) {
+            return;
+        }
+    }
+}
+
+/// Two funded keepers on accounts `first` and `first + 1` (repeated bytes), valuing the token at
+/// 250 and 258 with 2,000,000 DAI each.
+async fn two_keepers(n: &Net, first: u8) -> (Address, Address, Vec<K>) {
+    let (a, b) = (Address::repeat_byte(first), Address::repeat_byte(first + 1));
+    fund(n, a, w("2000000")).await;
+    fund(n, b, w("2000000")).await;
+    let ks = vec![
+        start(n, a, bidder("a", "250", w("2000000"))).await,
+        start(n, b, bidder("b", "258", w("2000000"))).await,
+    ];
+    (a, b, ks)
+}
+
 /// A Flopper call recorded by its `LibNote` log: selector, caller, first two arguments, and the
 /// block's time.
 #[derive(Debug, Clone, Copy)]
@@ -204,13 +231,7 @@ async fn check_notes(n: &Net) -> BTreeMap<u64, (Address, Wad)> {
 async fn two_keepers_compete_and_clear_a_multi_auction_debt() {
     let _g = SERIAL.lock().await;
     let n = net(5, params()).await;
-    let (a, b) = (Address::repeat_byte(0xa1), Address::repeat_byte(0xa2));
-    fund(&n, a, w("2000000")).await;
-    fund(&n, b, w("2000000")).await;
-    let mut ks = vec![
-        start(&n, a, bidder("a", "250", w("2000000"))).await,
-        start(&n, b, bidder("b", "258", w("2000000"))).await,
-    ];
+    let (a, b, mut ks) = two_keepers(&n, 0xa1).await;
     run(&mut ks, &n.chain, 3_000).await;
     assert!(ks.iter().all(|k| k.is_cleared()), "debt left");
     assert_eq!(vow_sin(&n).await, U256::ZERO, "vat.sin(vow) is zero");
@@ -242,15 +263,14 @@ async fn no_deal_at_tic_and_no_tick_at_end_exactly() {
     fund(&n, me, w("1000000")).await;
     // It bids on auction 1 only (a budget of one raise), so auction 2 stays unbid.
     let mut k = start(&n, me, bidder("k", "258", w(SUMP))).await;
-    // Steps (each mined before the next) until it holds auction 1: a bound on steps, not time.
-    for _ in 0..100 {
-        k.step().await.unwrap();
-        until_mined(&n.chain).await;
-        let holds = k.model.english.auction(1).is_some_and(|a| a.guy == me);
-        if holds && k.model.english.auction(2).is_some() && k.in_flight().is_empty() {
-            break;
-        }
-    }
+    // Until it holds auction 1 and auction 2 exists.
+    step_until(std::slice::from_mut(&mut k), &n.chain, |ks| {
+        let m = &ks[0].model.english;
+        m.auction(1).is_some_and(|a| a.guy == me)
+            && m.auction(2).is_some()
+            && ks[0].in_flight().is_empty()
+    })
+    .await;
     let a1 = *k.model.english.auction(1).expect("auction 1");
     let a2 = *k.model.english.auction(2).expect("auction 2");
     assert_eq!(a1.guy, me, "it holds auction 1");
@@ -297,23 +317,10 @@ async fn no_deal_at_tic_and_no_tick_at_end_exactly() {
 async fn killed_and_restarted_mid_auction_loses_and_repeats_nothing() {
     let _g = SERIAL.lock().await;
     let n = net(4, params()).await;
-    let (a, b) = (Address::repeat_byte(0xc1), Address::repeat_byte(0xc2));
-    fund(&n, a, w("2000000")).await;
-    fund(&n, b, w("2000000")).await;
-    let mut ks = vec![
-        start(&n, a, bidder("a", "250", w("2000000"))).await,
-        start(&n, b, bidder("b", "258", w("2000000"))).await,
-    ];
-    // Until b holds a standing bid (a bound on rounds, not time).
-    for _ in 0..100 {
-        for k in ks.iter_mut() {
-            k.step().await.unwrap();
-        }
-        until_mined(&n.chain).await;
-        if ks[1].model.english.auctions().any(|(_, a)| a.guy == b) {
-            break;
-        }
-    }
+    let (a, b, mut ks) = two_keepers(&n, 0xc1).await;
+    // Until b holds a standing bid.
+    step_until(&mut ks, &n.chain, |ks| ks[1].model.english.auctions().any(|(_, x)| x.guy == b))
+        .await;
     let live_before = ks[1].model.english.len();
     assert!(live_before > 0);
     let cfg = ks[1].cfg.clone();
@@ -339,13 +346,8 @@ async fn node_restarted_from_a_state_dump_mid_run() {
     fund(&n, me, w("1000000")).await;
     let mut ks = vec![start(&n, me, bidder("k", "260", w("1000000"))).await];
     // Until it holds a bid: mid-run.
-    for _ in 0..100 {
-        ks[0].step().await.unwrap();
-        until_mined(&n.chain).await;
-        if ks[0].model.english.auctions().any(|(_, a)| a.guy == me) {
-            break;
-        }
-    }
+    step_until(&mut ks, &n.chain, |ks| ks[0].model.english.auctions().any(|(_, a)| a.guy == me))
+        .await;
     let state = n.chain.dump_state().await.unwrap();
     let ts = n.chain.timestamp().await.unwrap();
     let port = n.node.port();
@@ -400,14 +402,11 @@ async fn a_fork_at_a_past_block_bids_on_the_auctions_live_then() {
     fund(&n, x, w("1000000")).await;
     let mut kx = vec![start(&n, x, bidder("x", "250", w("1000000"))).await];
     // Until x holds all three auctions.
-    for _ in 0..100 {
-        kx[0].step().await.unwrap();
-        until_mined(&n.chain).await;
-        let held = kx[0].model.english.auctions().filter(|(_, a)| a.guy == x).count();
-        if held == 3 && kx[0].in_flight().is_empty() {
-            break;
-        }
-    }
+    step_until(&mut kx, &n.chain, |ks| {
+        let held = ks[0].model.english.auctions().filter(|(_, a)| a.guy == x).count();
+        held == 3 && ks[0].in_flight().is_empty()
+    })
+    .await;
     assert_eq!(kx[0].model.english.len(), 3, "three auctions live, bid on by x");
     let past = n.chain.block_number().await.unwrap();
     let past_time = n.chain.timestamp().await.unwrap();

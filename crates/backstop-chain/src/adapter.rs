@@ -114,6 +114,17 @@ pub trait Adapter: Clone + core::fmt::Debug + Send + Sync + 'static {
     /// True if the contract set has the operation `action` stands for.
     fn supports(&self, action: &Action) -> bool;
 
+    /// The error of an action this contract set does not have.
+    fn unsupported(&self, action: &Action) -> ChainError {
+        ChainError::Unsupported { adapter: self.name(), action: action_name(action) }
+    }
+
+    /// [`Self::unsupported`] unless [`Self::supports`] `action`: the check every
+    /// [`Self::encode`] starts with.
+    fn require_supported(&self, action: &Action) -> Result<()> {
+        if self.supports(action) { Ok(()) } else { Err(self.unsupported(action)) }
+    }
+
     /// The contract set's edges, which the model loaded from it applies ([`Rules`]).
     fn rules(&self) -> Rules {
         Rules::Backstop

@@ -18,7 +18,7 @@ pub mod view;
 
 use crate::{
     Adapter, ChainError, Result, Settlement,
-    adapter::{BalanceSheet, Call, Houses, action_name},
+    adapter::{BalanceSheet, Call, Houses},
 };
 use alloy_primitives::{Address, Log, U256};
 use backstop_core::{
@@ -287,12 +287,7 @@ impl Adapter for Deployment {
     }
 
     fn encode(&self, action: &Action) -> Result<Call> {
-        if !self.supports(action) {
-            return Err(ChainError::Unsupported {
-                adapter: self.name(),
-                action: action_name(action),
-            });
-        }
+        self.require_supported(action)?;
         let d = self;
         let id = |x: u64| U256::from(x);
         Ok(match *action {

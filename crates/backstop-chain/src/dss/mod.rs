@@ -40,7 +40,7 @@ pub mod deploy;
 
 use crate::{
     Adapter, ChainError, Result, Settlement,
-    adapter::{BalanceSheet, Call, Houses, action_name},
+    adapter::{BalanceSheet, Call, Houses},
 };
 use alloy_primitives::{Address, Log, U256};
 use backstop_core::{
@@ -242,6 +242,18 @@ impl DssDeployment {
     }
 }
 
+impl DssDeployment {
+    /// The Vow's `wait`, `sump` (RAD, rounded up to WAD) and `dump`.
+    async fn vow_params<S: Settlement>(&self, chain: &S) -> Result<AccountantParams> {
+        let v = self.vow;
+        Ok(AccountantParams {
+            wait: u64_of("Vow.wait", self.call(chain, v, &DssVow::waitCall {}).await?)?,
+            sump: ceil_wad(self.call(chain, v, &DssVow::sumpCall {}).await?),
+            dump: Wad::from_raw(self.call(chain, v, &DssVow::dumpCall {}).await?),
+        })
+    }
+}
+
 fn key_list() -> String {
     CHAINLOG_KEYS.map(|(k, _)| k).join(", ")
 }
@@ -311,12 +323,7 @@ impl Adapter for DssDeployment {
     }
 
     fn encode(&self, action: &Action) -> Result<Call> {
-        if !self.supports(action) {
-            return Err(ChainError::Unsupported {
-                adapter: self.name(),
-                action: action_name(action),
-            });
-        }
+        self.require_supported(action)?;
         let id = |x: u64| U256::from(x);
         let name = |s: &str| alloy_primitives::B256::right_padding_from(s.as_bytes());
         Ok(match *action {
@@ -350,12 +357,8 @@ impl Adapter for DssDeployment {
                 self.flop,
                 &DssFlopper::fileCall { what: name(change.name()), data: change.raw() },
             ),
-            _ => {
-                return Err(ChainError::Unsupported {
-                    adapter: self.name(),
-                    action: action_name(action),
-                });
-            }
+            // Refused by `require_supported` above.
+            _ => return Err(self.unsupported(action)),
         })
     }
 
@@ -383,12 +386,8 @@ impl Adapter for DssDeployment {
     }
 
     async fn read_params<S: Settlement>(&self, chain: &S) -> Result<SystemParams> {
-        let (v, f) = (self.vow, self.flop);
-        let accountant = AccountantParams {
-            wait: u64_of("Vow.wait", self.call(chain, v, &DssVow::waitCall {}).await?)?,
-            sump: ceil_wad(self.call(chain, v, &DssVow::sumpCall {}).await?),
-            dump: Wad::from_raw(self.call(chain, v, &DssVow::dumpCall {}).await?),
-        };
+        let f = self.flop;
+        let accountant = self.vow_params(chain).await?;
         let english = EnglishParams {
             beg: Wad::from_raw(self.call(chain, f, &DssFlopper::begCall {}).await?),
             pad: Wad::from_raw(self.call(chain, f, &DssFlopper::padCall {}).await?),
@@ -436,11 +435,7 @@ impl Adapter for DssDeployment {
         eras: &BTreeSet<u64>,
     ) -> Result<BalanceSheet> {
         let (v, vat) = (self.vow, self.vat);
-        let params = AccountantParams {
-            wait: u64_of("Vow.wait", self.call(chain, v, &DssVow::waitCall {}).await?)?,
-            sump: ceil_wad(self.call(chain, v, &DssVow::sumpCall {}).await?),
-            dump: Wad::from_raw(self.call(chain, v, &DssVow::dumpCall {}).await?),
-        };
+        let params = self.vow_params(chain).await?;
         let sin = self.call(chain, vat, &DssVat::sinCall(v)).await?;
         let queued = self.call(chain, v, &DssVow::SinCall {}).await?;
         let ash = self.call(chain, v, &DssVow::AshCall {}).await?;
