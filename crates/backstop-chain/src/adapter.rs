@@ -98,6 +98,21 @@ pub fn action_name(a: &Action) -> &'static str {
         Action::Poke { .. } => "poke",
         Action::FileOracle { .. } => "file(oracle)",
         Action::Mint { .. } => "mint",
+        Action::Book { .. } => "book",
+        Action::CoverTreasury => "treasury",
+        Action::CoverSlash => "slash",
+        Action::OpenPledge => "openPledge",
+        Action::SettlePledge => "settlePledge",
+        Action::Socialise => "socialise",
+        Action::Pledge { .. } => "pledge",
+        Action::ClaimPledge { .. } => "claim(pledge)",
+        Action::RefundPledge { .. } => "refund(pledge)",
+        Action::Stake { .. } => "deposit(vault)",
+        Action::Cooldown { .. } => "cooldown",
+        Action::Unstake { .. } => "redeem(vault)",
+        Action::RewardStakers { .. } => "reward(vault)",
+        Action::PauseVault { paused: true } => "pause(vault)",
+        Action::PauseVault { paused: false } => "unpause(vault)",
     }
 }
 

@@ -139,7 +139,8 @@ pub async fn load_live<S: Settlement, A: Adapter>(chain: &S, adapter: &A) -> Res
     let oracle = adapter.read_oracle(chain).await?;
     let addrs = adapter.core_addresses();
     let ledger = surplus_ledger(addrs.accountant, sheet.surplus);
-    let system = System { accountant: sheet.accountant, english, dutch, ledger, oracle, addrs }
-        .with_rules(adapter.rules());
+    let system =
+        System { accountant: sheet.accountant, english, dutch, ledger, oracle, addrs, cover: None }
+            .with_rules(adapter.rules());
     Ok(LiveState { block, timestamp, system, ids })
 }

@@ -109,6 +109,7 @@
 
 pub mod accountant;
 pub mod amm;
+pub mod cover;
 pub mod deployment;
 pub mod dutch;
 pub mod english;
@@ -130,6 +131,7 @@ mod properties;
 pub mod walk;
 
 pub use accountant::{Accountant, AccountantEvent, AccountantParam, AccountantParams};
+pub use cover::{Cover, WaterfallAddresses};
 pub use deployment::{DeploymentParams, MAX_AMOUNT, MAX_PRICE, MIN_PRICE};
 pub use dutch::{
     Calc, DutchEvent, DutchHouse, DutchParam, DutchParams, DutchSale, DutchStatus, RewardBudget,

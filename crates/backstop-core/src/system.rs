@@ -5,6 +5,7 @@
 //! The [`Action`] enum makes a run a plain list of data: [`System::apply`] interprets one action, so
 //! simulations, differential tests against the contracts and replays share one interpreter.
 
+use crate::cover::Cover;
 use crate::{
     Rules, Timestamp,
     accountant::{Accountant, AccountantEvent, AccountantParam, AccountantParams},
@@ -14,6 +15,7 @@ use crate::{
     ledger::Ledger,
     math::{Ray, Wad},
     oracle::{Oracle, OracleParam, OracleParams},
+    waterfall::WaterfallEvent,
 };
 use alloy_primitives::{Address, U256, address};
 use serde::{Deserialize, Serialize};
@@ -119,6 +121,8 @@ pub enum Event {
         /// RAY.
         price: Ray,
     },
+    /// From the loss waterfall's contracts.
+    Waterfall(WaterfallEvent),
 }
 
 /// One action on the deployment; `sender` is `msg.sender`.
@@ -252,6 +256,97 @@ pub enum Action {
         /// WAD.
         amount: Wad,
     },
+    /// Bad debt booked through the waterfall (its ward), WAD.
+    Book {
+        /// WAD.
+        tab: Wad,
+    },
+    /// The waterfall's treasury layer (anyone).
+    CoverTreasury,
+    /// The waterfall's staking layer: slash the vault (anyone).
+    CoverSlash,
+    /// The waterfall's pledge layer: open a round (anyone).
+    OpenPledge,
+    /// Settle the last pledge round, which met its target (anyone).
+    SettlePledge,
+    /// The waterfall's socialise layer (anyone, after the deadline).
+    Socialise,
+    /// Pledge up to `amount` (WAD) to the last round.
+    Pledge {
+        /// Pledger.
+        sender: Address,
+        /// WAD.
+        amount: Wad,
+    },
+    /// Claim the governance tokens of a successful round.
+    ClaimPledge {
+        /// Pledger.
+        sender: Address,
+        /// Round id.
+        id: u64,
+    },
+    /// Take a pledge to a failed round back.
+    RefundPledge {
+        /// Pledger.
+        sender: Address,
+        /// Round id.
+        id: u64,
+    },
+    /// Deposit `assets` (WAD) into the staking vault, shares to the sender.
+    Stake {
+        /// Staker.
+        sender: Address,
+        /// WAD.
+        assets: Wad,
+    },
+    /// Start the sender's cooldown, for all its shares.
+    Cooldown {
+        /// Staker.
+        sender: Address,
+    },
+    /// Redeem `shares` (WAD) in the sender's unstake window, assets to the sender.
+    Unstake {
+        /// Staker.
+        sender: Address,
+        /// WAD of shares.
+        shares: Wad,
+    },
+    /// Add `amount` (WAD) to the vault's assets (emissions).
+    RewardStakers {
+        /// Payer.
+        sender: Address,
+        /// WAD.
+        amount: Wad,
+    },
+    /// Pause or unpause the vault (governance).
+    PauseVault {
+        /// True to pause.
+        paused: bool,
+    },
+}
+
+impl Action {
+    /// True for the loss waterfall's actions (its contracts: `Waterfall`, `StakingVault`,
+    /// `PledgeRound`).
+    pub fn is_waterfall(&self) -> bool {
+        matches!(
+            self,
+            Self::Book { .. }
+                | Self::CoverTreasury
+                | Self::CoverSlash
+                | Self::OpenPledge
+                | Self::SettlePledge
+                | Self::Socialise
+                | Self::Pledge { .. }
+                | Self::ClaimPledge { .. }
+                | Self::RefundPledge { .. }
+                | Self::Stake { .. }
+                | Self::Cooldown { .. }
+                | Self::Unstake { .. }
+                | Self::RewardStakers { .. }
+                | Self::PauseVault { .. }
+        )
+    }
 }
 
 /// What an action produced.
@@ -273,6 +368,9 @@ pub struct System {
     pub oracle: Oracle,
     /// Contract addresses.
     pub addrs: Addresses,
+    /// The loss waterfall over the accountant, if one is attached ([`System::with_waterfall`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover: Option<Box<Cover>>,
 }
 
 impl System {
@@ -286,6 +384,7 @@ impl System {
             ledger: Ledger::default(),
             oracle: Oracle::new(params.oracle, price, now)?,
             addrs,
+            cover: None,
         })
     }
 
@@ -354,6 +453,20 @@ impl System {
                 self.ledger.stablecoin.mint(to, amount)?;
                 Ok(vec![])
             }
+            Action::Book { .. }
+            | Action::CoverTreasury
+            | Action::CoverSlash
+            | Action::OpenPledge
+            | Action::SettlePledge
+            | Action::Socialise
+            | Action::Pledge { .. }
+            | Action::ClaimPledge { .. }
+            | Action::RefundPledge { .. }
+            | Action::Stake { .. }
+            | Action::Cooldown { .. }
+            | Action::Unstake { .. }
+            | Action::RewardStakers { .. }
+            | Action::PauseVault { .. } => self.apply_cover(action, now),
         }
     }
 
@@ -370,6 +483,7 @@ impl System {
     /// Cancels `amount` (WAD) of free debt with surplus, which goes to the sink.
     pub fn heal(&mut self, amount: Wad) -> Result<Events> {
         let ev = self.accountant.heal(amount, self.surplus())?;
+        self.note_healed(amount)?;
         self.pay_out(self.addrs.sink, amount);
         Ok(vec![Event::Accountant(ev)])
     }
@@ -377,6 +491,7 @@ impl System {
     /// Cancels `amount` (WAD) of on-auction debt with surplus, which goes to the sink.
     pub fn kiss(&mut self, amount: Wad) -> Result<Events> {
         let ev = self.accountant.kiss(amount, self.surplus())?;
+        self.note_auctioned(amount)?;
         self.pay_out(self.addrs.sink, amount);
         Ok(vec![Event::Accountant(ev)])
     }
@@ -384,6 +499,7 @@ impl System {
     /// Starts an English debt auction of `min(sump, woe − surplus)` for the opening lot, after
     /// healing a surplus below `sump`; returns its id.
     pub fn flop(&mut self, now: Timestamp) -> Result<(u64, Events)> {
+        self.check_auctions_ready(now)?;
         let surplus = self.surplus();
         let bid = self.accountant.flop_bid(surplus)?;
         let p = self.accountant.params;
@@ -403,6 +519,7 @@ impl System {
     /// Starts a Dutch debt auction of `min(sump, woe − surplus)` for at most `dump` tokens, after
     /// healing a surplus below `sump`; returns its id.
     pub fn flop_dutch(&mut self, kpr: Address, now: Timestamp) -> Result<(u64, Events)> {
+        self.check_auctions_ready(now)?;
         let surplus = self.surplus();
         let bid = self.accountant.flop_bid(surplus)?;
         let p = self.accountant.params;
@@ -423,6 +540,7 @@ impl System {
     fn start(&mut self, surplus: Wad, bid: Wad, events: &mut Events) -> Result<()> {
         let (heal, flop) = self.accountant.apply_flop(surplus, bid)?;
         if !surplus.is_zero() {
+            self.note_healed(surplus)?;
             self.pay_out(self.addrs.sink, surplus);
         }
         events.extend(heal.map(Event::Accountant));
@@ -446,6 +564,7 @@ impl System {
                 let k = bid.min(self.accountant.ash());
                 self.check_split_payment(sender, k, bid.checked_sub(k)?)?;
                 self.split_payment(sender, k, bid.saturating_sub(k));
+                self.note_auctioned(k)?;
                 events.push(Event::Accountant(self.accountant.settle(k)));
             }
             DentPayment::Outbid { to, bid } => self.ledger.stablecoin.transfer(sender, to, bid)?,
@@ -512,6 +631,7 @@ impl System {
         self.check_split_payment(sender, k, plan.owe.checked_sub(k)?)?;
         self.ledger.gov.mint(who, plan.slice)?;
         self.split_payment(sender, k, plan.owe.saturating_sub(k));
+        self.note_auctioned(k)?;
         let mut events = vec![Event::Accountant(self.accountant.settle(k))];
         if plan.lot.is_zero() && !plan.tab.is_zero() {
             let u = plan.tab.min(self.accountant.ash());

@@ -376,6 +376,16 @@ impl PledgeRound {
     /// `who` pledges up to `amount`: returns what is taken, `min(amount, target − pledged)` (the
     /// caller pulls it).
     pub fn pledge(&mut self, who: Address, amount: Wad, now: Timestamp) -> Result<Wad> {
+        let take = self.check_pledge(amount, now)?;
+        let mine = self.pledge_of(who).checked_add(take)?;
+        self.pledged = self.pledged.checked_add(take)?;
+        self.pledges.insert(who, mine);
+        Ok(take)
+    }
+
+    /// What a pledge of `amount` at `now` would take, `min(amount, target − pledged)`, or why it
+    /// is refused (`RoundNotOpen`, `ZeroShares`); nothing changes.
+    pub fn check_pledge(&self, amount: Wad, now: Timestamp) -> Result<Wad> {
         if self.state(now) != RoundState::Open {
             return Err(Error::RoundNotOpen { id: self.id });
         }
@@ -383,10 +393,12 @@ impl PledgeRound {
         if take.is_zero() {
             return Err(Error::ZeroShares);
         }
-        let mine = self.pledge_of(who).checked_add(take)?;
-        self.pledged = self.pledged.checked_add(take)?;
-        self.pledges.insert(who, mine);
         Ok(take)
+    }
+
+    /// Pledgers with a pledge still to claim or refund, and the amounts, WAD.
+    pub fn pledges(&self) -> impl Iterator<Item = (Address, Wad)> + '_ {
+        self.pledges.iter().map(|(a, w)| (*a, *w))
     }
 
     /// Tokens `who` is owed after a success: `⌊pledge · RAY / price⌋`, WAD.
@@ -486,12 +498,16 @@ pub struct Covered {
     pub auctioned: Wad,
     /// Written off.
     pub socialised: Wad,
+    /// Healed with surplus outside the treasury step (a direct `heal`, or a flop healing the
+    /// surplus below `sump`): the protocol's money too, but not in the contract's ledger.
+    #[serde(default)]
+    pub healed: Wad,
 }
 
 impl Covered {
-    /// `treasury + slashed + pledged + auctioned + socialised`.
+    /// `treasury + slashed + pledged + auctioned + socialised + healed`.
     pub fn total(&self) -> Result<Wad> {
-        [self.slashed, self.pledged, self.auctioned, self.socialised]
+        [self.slashed, self.pledged, self.auctioned, self.socialised, self.healed]
             .into_iter()
             .try_fold(self.treasury, |s, x| s.checked_add(x))
     }
@@ -522,6 +538,9 @@ pub struct Waterfall {
     pub pledge: Option<PledgeParams>,
     /// The current or last pledge round.
     pub round: Option<PledgeRound>,
+    /// Earlier rounds, by id: their pledgers still claim or refund.
+    #[serde(default)]
+    pub past_rounds: BTreeMap<u64, PledgeRound>,
     /// Who paid what.
     pub covered: Covered,
     last_slash: Option<Timestamp>,
@@ -555,6 +574,7 @@ impl Waterfall {
             vault,
             pledge,
             round: None,
+            past_rounds: BTreeMap::new(),
             covered: Covered::default(),
             last_slash: None,
             first_booking: None,
@@ -605,12 +625,18 @@ impl Waterfall {
         Ok(())
     }
 
-    /// `tab` of bad debt enters the accountant's queue at `now`.
-    pub fn book(&mut self, acc: &mut Accountant, tab: Wad, now: Timestamp) -> Result<()> {
-        acc.fess(tab, now)?;
-        self.covered.booked = self.covered.booked.checked_add(tab)?;
+    /// `tab` of bad debt enters the accountant's queue at `now`; returns the accountant's `Fess`.
+    pub fn book(
+        &mut self,
+        acc: &mut Accountant,
+        tab: Wad,
+        now: Timestamp,
+    ) -> Result<crate::AccountantEvent> {
+        let booked = self.covered.booked.checked_add(tab)?;
+        let ev = acc.fess(tab, now)?;
+        self.covered.booked = booked;
         self.first_booking.get_or_insert(now);
-        Ok(())
+        Ok(ev)
     }
 
     /// The treasury layer: heals `min(surplus, woe)`; returns it (the caller sends it to the
@@ -670,7 +696,9 @@ impl Waterfall {
         let id = self.rounds.checked_add(1).ok_or(Error::Overflow)?;
         let round = PledgeRound::open(id, target, oracle, &p, now)?;
         self.rounds = id;
-        self.round = Some(round);
+        if let Some(old) = self.round.replace(round) {
+            self.past_rounds.insert(old.id, old);
+        }
         Ok(id)
     }
 
@@ -678,6 +706,49 @@ impl Waterfall {
     pub fn pledge(&mut self, who: Address, amount: Wad, now: Timestamp) -> Result<Wad> {
         let r = self.round.as_mut().ok_or(Error::RoundNotOpen { id: 0 })?;
         r.pledge(who, amount, now)
+    }
+
+    /// Round `id`, the current one or an earlier one; `RoundNotOpen(id)` for an id never opened.
+    pub fn round_by_id(&self, id: u64) -> Result<&PledgeRound> {
+        match &self.round {
+            Some(r) if r.id == id => Ok(r),
+            _ => self.past_rounds.get(&id).ok_or(Error::RoundNotOpen { id }),
+        }
+    }
+
+    fn round_by_id_mut(&mut self, id: u64) -> Result<&mut PledgeRound> {
+        match &mut self.round {
+            Some(r) if r.id == id => Ok(r),
+            _ => self.past_rounds.get_mut(&id).ok_or(Error::RoundNotOpen { id }),
+        }
+    }
+
+    /// `who` claims its governance tokens of round `id` after a success (the caller mints them);
+    /// returns the amount, WAD.
+    pub fn claim(&mut self, who: Address, id: u64, now: Timestamp) -> Result<Wad> {
+        self.round_by_id_mut(id)?.claim(who, now)
+    }
+
+    /// `who` takes its pledge to round `id` back after a failure (the caller pays it); returns
+    /// the amount, WAD.
+    pub fn refund(&mut self, who: Address, id: u64, now: Timestamp) -> Result<Wad> {
+        self.round_by_id_mut(id)?.refund(who, now)
+    }
+
+    /// Surplus `x` healed outside the treasury step (a direct `heal`, a flop's heal).
+    pub fn healed(&mut self, x: Wad) -> Result<()> {
+        self.covered.healed = self.covered.healed.checked_add(x)?;
+        Ok(())
+    }
+
+    /// The first booking's time, seconds.
+    pub fn first_booking(&self) -> Option<Timestamp> {
+        self.first_booking
+    }
+
+    /// The last slash's time, seconds.
+    pub fn last_slash(&self) -> Option<Timestamp> {
+        self.last_slash
     }
 
     /// Settles a round that met its target: its raise asset heals the free debt it was opened
@@ -738,6 +809,114 @@ impl Waterfall {
         let accounted = self.covered.total()?.checked_add(acc.debt())?;
         self.covered.booked.checked_sub(accounted)
     }
+}
+
+/// What the waterfall's contracts emit, in the order they emit it (`Waterfall`, `StakingVault`,
+/// `PledgeRound`). Amounts WAD of the raise asset unless stated; prices RAY; times seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum WaterfallEvent {
+    /// `Book(tab)`: bad debt entered the accountant's queue through the waterfall.
+    Book {
+        /// WAD.
+        tab: Wad,
+    },
+    /// `Covered(layer, amount)`: a layer covered `amount`.
+    Covered {
+        /// The layer.
+        layer: Layer,
+        /// WAD.
+        amount: Wad,
+    },
+    /// `Deposit(sender, owner, assets, shares)` with sender = owner.
+    Deposit {
+        /// The staker.
+        who: Address,
+        /// WAD of the raise asset.
+        assets: Wad,
+        /// WAD of shares.
+        shares: Wad,
+    },
+    /// `Withdraw(sender, receiver, owner, assets, shares)` with all three the staker.
+    Withdraw {
+        /// The staker.
+        who: Address,
+        /// WAD of the raise asset.
+        assets: Wad,
+        /// WAD of shares.
+        shares: Wad,
+    },
+    /// `Cooldown(who, shares)`.
+    Cooldown {
+        /// The staker.
+        who: Address,
+        /// WAD of shares recorded.
+        shares: Wad,
+    },
+    /// `Slash(asked, slashed, to)`, to the accountant.
+    Slash {
+        /// WAD asked.
+        asked: Wad,
+        /// WAD taken.
+        slashed: Wad,
+    },
+    /// `Reward(from, amount)`.
+    Reward {
+        /// Who paid it.
+        from: Address,
+        /// WAD.
+        amount: Wad,
+    },
+    /// `Pause(paused)`.
+    Pause {
+        /// True when paused.
+        paused: bool,
+    },
+    /// `Open(id, target, price, end)`.
+    Open {
+        /// Round id.
+        id: u64,
+        /// WAD.
+        target: Wad,
+        /// RAY.
+        price: Ray,
+        /// Seconds.
+        end: Timestamp,
+    },
+    /// `Pledge(id, who, amount)`.
+    Pledge {
+        /// Round id.
+        id: u64,
+        /// The pledger.
+        who: Address,
+        /// WAD taken.
+        amount: Wad,
+    },
+    /// `Claim(id, who, tokens)`.
+    Claim {
+        /// Round id.
+        id: u64,
+        /// The pledger.
+        who: Address,
+        /// WAD of governance tokens minted.
+        tokens: Wad,
+    },
+    /// `Refund(id, who, amount)`.
+    Refund {
+        /// Round id.
+        id: u64,
+        /// The pledger.
+        who: Address,
+        /// WAD paid back.
+        amount: Wad,
+    },
+    /// `Settle(id, amount)`: the round's asset went to the accountant.
+    Settle {
+        /// Round id.
+        id: u64,
+        /// WAD.
+        amount: Wad,
+    },
 }
 
 /// A waterfall as a file declares it (`[waterfall]`, with `[waterfall.staking]` and

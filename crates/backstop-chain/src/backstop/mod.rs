@@ -193,6 +193,8 @@ impl Warded {
             | Action::Redo { .. }
             | Action::Claim { .. }
             | Action::ClaimRefund { .. } => None,
+            // The waterfall's contracts are not part of this deployment yet.
+            _ => None,
         }
     }
 }
@@ -270,8 +272,8 @@ impl Adapter for Deployment {
         "backstop"
     }
 
-    fn supports(&self, _action: &Action) -> bool {
-        true
+    fn supports(&self, action: &Action) -> bool {
+        !action.is_waterfall()
     }
 
     fn core_addresses(&self) -> backstop_core::Addresses {
@@ -367,6 +369,7 @@ impl Adapter for Deployment {
             Action::Mint { to, amount } => {
                 Call::sol(d.stablecoin, &Stablecoin::mintCall { to, amount: amount.raw() })
             }
+            _ => return Err(self.unsupported(action)),
         })
     }
 

@@ -302,6 +302,8 @@ impl Adapter for DssDeployment {
             | Action::Claim { .. }
             // Minting DAI is two calls in dss (`DssDeployment::mint_dai_calls`).
             | Action::Mint { .. } => false,
+            // No loss waterfall over dss.
+            _ => false,
         }
     }
 

@@ -57,7 +57,8 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 ) => {
                     dutch.insert(id);
                 }
-                Event::Accountant(_) => {}
+                // The waterfall's state is re-read each step it is followed.
+                Event::Accountant(_) | Event::Waterfall(_) => {}
                 Event::File { .. } => params = true,
                 Event::Poke { .. } => oracle = true,
             }

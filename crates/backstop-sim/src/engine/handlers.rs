@@ -384,7 +384,7 @@ impl State<'_> {
                 // An auction that finishes makes room for the next (`[settler] max_live`).
                 Event::English(e) => settle |= self.on_english(e, from),
                 Event::Dutch(e) => settle |= self.on_dutch(e, from),
-                Event::File { .. } | Event::Poke { .. } => {}
+                Event::File { .. } | Event::Poke { .. } | Event::Waterfall(_) => {}
             }
         }
         if settle {
