@@ -101,6 +101,36 @@ impl StakingVault {
         })
     }
 
+    /// A vault as read from its contract: `assets` and `supply` (WAD), the pause, and the
+    /// accounts known to the reader with their shares (WAD) and cooldowns. Accounts not listed
+    /// hold `supply − Σ shares` between them, which the model then cannot move.
+    pub fn restore(
+        params: VaultParams,
+        assets: Wad,
+        supply: Wad,
+        paused: bool,
+        accounts: impl IntoIterator<Item = (Address, Wad, Option<Cooldown>)>,
+    ) -> Result<Self> {
+        params.validate()?;
+        let mut v = Self {
+            params,
+            assets,
+            supply,
+            shares: BTreeMap::new(),
+            cooldowns: BTreeMap::new(),
+            paused,
+        };
+        for (who, shares, cooldown) in accounts {
+            if !shares.is_zero() {
+                v.shares.insert(who, shares);
+            }
+            if let Some(c) = cooldown {
+                v.cooldowns.insert(who, c);
+            }
+        }
+        Ok(v)
+    }
+
     /// Assets held for the stakers (internal accounting), WAD.
     pub fn total_assets(&self) -> Wad {
         self.assets
@@ -357,6 +387,20 @@ impl PledgeRound {
         })
     }
 
+    /// A round as read from its contract, with the pledges known to the reader (WAD each).
+    pub fn restore(
+        id: u64,
+        target: Wad,
+        pledged: Wad,
+        price: Ray,
+        end: Timestamp,
+        settled: bool,
+        pledges: impl IntoIterator<Item = (Address, Wad)>,
+    ) -> Self {
+        let pledges = pledges.into_iter().filter(|(_, w)| !w.is_zero()).collect();
+        Self { id, target, pledged, price, end, settled, pledges }
+    }
+
     /// The round's state at `now`.
     pub fn state(&self, now: Timestamp) -> RoundState {
         if self.pledged == self.target {
@@ -580,6 +624,34 @@ impl Waterfall {
             first_booking: None,
             rounds: 0,
         })
+    }
+
+    /// A waterfall as read from its contracts: the ledger (`covered`, with `auctioned` and
+    /// `healed` as the reader counts them), the last slash and the first booking (seconds; 0 on
+    /// chain is `None`), the number of rounds opened and the last one.
+    #[allow(clippy::too_many_arguments)]
+    pub fn restore(
+        params: WaterfallParams,
+        vault: Option<StakingVault>,
+        pledge: Option<PledgeParams>,
+        round: Option<PledgeRound>,
+        covered: Covered,
+        last_slash: Option<Timestamp>,
+        first_booking: Option<Timestamp>,
+        rounds: u64,
+    ) -> Result<Self> {
+        let mut w = Self::new(params, vault, pledge)?;
+        w.round = round;
+        w.covered = covered;
+        w.last_slash = last_slash;
+        w.first_booking = first_booking;
+        w.rounds = rounds;
+        Ok(w)
+    }
+
+    /// Rounds opened so far (the last one's id).
+    pub fn rounds(&self) -> u64 {
+        self.rounds
     }
 
     fn position(&self, layer: Layer) -> Result<usize> {
