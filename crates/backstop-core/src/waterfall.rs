@@ -27,6 +27,8 @@ use alloy_primitives::{Address, U256};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod steps;
+
 /// Parameters of a staking vault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
