@@ -71,6 +71,25 @@ pub enum DemoError {
     /// `--flash` without `--dutch`: flash takes exist only on Dutch sales.
     #[error("flash funding needs Dutch auctions (--dutch): an English bid cannot be flash-funded")]
     FlashNeedsDutch,
+    /// `--waterfall`: not a built-in name, or a file the model refuses.
+    #[error("waterfall `{what}`: {reason}")]
+    Waterfall {
+        /// The name or path given.
+        what: String,
+        /// Why.
+        reason: String,
+    },
+    /// The deployment has no waterfall to read back.
+    #[error("the deployment has no loss waterfall")]
+    NoWaterfall,
+    /// The waterfall's ledger and the chain disagree: booked debt not accounted for to the wei.
+    #[error("booked {booked} but the layers and the debt left account for {accounted}")]
+    Unaccounted {
+        /// Booked through the waterfall, WAD.
+        booked: Wad,
+        /// Covered by the layers plus the debt left, WAD.
+        accounted: Wad,
+    },
 }
 
 /// How the demo's keepers pay for what they buy.
@@ -783,7 +802,9 @@ pub async fn run_demo_funded<S: Broadcast + DevChain + 'static>(
     })
 }
 
-fn settler_config(mechanism: Mechanism) -> KeeperConfig {
+/// The settler: starts, settles and resets auctions, runs the balance sheet and the waterfall's
+/// steps; does not bid.
+pub fn settler_config(mechanism: Mechanism) -> KeeperConfig {
     let mut c = KeeperConfig::bidder("settler", Ray::ZERO, Wad::ZERO);
     c.mechanism = mechanism;
     c.bid = false;
@@ -909,6 +930,10 @@ pub fn next_moment(sys: &backstop_core::System, now: Timestamp) -> Timestamp {
     let wait = sys.accountant.params.wait;
     for (era, _) in sys.accountant.queue() {
         next = next.min(era.saturating_add(wait).max(now + 1));
+    }
+    // A loss waterfall's clock: the slash interval, a round's deadline, socialisation.
+    if let Some(t) = sys.waterfall().and_then(|w| w.next_time(now)) {
+        next = next.min(t);
     }
     if next == Timestamp::MAX { now + 3_600 } else { next.max(now + 1) }
 }

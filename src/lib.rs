@@ -19,3 +19,4 @@ pub mod aave_demo;
 pub mod aave_fork;
 pub mod demo;
 pub mod replay;
+pub mod waterfall_demo;

@@ -58,9 +58,9 @@ enum Command {
     /// The demo: deploy, book a scenario's bad debt, run competing keepers until it is cleared,
     /// print a report. On the embedded EVM unless --anvil or --fork-url.
     Demo {
-        /// The crisis to replay.
-        #[arg(long, value_enum, default_value = "black-thursday")]
-        scenario: Scenario,
+        /// The crisis to replay (default: black-thursday; aave-2026 with --waterfall).
+        #[arg(long, value_enum)]
+        scenario: Option<Scenario>,
         /// Dutch debt auctions instead of English.
         #[arg(long)]
         dutch: bool,
@@ -95,6 +95,12 @@ enum Command {
         /// bad-debt accounts; see the README).
         #[arg(long, requires_all = ["protocol", "fork_url"])]
         aave_market: Option<PathBuf>,
+        /// Cover the loss layer by layer through a loss waterfall: a built-in (`aave-umbrella`)
+        /// or a file with a `[waterfall]` table (`examples/waterfall/`). Deploys the staking
+        /// vault, the pledge round and the waterfall; stakers deposit; the keepers run its steps
+        /// and bid; the report says who paid what.
+        #[arg(long, conflicts_with_all = ["dutch", "flash", "protocol", "fork_url"])]
+        waterfall: Option<String>,
     },
     /// Monte Carlo runs of a scenario (built-in name or TOML file): numbers, CSV, JSON, plots.
     Sim(backstop_sim::cli::SimArgs),
@@ -414,6 +420,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 _ => aave_demo(anvil, mechanism, json, max_rounds).await?,
             }
         }
+        Command::Demo { scenario, anvil, json, max_rounds, waterfall: Some(name), .. } => {
+            waterfall_demo(name, scenario.unwrap_or(Scenario::Aave2026), anvil, json, max_rounds)
+                .await?
+        }
         Command::Demo {
             scenario,
             dutch,
@@ -425,7 +435,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             protocol: None,
             aave_market: _,
             flash,
+            waterfall: None,
         } => {
+            let scenario = scenario.unwrap_or(Scenario::BlackThursday);
             let mechanism = if dutch { Mechanism::Dutch } else { Mechanism::English };
             let funding = if flash { Funding::Flash } else { Funding::Capital };
             let show = |p: &Progress| {
@@ -978,6 +990,50 @@ async fn deploy_dss_cmd(
         out.display()
     );
     println!("{text}");
+    Ok(())
+}
+
+/// `backstop demo --waterfall NAME|FILE`: the file is checked before anything runs.
+async fn waterfall_demo(
+    name: String,
+    scenario: Scenario,
+    anvil: bool,
+    json: bool,
+    max_rounds: u64,
+) -> anyhow::Result<()> {
+    use backstop::waterfall_demo::{load_waterfall, run_waterfall_demo};
+    let cfg = load_waterfall(&name)?;
+    let show = |p: &Progress| {
+        if p.rounds % 25 == 1 {
+            eprint!(
+                "\r  round {:>6}  auctions {:>4} (live {:>3})  bad debt left {:>16}   ",
+                p.rounds,
+                p.auctions,
+                p.live,
+                format!("{:.2}", p.debt_left.to_string().parse::<f64>().unwrap_or(0.0))
+            );
+            let _ = std::io::stderr().flush();
+        }
+    };
+    let report = if anvil {
+        let node = AnvilNode::spawn(&AnvilConfig::default().timestamp(backstop::demo::DEMO_START))?;
+        let chain =
+            backstop_chain::RpcChain::connect(backstop_chain::RpcConfig::dev(node.endpoint()))
+                .await?;
+        backstop::demo::pin_anvil_clock(&chain).await?;
+        let label = format!("Anvil {}", node.endpoint());
+        run_waterfall_demo(Arc::new(chain), label, scenario, name, cfg, max_rounds, show).await?
+    } else {
+        let chain = backstop_chain::EmbeddedEvm::new(backstop::demo::DEMO_START);
+        let label = "embedded EVM".to_owned();
+        run_waterfall_demo(Arc::new(chain), label, scenario, name, cfg, max_rounds, show).await?
+    };
+    eprintln!();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{report}");
+    }
     Ok(())
 }
 

@@ -21,6 +21,7 @@ mod flash_anvil;
 mod keeper_anvil;
 mod replay;
 mod twap;
+mod waterfall_demo;
 
 /// Taken by every test that runs its own Anvil (one node at a time).
 pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -25,7 +25,7 @@ use alloy::sol_types::SolCall;
 use alloy_primitives::{Address, Bytes, Log};
 use backstop_core::{
     Accountant, Action, Addresses, DutchSale, EnglishAuction, Event, Oracle, Rules, SystemParams,
-    Wad, dutch::RewardBudget,
+    Wad, cover::Cover, dutch::RewardBudget,
 };
 use core::future::Future;
 use std::collections::BTreeSet;
@@ -71,6 +71,18 @@ pub struct BalanceSheet {
     pub accountant: Accountant,
     /// The raise asset the accountant holds (surplus), WAD.
     pub surplus: Wad,
+}
+
+/// The loss waterfall as read from the chain ([`Adapter::read_cover`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoverState {
+    /// The model restored from the contracts, with their addresses: ready to attach to the
+    /// loaded system (`System.cover`).
+    pub cover: Cover,
+    /// Stablecoin and governance-token balances (WAD) of the addresses the waterfall's model
+    /// moves tokens from: the vault, the round and each account asked for. A model loaded without
+    /// them would refuse a slash, a settlement or a refund for want of the contract's balance.
+    pub balances: Vec<(Address, Wad, Wad)>,
 }
 
 /// The name of an action, for messages and [`Adapter::supports`].
@@ -218,6 +230,19 @@ pub trait Adapter: Clone + core::fmt::Debug + Send + Sync + 'static {
 
     /// The houses' counters.
     fn read_houses<S: Settlement>(&self, chain: &S) -> impl Future<Output = Result<Houses>> + Send;
+
+    /// The loss waterfall over the accountant, if the deployment has one: every parameter, the
+    /// vault's totals and pause, the last pledge round, the ledger, the last slash and the first
+    /// booking, and the shares, cooldowns and pledges (to the last round) of `accounts`, with
+    /// the balances the model moves ([`CoverState`]). A fixed number of calls plus a fixed number
+    /// per account. `None` for a contract set without a waterfall (the default).
+    fn read_cover<S: Settlement>(
+        &self,
+        _chain: &S,
+        _accounts: &[Address],
+    ) -> impl Future<Output = Result<Option<CoverState>>> + Send {
+        async { Ok(None) }
+    }
 
     /// The raise asset `who` can pay bids with right now, WAD.
     fn bidder_balance<S: Settlement>(

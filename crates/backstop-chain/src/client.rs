@@ -152,16 +152,15 @@ impl<'a, S: Settlement, A: Adapter> SystemClient<'a, S, A> {
 
     /// Sends the transaction that `action` means, from `from` (which needs the authority the
     /// action needs: for Backstop's contracts the deployer for `fess`, `cage`, `file`, `poke`,
-    /// `mint` and Dutch `yank`). A `Dent` or `Take` is sent from its own `sender`, whose raise
-    /// asset the auctions pull. Returns the receipt and the core events its logs decode to, in
+    /// `mint` and Dutch `yank`; with a loss waterfall, the deployer for `Book` and `PauseVault`).
+    /// An action that names its `sender` (a `Dent`, a `Take`, the waterfall's `Pledge`,
+    /// `ClaimPledge`, `RefundPledge`, `Stake`, `Cooldown`, `Unstake`, `RewardStakers`) is sent from
+    /// it, whose raise asset the contracts pull. Returns the receipt and the core events its logs decode to, in
     /// order; a revert is [`ChainError::Reverted`] with the core's error where the contract set's
     /// errors decode into one.
     pub async fn apply(&self, from: Address, action: &Action) -> Result<(Receipt, Vec<Event>)> {
         let call = self.adapter.encode(action)?;
-        let from = match *action {
-            Action::Dent { sender, .. } | Action::Take { sender, .. } => sender,
-            _ => from,
-        };
+        let from = own_sender(action).unwrap_or(from);
         let receipt = self.chain.send(call.tx(from)).await.map_err(ChainError::backend)?;
         if !receipt.status {
             let data = receipt.revert_data.unwrap_or_default();
@@ -176,14 +175,41 @@ impl<'a, S: Settlement, A: Adapter> SystemClient<'a, S, A> {
     /// Sends whatever `who` needs before the auctions can take up to `amount` (WAD) of its raise
     /// asset (approvals); nothing when it is set up already.
     pub async fn prepare_bidder(&self, who: Address, amount: backstop_core::Wad) -> Result<()> {
-        for call in self.adapter.bidder_setup(self.chain, who, amount).await? {
+        let calls = self.adapter.bidder_setup(self.chain, who, amount).await?;
+        self.send_setup(who, calls, "bidder set-up").await
+    }
+
+    /// Sends set-up `calls` from `who`, in order; a revert is the adapter's error, as `what`.
+    pub(crate) async fn send_setup(
+        &self,
+        who: Address,
+        calls: Vec<crate::Call>,
+        what: &str,
+    ) -> Result<()> {
+        for call in calls {
             let receipt = self.chain.send(call.tx(who)).await.map_err(ChainError::backend)?;
             if !receipt.status {
                 let data = receipt.revert_data.unwrap_or_default();
-                let e = ChainError::RevertedRaw { what: "bidder set-up".into(), data };
+                let e = ChainError::RevertedRaw { what: what.into(), data };
                 return Err(self.adapter.decode_error(e));
             }
         }
         Ok(())
+    }
+}
+
+/// The sender an action names, whose tokens or shares the contracts move: it is sent from there.
+pub fn own_sender(action: &Action) -> Option<Address> {
+    match *action {
+        Action::Dent { sender, .. }
+        | Action::Take { sender, .. }
+        | Action::Pledge { sender, .. }
+        | Action::ClaimPledge { sender, .. }
+        | Action::RefundPledge { sender, .. }
+        | Action::Stake { sender, .. }
+        | Action::Cooldown { sender }
+        | Action::Unstake { sender, .. }
+        | Action::RewardStakers { sender, .. } => Some(sender),
+        _ => None,
     }
 }

@@ -22,6 +22,7 @@ use backstop_core::{Action, Error, Event, Ray, System, SystemParams};
 
 pub mod dss;
 mod follow;
+pub mod waterfall;
 pub use follow::{AccountantFollower, Followed};
 
 /// Where the model and the chain part, or why they could not be compared.
@@ -109,8 +110,9 @@ pub const KEEPER: Address = Address::new([0x4e; 20]);
 /// The sink of the harness's deployments (distinct from every simulator actor).
 pub const SINK: Address = Address::new([0x51; 20]);
 
-/// Who sends an action: the deployer where authority is needed, the bidder for bids, a keeper
-/// for the permissionless rest.
+/// Who sends an action: the deployer where authority is needed (with a loss waterfall: `Book`
+/// and `PauseVault` too), the actor an action names (bids, claims, stakes, pledges), a keeper for
+/// the permissionless rest.
 pub fn sender(a: &Action) -> Address {
     match a {
         Action::Fess { .. }
@@ -121,20 +123,20 @@ pub fn sender(a: &Action) -> Address {
         | Action::FileDutch { .. }
         | Action::Poke { .. }
         | Action::FileOracle { .. }
-        | Action::Mint { .. } => DEPLOYER,
-        Action::Dent { sender, .. }
-        | Action::Take { sender, .. }
-        | Action::ClaimRefund { sender, .. }
-        | Action::Claim { sender, .. } => *sender,
-        _ => KEEPER,
+        | Action::Mint { .. }
+        | Action::Book { .. }
+        | Action::PauseVault { .. } => DEPLOYER,
+        Action::ClaimRefund { sender, .. } | Action::Claim { sender, .. } => *sender,
+        _ => crate::client::own_sender(a).unwrap_or(KEEPER),
     }
 }
 
-/// Errors compare by kind and fields; `InvalidParam` by the parameter name only (the contract
-/// carries no reason text).
+/// Errors compare by kind and fields; `InvalidParam` by the parameter name only and
+/// `LayerNotReady` by the layer only (the contracts carry no reason text).
 pub fn same_error(model: &Error, chain: &Error) -> bool {
     match (model, chain) {
-        (Error::InvalidParam { what: a, .. }, Error::InvalidParam { what: b, .. }) => a == b,
+        (Error::InvalidParam { what: a, .. }, Error::InvalidParam { what: b, .. })
+        | (Error::LayerNotReady { layer: a, .. }, Error::LayerNotReady { layer: b, .. }) => a == b,
         _ => model == chain,
     }
 }

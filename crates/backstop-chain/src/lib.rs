@@ -19,13 +19,14 @@
 //! - [`RpcChain`]: the same traits over JSON-RPC; [`AnvilNode`] starts and stops the pinned Anvil.
 //! - [`Adapter`]: the seam between the core's actions, events and errors and one contract set's
 //!   calldata, logs and reverts; [`backstop`] holds Backstop's own contracts (bindings, decoding,
-//!   deployment), the only module that knows their ABI.
+//!   deployment, the loss waterfall's `Waterfall`, `StakingVault` and `PledgeRound`), the only
+//!   module that knows their ABI.
 //! - [`SystemClient`]: send the core's actions through an adapter and get the core's events.
 //! - [`live`]: load every live auction, the balance sheet and the parameters into a core
 //!   `System`, for any adapter.
 //! - [`watch`]: a reorg-aware log follower from a block cursor, for any backend.
 //! - `differential` (feature `test-utils`): the model and a deployment in lock-step, compared after
-//!   every action.
+//!   every action (`differential::waterfall`: with a loss waterfall).
 //! - [`dss`]: MakerDAO dss (`Vat`, `Vow`, `Flopper`, `DaiJoin`), the second adapter: RAD
 //!   converted exactly, closed windows, auctions found from storage; and Backstop's
 //!   dss-compatible test contracts.
@@ -59,8 +60,8 @@ pub mod watch;
 pub use adapter::{Adapter, Call};
 pub use anvil::{AnvilConfig, AnvilError, AnvilNode, find_anvil};
 pub use backstop::{
-    AaveAddresses, Deployment, bindings, decode,
-    deploy::{deploy_system, deploy_with},
+    AaveAddresses, Deployment, WaterfallContracts, bindings, decode,
+    deploy::{deploy_system, deploy_waterfall, deploy_with, waterfall_model},
 };
 pub use client::{Answers, ReadBatch, SettlementExt, Slot, SystemClient};
 pub use config::DeployConfig;

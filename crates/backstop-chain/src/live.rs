@@ -7,6 +7,14 @@
 //! then read. The cost grows with the live auctions, never with the past ones. A contract set
 //! whose logs miss changes ([`Adapter::logs_complete`] false: dss) is read from storage instead:
 //! every id up to the kick counter, once.
+//!
+//! A deployment with a loss waterfall ([`Adapter::read_cover`]) is loaded with it attached
+//! (`System.cover`): its parameters, the vault, the last pledge round and the ledger as the
+//! contracts hold them, so that `system.waterfall()` answers `auctions_ready`, `slashable`,
+//! `open_round` and `socialise_at` as the contracts do, and the ledger holds the vault's and the
+//! round's balances. [`load_live_with`] also reads the shares, cooldowns, pledges and balances of
+//! a list of accounts (a keeper's own, stakers and pledgers it acts for). The waterfall's
+//! `covered.auctioned` and `covered.healed` are not kept by the contracts and load as 0.
 
 use crate::{Adapter, ChainError, LogQuery, Result, Settlement};
 use backstop_core::{
@@ -87,7 +95,8 @@ pub struct LiveState {
     pub block: u64,
     /// Its timestamp, seconds.
     pub timestamp: u64,
-    /// The model of the deployment. Of the ledger only the accountant's surplus is read.
+    /// The model of the deployment. Of the ledger only the accountant's surplus is read, and
+    /// with a loss waterfall the vault's, the round's and the listed accounts' balances.
     pub system: System,
     /// The ids found live (and the queued eras).
     pub ids: LiveIds,
@@ -104,8 +113,19 @@ pub fn surplus_ledger(
     ledger
 }
 
-/// Loads everything live, reading only what the events say is live.
+/// Loads everything live, reading only what the events say is live (with a loss waterfall, no
+/// account's shares, cooldowns or pledges: [`load_live_with`]).
 pub async fn load_live<S: Settlement, A: Adapter>(chain: &S, adapter: &A) -> Result<LiveState> {
+    load_live_with(chain, adapter, &[]).await
+}
+
+/// As [`load_live`], with the loss waterfall's state of `accounts` (shares, cooldown, pledge to
+/// the last round, stablecoin and governance-token balances) in the model.
+pub async fn load_live_with<S: Settlement, A: Adapter>(
+    chain: &S,
+    adapter: &A,
+    accounts: &[alloy_primitives::Address],
+) -> Result<LiveState> {
     let block = chain.block_number().await.map_err(ChainError::backend)?;
     let timestamp = chain.timestamp().await.map_err(ChainError::backend)?;
     // A contract set whose logs miss changes (dss) is read from storage as well: every id up to
@@ -138,9 +158,24 @@ pub async fn load_live<S: Settlement, A: Adapter>(chain: &S, adapter: &A) -> Res
     let dutch = DutchHouse::restore(params.dutch, houses.dutch_kicks, houses.dutch_budget, sales);
     let oracle = adapter.read_oracle(chain).await?;
     let addrs = adapter.core_addresses();
-    let ledger = surplus_ledger(addrs.accountant, sheet.surplus);
+    let mut ledger = surplus_ledger(addrs.accountant, sheet.surplus);
+    let cover = match adapter.read_cover(chain, accounts).await? {
+        Some(c) => {
+            let mut seen = std::collections::BTreeSet::from([addrs.accountant]);
+            for (who, stable, gov) in c.balances {
+                // An account listed twice, or the accountant listed, is minted once.
+                if seen.insert(who) {
+                    let model = |source| ChainError::Model { what: "ledger", source };
+                    ledger.stablecoin.mint(who, stable).map_err(model)?;
+                    ledger.gov.mint(who, gov).map_err(model)?;
+                }
+            }
+            Some(Box::new(c.cover))
+        }
+        None => None,
+    };
     let system =
-        System { accountant: sheet.accountant, english, dutch, ledger, oracle, addrs, cover: None }
+        System { accountant: sheet.accountant, english, dutch, ledger, oracle, addrs, cover }
             .with_rules(adapter.rules());
     Ok(LiveState { block, timestamp, system, ids })
 }

@@ -143,7 +143,7 @@ pub use english::{
 };
 pub use error::{Error, Result};
 pub use ledger::{Ledger, Token};
-pub use log::{ActionLog, TimedAction, replay_on_model};
+pub use log::{ActionLog, LogWaterfall, TimedAction, replay_on_model};
 pub use math::{Rad, Ray, Wad};
 pub use oracle::{Oracle, OracleParam, OracleParams};
 pub use rules::Rules;

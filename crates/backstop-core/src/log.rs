@@ -1,9 +1,11 @@
 //! A run as data: a deployment and the actions accepted on it, each with its block time.
 //!
 //! ```text
-//!   ActionLog { params, oracle, addrs, settler, bidders, actions: [TimedAction { at, action }] }
+//!   ActionLog { params, oracle, addrs, settler, bidders, waterfall?, actions: [TimedAction { at, action }] }
 //!        │
-//!        └─ replay_on_model: System::new(params, oracle, addrs, start), then apply(action, at)
+//!        └─ replay_on_model: System::new(params, oracle, addrs, start)
+//!                            (.with_waterfall(waterfall.config.build(), waterfall.addrs)),
+//!                            then apply(action, at)
 //! ```
 //!
 //! A [`System`] is deterministic: the same parameters, oracle price and addresses, and the same
@@ -20,9 +22,11 @@
 
 use crate::{
     Timestamp,
+    cover::WaterfallAddresses,
     error::{Error, Result},
     math::Ray,
     system::{Action, Addresses, System, SystemParams},
+    waterfall::WaterfallConfig,
 };
 use alloy_primitives::Address;
 use serde::{Deserialize, Serialize};
@@ -53,8 +57,23 @@ pub struct ActionLog {
     pub settler: Address,
     /// The bidders' accounts, in scenario order.
     pub bidders: Vec<Address>,
+    /// The loss waterfall attached at deployment, if any: a run that books its debt through a
+    /// waterfall ([`Action::Book`]) replays only on a system with the same waterfall. Logs
+    /// without it deploy no waterfall.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waterfall: Option<LogWaterfall>,
     /// Accepted actions with their block timestamps, unix seconds (non-decreasing).
     pub actions: Vec<TimedAction>,
+}
+
+/// The loss waterfall of a logged deployment: its parameters as a waterfall file declares them
+/// and its contracts' addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogWaterfall {
+    /// The parameters (`[waterfall]`), built with every rule checked at replay.
+    pub config: WaterfallConfig,
+    /// Where its contracts are.
+    pub addrs: WaterfallAddresses,
 }
 
 impl ActionLog {
@@ -64,13 +83,17 @@ impl ActionLog {
     }
 }
 
-/// Re-applies `log` to a fresh [`System`] and returns the final state.
+/// Re-applies `log` to a fresh [`System`] (with the log's waterfall attached, if it has one) and
+/// returns the final state.
 ///
 /// Every action must be accepted again: a rejection is [`Error::Replay`], with the action's
 /// position, time and the rule that failed as its source. Invalid deployment parameters fail as
-/// [`System::new`] does.
+/// [`System::new`] does, an invalid waterfall as [`WaterfallConfig::build`] does.
 pub fn replay_on_model(log: &ActionLog) -> Result<System> {
     let mut sys = System::new(log.params, log.oracle, log.addrs, log.start())?;
+    if let Some(w) = &log.waterfall {
+        sys = sys.with_waterfall(w.config.build()?, w.addrs);
+    }
     for (index, ta) in log.actions.iter().enumerate() {
         sys.apply(&ta.action, ta.at).map_err(|source| Error::Replay {
             index,
@@ -115,6 +138,7 @@ mod tests {
             addrs: Addresses::default(),
             settler: Address::repeat_byte(0x5e),
             bidders: vec![bidder],
+            waterfall: None,
             actions: actions.into_iter().map(|(at, action)| TimedAction { at, action }).collect(),
         }
     }
@@ -143,5 +167,31 @@ mod tests {
         assert!(matches!(**source, Error::LotNotLower { .. }), "{source:?}");
         assert!(std::error::Error::source(&e).is_some());
         assert!(e.to_string().contains("#5"), "{e}");
+    }
+
+    #[test]
+    fn a_waterfall_log_replays_on_the_same_waterfall_only() {
+        let mut log = log();
+        let config: WaterfallConfig =
+            toml::from_str("order = [\"treasury\", \"auctions\", \"socialise\"]\ndeadline = 100")
+                .unwrap();
+        let addrs = WaterfallAddresses {
+            waterfall: Address::repeat_byte(0xa5),
+            vault: Address::ZERO,
+            round: Address::ZERO,
+        };
+        // The debt is booked through the waterfall, then the same auction covers it.
+        log.actions[1].action = Action::Book { tab: w("50000") };
+        log.waterfall = Some(LogWaterfall { config, addrs });
+        let sys = replay_on_model(&log).unwrap();
+        assert!(sys.is_cleared());
+        assert_eq!(sys.unaccounted(), Some(Ok(Wad::ZERO)));
+        assert_eq!(sys.covered().unwrap().auctioned, w("50000"));
+        let back: ActionLog = serde_json::from_str(&serde_json::to_string(&log).unwrap()).unwrap();
+        assert_eq!(back, log);
+        // Without it, `Book` has no waterfall to go through.
+        log.waterfall = None;
+        let e = replay_on_model(&log).unwrap_err();
+        assert!(matches!(e, Error::Replay { index: 1, .. }), "{e:?}");
     }
 }

@@ -33,7 +33,8 @@ pub enum PriceConfig {
 /// What the keeper tells a model about an auction (one JSON line).
 #[derive(Debug, Clone, Serialize)]
 pub struct AuctionStatus {
-    /// `"english"` or `"dutch"`.
+    /// `"english"`, `"dutch"` or `"pledge"` (a waterfall's pledge round: `bid` is the raise
+    /// asset still wanted, `lot` the tokens it buys at `price`, `end` the round's deadline).
     pub kind: &'static str,
     /// Auction id.
     pub id: u64,
@@ -64,7 +65,7 @@ struct Model {
 /// A live price source.
 pub struct PriceSource {
     cfg: PriceConfig,
-    models: HashMap<(bool, u64), Model>,
+    models: HashMap<(&'static str, u64), Model>,
 }
 
 impl std::fmt::Debug for PriceSource {
@@ -88,7 +89,7 @@ impl PriceSource {
             PriceConfig::Oracle => Some(oracle),
             PriceConfig::Fixed { price } => Some(*price),
             PriceConfig::Command { command } => {
-                let key = (status.kind == "dutch", status.id);
+                let key = (status.kind, status.id);
                 if let std::collections::hash_map::Entry::Vacant(slot) = self.models.entry(key) {
                     match spawn_model(command) {
                         Ok(m) => {
@@ -116,7 +117,7 @@ impl PriceSource {
 
     /// Stops the model of an auction that ended.
     pub fn forget(&mut self, dutch: bool, id: u64) {
-        self.models.remove(&(dutch, id));
+        self.models.remove(&(if dutch { "dutch" } else { "english" }, id));
     }
 }
 

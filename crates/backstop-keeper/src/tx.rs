@@ -642,6 +642,7 @@ mod tests {
             deployer: Address::ZERO,
             from_block: 0,
             aave: None,
+            waterfall: None,
         }
     }
 

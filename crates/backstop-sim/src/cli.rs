@@ -1,7 +1,10 @@
 //! Command-line entry points, for the `backstop sim | sweep | check` subcommands.
 //!
 //! Each is a clap [`clap::Args`] struct with a synchronous `run(self)` that does the work, prints a
-//! summary on stdout and returns the report (so a caller can pick the exit code):
+//! summary on stdout and returns the report (so a caller can pick the exit code). `sim` also
+//! compares: given a built-in comparison (`aave-2026-waterfalls`) or a comma-separated list of
+//! scenarios, it runs each with the same runs and seed and prints one table
+//! ([`crate::compare`]):
 //!
 //! ```no_run
 //! use clap::Parser;
@@ -22,22 +25,27 @@
 
 use crate::{
     check::{CheckConfig, CheckReport, check, load_params},
+    compare::{CompareReport, run_compare},
     error::{Result, SimError},
     montecarlo::McConfig,
     report::{SimReport, run_sim},
-    scenario::{Scenario, builtin_names},
+    scenario::{COMPARISONS, Scenario, builtin_names},
     stats::Metric,
     sweep::{Axis, Objective, SweepConfig, SweepReport, run_sweep},
 };
 use std::path::PathBuf;
 
 /// `sim`: a Monte Carlo of one scenario, written to a directory (summary JSON, per-run CSV, run 0
-/// in full with its action log, plots).
+/// in full with its action log, plots); or a comparison of several.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {
     /// A built-in scenario (black-thursday-2020-counterfactual, black-thursday-2020-fixed,
     /// black-thursday-dutch, black-thursday-2020-flops, aave-2026, aave-2026-run,
-    /// flash-keepers-dutch) or a scenario TOML file.
+    /// flash-keepers-dutch, aave-2026-auctions-only, aave-2026-umbrella,
+    /// aave-2026-umbrella-fleeing, aave-2026-pledge, aave-2026-sky-buffer) or a scenario TOML
+    /// file; or a comparison: a built-in one (aave-2026-waterfalls: the five loss-waterfall
+    /// designs) or a comma-separated list of scenarios, each run into OUT/<name>/ and compared in
+    /// one table (OUT/compare.md, .csv, .json, who-paid and uncovered plots).
     pub scenario: String,
     /// Number of runs, 1 to 1,000,000 (`runs.csv` gets one row each; run 0 is written in full).
     #[arg(long, default_value_t = 1_000, env = "BACKSTOP_SIM_RUNS")]
@@ -67,10 +75,45 @@ pub struct RunArgs {
     pub no_plots: bool,
 }
 
+/// What `sim` produced: one scenario's Monte Carlo, or a comparison.
+#[derive(Debug, Clone)]
+pub enum SimOutput {
+    /// One scenario.
+    Single(SimReport),
+    /// Several, side by side.
+    Compare(CompareReport),
+}
+
+impl SimOutput {
+    /// Runs per scenario.
+    pub fn runs(&self) -> u64 {
+        match self {
+            Self::Single(r) => r.runs,
+            Self::Compare(c) => c.runs,
+        }
+    }
+
+    /// The single scenario's report, if it was one.
+    pub fn single(self) -> Option<SimReport> {
+        match self {
+            Self::Single(r) => Some(r),
+            Self::Compare(_) => None,
+        }
+    }
+
+    /// The comparison, if it was one.
+    pub fn compare(self) -> Option<CompareReport> {
+        match self {
+            Self::Compare(c) => Some(c),
+            Self::Single(_) => None,
+        }
+    }
+}
+
 impl SimArgs {
-    /// Runs the Monte Carlo, writes the files, prints the summary.
-    pub fn run(self) -> Result<SimReport> {
-        let scenario = Scenario::resolve(&self.scenario)?;
+    /// Runs the Monte Carlo (or the comparison), writes the files, prints the summary (or the
+    /// table).
+    pub fn run(self) -> Result<SimOutput> {
         let cfg = McConfig {
             runs: self.runs,
             seed: self.seed,
@@ -78,9 +121,16 @@ impl SimArgs {
             progress: !self.opts.quiet,
             clear_within: None,
         };
-        let report = run_sim(&scenario, &cfg, &self.opts.out, !self.opts.no_plots)?;
+        let plots = !self.opts.no_plots;
+        if let Some((name, scenarios)) = crate::compare::resolve(&self.scenario)? {
+            let report = run_compare(&name, &scenarios, &cfg, &self.opts.out, plots)?;
+            show(&report);
+            return Ok(SimOutput::Compare(report));
+        }
+        let scenario = Scenario::resolve(&self.scenario)?;
+        let report = run_sim(&scenario, &cfg, &self.opts.out, plots)?;
         show(&report);
-        Ok(report)
+        Ok(SimOutput::Single(report))
     }
 }
 
@@ -222,9 +272,12 @@ fn show(report: &impl std::fmt::Display) {
     let _ = write!(std::io::stdout().lock(), "{report}");
 }
 
-/// The built-in scenario names with their descriptions, one per line.
+/// The built-in scenario names with their descriptions, one per line, then the built-in
+/// comparisons with their scenarios.
 pub fn list_builtins() -> String {
-    builtin_names()
-        .filter_map(|n| Scenario::builtin(n).map(|s| format!("{n:<28} {}\n", s.description)))
-        .collect()
+    let scenarios = builtin_names()
+        .filter_map(|n| Scenario::builtin(n).map(|s| format!("{n:<28} {}\n", s.description)));
+    let comparisons =
+        COMPARISONS.iter().map(|(n, members)| format!("{n:<28} compares {}\n", members.join(", ")));
+    scenarios.chain(comparisons).collect()
 }

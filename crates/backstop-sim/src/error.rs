@@ -94,6 +94,25 @@ pub enum SimError {
         /// The rule that failed.
         error: backstop_core::Error,
     },
+    /// A run with a loss waterfall ended with its books out of balance: booked debt is not
+    /// what the layers covered plus what is outstanding, to the wei (a bug, reported with the
+    /// run and the amounts, WAD).
+    #[error(
+        "run {run}: the waterfall's books do not balance: booked {booked}, covered {covered}, \
+         outstanding {outstanding}: {reason}"
+    )]
+    Conservation {
+        /// Run index.
+        run: u64,
+        /// Booked bad debt, WAD.
+        booked: backstop_core::Wad,
+        /// Covered by every layer, WAD.
+        covered: backstop_core::Wad,
+        /// Outstanding (the accountant's debt), WAD.
+        outstanding: backstop_core::Wad,
+        /// What is unaccounted for, or the arithmetic error.
+        reason: String,
+    },
     /// Fixed-point arithmetic or parameter construction failed in the core, or an action log did
     /// not replay ([`backstop_core::Error::Replay`]).
     #[error(transparent)]

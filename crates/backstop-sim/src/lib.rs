@@ -77,6 +77,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod compare;
 pub mod engine;
 mod error;
 pub mod history;
@@ -89,6 +90,7 @@ pub mod report;
 pub mod scenario;
 pub mod stats;
 pub mod sweep;
+pub mod waterfall;
 
 pub use engine::{ActionLog, Run, RunOptions, RunSummary, TimedAction, replay_on_model, simulate};
 pub use error::{Result, SimError};

@@ -21,6 +21,10 @@
 //! | [`MAX_SWEEP_POINTS`] | 10,000 | points of a sweep (grid product or `--random`) |
 //! | [`MAX_THREADS`] | 1,024 | `--threads` |
 //! | [`MAX_CHECK_CASES`] | 100,000 | `check --cases` per property |
+//! | [`MAX_STAKERS`] | 1,000 | stakers over all `[[stakers]]` groups: each may cool down, exit, cool down again |
+//! | [`MAX_PLEDGERS`] | 1,000 | pledgers over all `[[pledgers]]` groups |
+//! | [`MAX_PLEDGER_LOOKS`] | 1,000,000 | pledgers' looks at one round: count × ⌈`waterfall.pledge.duration` / recheck⌉ |
+//! | [`MAX_INSTALMENTS`] | 100,000 | `[revenue]` instalments over the horizon (`(until − from) / every`) |
 //!
 //! Only run 0 is written in full (`run-0.json`, its auctions and plots), whatever `--runs`.
 //! The market price the oracle is fed is held within [[`MIN_PRICE`], [`MAX_PRICE`]]
@@ -69,3 +73,19 @@ pub const MAX_THREADS: usize = 1_024;
 
 /// The most generated cases per property of a `check` (`--cases`).
 pub const MAX_CHECK_CASES: u32 = 100_000;
+
+/// The most stakers a scenario may have over all its `[[stakers]]` groups: each may start a
+/// cooldown, exit, and (after a missed window) cool down again, a few transactions each.
+pub const MAX_STAKERS: u64 = 1_000;
+
+/// The most pledgers a scenario may have over all its `[[pledgers]]` groups.
+pub const MAX_PLEDGERS: u64 = 1_000;
+
+/// The most looks pledgers may take at one pledge round: Σ count × ⌈round duration / recheck⌉
+/// (a pledger whose price is not met looks again every `recheck` seconds while the round is
+/// open).
+pub const MAX_PLEDGER_LOOKS: u64 = 1_000_000;
+
+/// The most `[revenue]` instalments over a run (`(until − from) / every`): each is a mint to the
+/// accountant and, while debt is free, a treasury step.
+pub const MAX_INSTALMENTS: u64 = 100_000;

@@ -6,7 +6,7 @@
 //! the output is the same whatever the number of threads.
 
 use crate::{
-    engine::{RunOptions, RunSummary, simulate},
+    engine::{Run, RunOptions, RunSummary, simulate},
     error::{Result, SimError},
     limits::{MAX_RUNS, MAX_THREADS},
     scenario::Scenario,
@@ -96,27 +96,39 @@ pub fn monte_carlo_in(
     pb: &ProgressBar,
     mut on_run: impl FnMut(&RunSummary) -> Result<()>,
 ) -> Result<Aggregate> {
+    monte_carlo_runs_in(pool, scenario, cfg, RunOptions::default(), pb, |run| on_run(&run.summary))
+}
+
+/// [`monte_carlo_in`] with each whole [`Run`] (kept as `opts` asks) handed to `on_run`, in run
+/// order: for callers that need more than the summary (the comparison's debt curves).
+pub fn monte_carlo_runs_in(
+    pool: &rayon::ThreadPool,
+    scenario: &Scenario,
+    cfg: &McConfig,
+    opts: RunOptions,
+    pb: &ProgressBar,
+    mut on_run: impl FnMut(&Run) -> Result<()>,
+) -> Result<Aggregate> {
     cfg.validate()?;
     let mut agg = Aggregate::new(cfg.seed, cfg.clear_within);
     let chunk = 128 * pool.current_num_threads().max(1) as u64;
     let mut lo = 0;
     while lo < cfg.runs {
         let hi = (lo + chunk).min(cfg.runs);
-        let results: Vec<Result<RunSummary>> = pool.install(|| {
+        let results: Vec<Result<Run>> = pool.install(|| {
             (lo..hi)
                 .into_par_iter()
                 .map(|i| {
-                    let r =
-                        simulate(scenario, cfg.seed, i, RunOptions::default()).map(|r| r.summary);
+                    let r = simulate(scenario, cfg.seed, i, opts);
                     pb.inc(1);
                     r
                 })
                 .collect()
         });
         for r in results {
-            let s = r?;
-            agg.push(&s);
-            on_run(&s)?;
+            let run = r?;
+            agg.push(&run.summary);
+            on_run(&run)?;
         }
         lo = hi;
     }

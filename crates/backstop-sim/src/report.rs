@@ -12,11 +12,12 @@
 use crate::{
     engine::{Run, RunOptions, RunSummary, simulate},
     error::{Result, SimError},
-    montecarlo::{McConfig, monte_carlo_in, pool, progress_bar},
+    montecarlo::{McConfig, monte_carlo_runs_in, pool, progress_bar},
     plot,
     scenario::{Mechanism, Scenario},
     stats::{Aggregate, MetricStats},
 };
+use backstop_core::waterfall::Danger;
 use serde::Serialize;
 use std::{
     collections::BTreeMap,
@@ -44,6 +45,14 @@ pub struct SimReport {
     pub cleared_rate: f64,
     /// Statistics per metric (see [`crate::stats::Metric`]).
     pub metrics: BTreeMap<&'static str, MetricStats>,
+    /// The loss waterfall's layers, in order (empty without a waterfall).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<&'static str>,
+    /// What can go wrong with the waterfall's parameters
+    /// ([`backstop_core::waterfall::WaterfallConfig::dangers`], against the accountant's `wait`
+    /// and the English `tau`), as `check --waterfall` reports them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dangers: Vec<Danger>,
     /// Run 0's numbers.
     pub run0: RunSummary,
     /// Wall time of the Monte Carlo, seconds.
@@ -71,6 +80,19 @@ fn csv_writer(path: &Path) -> Result<csv::Writer<std::fs::File>> {
 /// first ([`McConfig::validate`]: `--runs` in [1, [`MAX_RUNS`](crate::limits::MAX_RUNS)]), before
 /// anything is simulated or written.
 pub fn run_sim(scenario: &Scenario, cfg: &McConfig, out: &Path, plots: bool) -> Result<SimReport> {
+    run_sim_with(scenario, cfg, out, plots, RunOptions::default(), |_| Ok(()))
+}
+
+/// [`run_sim`], with every run of the Monte Carlo (kept as `opts` asks) also handed to
+/// `on_run`, in run order.
+pub fn run_sim_with(
+    scenario: &Scenario,
+    cfg: &McConfig,
+    out: &Path,
+    plots: bool,
+    opts: RunOptions,
+    mut on_run: impl FnMut(&Run) -> Result<()>,
+) -> Result<SimReport> {
     cfg.validate()?;
     std::fs::create_dir_all(out).map_err(|e| SimError::io("creating", out, e))?;
     let mut files = Vec::new();
@@ -83,8 +105,10 @@ pub fn run_sim(scenario: &Scenario, cfg: &McConfig, out: &Path, plots: bool) -> 
     let pool = pool(cfg.threads)?;
     let pb = progress_bar(cfg.runs, cfg.progress, &scenario.name);
     let started = Instant::now();
-    let agg = monte_carlo_in(&pool, scenario, cfg, &pb, |s| {
-        w.serialize(s).map_err(|source| SimError::CsvWrite { path: runs_csv.clone(), source })
+    let agg = monte_carlo_runs_in(&pool, scenario, cfg, opts, &pb, |run| {
+        w.serialize(&run.summary)
+            .map_err(|source| SimError::CsvWrite { path: runs_csv.clone(), source })?;
+        on_run(run)
     })?;
     let wall = started.elapsed().as_secs_f64();
     pb.finish_and_clear();
@@ -102,6 +126,14 @@ pub fn run_sim(scenario: &Scenario, cfg: &McConfig, out: &Path, plots: bool) -> 
         threads: pool.current_num_threads(),
         cleared_rate: agg.cleared_rate(),
         metrics: agg.all_stats(),
+        layers: scenario
+            .waterfall_config()
+            .map(|c| c.order.iter().map(|l| l.name()).collect())
+            .unwrap_or_default(),
+        dangers: scenario
+            .waterfall_config()
+            .map(|c| c.dangers(scenario.accountant.wait, scenario.english.tau))
+            .unwrap_or_default(),
         run0: run0.summary,
         wall_seconds: wall,
         runs_per_minute: if wall > 0.0 { agg.runs as f64 * 60.0 / wall } else { 0.0 },
@@ -182,6 +214,45 @@ pub fn headline(
     Ok(())
 }
 
+/// Who paid the bad debt (stablecoin), the holders' dilution, time to cover and the stand-off
+/// cost: mean and the 5–95% range, for a run with a loss waterfall.
+pub fn waterfall_lines(
+    agg_metrics: &BTreeMap<&'static str, MetricStats>,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    let rows = [
+        ("treasury paid", "treasury_paid"),
+        ("stakers paid", "stakers_paid"),
+        ("pledgers paid", "pledgers_paid"),
+        ("auction buyers paid", "auctioned"),
+        ("socialised", "socialised"),
+        ("outstanding", "residual_debt"),
+        ("dilution value", "dilution_value"),
+        ("pledgers' gain", "pledgers_gain"),
+        ("stakers escaped", "escaped"),
+        ("paused (share)", "paused"),
+        ("rounds met", "rounds_met"),
+        ("time to cover (d)", "time_to_cover_days"),
+        ("stand-off (·days)", "standoff"),
+    ];
+    for (label, key) in rows {
+        if let Some(m) = agg_metrics.get(key) {
+            writeln!(
+                f,
+                "  {:<20} {:>14} {:>14} {:>14} {:>14}",
+                label,
+                num(m.mean),
+                num(m.p05),
+                num(m.p50),
+                num(m.p95)
+            )?;
+        } else {
+            writeln!(f, "  {label:<20} {:>14}", "-")?;
+        }
+    }
+    Ok(())
+}
+
 /// A number with at most 4 significant decimals and thousands left as is.
 pub fn num(x: f64) -> String {
     if x.abs() >= 1000.0 {
@@ -210,6 +281,13 @@ impl fmt::Display for SimReport {
             100.0 * self.cleared_rate
         )?;
         headline(&self.metrics, f)?;
+        if !self.layers.is_empty() {
+            writeln!(f, "  waterfall: {}", self.layers.join(" → "))?;
+            waterfall_lines(&self.metrics, f)?;
+            for d in &self.dangers {
+                writeln!(f, "  danger {}: {}", d.kind, d.what)?;
+            }
+        }
         writeln!(f, "  files:")?;
         for p in &self.files {
             writeln!(f, "    {}", p.display())?;

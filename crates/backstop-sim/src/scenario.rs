@@ -65,6 +65,7 @@ use crate::{
         MIN_PRICE,
     },
     market::{f64_of_ray, price_in_range},
+    waterfall::{GovernanceSpec, PledgerSpec, RevenueSpec, StakerSpec, WaterfallSource},
 };
 use alloy_primitives::U256;
 use backstop_core::{
@@ -167,6 +168,23 @@ pub struct Scenario {
     /// Dutch house parameters (dss ETH-A curve defaults).
     #[serde(default)]
     pub dutch: DutchParams,
+    /// The loss waterfall (`[waterfall]`, or `waterfall = "file.toml"`): debt is booked through
+    /// it and its layers cover it in order ([`crate::waterfall`]). None: the treasury heals and
+    /// the auctions cover the rest, as without a waterfall.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waterfall: Option<WaterfallSource>,
+    /// Staker groups (`[[stakers]]`, with the staking layer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stakers: Vec<StakerSpec>,
+    /// Pledger groups (`[[pledgers]]`, with the pledge layer): the coalition.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pledgers: Vec<PledgerSpec>,
+    /// Governance's pause of the staking vault (`[governance]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub governance: Option<GovernanceSpec>,
+    /// Surplus flowing into the accountant (`[revenue]`, with the treasury layer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revenue: Option<RevenueSpec>,
     /// Price points of a `csv` or `points` path (`market.path.kind`), seconds and stablecoin per
     /// token; empty otherwise.
     #[serde(skip)]
@@ -479,7 +497,7 @@ pub struct Congestion {
 }
 
 /// The built-in scenarios, as shipped in `examples/scenarios/`.
-pub const BUILTINS: [(&str, &str); 7] = [
+pub const BUILTINS: [(&str, &str); 12] = [
     (
         "black-thursday-2020-counterfactual",
         include_str!("../../../examples/scenarios/black-thursday-2020-counterfactual.toml"),
@@ -496,7 +514,31 @@ pub const BUILTINS: [(&str, &str); 7] = [
     ("aave-2026", include_str!("../../../examples/scenarios/aave-2026.toml")),
     ("aave-2026-run", include_str!("../../../examples/scenarios/aave-2026-run.toml")),
     ("flash-keepers-dutch", include_str!("../../../examples/scenarios/flash-keepers-dutch.toml")),
+    (
+        "aave-2026-auctions-only",
+        include_str!("../../../examples/scenarios/aave-2026-auctions-only.toml"),
+    ),
+    ("aave-2026-umbrella", include_str!("../../../examples/scenarios/aave-2026-umbrella.toml")),
+    (
+        "aave-2026-umbrella-fleeing",
+        include_str!("../../../examples/scenarios/aave-2026-umbrella-fleeing.toml"),
+    ),
+    ("aave-2026-pledge", include_str!("../../../examples/scenarios/aave-2026-pledge.toml")),
+    ("aave-2026-sky-buffer", include_str!("../../../examples/scenarios/aave-2026-sky-buffer.toml")),
 ];
+
+/// Built-in comparisons: a name for several built-in scenarios run side by side
+/// ([`crate::compare`]).
+pub const COMPARISONS: [(&str, &[&str]); 1] = [(
+    "aave-2026-waterfalls",
+    &[
+        "aave-2026-auctions-only",
+        "aave-2026-umbrella",
+        "aave-2026-umbrella-fleeing",
+        "aave-2026-pledge",
+        "aave-2026-sky-buffer",
+    ],
+)];
 
 /// The built-in names.
 pub fn builtin_names() -> impl Iterator<Item = &'static str> {
@@ -546,6 +588,12 @@ impl Scenario {
             }
             PathSpec::Points { points } => s.csv_points = points.clone(),
             PathSpec::Gbm { .. } | PathSpec::Crash { .. } => {}
+        }
+        // A waterfall file, relative to the scenario's directory, read as `check --waterfall`
+        // reads it.
+        if let Some(WaterfallSource::File(file)) = &s.waterfall {
+            let full = base.map_or_else(|| file.clone(), |b| b.join(file));
+            s.waterfall = Some(WaterfallSource::Inline(crate::check::load_waterfall(&full)?));
         }
         s.validate(origin)?;
         Ok(s)
@@ -823,6 +871,7 @@ impl Scenario {
                 ),
             ));
         }
+        self.validate_cover(&bad)?;
         let bidders = self.bidder_count() as u64;
         let pairs = auctions.saturating_to::<u64>().saturating_mul(bidders);
         if pairs > MAX_BIDDER_AUCTIONS {

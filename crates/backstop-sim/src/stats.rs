@@ -71,11 +71,36 @@ pub enum Metric {
     DebtClearedPct,
     /// Lowest pool price / market price after a sale on the pool, a fraction (1 without a pool).
     PoolLow,
+    /// Paid by the treasury (its surplus healed debt), stablecoin.
+    TreasuryPaid,
+    /// Slashed from stakers, stablecoin.
+    StakersPaid,
+    /// Paid by pledgers of rounds that met their target, stablecoin.
+    PledgersPaid,
+    /// Bad debt cancelled by auction buyers, stablecoin.
+    Auctioned,
+    /// Bad debt written off (the depositors' loss), stablecoin.
+    Socialised,
+    /// Market value of the governance tokens minted, at receipt (the holders' dilution),
+    /// stablecoin.
+    DilutionValue,
+    /// Pledgers' gain: their tokens' market value at the claims less what they paid, stablecoin.
+    PledgersGain,
+    /// Stablecoin stakers redeemed after the first loss was booked.
+    Escaped,
+    /// 1 if governance paused the staking vault in the run, else 0 (its mean: the share of runs).
+    Paused,
+    /// Pledge rounds that met their target.
+    RoundsMet,
+    /// Days from the first tranche until no bad debt is outstanding (covered runs only).
+    TimeToCoverDays,
+    /// Stand-off cost: `∫ outstanding bad debt dt` over the horizon, stablecoin·days.
+    Standoff,
 }
 
 impl Metric {
     /// Every metric, in report order.
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 39] = [
         Self::TimeToClearHours,
         Self::Minted,
         Self::Committed,
@@ -103,6 +128,18 @@ impl Metric {
         Self::EndPrice,
         Self::DebtClearedPct,
         Self::PoolLow,
+        Self::TreasuryPaid,
+        Self::StakersPaid,
+        Self::PledgersPaid,
+        Self::Auctioned,
+        Self::Socialised,
+        Self::DilutionValue,
+        Self::PledgersGain,
+        Self::Escaped,
+        Self::Paused,
+        Self::RoundsMet,
+        Self::TimeToCoverDays,
+        Self::Standoff,
     ];
 
     /// The snake_case name (as in JSON, CSV and `--objective`).
@@ -135,6 +172,18 @@ impl Metric {
             Self::EndPrice => "end_price",
             Self::DebtClearedPct => "debt_cleared_pct",
             Self::PoolLow => "pool_low",
+            Self::TreasuryPaid => "treasury_paid",
+            Self::StakersPaid => "stakers_paid",
+            Self::PledgersPaid => "pledgers_paid",
+            Self::Auctioned => "auctioned",
+            Self::Socialised => "socialised",
+            Self::DilutionValue => "dilution_value",
+            Self::PledgersGain => "pledgers_gain",
+            Self::Escaped => "escaped",
+            Self::Paused => "paused",
+            Self::RoundsMet => "rounds_met",
+            Self::TimeToCoverDays => "time_to_cover_days",
+            Self::Standoff => "standoff",
         }
     }
 
@@ -180,6 +229,18 @@ impl Metric {
                 }
             }
             Self::PoolLow => s.pool_low,
+            Self::TreasuryPaid => s.treasury_paid,
+            Self::StakersPaid => s.stakers_paid,
+            Self::PledgersPaid => s.pledgers_paid,
+            Self::Auctioned => s.auctioned,
+            Self::Socialised => s.socialised,
+            Self::DilutionValue => s.dilution_value,
+            Self::PledgersGain => s.pledgers_gain,
+            Self::Escaped => s.escaped,
+            Self::Paused => f64::from(u8::from(s.paused)),
+            Self::RoundsMet => s.rounds_met as f64,
+            Self::TimeToCoverDays => s.time_to_cover? as f64 / 86_400.0,
+            Self::Standoff => s.standoff,
         })
     }
 }
@@ -438,6 +499,19 @@ mod tests {
             min_price: 0.0,
             duration: 0,
             pool_low: 1.0,
+            stakers_paid: 0.0,
+            pledgers_paid: 0.0,
+            auctioned: x,
+            socialised: 0.0,
+            dilution_value: 0.0,
+            pledge_tokens: 0.0,
+            pledgers_gain: 0.0,
+            rounds: 0,
+            rounds_met: 0,
+            escaped: 0.0,
+            paused: false,
+            time_to_cover: None,
+            standoff: 0.0,
         }
     }
 

@@ -39,6 +39,21 @@ sol!(
 );
 sol!(
     #[sol(all_derives)]
+    Waterfall,
+    "../../contracts-abi/artifacts/Waterfall.json"
+);
+sol!(
+    #[sol(all_derives)]
+    StakingVault,
+    "../../contracts-abi/artifacts/StakingVault.json"
+);
+sol!(
+    #[sol(all_derives)]
+    PledgeRound,
+    "../../contracts-abi/artifacts/PledgeRound.json"
+);
+sol!(
+    #[sol(all_derives)]
     AaveBadDebtBook,
     "../../contracts-abi/artifacts/AaveBadDebtBook.json"
 );

@@ -6,11 +6,17 @@ use super::bindings::{
     Accountant::{self, AccountantErrors, AccountantEvents},
     DutchDebtAuction::DutchDebtAuctionEvents,
     EnglishDebtAuction::{self, EnglishDebtAuctionErrors, EnglishDebtAuctionEvents},
+    PledgeRound::PledgeRoundEvents,
     PriceOracle::PriceOracleEvents,
+    StakingVault::StakingVaultEvents,
+    Waterfall::WaterfallEvents,
 };
 use alloy::sol_types::{SolEventInterface, SolInterface};
 use alloy_primitives::{Address, B256, Log, U256};
-use backstop_core::{AccountantEvent, Contract, DutchEvent, EnglishEvent, Error, Event, Ray, Wad};
+use backstop_core::{
+    AccountantEvent, Contract, DutchEvent, EnglishEvent, Error, Event, Ray, Wad,
+    waterfall::{Layer, WaterfallEvent},
+};
 
 const PANIC_SELECTOR: [u8; 4] = [0x4e, 0x48, 0x7b, 0x71];
 
@@ -182,9 +188,32 @@ pub fn bytes32_name(b: B256) -> &'static str {
 
 /// A waterfall layer's name from its `bytes32` (`LayerNotReady`, `Covered`); `"?"` if unknown.
 pub fn layer_name(b: B256) -> &'static str {
+    layer_of(b).map_or("?", Layer::name)
+}
+
+/// The waterfall layer a `bytes32` names (`"treasury"`, …, as `Waterfall.layerName` writes it);
+/// `None` if it names none.
+pub fn layer_of(b: B256) -> Option<Layer> {
     let len = b.iter().position(|c| *c == 0).unwrap_or(32);
-    let s = core::str::from_utf8(&b[..len]).unwrap_or("?");
-    backstop_core::waterfall::Layer::ALL.iter().map(|l| l.name()).find(|n| *n == s).unwrap_or("?")
+    let s = core::str::from_utf8(&b[..len]).ok()?;
+    Layer::ALL.into_iter().find(|l| l.name() == s)
+}
+
+/// The code `Waterfall`'s constructor and `order()` use for `layer` (0 treasury, 1 staking,
+/// 2 pledge, 3 auctions, 4 socialise: the position in [`Layer::ALL`]).
+pub fn layer_code(layer: Layer) -> u8 {
+    match layer {
+        Layer::Treasury => 0,
+        Layer::Staking => 1,
+        Layer::Pledge => 2,
+        Layer::Auctions => 3,
+        Layer::Socialise => 4,
+    }
+}
+
+/// The layer of a code of `Waterfall.order()`; `None` for a code no layer has.
+pub fn layer_of_code(code: u8) -> Option<Layer> {
+    Layer::ALL.into_iter().find(|l| layer_code(*l) == code)
 }
 
 /// A parameter name as the `bytes32` `file` takes.
@@ -205,6 +234,12 @@ pub struct Emitters {
     pub dutch: Address,
     /// The price oracle.
     pub oracle: Address,
+    /// The loss waterfall's `Waterfall` (zero without one).
+    pub waterfall: Address,
+    /// Its `StakingVault` (zero without a staking layer).
+    pub vault: Address,
+    /// Its `PledgeRound` (zero without a pledge layer).
+    pub round: Address,
 }
 
 fn wad(x: U256) -> Wad {
@@ -215,8 +250,14 @@ fn ray(x: U256) -> Ray {
 }
 
 /// The core event a log stands for; `None` for logs the core does not model (token transfers,
-/// `rely`/`deny`, address `file`s, other emitters).
+/// `rely`/`deny`, address `file`s, the waterfall contracts' `file`s, other emitters).
 pub fn log_to_core(log: &Log, e: &Emitters) -> Option<Event> {
+    if log.address == Address::ZERO {
+        return None;
+    }
+    if log.address == e.waterfall || log.address == e.vault || log.address == e.round {
+        return waterfall_log(log, e).map(Event::Waterfall);
+    }
     if log.address == e.accountant {
         use AccountantEvents as A;
         return Some(match AccountantEvents::decode_log(log).ok()?.data {
@@ -341,6 +382,53 @@ pub fn log_to_core(log: &Log, e: &Emitters) -> Option<Event> {
     None
 }
 
+/// A log of the waterfall's contracts as the core's [`WaterfallEvent`]; `None` for `File`,
+/// `Rely`, `Deny` (the core has no waterfall parameter actions) and a `Covered` of an unknown
+/// layer. A vault `Deposit` or `Withdraw` names the owner of the shares (the model's staker, who is
+/// also the sender and the receiver of every deposit and redeem it makes).
+fn waterfall_log(log: &Log, e: &Emitters) -> Option<WaterfallEvent> {
+    use WaterfallEvent as W;
+    if log.address == e.waterfall {
+        return match WaterfallEvents::decode_log(log).ok()?.data {
+            WaterfallEvents::Book(x) => Some(W::Book { tab: wad(x.tab) }),
+            WaterfallEvents::Covered(x) => {
+                Some(W::Covered { layer: layer_of(x.layer)?, amount: wad(x.amount) })
+            }
+            _ => None,
+        };
+    }
+    if log.address == e.vault {
+        use StakingVaultEvents as V;
+        return match StakingVaultEvents::decode_log(log).ok()?.data {
+            V::Deposit(x) => {
+                Some(W::Deposit { who: x.owner, assets: wad(x.assets), shares: wad(x.shares) })
+            }
+            V::Withdraw(x) => {
+                Some(W::Withdraw { who: x.owner, assets: wad(x.assets), shares: wad(x.shares) })
+            }
+            V::Cooldown(x) => Some(W::Cooldown { who: x.who, shares: wad(x.shares) }),
+            V::Slash(x) => Some(W::Slash { asked: wad(x.asked), slashed: wad(x.slashed) }),
+            V::Reward(x) => Some(W::Reward { from: x.from, amount: wad(x.amount) }),
+            V::Pause(x) => Some(W::Pause { paused: x.paused }),
+            _ => None,
+        };
+    }
+    use PledgeRoundEvents as R;
+    match PledgeRoundEvents::decode_log(log).ok()?.data {
+        R::Open(x) => Some(W::Open {
+            id: id(x.id),
+            target: wad(x.target),
+            price: ray(x.price),
+            end: id(x.end),
+        }),
+        R::Pledge(x) => Some(W::Pledge { id: id(x.id), who: x.who, amount: wad(x.amount) }),
+        R::Claim(x) => Some(W::Claim { id: id(x.id), who: x.who, tokens: wad(x.tokens) }),
+        R::Refund(x) => Some(W::Refund { id: id(x.id), who: x.who, amount: wad(x.amount) }),
+        R::Settle(x) => Some(W::Settle { id: id(x.id), amount: wad(x.amount) }),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,6 +454,74 @@ mod tests {
             collateralBase: U256::from(1),
         };
         assert_eq!(revert_to_core(&e.abi_encode()), None);
+    }
+
+    #[test]
+    fn layers_by_code_and_name() {
+        for (code, l) in Layer::ALL.into_iter().enumerate() {
+            assert_eq!(usize::from(layer_code(l)), code);
+            assert_eq!(layer_of_code(layer_code(l)), Some(l));
+            assert_eq!(layer_of(name_bytes32(l.name())), Some(l));
+            assert_eq!(layer_name(name_bytes32(l.name())), l.name());
+        }
+        assert_eq!(layer_of_code(5), None);
+        assert_eq!(layer_of(name_bytes32("treasuryx")), None);
+        assert_eq!(layer_name(B256::ZERO), "?");
+    }
+
+    #[test]
+    fn waterfall_logs() {
+        use super::super::bindings::{PledgeRound, StakingVault, Waterfall};
+        use alloy::sol_types::SolEvent;
+        let at = |b: u8| Address::repeat_byte(b);
+        let e = Emitters {
+            accountant: at(1),
+            english: at(2),
+            dutch: at(3),
+            oracle: at(4),
+            waterfall: at(5),
+            vault: at(6),
+            round: at(7),
+        };
+        let log = |address: Address, data: alloy_primitives::LogData| Log { address, data };
+        let covered = Waterfall::Covered { layer: name_bytes32("staking"), amount: U256::from(7) };
+        assert_eq!(
+            log_to_core(&log(at(5), covered.encode_log_data()), &e),
+            Some(Event::Waterfall(WaterfallEvent::Covered {
+                layer: Layer::Staking,
+                amount: Wad::from_raw(U256::from(7))
+            }))
+        );
+        let odd = Waterfall::Covered { layer: name_bytes32("nope"), amount: U256::from(7) };
+        assert_eq!(log_to_core(&log(at(5), odd.encode_log_data()), &e), None);
+        let slash = StakingVault::Slash { asked: U256::from(9), slashed: U256::from(8), to: at(1) };
+        assert_eq!(
+            log_to_core(&log(at(6), slash.encode_log_data()), &e),
+            Some(Event::Waterfall(WaterfallEvent::Slash {
+                asked: Wad::from_raw(U256::from(9)),
+                slashed: Wad::from_raw(U256::from(8))
+            }))
+        );
+        // The same event from another address is not the vault's.
+        assert_eq!(log_to_core(&log(at(9), slash.encode_log_data()), &e), None);
+        let open = PledgeRound::Open {
+            id: U256::from(2),
+            target: U256::from(3),
+            price: U256::from(4),
+            end: U256::from(5),
+        };
+        assert_eq!(
+            log_to_core(&log(at(7), open.encode_log_data()), &e),
+            Some(Event::Waterfall(WaterfallEvent::Open {
+                id: 2,
+                target: Wad::from_raw(U256::from(3)),
+                price: Ray::from_raw(U256::from(4)),
+                end: 5
+            }))
+        );
+        // Without a round, no address is the round's (a log never comes from the zero address).
+        let no_round = Emitters { round: Address::ZERO, ..e };
+        assert_eq!(log_to_core(&log(Address::ZERO, open.encode_log_data()), &no_round), None);
     }
 
     #[test]

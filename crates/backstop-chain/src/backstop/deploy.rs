@@ -1,18 +1,24 @@
 //! Deploying and wiring Backstop's contracts: tokens, oracle, accountant, both houses, every
-//! parameter of a [`SystemParams`] and every authorisation between them.
+//! parameter of a [`SystemParams`] and every authorisation between them; and a loss waterfall
+//! over a deployment ([`deploy_waterfall`]) from a [`WaterfallConfig`], with the matching model
+//! ([`waterfall_model`]).
 
 use super::{
-    Deployment,
+    Deployment, WaterfallContracts,
     bindings::{
-        Accountant, DutchDebtAuction, EnglishDebtAuction, GovToken, PriceOracle, Stablecoin,
+        Accountant, DutchDebtAuction, EnglishDebtAuction, GovToken, PledgeRound, PriceOracle,
+        Stablecoin, StakingVault, Waterfall,
     },
-    decode::name_bytes32,
+    decode::{layer_code, name_bytes32},
 };
 use crate::{ChainError, Result, Settlement, SettlementExt, SystemClient};
 use alloy::sol_types::SolConstructor;
-use alloy_primitives::Address;
+use alloy_primitives::{Address, U256};
 use backstop_core::{
-    AccountantParam, Action, DutchParam, EnglishParam, OracleParam, OracleParams, Ray, SystemParams,
+    AccountantParam, Action, DutchParam, EnglishParam, OracleParam, OracleParams, Ray,
+    SystemParams,
+    cover::WaterfallAddresses,
+    waterfall::{Layer, Waterfall as WaterfallModel, WaterfallConfig},
 };
 
 alloy::sol! {
@@ -198,6 +204,7 @@ async fn deploy_inner<S: Settlement>(
         deployer,
         from_block,
         aave: None,
+        waterfall: None,
     };
     // Authorisations: auctions mint and call the accountant's hooks; the accountant kicks.
     for minter in [english, dutch] {
@@ -263,4 +270,139 @@ async fn deploy_inner<S: Settlement>(
         client.apply(deployer, &Action::Poke { price }).await?;
     }
     Ok(d)
+}
+
+/// Deploys a loss waterfall over `d` from `cfg` (sent by `deployer`, a ward of `d`'s accountant
+/// and governance token) and records it in `d.waterfall`:
+///
+/// 1. with a staking layer, `StakingVault(stablecoin)`, filed `cooldown`, `window`, `maxSlash`
+///    (seconds, seconds, WAD);
+/// 2. with a pledge layer, `PledgeRound(stablecoin, governance token, oracle)`, filed
+///    `discount`, `duration`, `minTarget` (WAD, seconds, WAD);
+/// 3. `Waterfall(accountant, vault or 0, round or 0, order)` with the order's layer codes
+///    (0 treasury … 4 socialise), filed `offset` (WAD), `slashInterval`, `deadline` (seconds);
+/// 4. the wards, as the contracts' tests wire them: the accountant, the vault and the round rely
+///    on the waterfall (`fess`, `writeOff`; `slash`; `open`, `settle`), the governance token on
+///    the round (claims mint), and the accountant files the waterfall as its auction gate
+///    (`file("waterfall", …)`: from then on `flop` and `flopDutch` wait for `auctionsReady()`).
+///
+/// `cfg` is checked by the model first ([`WaterfallConfig::build`]): a configuration the model
+/// refuses is [`ChainError::Model`] before anything is sent. `d` must not have a waterfall yet
+/// ([`ChainError::Config`]).
+pub async fn deploy_waterfall<S: Settlement>(
+    chain: &S,
+    deployer: Address,
+    d: &mut Deployment,
+    cfg: &WaterfallConfig,
+) -> Result<WaterfallContracts> {
+    if let Some(w) = d.waterfall {
+        return Err(ChainError::Config {
+            path: "waterfall".into(),
+            reason: format!("the deployment has a waterfall already, at {}", w.waterfall),
+        });
+    }
+    cfg.build().map_err(|source| ChainError::Model { what: "waterfall", source })?;
+    let file = |what: &str, data: U256| (name_bytes32(what), data);
+    let vault = match cfg.staking {
+        Some(p) => {
+            let args = StakingVault::constructorCall { asset_: d.stablecoin }.abi_encode();
+            let v = chain.deploy_code(deployer, &StakingVault::BYTECODE, args).await?;
+            for (what, data) in [
+                file("cooldown", U256::from(p.cooldown)),
+                file("window", U256::from(p.window)),
+                file("maxSlash", p.max_slash.raw()),
+            ] {
+                chain.send_sol(deployer, v, &StakingVault::fileCall { what, data }).await?;
+            }
+            v
+        }
+        None => Address::ZERO,
+    };
+    let round = match cfg.pledge {
+        Some(p) => {
+            let args = PledgeRound::constructorCall {
+                asset_: d.stablecoin,
+                gov_: d.gov_token,
+                oracle_: d.oracle,
+            }
+            .abi_encode();
+            let r = chain.deploy_code(deployer, &PledgeRound::BYTECODE, args).await?;
+            for (what, data) in [
+                file("discount", p.discount.raw()),
+                file("duration", U256::from(p.duration)),
+                file("minTarget", p.min_target.raw()),
+            ] {
+                chain.send_sol(deployer, r, &PledgeRound::fileCall { what, data }).await?;
+            }
+            r
+        }
+        None => Address::ZERO,
+    };
+    let order: Vec<u8> = cfg.order.iter().copied().map(layer_code).collect();
+    let args = Waterfall::constructorCall {
+        accountant_: d.accountant,
+        vault_: vault,
+        round_: round,
+        order_: order,
+    }
+    .abi_encode();
+    let waterfall = chain.deploy_code(deployer, &Waterfall::BYTECODE, args).await?;
+    for (what, data) in [
+        file("offset", cfg.offset.raw()),
+        file("slashInterval", U256::from(cfg.slash_interval)),
+        file("deadline", U256::from(cfg.deadline)),
+    ] {
+        chain.send_sol(deployer, waterfall, &Waterfall::fileCall { what, data }).await?;
+    }
+    chain.send_sol(deployer, d.accountant, &Accountant::relyCall { usr: waterfall }).await?;
+    if vault != Address::ZERO {
+        chain.send_sol(deployer, vault, &StakingVault::relyCall { usr: waterfall }).await?;
+    }
+    if round != Address::ZERO {
+        chain.send_sol(deployer, round, &PledgeRound::relyCall { usr: waterfall }).await?;
+        chain.send_sol(deployer, d.gov_token, &GovToken::relyCall { usr: round }).await?;
+    }
+    let gate = Accountant::file_1Call { what: name_bytes32("waterfall"), data: waterfall };
+    chain.send_sol(deployer, d.accountant, &gate).await?;
+    let w = WaterfallContracts { waterfall, vault, round };
+    d.waterfall = Some(w);
+    Ok(w)
+}
+
+/// The model of the waterfall `cfg` declares at the contracts `w` (fresh: nothing booked), for
+/// [`backstop_core::System::with_waterfall`]:
+///
+/// ```no_run
+/// # async fn f(chain: &backstop_chain::EmbeddedEvm, me: alloy_primitives::Address,
+/// #     mut d: backstop_chain::Deployment, cfg: backstop_core::waterfall::WaterfallConfig,
+/// #     sys: backstop_core::System) -> backstop_chain::Result<()> {
+/// use backstop_chain::backstop::deploy::{deploy_waterfall, waterfall_model};
+/// let w = deploy_waterfall(chain, me, &mut d, &cfg).await?;
+/// let (model, addrs) = waterfall_model(&cfg, &w)?;
+/// let sys = sys.with_waterfall(model, addrs);
+/// # Ok(()) }
+/// ```
+///
+/// [`ChainError::Model`] if the model refuses `cfg`, or if `w` lacks the contract of a layer
+/// the order names (or has one the order leaves out), as `Waterfall`'s constructor refuses it.
+pub fn waterfall_model(
+    cfg: &WaterfallConfig,
+    w: &WaterfallContracts,
+) -> Result<(WaterfallModel, WaterfallAddresses)> {
+    let model = cfg.build().map_err(|source| ChainError::Model { what: "waterfall", source })?;
+    for (layer, at, what) in
+        [(Layer::Staking, w.vault, "staking"), (Layer::Pledge, w.round, "pledge")]
+    {
+        if cfg.order.contains(&layer) != (at != Address::ZERO) {
+            return Err(ChainError::Model {
+                what: "waterfall",
+                source: backstop_core::Error::InvalidParam {
+                    what: what.into(),
+                    reason: "the layer's contract must be given exactly when the order names it"
+                        .into(),
+                },
+            });
+        }
+    }
+    Ok((model, w.core_addresses()))
 }

@@ -6,26 +6,40 @@
 //! - [`deploy`]: deploy and wire a whole system from [`backstop_core::SystemParams`].
 //! - [`Deployment`]: the [`Adapter`] over a [`Deployment`]'s addresses. Amounts are the
 //!   core's units as they are (WAD stablecoin and tokens, RAY prices), windows half-open as in
-//!   the core; every action the core has is supported.
+//!   the core; every action the core has is supported, the loss waterfall's only where the
+//!   deployment has one ([`Deployment::waterfall`], deployed by [`deploy::deploy_waterfall`]).
 //! - [`view`]: the whole observable state, for the differential tests.
 //! - [`Warded`]: the contracts with wards, and [`Deployment::rely_call`], [`Deployment::deny_call`],
 //!   [`Deployment::is_ward`] for the authorisations the core does not model.
+//!
+//! The loss waterfall (`docs/design/waterfall.md`) is three contracts over the deployment's
+//! accountant and stablecoin ([`WaterfallContracts`]): `Waterfall` (the order of the layers, the
+//! ledger, the permissionless layer steps; a ward of the accountant, the vault and the round),
+//! `StakingVault` (ERC-4626 shares of the stablecoin, WAD) and `PledgeRound` (all-or-nothing
+//! rounds that mint governance tokens: a ward of the governance token). The accountant's `flop`
+//! and `flopDutch` wait for the waterfall's `auctionsReady()`. Stakers and pledgers approve the
+//! vault and the round ([`Deployment::waterfall_setup`]); a keeper reads the whole waterfall back
+//! with [`Adapter::read_cover`].
 
 pub mod bindings;
 pub mod decode;
 pub mod deploy;
+mod read;
 pub mod view;
 
 use crate::{
     Adapter, ChainError, Result, Settlement,
-    adapter::{BalanceSheet, Call, Houses},
+    adapter::{BalanceSheet, Call, CoverState, Houses},
 };
 use alloy_primitives::{Address, Log, U256};
 use backstop_core::{
     Action, Calc, DutchParams, DutchSale, EnglishAuction, EnglishParams, Event, LotSizing, Oracle,
-    OracleParams, Ray, SystemParams, Wad, dutch::RewardBudget,
+    OracleParams, Ray, SystemParams, Wad, cover::WaterfallAddresses, dutch::RewardBudget,
 };
-use bindings::{Accountant, DutchDebtAuction, EnglishDebtAuction, PriceOracle, Stablecoin};
+use bindings::{
+    Accountant, DutchDebtAuction, EnglishDebtAuction, PledgeRound, PriceOracle, Stablecoin,
+    StakingVault, Waterfall,
+};
 use decode::{Emitters, log_to_core, name_bytes32, revert_to_core};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -59,6 +73,33 @@ pub struct Deployment {
     /// pool. Absent from the file otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aave: Option<AaveAddresses>,
+    /// The loss waterfall over the accountant, when one is deployed
+    /// ([`deploy::deploy_waterfall`]): its actions are supported only then. Absent from the file
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waterfall: Option<WaterfallContracts>,
+}
+
+/// The loss waterfall's contracts of a deployment (in a deployment file: `"waterfall": {
+/// "waterfall": …, "vault": …, "round": … }`). A layer the order leaves out has no contract: its
+/// address is zero, as `Waterfall`'s constructor takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WaterfallContracts {
+    /// `Waterfall`: the order, the ledger and the layer steps (a ward of the accountant, the vault
+    /// and the round; the accountant's auction gate).
+    pub waterfall: Address,
+    /// `StakingVault` over the stablecoin (zero without a staking layer).
+    pub vault: Address,
+    /// `PledgeRound` over the stablecoin and the governance token (zero without a pledge layer).
+    pub round: Address,
+}
+
+impl WaterfallContracts {
+    /// The core's view of these addresses ([`backstop_core::System::with_waterfall`]).
+    pub fn core_addresses(&self) -> WaterfallAddresses {
+        WaterfallAddresses { waterfall: self.waterfall, vault: self.vault, round: self.round }
+    }
 }
 
 /// The addresses of an Aave v3 recapitalization (`aave::deploy_backstop`), in a deployment file.
@@ -80,11 +121,19 @@ pub struct AaveAddresses {
 impl Deployment {
     /// The emitters [`decode::log_to_core`] understands, by role.
     pub fn log_emitters(&self) -> Emitters {
+        let w = self.waterfall.unwrap_or(WaterfallContracts {
+            waterfall: Address::ZERO,
+            vault: Address::ZERO,
+            round: Address::ZERO,
+        });
         Emitters {
             accountant: self.accountant,
             english: self.english,
             dutch: self.dutch,
             oracle: self.oracle,
+            waterfall: w.waterfall,
+            vault: w.vault,
+            round: w.round,
         }
     }
     /// The core's view of these addresses.
@@ -130,6 +179,42 @@ impl Deployment {
             Call::sol(self.stablecoin, &Stablecoin::approveCall { spender, amount: U256::MAX })
         })
     }
+
+    /// The waterfall's contracts that pull the stablecoin from stakers and pledgers: the vault
+    /// (`deposit`, `reward`) and the round (`pledge`), those the deployment has.
+    fn waterfall_spenders(&self) -> Vec<Address> {
+        self.waterfall
+            .map(|w| [w.vault, w.round].into_iter().filter(|a| *a != Address::ZERO).collect())
+            .unwrap_or_default()
+    }
+
+    /// The calls `who` must make before the waterfall's contracts can pull up to `amount` (WAD)
+    /// of its stablecoin: an unlimited approval of the vault (`Stake`, `RewardStakers`) and of the
+    /// round (`Pledge`) where the allowance is below `amount`. Empty without a waterfall or when
+    /// it is set up already. Bidders need [`Adapter::bidder_setup`] instead (the auction houses).
+    pub async fn waterfall_setup<S: Settlement>(
+        &self,
+        chain: &S,
+        who: Address,
+        amount: Wad,
+    ) -> Result<Vec<Call>> {
+        let mut calls = Vec::new();
+        for spender in self.waterfall_spenders() {
+            let allowance = self
+                .call(chain, self.stablecoin, &Stablecoin::allowanceCall { owner: who, spender })
+                .await?;
+            if allowance < amount.raw() {
+                let approve = Stablecoin::approveCall { spender, amount: U256::MAX };
+                calls.push(Call::sol(self.stablecoin, &approve));
+            }
+        }
+        Ok(calls)
+    }
+
+    /// The waterfall's contracts, or the error of `action`, which needs them.
+    fn waterfall_of(&self, action: &Action) -> Result<WaterfallContracts> {
+        self.waterfall.ok_or_else(|| self.unsupported(action))
+    }
 }
 
 /// A contract of a deployment that keeps wards (dss `Auth`: `rely`, `deny`, `wards`).
@@ -147,17 +232,27 @@ pub enum Warded {
     Stablecoin,
     /// The price oracle.
     Oracle,
+    /// The loss waterfall's `Waterfall` (its wards `book` and `file`).
+    Waterfall,
+    /// The waterfall's staking vault (its wards `pause`, `unpause`, `file`; the waterfall slashes).
+    Vault,
+    /// The waterfall's pledge round (its wards `file`; the waterfall opens and settles rounds).
+    Round,
 }
 
 impl Warded {
-    /// Every warded contract, in deployment order.
-    pub const ALL: [Self; 6] = [
+    /// Every warded contract, in deployment order (the waterfall's last: a deployment may have
+    /// none of them, [`Deployment::warded`] is then the zero address).
+    pub const ALL: [Self; 9] = [
         Self::Stablecoin,
         Self::GovToken,
         Self::Oracle,
         Self::Accountant,
         Self::English,
         Self::Dutch,
+        Self::Vault,
+        Self::Round,
+        Self::Waterfall,
     ];
 
     /// The name used on the command line and in messages (`accountant`, `gov-token`).
@@ -169,6 +264,9 @@ impl Warded {
             Self::GovToken => "gov-token",
             Self::Stablecoin => "stablecoin",
             Self::Oracle => "oracle",
+            Self::Waterfall => "waterfall",
+            Self::Vault => "vault",
+            Self::Round => "round",
         }
     }
 
@@ -180,6 +278,8 @@ impl Warded {
             Action::YankDutch { .. } | Action::FileDutch { .. } => Some(Self::Dutch),
             Action::Poke { .. } | Action::FileOracle { .. } => Some(Self::Oracle),
             Action::Mint { .. } => Some(Self::Stablecoin),
+            Action::Book { .. } => Some(Self::Waterfall),
+            Action::PauseVault { .. } => Some(Self::Vault),
             Action::Flog { .. }
             | Action::Heal { .. }
             | Action::Kiss { .. }
@@ -192,17 +292,31 @@ impl Warded {
             | Action::Take { .. }
             | Action::Redo { .. }
             | Action::Claim { .. }
-            | Action::ClaimRefund { .. } => None,
-            // The waterfall's contracts are not part of this deployment yet.
-            _ => None,
+            | Action::ClaimRefund { .. }
+            | Action::CoverTreasury
+            | Action::CoverSlash
+            | Action::OpenPledge
+            | Action::SettlePledge
+            | Action::Socialise
+            | Action::Pledge { .. }
+            | Action::ClaimPledge { .. }
+            | Action::RefundPledge { .. }
+            | Action::Stake { .. }
+            | Action::Cooldown { .. }
+            | Action::Unstake { .. }
+            | Action::RewardStakers { .. } => None,
         }
     }
 }
 
 /// Authorisations (`rely`, `deny`, `wards`) of a deployment's contracts.
 impl Deployment {
-    /// The address of a warded contract.
+    /// The address of a warded contract; zero for a waterfall contract the deployment does not
+    /// have.
     pub fn warded(&self, c: Warded) -> Address {
+        let w = |f: fn(&WaterfallContracts) -> Address| {
+            self.waterfall.as_ref().map_or(Address::ZERO, f)
+        };
         match c {
             Warded::Accountant => self.accountant,
             Warded::English => self.english,
@@ -210,17 +324,24 @@ impl Deployment {
             Warded::GovToken => self.gov_token,
             Warded::Stablecoin => self.stablecoin,
             Warded::Oracle => self.oracle,
+            Warded::Waterfall => w(|x| x.waterfall),
+            Warded::Vault => w(|x| x.vault),
+            Warded::Round => w(|x| x.round),
         }
     }
 
-    /// The warded contract at `address`, if it is one of this deployment's.
+    /// The warded contract at `address`, if it is one of this deployment's (never for the zero
+    /// address).
     pub fn warded_at(&self, address: Address) -> Option<Warded> {
+        if address == Address::ZERO {
+            return None;
+        }
         Warded::ALL.into_iter().find(|c| self.warded(*c) == address)
     }
 
     /// `rely(who)` on `contract`: makes `who` a ward (sent by a ward).
     pub fn rely_call(&self, contract: Warded, who: Address) -> Call {
-        // Every contract inherits the same `Auth`: one ABI for all six.
+        // Every contract inherits the same `Auth`: one ABI for all nine.
         Call::sol(self.warded(contract), &Accountant::relyCall { usr: who })
     }
 
@@ -248,6 +369,14 @@ impl<S: Settlement> crate::SystemClient<'_, S, Deployment> {
         self.prepare_bidder(who, Wad::from_raw(U256::MAX)).await
     }
 
+    /// Sends what `who` needs before the waterfall's vault and round can pull up to `amount`
+    /// (WAD) of its stablecoin ([`Deployment::waterfall_setup`]); nothing when it is set up
+    /// already or the deployment has no waterfall.
+    pub async fn prepare_waterfall(&self, who: Address, amount: Wad) -> Result<()> {
+        let calls = self.adapter.waterfall_setup(self.chain, who, amount).await?;
+        self.send_setup(who, calls, "waterfall set-up").await
+    }
+
     /// Stablecoin balance of `who`, WAD.
     pub async fn stablecoin_balance(&self, who: Address) -> Result<Wad> {
         self.adapter.stablecoin_balance(self.chain, who).await
@@ -272,8 +401,24 @@ impl Adapter for Deployment {
         "backstop"
     }
 
+    /// Every action of the core, the waterfall's only with a waterfall deployed, and those of
+    /// its vault and its round only where the order has the layer (no contract otherwise).
     fn supports(&self, action: &Action) -> bool {
-        !action.is_waterfall()
+        if !action.is_waterfall() {
+            return true;
+        }
+        let Some(w) = self.waterfall else { return false };
+        match action {
+            Action::Stake { .. }
+            | Action::Cooldown { .. }
+            | Action::Unstake { .. }
+            | Action::RewardStakers { .. }
+            | Action::PauseVault { .. } => w.vault != Address::ZERO,
+            Action::Pledge { .. } | Action::ClaimPledge { .. } | Action::RefundPledge { .. } => {
+                w.round != Address::ZERO
+            }
+            _ => true,
+        }
     }
 
     fn core_addresses(&self) -> backstop_core::Addresses {
@@ -281,7 +426,11 @@ impl Adapter for Deployment {
     }
 
     fn emitters(&self) -> Vec<Address> {
-        vec![self.accountant, self.english, self.dutch, self.oracle]
+        let mut out = vec![self.accountant, self.english, self.dutch, self.oracle];
+        if let Some(w) = self.waterfall {
+            out.extend([w.waterfall, w.vault, w.round].into_iter().filter(|a| *a != Address::ZERO));
+        }
+        out
     }
 
     fn start_block(&self) -> u64 {
@@ -369,7 +518,50 @@ impl Adapter for Deployment {
             Action::Mint { to, amount } => {
                 Call::sol(d.stablecoin, &Stablecoin::mintCall { to, amount: amount.raw() })
             }
-            _ => return Err(self.unsupported(action)),
+            _ => {
+                let w = d.waterfall_of(action)?;
+                let (wf, vault, round) = (w.waterfall, w.vault, w.round);
+                match *action {
+                    Action::Book { tab } => Call::sol(wf, &Waterfall::bookCall { tab: tab.raw() }),
+                    Action::CoverTreasury => Call::sol(wf, &Waterfall::treasuryCall {}),
+                    Action::CoverSlash => Call::sol(wf, &Waterfall::slashCall {}),
+                    Action::OpenPledge => Call::sol(wf, &Waterfall::openPledgeCall {}),
+                    Action::SettlePledge => Call::sol(wf, &Waterfall::settlePledgeCall {}),
+                    Action::Socialise => Call::sol(wf, &Waterfall::socialiseCall {}),
+                    Action::Pledge { amount, .. } => {
+                        Call::sol(round, &PledgeRound::pledgeCall { amount: amount.raw() })
+                    }
+                    Action::ClaimPledge { id: i, .. } => {
+                        Call::sol(round, &PledgeRound::claimCall { id: id(i) })
+                    }
+                    Action::RefundPledge { id: i, .. } => {
+                        Call::sol(round, &PledgeRound::refundCall { id: id(i) })
+                    }
+                    Action::Stake { sender, assets } => Call::sol(
+                        vault,
+                        &StakingVault::depositCall { assets: assets.raw(), receiver: sender },
+                    ),
+                    Action::Cooldown { .. } => Call::sol(vault, &StakingVault::cooldownCall {}),
+                    Action::Unstake { sender, shares } => Call::sol(
+                        vault,
+                        &StakingVault::redeemCall {
+                            shares: shares.raw(),
+                            receiver: sender,
+                            owner: sender,
+                        },
+                    ),
+                    Action::RewardStakers { amount, .. } => {
+                        Call::sol(vault, &StakingVault::rewardCall { amount: amount.raw() })
+                    }
+                    Action::PauseVault { paused: true } => {
+                        Call::sol(vault, &StakingVault::pauseCall {})
+                    }
+                    Action::PauseVault { paused: false } => {
+                        Call::sol(vault, &StakingVault::unpauseCall {})
+                    }
+                    _ => return Err(self.unsupported(action)),
+                }
+            }
         })
     }
 
@@ -527,6 +719,17 @@ impl Adapter for Deployment {
         })
     }
 
+    async fn read_cover<S: Settlement>(
+        &self,
+        chain: &S,
+        accounts: &[Address],
+    ) -> Result<Option<CoverState>> {
+        match self.waterfall {
+            Some(w) => read::read_cover(self, w, chain, accounts).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
     async fn bidder_balance<S: Settlement>(&self, chain: &S, who: Address) -> Result<Wad> {
         self.stablecoin_balance(chain, who).await
     }
@@ -547,5 +750,142 @@ impl Adapter for Deployment {
             }
         }
         Ok(calls)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deployment(waterfall: Option<WaterfallContracts>) -> Deployment {
+        let a = |b: u8| Address::repeat_byte(b);
+        Deployment {
+            chain_id: 31_337,
+            accountant: a(1),
+            english: a(2),
+            dutch: a(3),
+            gov_token: a(4),
+            stablecoin: a(5),
+            oracle: a(6),
+            sink: a(7),
+            deployer: a(8),
+            from_block: 0,
+            aave: None,
+            waterfall,
+        }
+    }
+
+    const WHO: Address = Address::repeat_byte(0xb1);
+
+    fn waterfall_actions() -> [Action; 15] {
+        let x = Wad::ONE;
+        [
+            Action::Book { tab: x },
+            Action::CoverTreasury,
+            Action::CoverSlash,
+            Action::OpenPledge,
+            Action::SettlePledge,
+            Action::Socialise,
+            Action::Pledge { sender: WHO, amount: x },
+            Action::ClaimPledge { sender: WHO, id: 1 },
+            Action::RefundPledge { sender: WHO, id: 1 },
+            Action::Stake { sender: WHO, assets: x },
+            Action::Cooldown { sender: WHO },
+            Action::Unstake { sender: WHO, shares: x },
+            Action::RewardStakers { sender: WHO, amount: x },
+            Action::PauseVault { paused: true },
+            Action::PauseVault { paused: false },
+        ]
+    }
+
+    #[test]
+    fn waterfall_actions_need_a_waterfall_and_its_contracts() {
+        let none = deployment(None);
+        for a in waterfall_actions() {
+            assert!(a.is_waterfall());
+            assert!(!none.supports(&a), "{a:?}");
+            assert!(matches!(none.encode(&a), Err(ChainError::Unsupported { .. })), "{a:?}");
+        }
+        let w = WaterfallContracts {
+            waterfall: Address::repeat_byte(0x90),
+            vault: Address::repeat_byte(0x91),
+            round: Address::repeat_byte(0x92),
+        };
+        let full = deployment(Some(w));
+        for a in waterfall_actions() {
+            let call = full.encode(&a).unwrap();
+            let to = match a {
+                Action::Pledge { .. }
+                | Action::ClaimPledge { .. }
+                | Action::RefundPledge { .. } => w.round,
+                Action::Stake { .. }
+                | Action::Cooldown { .. }
+                | Action::Unstake { .. }
+                | Action::RewardStakers { .. }
+                | Action::PauseVault { .. } => w.vault,
+                _ => w.waterfall,
+            };
+            assert_eq!(call.to, to, "{a:?}");
+        }
+        // Redeem: receiver and owner are the sender.
+        let call = full.encode(&Action::Unstake { sender: WHO, shares: Wad::ONE }).unwrap();
+        let redeem =
+            <StakingVault::redeemCall as alloy::sol_types::SolCall>::abi_decode(&call.data)
+                .unwrap();
+        assert_eq!((redeem.receiver, redeem.owner, redeem.shares), (WHO, WHO, Wad::ONE.raw()));
+        // Without a staking and a pledge layer, no vault and no round: their actions are not
+        // supported, the layers' steps are (the waterfall refuses them by its order).
+        let bare = deployment(Some(WaterfallContracts {
+            vault: Address::ZERO,
+            round: Address::ZERO,
+            ..w
+        }));
+        for a in waterfall_actions() {
+            let to_waterfall = full.encode(&a).unwrap().to == w.waterfall;
+            assert_eq!(bare.supports(&a), to_waterfall, "{a:?}");
+        }
+        assert_eq!(bare.emitters().len(), 5);
+        assert_eq!(full.emitters().len(), 7);
+        assert_eq!(none.emitters().len(), 4);
+    }
+
+    #[test]
+    fn waterfall_wards() {
+        assert_eq!(Warded::needed_for(&Action::Book { tab: Wad::ONE }), Some(Warded::Waterfall));
+        assert_eq!(Warded::needed_for(&Action::PauseVault { paused: false }), Some(Warded::Vault));
+        assert_eq!(Warded::needed_for(&Action::CoverSlash), None);
+        assert_eq!(Warded::needed_for(&Action::Stake { sender: WHO, assets: Wad::ONE }), None);
+        let none = deployment(None);
+        assert_eq!(none.warded(Warded::Vault), Address::ZERO);
+        assert_eq!(none.warded_at(Address::ZERO), None);
+        let w = WaterfallContracts {
+            waterfall: Address::repeat_byte(0x90),
+            vault: Address::ZERO,
+            round: Address::repeat_byte(0x92),
+        };
+        let d = deployment(Some(w));
+        assert_eq!(d.warded_at(w.round), Some(Warded::Round));
+        assert_eq!(d.warded_at(w.waterfall), Some(Warded::Waterfall));
+        assert_eq!(d.warded_at(Address::ZERO), None);
+        assert_eq!(d.warded_at(d.accountant), Some(Warded::Accountant));
+    }
+
+    #[test]
+    fn the_waterfall_is_optional_in_the_addresses_file() {
+        let none = deployment(None);
+        let text = serde_json::to_string(&none).unwrap();
+        assert!(!text.contains("waterfall"), "{text}");
+        assert_eq!(Deployment::from_json(&text, "a.json").unwrap(), none);
+        let w = WaterfallContracts {
+            waterfall: Address::repeat_byte(0x90),
+            vault: Address::repeat_byte(0x91),
+            round: Address::ZERO,
+        };
+        let with = deployment(Some(w));
+        let text = serde_json::to_string(&with).unwrap();
+        assert!(text.contains("\"waterfall\":{\"waterfall\":"), "{text}");
+        assert_eq!(Deployment::from_json(&text, "a.json").unwrap(), with);
+        let bad = text.replace("\"round\"", "\"rounds\"");
+        assert!(Deployment::from_json(&bad, "a.json").is_err());
     }
 }

@@ -58,6 +58,14 @@ pub struct KeeperConfig {
     /// Balance sheet: flog ready debt, heal/kiss surplus.
     #[serde(default = "yes")]
     pub balance_sheet: bool,
+    /// Run the loss waterfall's permissionless steps when the deployment has one: treasury,
+    /// slash, open and settle a pledge round, socialise (`docs/design/waterfall.md`).
+    #[serde(default = "yes")]
+    pub waterfall: bool,
+    /// Pledge to an open round when its price is within the limit (valuation × (1 − margin)),
+    /// out of `budget`; claim the tokens after a success, take the pledge back after a failure.
+    #[serde(default)]
+    pub pledge: bool,
     /// Gas.
     #[serde(default)]
     pub gas: GasConfig,
@@ -148,6 +156,8 @@ impl KeeperConfig {
             kick: true,
             settle: true,
             balance_sheet: true,
+            waterfall: true,
+            pledge: false,
             gas: GasConfig::default(),
             dry_run: false,
             flash: None,
@@ -200,6 +210,14 @@ pub struct Stats {
     pub settlements: u64,
     /// Stablecoin received from flash takes (the pool's output less `owe`), WAD.
     pub flash_profit: Wad,
+    /// Waterfall steps sent (treasury, slash, open and settle a round, socialise).
+    pub waterfall_steps: u64,
+    /// Raise asset pledged to pledge rounds, WAD (taken back after a failure: see `refunded`).
+    pub pledged: Wad,
+    /// Pledges paid back by failed rounds, WAD.
+    pub refunded: Wad,
+    /// Governance tokens claimed from successful rounds, WAD.
+    pub pledge_tokens: Wad,
 }
 
 impl Stats {

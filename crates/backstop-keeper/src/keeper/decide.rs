@@ -18,7 +18,7 @@ const FEES_NOTE: &str = "fees";
 impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
     /// Sends `action` (encoded by the adapter) unless the same label is in flight or this is a
     /// dry run; true if it went out.
-    async fn send(
+    pub(super) async fn send(
         &mut self,
         kind: TxKind,
         label: String,
@@ -93,7 +93,9 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             }
         }
         let surplus = self.model.surplus();
-        if !surplus.is_zero() {
+        // With a loss waterfall, surplus pays through its treasury layer (`waterfall_steps`),
+        // in the protocol's order: a direct heal would pay ahead of it.
+        if !surplus.is_zero() && self.model.waterfall().is_none() {
             let heal = surplus.min(a.woe());
             if !heal.is_zero() {
                 let label = format!("heal:{heal}");
@@ -131,6 +133,13 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             self.note("kick".into(), format!("not kicking: {e}"));
             return Ok(0);
         }
+        // A loss waterfall holds the auctions back until its earlier layers are done.
+        if let Some(w) = self.model.waterfall()
+            && let Err(e) = w.auctions_ready(a, self.model.surplus(), self.now)
+        {
+            self.note("kick".into(), format!("not kicking: {e}"));
+            return Ok(0);
+        }
         // As many auctions as the free debt allows, at once (pipelined).
         let n = (a.woe().raw() / a.params.sump.raw()).min(U256::from(64)).to::<u64>();
         let mut sent = 0;
@@ -152,12 +161,12 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
     }
 
     /// Stablecoin promised by bids and takes in flight, WAD.
-    fn reserved_total(&self) -> Wad {
+    pub(super) fn reserved_total(&self) -> Wad {
         self.reserved.values().fold(Wad::ZERO, |s, x| s.saturating_add_wad(*x))
     }
 
     /// Stablecoin it may still commit, WAD.
-    fn available(&self) -> Wad {
+    pub(super) fn available(&self) -> Wad {
         let reserved = self.reserved_total();
         self.cfg
             .budget
@@ -169,7 +178,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
     /// True when the auctions can take our raise asset. Otherwise the set-up transactions
     /// (approvals; with dss, `hope`s and the join) are sent once, and bids wait until they are
     /// mined: a bid sent before would only be refused. `sent` counts what went out.
-    async fn ensure_allowance(&mut self, sent: &mut usize) -> Result<bool, ChainError> {
+    pub(super) async fn ensure_allowance(&mut self, sent: &mut usize) -> Result<bool, ChainError> {
         if self.cfg.dry_run {
             return Ok(true);
         }
@@ -185,7 +194,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
     }
 
     /// Our stablecoin balance (one call per step at most; bids sent since are in `reserved`).
-    async fn balance(&mut self) -> Result<Wad, ChainError> {
+    pub(super) async fn balance(&mut self) -> Result<Wad, ChainError> {
         if let Some(b) = self.balance_cache {
             return Ok(b);
         }

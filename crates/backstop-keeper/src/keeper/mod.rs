@@ -37,6 +37,7 @@ use backstop_core::{Ray, System, Timestamp, Wad};
 use std::{future::Future, sync::Arc, time::Duration};
 
 pub mod config;
+mod cover;
 mod decide;
 mod flash;
 mod sync;
@@ -62,6 +63,8 @@ pub struct Keeper<S, A = Deployment> {
     prices: PriceSource,
     /// Limit price of each auction we hold the high bid on (for the P&L at the limit).
     limits: std::collections::HashMap<(bool, u64), Ray>,
+    /// Limit price of each pledge round we pledged to, RAY.
+    pledge_limits: std::collections::HashMap<u64, Ray>,
     /// Stablecoin promised by bids and takes in flight, by label, WAD.
     reserved: std::collections::HashMap<String, Wad>,
     /// What it has done.
@@ -123,6 +126,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             tx,
             prices,
             limits: Default::default(),
+            pledge_limits: Default::default(),
             reserved: Default::default(),
             stats: Stats::default(),
             metrics,
@@ -190,6 +194,14 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             && a.sin_total().is_zero()
             && (a.woe() < a.params.sump || a.params.sump.is_zero())
             && (self.model.surplus().is_zero() || a.woe().is_zero())
+            && self.model.waterfall().is_none_or(|w| {
+                // No step due now or later by the clock while debt is free, and no pledge of
+                // ours left to claim or take back.
+                let oracle = self.model.oracle.read(self.now).ok();
+                w.next_step(a, self.model.surplus(), oracle, self.now).is_none()
+                    && (a.woe().is_zero() || w.next_time(self.now).is_none())
+                    && w.round.as_ref().is_none_or(|r| r.pledge_of(self.me).is_zero())
+            })
     }
 
     /// Reads receipts and events, updates the model, decides and sends.
@@ -222,6 +234,8 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             return Ok(report);
         }
         report.sent += self.balance_sheet().await?;
+        report.sent += self.waterfall_steps().await?;
+        report.sent += self.pledges().await?;
         report.sent += self.kick().await?;
         report.sent += self.english().await?;
         report.sent += self.dutch().await?;

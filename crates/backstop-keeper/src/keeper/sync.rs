@@ -95,6 +95,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         // Every bid, take and settlement moves the balance sheet: read it again (a fixed number of
         // calls); parameters and the oracle only when they changed.
         self.refresh_accountant(params, oracle).await?;
+        self.refresh_waterfall().await?;
         Ok(events.len())
     }
 
@@ -197,13 +198,14 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             Event::Accountant(AccountantEvent::Fess { era, .. }) => {
                 self.ids.eras.insert(era);
             }
+            Event::Waterfall(ref w) => self.account_waterfall(w),
             _ => {}
         }
     }
 
     /// The chain read at the last block whose events were read: state and events agree (a read
     /// at `latest` may already see a kick whose event the next poll brings).
-    fn read_block<'c>(&self, chain: &'c S) -> AtBlock<'c, S> {
+    pub(super) fn read_block<'c>(&self, chain: &'c S) -> AtBlock<'c, S> {
         AtBlock::new(chain, self.watcher.cursor().saturating_sub(1))
     }
 

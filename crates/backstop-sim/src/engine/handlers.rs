@@ -21,7 +21,10 @@ use crate::{
     pool::{FlashOrder, flash_settle},
 };
 use alloy_primitives::Address;
-use backstop_core::{AccountantEvent, Action, DutchEvent, EnglishEvent, Event, Timestamp, Wad};
+use backstop_core::{
+    AccountantEvent, Action, DutchEvent, EnglishEvent, Event, Timestamp, Wad,
+    waterfall::{Layer, WaterfallEvent},
+};
 use rustc_hash::FxHashMap;
 use std::{cmp::Reverse, collections::BinaryHeap};
 
@@ -38,8 +41,17 @@ pub(super) enum Ev {
     FlashLook { bidder: u32, id: u64 },
     /// An auction's clock: English `tic`/`end`, or a Dutch sale's done time.
     Timer { dutch: bool, id: u64 },
-    /// The settler checks the balance sheet (a queued era is released).
+    /// The settler checks the balance sheet (a queued era is released; with a waterfall also a
+    /// slash interval's end, a round's end, the deadline).
     Settle,
+    /// A revenue instalment lands in the accountant (`[revenue]`).
+    Revenue,
+    /// Staker `i` looks (its delay after the first booking, its window opening).
+    Staker(u32),
+    /// Pledger `i` looks (a round opened, met its target or ended).
+    Pledger(u32),
+    /// Governance sends the vault's pause (`true`) or unpause.
+    Governance(bool),
 }
 
 /// The event queue and the auction timers. Times are unix seconds.
@@ -114,6 +126,9 @@ impl Clock {
 pub(super) enum Actor {
     Settler,
     Bidder(u32),
+    Staker(u32),
+    Pledger(u32),
+    Governance,
 }
 
 /// A transaction in flight.
@@ -158,7 +173,8 @@ impl Mempool {
 }
 
 impl State<'_> {
-    /// Funds the bidders and the treasury and schedules the tranches.
+    /// Funds the bidders and the treasury (with a waterfall: the stakers, who deposit, and the
+    /// pledgers) and schedules the tranches (and the revenue).
     pub(super) fn setup(&mut self) -> Result<()> {
         for i in 0..self.bidders.len() {
             let (to, amount) = (self.bidders[i].addr, self.bidders[i].capital);
@@ -171,6 +187,9 @@ impl State<'_> {
         if !treasury.is_zero() {
             self.direct(Action::Mint { to: self.sys.addrs.accountant, amount: treasury })?;
         }
+        if self.cover.is_some() {
+            self.setup_cover()?;
+        }
         for (i, t) in self.sc.debt.tranches.iter().enumerate() {
             self.clock.push(self.clock.start + t.at, Ev::Tranche(i as u32));
         }
@@ -181,7 +200,11 @@ impl State<'_> {
         match ev {
             Ev::Tranche(i) => {
                 let tab = self.sc.debt.tranches[i as usize].amount;
-                self.direct(Action::Fess { tab })?;
+                if self.cover.is_some() {
+                    self.book(tab)?;
+                } else {
+                    self.direct(Action::Fess { tab })?;
+                }
                 self.progress.tranches_left -= 1;
                 self.settle();
             }
@@ -189,15 +212,38 @@ impl State<'_> {
             Ev::Wake { bidder, target } => self.wake(bidder, target),
             Ev::FlashLook { bidder, id } => self.flash_look(bidder, id),
             Ev::Timer { dutch, id } => self.timer(dutch, id),
-            Ev::Settle => self.settle(),
+            Ev::Settle => {
+                self.settler_woken();
+                self.settle();
+            }
+            Ev::Revenue => self.revenue()?,
+            Ev::Staker(i) => self.staker_look(i),
+            Ev::Pledger(i) => self.pledger_look(i),
+            Ev::Governance(paused) => self.governance(paused),
         }
         self.check_cleared();
         Ok(())
     }
 
-    /// Cleared: every tranche booked, no auction running, no queued or on-auction debt, and the
-    /// free debt below one lot (and not payable from surplus).
+    /// Covered: every tranche booked and no bad debt outstanding. Cleared: every tranche booked,
+    /// no auction running, no queued or on-auction debt, and the free debt below one lot (and not
+    /// payable from surplus); with a waterfall: covered, no auction running and every pledge
+    /// claimed or taken back.
     fn check_cleared(&mut self) {
+        let all_booked = self.progress.tranches_left == 0;
+        if all_booked && self.sys.accountant.debt().is_zero() {
+            self.progress.covered_at.get_or_insert(self.clock.now);
+        }
+        if self.cover.is_some() {
+            if self.progress.covered_at.is_some()
+                && self.sys.english.is_empty()
+                && self.sys.dutch.is_empty()
+                && self.pledges_settled()
+            {
+                self.progress.cleared_at = Some(self.clock.now);
+            }
+            return;
+        }
         if self.progress.tranches_left > 0
             || !self.sys.english.is_empty()
             || !self.sys.dutch.is_empty()
@@ -228,8 +274,19 @@ impl State<'_> {
         Ok(events)
     }
 
-    /// Logs an accepted action and samples the trace.
+    /// Logs an accepted action, integrates the outstanding debt up to now (the stand-off cost)
+    /// and samples the trace.
     fn record(&mut self, action: Action) {
+        let now = self.clock.now;
+        let (since, before) = self.books.debt_since;
+        let add = super::debt_seconds(before, now.saturating_sub(since));
+        self.books.standoff = self.books.standoff.saturating_add(add);
+        let debt = self.sys.accountant.debt();
+        self.books.debt_since = (now, debt);
+        if self.records.opts.curve && debt != before {
+            let rel = self.rel();
+            self.records.uncovered.push((rel, f64_of_wad(debt)));
+        }
         if self.records.opts.log {
             self.records.log.push(TimedAction { at: self.clock.now, action });
         }
@@ -259,19 +316,25 @@ impl State<'_> {
     /// Transaction `i` lands: gas is paid, markers are cleared, then it applies or reverts.
     fn include(&mut self, i: u32) -> Result<()> {
         let Some(tx) = self.mempool.take(i) else { return Ok(()) };
-        let gas = match tx.from {
-            Actor::Bidder(b) => match self.bidders[b as usize].flash {
-                Some(terms) => self.network.gas_cost_of(self.rel(), terms.gas),
-                None => self.network.gas_cost(self.rel()),
-            },
-            Actor::Settler => self.network.gas_cost(self.rel()),
-        };
+        // Keepers' gas (the waterfall's agents are not keepers: theirs is not counted).
         match tx.from {
-            Actor::Settler => self.settler.gas += gas,
-            Actor::Bidder(b) => self.bidders[b as usize].gas += gas,
+            Actor::Bidder(b) => {
+                self.bidders[b as usize].gas += match self.bidders[b as usize].flash {
+                    Some(terms) => self.network.gas_cost_of(self.rel(), terms.gas),
+                    None => self.network.gas_cost(self.rel()),
+                };
+            }
+            Actor::Settler => self.settler.gas += self.network.gas_cost(self.rel()),
+            Actor::Staker(_) | Actor::Pledger(_) | Actor::Governance => {}
         }
-        if matches!(tx.action, Action::Flop | Action::FlopDutch { .. } | Action::Redo { .. }) {
+        if matches!(
+            tx.action,
+            Action::Flop | Action::FlopDutch { .. } | Action::Redo { .. } | Action::OpenPledge
+        ) {
             self.poke()?;
+        }
+        if self.cover.is_some() {
+            self.agent_landed(tx.from);
         }
         if let Action::Flop | Action::FlopDutch { .. } = tx.action {
             self.settler.flops_pending = self.settler.flops_pending.saturating_sub(1);
@@ -310,6 +373,9 @@ impl State<'_> {
                     }
                 }
                 Actor::Bidder(b) => self.bidder_reverted(b, tx.target),
+                Actor::Staker(_) | Actor::Pledger(_) | Actor::Governance => {
+                    self.agent_reverted(tx.from);
+                }
             },
         }
         Ok(())
@@ -373,18 +439,26 @@ impl State<'_> {
 
     fn on_events(&mut self, events: &[Event], from: Actor) -> Result<()> {
         let mut settle = false;
+        // A slash's or a round's heal is the stakers' or the pledgers' money, not the treasury's.
+        let others = events.iter().any(|e| {
+            matches!(e, Event::Waterfall(WaterfallEvent::Covered { layer, .. })
+                if *layer != Layer::Treasury)
+        });
         for ev in events {
             match *ev {
                 Event::Accountant(a) => {
                     settle = true;
-                    if let AccountantEvent::Heal { amount } = a {
+                    if let AccountantEvent::Heal { amount } = a
+                        && !others
+                    {
                         self.books.treasury_paid = self.books.treasury_paid.saturating_add(amount);
                     }
                 }
                 // An auction that finishes makes room for the next (`[settler] max_live`).
                 Event::English(e) => settle |= self.on_english(e, from),
                 Event::Dutch(e) => settle |= self.on_dutch(e, from),
-                Event::File { .. } | Event::Poke { .. } | Event::Waterfall(_) => {}
+                Event::Waterfall(e) => settle |= self.cover.is_some() && self.on_waterfall(e),
+                Event::File { .. } | Event::Poke { .. } => {}
             }
         }
         if settle {

@@ -27,6 +27,16 @@
 //! from the master seed and the run index, so a run is reproducible on its own and the market path
 //! of run `i` is the same whatever the auction parameters (common random numbers in sweeps).
 //!
+//! ## With a loss waterfall
+//! A scenario with `[waterfall]` deploys the model with the waterfall attached
+//! ([`System::with_waterfall`]) at [`waterfall_addresses`], books each tranche through it
+//! (`Book`), and adds the waterfall's agents (`cover`): the settler's permissionless steps
+//! (`CoverTreasury`, `CoverSlash`, `OpenPledge`, `SettlePledge`, `Socialise`) sent when they
+//! would succeed, stakers, pledgers, governance's pause and the revenue stream. Their
+//! transactions go through the same network as bids. At the end of every such run the model's
+//! ledger must balance to the wei (`booked = covered + outstanding`), or the run is an error
+//! ([`crate::SimError::Conservation`]).
+//!
 //! ## Layout
 //! One run is one `State`, split by concern:
 //! - `handlers`: the clock (event queue, auction timers), pending transactions and the event
@@ -34,10 +44,12 @@
 //! - `bidders`: each bidder's money and attention, and its decision when it wakes;
 //! - `settler`: the settler's checks (`flog`, `heal`/`kiss`, `flop`) and its auction clock
 //!   actions (`deal`, `tick`, `redo`), and the oracle feeder (`poke`);
+//! - `cover`: the loss waterfall's steps, its stakers, pledgers, governance and revenue;
 //! - `outcome`: the per-auction records, the run's totals, the trace and the final
 //!   [`RunSummary`].
 
 mod bidders;
+mod cover;
 mod handlers;
 mod outcome;
 mod settler;
@@ -47,9 +59,10 @@ use crate::{
     market::{Market, Network, oracle_price_of},
     scenario::{Mechanism, Scenario},
 };
-use alloy_primitives::Address;
-use backstop_core::{Addresses, Ray, System, Timestamp, Wad};
+use alloy_primitives::{Address, U256, address};
+use backstop_core::{Addresses, Ray, System, Timestamp, Wad, WaterfallAddresses};
 use bidders::BidderState;
+use cover::Cover;
 use handlers::{Clock, Mempool};
 use outcome::{Books, Records};
 use rand::SeedableRng;
@@ -58,6 +71,7 @@ use serde::{Deserialize, Serialize};
 use settler::Settler;
 
 pub use backstop_core::{ActionLog, TimedAction, replay_on_model};
+pub use cover::MAX_COOLDOWNS;
 
 /// The settler's account: starts auctions, settles them, resets Dutch sales (and earns the Dutch
 /// keeper reward).
@@ -71,6 +85,32 @@ pub fn bidder_address(i: usize) -> Address {
     Address::new(b)
 }
 
+/// The account of staker `i` (0-based, over all `[[stakers]]` groups in order).
+pub fn staker_address(i: usize) -> Address {
+    let mut b = [0u8; 20];
+    b[0] = 0x5a;
+    b[12..20].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+    Address::new(b)
+}
+
+/// The account of pledger `i` (0-based, over all `[[pledgers]]` groups in order).
+pub fn pledger_address(i: usize) -> Address {
+    let mut b = [0u8; 20];
+    b[0] = 0x91;
+    b[12..20].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+    Address::new(b)
+}
+
+/// Where the model's waterfall contracts are in a simulated run (placeholders, as
+/// [`Addresses::default`]).
+pub fn waterfall_addresses() -> WaterfallAddresses {
+    WaterfallAddresses {
+        waterfall: address!("00000000000000000000000000000000000a0005"),
+        vault: address!("00000000000000000000000000000000000a0006"),
+        round: address!("00000000000000000000000000000000000a0007"),
+    }
+}
+
 /// What a run keeps besides its summary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RunOptions {
@@ -80,12 +120,14 @@ pub struct RunOptions {
     pub trace: bool,
     /// Keep one line per auction.
     pub auctions: bool,
+    /// Keep the outstanding bad debt as a step curve ([`Run::uncovered`]): one point per change.
+    pub curve: bool,
 }
 
 impl RunOptions {
     /// Everything: for a run that is plotted, saved or replayed.
     pub fn full() -> Self {
-        Self { log: true, trace: true, auctions: true }
+        Self { log: true, trace: true, auctions: true, curve: true }
     }
 }
 
@@ -171,6 +213,40 @@ pub struct RunSummary {
     /// With a pool (`[market.pool]`): the lowest pool price / market price right after a sale on
     /// the pool (a flash take or a winner selling), a fraction; 1 without a pool or a sale.
     pub pool_low: f64,
+    /// Slashed from stakers (the staking layer), stablecoin.
+    pub stakers_paid: f64,
+    /// Paid by pledgers of rounds that met their target (the pledge layer), stablecoin.
+    pub pledgers_paid: f64,
+    /// Bad debt cancelled by auction buyers' stablecoin: every bid English auction's raise (its
+    /// first bid cancels it), every Dutch take, stablecoin. Without a waterfall, `raised +
+    /// committed_raised`.
+    pub auctioned: f64,
+    /// Bad debt written off by the socialise layer: the depositors' loss, stablecoin.
+    pub socialised: f64,
+    /// Market value of every governance token minted in the run (auction lots, Dutch slices,
+    /// keeper rewards, pledge claims), each at the market price when it was received: what the
+    /// holders' dilution gave away, stablecoin.
+    pub dilution_value: f64,
+    /// Governance tokens claimed by pledgers of successful rounds, tokens.
+    pub pledge_tokens: f64,
+    /// Pledgers' gain: the market value of their tokens at each claim less what they paid,
+    /// stablecoin (negative: a loss).
+    pub pledgers_gain: f64,
+    /// Pledge rounds opened.
+    pub rounds: u64,
+    /// Pledge rounds that met their target.
+    pub rounds_met: u64,
+    /// Stablecoin stakers redeemed after the first loss was booked: capital that left the vault
+    /// while the loss was being covered.
+    pub escaped: f64,
+    /// True if governance paused the staking vault in the run.
+    pub paused: bool,
+    /// Seconds from the first tranche until no bad debt is outstanding (every tranche booked;
+    /// covered or written off); empty if some is still outstanding at the end.
+    pub time_to_cover: Option<u64>,
+    /// Stand-off cost: `∫ outstanding bad debt dt` from the start to the horizon (debt left at
+    /// the end of a run that stopped early is counted to the horizon), stablecoin·days.
+    pub standoff: f64,
 }
 
 /// One auction's outcome.
@@ -231,6 +307,45 @@ pub struct BidderOutcome {
     pub flash_profit: f64,
 }
 
+/// One staker's result. Stablecoin amounts in whole units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StakerOutcome {
+    /// Group name.
+    pub name: String,
+    /// Account.
+    pub account: Address,
+    /// Deposited at `t = 0`, stablecoin.
+    pub stake: f64,
+    /// When its first cooldown landed, seconds after `t = 0` (empty: it never started one).
+    pub cooldown: Option<u64>,
+    /// Redeemed, stablecoin.
+    pub redeemed: f64,
+    /// What its shares left in the vault are worth at the end, stablecoin.
+    pub left: f64,
+    /// `stake − redeemed − left`: its part of the slashes, stablecoin.
+    pub loss: f64,
+}
+
+/// One pledger's result. Stablecoin amounts in whole units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PledgerOutcome {
+    /// Group name.
+    pub name: String,
+    /// Account.
+    pub account: Address,
+    /// The largest round price it pledges at, a multiple of the market price (drawn for the
+    /// run).
+    pub max_price: f64,
+    /// Pledged to rounds that met their target, stablecoin.
+    pub paid: f64,
+    /// Taken back from rounds that failed, stablecoin.
+    pub refunded: f64,
+    /// Governance tokens claimed, tokens.
+    pub tokens: f64,
+    /// Their market value at each claim, stablecoin.
+    pub value: f64,
+}
+
 /// A point of the price and debt time series.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TracePoint {
@@ -267,9 +382,24 @@ pub struct Run {
     pub trace: Vec<TracePoint>,
     /// The action log (with [`RunOptions::log`]).
     pub log: Option<ActionLog>,
+    /// Per staker (with a staking layer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stakers: Vec<StakerOutcome>,
+    /// Per pledger (with a pledge layer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pledgers: Vec<PledgerOutcome>,
+    /// Outstanding bad debt after each change, `(seconds after t = 0, stablecoin)`, a step curve
+    /// (with [`RunOptions::curve`]; 0 before the first point).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncovered: Vec<(u64, f64)>,
     /// The model's final state (with [`RunOptions::log`]).
     #[serde(skip)]
     pub final_state: Option<System>,
+}
+
+/// `debt · seconds`, exact (WAD·seconds; a run's debt and horizon keep it far below 2^256).
+fn debt_seconds(debt: Wad, seconds: u64) -> U256 {
+    debt.raw().saturating_mul(U256::from(seconds))
 }
 
 /// Saturating sum of two [`Wad`]s (totals in a run cannot reach 2^256).
@@ -291,6 +421,8 @@ struct Streams {
     network: ChaCha8Rng,
     /// Bidders: valuations and presence at the start, reaction delays and offline spells after.
     bidders: ChaCha8Rng,
+    /// The waterfall's agents: stakers' and pledgers' draws, governance's.
+    agents: ChaCha8Rng,
 }
 
 impl Streams {
@@ -302,7 +434,7 @@ impl Streams {
             r.set_stream(index.wrapping_mul(4).wrapping_add(k));
             r
         };
-        Self { market: mk(0), network: mk(1), bidders: mk(2) }
+        Self { market: mk(0), network: mk(1), bidders: mk(2), agents: mk(3) }
     }
 }
 
@@ -314,6 +446,8 @@ struct Progress {
     first_tranche: Timestamp,
     /// When the run cleared, unix seconds.
     cleared_at: Option<Timestamp>,
+    /// When no bad debt was left outstanding (every tranche booked), unix seconds.
+    covered_at: Option<Timestamp>,
 }
 
 /// One run in progress.
@@ -335,6 +469,8 @@ struct State<'a> {
     mempool: Mempool,
     books: Books,
     records: Records,
+    /// The loss waterfall's agents and the settler's waterfall state (with `[waterfall]`).
+    cover: Option<Cover>,
 }
 
 /// Runs `scenario` once: run `index` under master seed `seed`.
@@ -363,7 +499,14 @@ impl<'a> State<'a> {
         let mut market = Market::new(sc);
         let p0 = market.price(0, &mut rng.market);
         let oracle0 = oracle_price_of(p0);
-        let sys = System::new(sc.params(), oracle0, Addresses::default(), sc.start)?;
+        let mut sys = System::new(sc.params(), oracle0, Addresses::default(), sc.start)?;
+        let cover = match sc.waterfall_config() {
+            Some(cfg) => {
+                sys = sys.with_waterfall(cfg.build()?, waterfall_addresses());
+                Some(Cover::new(sc, cfg, &mut rng.agents))
+            }
+            None => None,
+        };
         let bidders = bidders::spawn(sc, &mut rng.bidders);
         let first = sc.debt.tranches.iter().map(|t| t.at).min().unwrap_or(0);
         Ok(Self {
@@ -379,12 +522,14 @@ impl<'a> State<'a> {
                 tranches_left: sc.debt.tranches.len(),
                 first_tranche: sc.start + first,
                 cleared_at: None,
+                covered_at: None,
             },
             bidders,
             settler: Settler::default(),
             mempool: Mempool::default(),
-            books: Books::new(p0),
+            books: Books::new(p0, sc.start),
             records: Records::new(opts),
+            cover,
         })
     }
 

@@ -13,16 +13,26 @@
 //!   offered    lots of open English auctions without a bid and what open Dutch sales may
 //!              still mint: mintable if they sold now (an unbid lot still grows by `pad`)
 //! ```
+//!
+//! Who paid the bad debt: with a waterfall, the model's own ledger ([`Covered`]), exact to the
+//! wei, which must balance at the end of every run (`booked = treasury + healed + slashed +
+//! pledged + auctioned + socialised + outstanding`, [`SimError::Conservation`] otherwise);
+//! without one, the treasury's heals and the auctions' raises. The stand-off cost integrates
+//! the outstanding debt exactly (WAD·seconds) from one accepted action to the next, and to the
+//! horizon from the last.
+//!
+//! [`Covered`]: backstop_core::waterfall::Covered
 
 use super::{
-    ActionLog, AuctionOutcome, BidderOutcome, Mechanism, Run, RunOptions, RunSummary, SETTLER,
-    SatAdd, State, TimedAction, TracePoint,
+    ActionLog, AuctionOutcome, BidderOutcome, Mechanism, PledgerOutcome, Run, RunOptions,
+    RunSummary, SETTLER, SatAdd, StakerOutcome, State, TimedAction, TracePoint, debt_seconds,
 };
 use crate::{
-    error::Result,
+    error::{Result, SimError},
     market::{f64_of_ray, f64_of_wad},
 };
-use backstop_core::Wad;
+use alloy_primitives::U256;
+use backstop_core::{LogWaterfall, Timestamp, Wad};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Seconds between trace samples.
@@ -103,11 +113,15 @@ pub(super) struct Books {
     pub(super) min_price: f64,
     /// Most auctions running at once.
     pub(super) peak_live: u64,
+    /// `∫ outstanding debt dt` up to `debt_since.0`, WAD·seconds.
+    pub(super) standoff: U256,
+    /// The outstanding debt (WAD) since its last change (unix seconds).
+    pub(super) debt_since: (Timestamp, Wad),
 }
 
 impl Books {
-    /// Empty books; `p0` is the market price at the start.
-    pub(super) fn new(p0: f64) -> Self {
+    /// Empty books; `p0` is the market price at the start (`start`, unix seconds).
+    pub(super) fn new(p0: f64, start: Timestamp) -> Self {
         Self {
             english: FxHashMap::default(),
             dutch: FxHashMap::default(),
@@ -122,6 +136,8 @@ impl Books {
             lone: 0,
             min_price: p0,
             peak_live: 0,
+            standoff: U256::ZERO,
+            debt_since: (start, Wad::ZERO),
         }
     }
 }
@@ -138,11 +154,20 @@ pub(super) struct Records {
     next_sample: u64,
     /// Finished auctions (with [`RunOptions::auctions`]).
     pub(super) outcomes: Vec<AuctionOutcome>,
+    /// The outstanding debt after each change (with [`RunOptions::curve`]).
+    pub(super) uncovered: Vec<(u64, f64)>,
 }
 
 impl Records {
     pub(super) fn new(opts: RunOptions) -> Self {
-        Self { opts, log: Vec::new(), trace: Vec::new(), next_sample: 0, outcomes: Vec::new() }
+        Self {
+            opts,
+            log: Vec::new(),
+            trace: Vec::new(),
+            next_sample: 0,
+            outcomes: Vec::new(),
+            uncovered: Vec::new(),
+        }
     }
 }
 
@@ -172,6 +197,7 @@ impl State<'_> {
 
     /// The finished run: summary, per-bidder results and the optional records.
     pub(super) fn finish(mut self, seed: u64) -> Result<Run> {
+        self.check_conservation()?;
         let clock = &self.clock;
         let end_rel = self.progress.cleared_at.unwrap_or(clock.end).min(clock.end).max(clock.now)
             - clock.start;
@@ -207,6 +233,14 @@ impl State<'_> {
                 flash_profit: f64_of_wad(st.flash_profit),
             });
         }
+        // What pledgers paid for the tokens they claim (rounds that met their target).
+        let (pledges_met, pledge_tokens, pledge_value) = self.pledger_totals();
+        let (pledges_met, pledge_tokens) = (f64_of_wad(pledges_met), f64_of_wad(pledge_tokens));
+        // The stand-off cost: the outstanding debt up to the horizon.
+        let (since, debt_left) = self.books.debt_since;
+        let tail = debt_seconds(debt_left, self.clock.end.saturating_sub(since));
+        let standoff = self.books.standoff.saturating_add(tail);
+        let standoff_days = f64_of_wad(Wad::from_raw(standoff)) / 86_400.0;
         let books = &mut self.books;
         let avg_price = if sold > 0.0 { raised / sold } else { 0.0 };
         let market_price = if sold > 0.0 { books.sold_value / sold } else { 0.0 };
@@ -247,6 +281,17 @@ impl State<'_> {
             }
         }
         let (committed, offered) = (f64_of_wad(committed), f64_of_wad(offered));
+        // Who paid: the waterfall's ledger, or the treasury's heals and the auctions' raises.
+        let covered = self.sys.covered();
+        let (stakers_paid, pledged_w, auctioned, socialised) = match covered {
+            Some(c) => (
+                f64_of_wad(c.slashed),
+                f64_of_wad(c.pledged),
+                f64_of_wad(c.auctioned),
+                f64_of_wad(c.socialised),
+            ),
+            None => (0.0, 0.0, raised + f64_of_wad(committed_raised), 0.0),
+        };
         let unique_bidders = self.bidders.iter().filter(|b| b.bids > 0).count() as u64;
         let summary = RunSummary {
             run: self.run,
@@ -286,7 +331,25 @@ impl State<'_> {
             min_price: books.min_price.min(end_price),
             duration: end_rel,
             pool_low: self.market.pool_low,
+            stakers_paid,
+            pledgers_paid: pledged_w,
+            auctioned,
+            socialised,
+            dilution_value: books.sold_value + self.settler.reward_value + pledge_value,
+            pledge_tokens,
+            pledgers_gain: pledge_value - pledges_met,
+            rounds: self.sys.waterfall().map_or(0, |w| w.rounds()),
+            rounds_met: self.cover.as_ref().map_or(0, |c| c.rounds_met),
+            escaped: self.cover.as_ref().map_or(0.0, |c| f64_of_wad(c.escaped)),
+            paused: self.cover.as_ref().is_some_and(|c| c.paused),
+            time_to_cover: self
+                .progress
+                .covered_at
+                .map(|t| t.saturating_sub(self.progress.first_tranche)),
+            standoff: standoff_days,
         };
+        let (stakers, pledgers) = self.agent_outcomes();
+        let waterfall = self.sc.waterfall_config().zip(self.sys.waterfall_addresses().ok());
         let log = self.records.opts.log.then(|| ActionLog {
             params: self.sc.params(),
             oracle: self.oracle0,
@@ -294,6 +357,7 @@ impl State<'_> {
             addrs: self.sys.addrs,
             settler: SETTLER,
             bidders: self.bidders.iter().map(|b| b.addr).collect(),
+            waterfall: waterfall.map(|(c, addrs)| LogWaterfall { config: c.clone(), addrs }),
             actions: std::mem::take(&mut self.records.log),
         });
         Ok(Run {
@@ -304,7 +368,74 @@ impl State<'_> {
             auctions: std::mem::take(&mut self.records.outcomes),
             trace: std::mem::take(&mut self.records.trace),
             log,
+            stakers,
+            pledgers,
+            uncovered: std::mem::take(&mut self.records.uncovered),
             final_state: self.records.opts.log.then(|| self.sys.clone()),
         })
+    }
+}
+
+impl State<'_> {
+    /// With a waterfall, every wei of booked debt must be accounted for: `booked = covered +
+    /// outstanding` ([`backstop_core::System::unaccounted`]).
+    fn check_conservation(&self) -> Result<()> {
+        match self.sys.unaccounted() {
+            None => Ok(()),
+            Some(Ok(x)) if x.is_zero() => Ok(()),
+            Some(r) => {
+                let c = self.sys.covered().unwrap_or_default();
+                Err(SimError::Conservation {
+                    run: self.run,
+                    booked: c.booked,
+                    covered: c.total().unwrap_or_default(),
+                    outstanding: self.sys.accountant.debt(),
+                    reason: match r {
+                        Ok(x) => format!("{x} unaccounted for"),
+                        Err(e) => e.to_string(),
+                    },
+                })
+            }
+        }
+    }
+
+    /// Each staker's and each pledger's result.
+    fn agent_outcomes(&self) -> (Vec<StakerOutcome>, Vec<PledgerOutcome>) {
+        let Some(c) = &self.cover else { return (Vec::new(), Vec::new()) };
+        let vault = self.sys.waterfall().and_then(|w| w.vault.as_ref());
+        let stakers = c
+            .stakers
+            .iter()
+            .map(|st| {
+                let left = vault
+                    .and_then(|v| v.convert_to_assets(v.shares_of(st.addr)).ok())
+                    .unwrap_or_default();
+                let (stake, redeemed, left) =
+                    (f64_of_wad(st.stake), f64_of_wad(st.redeemed), f64_of_wad(left));
+                StakerOutcome {
+                    name: self.sc.stakers[st.group].name.clone(),
+                    account: st.addr,
+                    stake,
+                    cooldown: st.first_cooldown,
+                    redeemed,
+                    left,
+                    loss: stake - redeemed - left,
+                }
+            })
+            .collect();
+        let pledgers = c
+            .pledgers
+            .iter()
+            .map(|p| PledgerOutcome {
+                name: self.sc.pledgers[p.group].name.clone(),
+                account: p.addr,
+                max_price: p.factor,
+                paid: f64_of_wad(self.paid_by(p)),
+                refunded: f64_of_wad(p.refunded),
+                tokens: f64_of_wad(p.tokens),
+                value: p.value,
+            })
+            .collect();
+        (stakers, pledgers)
     }
 }

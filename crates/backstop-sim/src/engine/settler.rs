@@ -17,8 +17,12 @@
 //! these is sent once and marked pending until it lands; if it reverts (the state moved on), the
 //! settler looks again.
 //!
+//! With a loss waterfall the check is the waterfall's (`cover`): the same `flog`s, then the
+//! first layer that can act, the auctions among them, gated on the waterfall; no `heal`/`kiss`
+//! outside the treasury layer.
+//!
 //! The oracle feeder pushes the market price, lagged by the scenario's oracle lag, before every
-//! kick and reset lands (an OSM-style delayed price), held within the prices the contracts
+//! kick, reset and pledge round lands (an OSM-style delayed price), held within the prices the contracts
 //! compute with ([`crate::market::oracle_price_of`]).
 
 use super::{
@@ -38,6 +42,11 @@ pub(super) enum Pending {
     Deal(u64),
     Tick(u64),
     Redo(u64),
+    CoverTreasury,
+    CoverSlash,
+    OpenPledge,
+    SettlePledge,
+    Socialise,
 }
 
 /// The settler's transactions in flight and what it paid and earned.
@@ -57,20 +66,18 @@ pub(super) struct Settler {
 
 impl State<'_> {
     /// Sends a settler transaction unless one of the same kind is in flight.
-    fn send_once(&mut self, action: Action, pending: Pending) {
+    pub(super) fn send_once(&mut self, action: Action, pending: Pending) {
         if self.settler.pending.insert(pending) {
             self.send(Actor::Settler, action, Wad::ZERO, Some(pending), None);
         }
     }
 
-    /// The settler's check of the balance sheet: flog, heal/kiss, or start auctions.
-    pub(super) fn settle(&mut self) {
+    /// `flog`s every queued era already released; a look at the release of the others.
+    pub(super) fn flog_released(&mut self) {
         let now = self.clock.now;
         let a = &self.sys.accountant;
         let wait = a.params.wait;
-        let sump = a.params.sump;
         let eras: Vec<Timestamp> = a.queue().map(|(e, _)| e).collect();
-        let (woe, ash) = (a.woe(), a.ash());
         for era in eras {
             let ready = era.saturating_add(wait);
             if ready <= now {
@@ -79,6 +86,17 @@ impl State<'_> {
                 self.clock.push(ready, Ev::Settle);
             }
         }
+    }
+
+    /// The settler's check of the balance sheet: flog, heal/kiss, or start auctions (with a
+    /// loss waterfall: the waterfall's check).
+    pub(super) fn settle(&mut self) {
+        if self.cover.is_some() {
+            return self.settle_waterfall();
+        }
+        self.flog_released();
+        let a = &self.sys.accountant;
+        let (woe, ash) = (a.woe(), a.ash());
         let surplus = self.sys.surplus();
         if !surplus.is_zero() {
             let heal = surplus.min(woe);
@@ -91,7 +109,21 @@ impl State<'_> {
             }
             return;
         }
+        self.start_auctions();
+    }
+
+    /// Starts auctions while `woe ≥ sump`, within `max_live` (kicks in flight counted); with a
+    /// waterfall only once it lets the auctions start.
+    pub(super) fn start_auctions(&mut self) {
+        let now = self.clock.now;
+        let a = &self.sys.accountant;
+        let (woe, sump) = (a.woe(), a.params.sump);
         if woe < sump || sump.is_zero() {
+            return;
+        }
+        if let Some(wf) = self.sys.waterfall()
+            && wf.auctions_ready(a, self.sys.surplus(), now).is_err()
+        {
             return;
         }
         let possible = (woe.raw() / sump.raw()).saturating_to::<u64>();

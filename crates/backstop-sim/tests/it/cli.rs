@@ -37,7 +37,7 @@ fn sim_writes_summary_csv_run_and_plots() {
         "-q",
     ]);
     let r = cli.args.run().unwrap();
-    assert_eq!(r.runs, 20);
+    assert_eq!(r.runs(), 20);
     for f in [
         "summary.json",
         "runs.csv",
@@ -71,7 +71,7 @@ fn sim_writes_summary_csv_run_and_plots() {
         "-q",
         "--no-plots",
     ]);
-    assert_eq!(cli.args.run().unwrap().scenario, "black-thursday-dutch");
+    assert_eq!(cli.args.run().unwrap().single().unwrap().scenario, "black-thursday-dutch");
 }
 
 #[test]
