@@ -511,24 +511,52 @@ async fn finish_keeper(h: &mpsc::Sender<Cmd>) -> Result<(Stats, u128), DemoError
 
 /// Adds a finished keeper instance's statistics to its running total (`committed` is the last
 /// instance's).
+/// Adds a restarted keeper's statistics to the earlier process's (every field named: a new one
+/// does not compile until it is summed here).
 fn add_stats(t: &mut Stats, s: &Stats) {
     let add = |a: Wad, b: Wad| a.checked_add(b).unwrap_or(Wad::from_raw(U256::MAX));
-    t.auctions_seen += s.auctions_seen;
-    t.bids_sent += s.bids_sent;
-    t.won += s.won;
-    t.lost += s.lost;
-    t.tokens = add(t.tokens, s.tokens);
-    t.spent = add(t.spent, s.spent);
-    t.committed = s.committed;
-    t.value_at_limit = add(t.value_at_limit, s.value_at_limit);
-    t.txs += s.txs;
-    t.gas_used += s.gas_used;
-    t.races_lost += s.races_lost;
-    t.standing_at_start += s.standing_at_start;
-    t.full_rereads += s.full_rereads;
-    t.kicks += s.kicks;
-    t.settlements += s.settlements;
-    t.flash_profit = add(t.flash_profit, s.flash_profit);
+    let Stats {
+        auctions_seen,
+        bids_sent,
+        won,
+        lost,
+        tokens,
+        spent,
+        committed,
+        value_at_limit,
+        txs,
+        gas_used,
+        races_lost,
+        standing_at_start,
+        full_rereads,
+        kicks,
+        settlements,
+        flash_profit,
+        waterfall_steps,
+        pledged,
+        refunded,
+        pledge_tokens,
+    } = s;
+    t.auctions_seen += auctions_seen;
+    t.bids_sent += bids_sent;
+    t.won += won;
+    t.lost += lost;
+    t.tokens = add(t.tokens, *tokens);
+    t.spent = add(t.spent, *spent);
+    t.committed = *committed;
+    t.value_at_limit = add(t.value_at_limit, *value_at_limit);
+    t.txs += txs;
+    t.gas_used += gas_used;
+    t.races_lost += races_lost;
+    t.standing_at_start += standing_at_start;
+    t.full_rereads += full_rereads;
+    t.kicks += kicks;
+    t.settlements += settlements;
+    t.flash_profit = add(t.flash_profit, *flash_profit);
+    t.waterfall_steps += waterfall_steps;
+    t.pledged = add(t.pledged, *pledged);
+    t.refunded = add(t.refunded, *refunded);
+    t.pledge_tokens = add(t.pledge_tokens, *pledge_tokens);
 }
 
 /// A keeper step's reply: transactions sent, nothing more to do, chain time, and the keeper's

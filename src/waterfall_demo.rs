@@ -31,8 +31,10 @@ use serde::Serialize;
 use std::{path::Path, sync::Arc, time::Instant};
 
 /// The built-in waterfalls, by name (`examples/waterfall/NAME.toml`).
-pub const BUILTIN: [(&str, &str); 1] =
-    [("aave-umbrella", include_str!("../examples/waterfall/aave-umbrella.toml"))];
+pub const BUILTIN: [(&str, &str); 2] = [
+    ("aave-umbrella", include_str!("../examples/waterfall/aave-umbrella.toml")),
+    ("aave-pledge", include_str!("../examples/waterfall/aave-pledge.toml")),
+];
 
 /// The stakers of the demo's vault and their deposits (stablecoin, whole units): $43.7M in all,
 /// the value of the 18,922 aWETH that entered Umbrella's cooldown in the 2026 event, here staying

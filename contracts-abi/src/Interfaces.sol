@@ -69,6 +69,7 @@ interface IPledgeRound {
     function pending() external view returns (uint256 id);
     function last() external view returns (uint256 id);
     function totalPledged(uint256 id) external view returns (uint256);
+    function minTarget() external view returns (uint256);
     function open(uint256 target) external returns (uint256 id);
     function settle(address to) external returns (uint256 amount);
 }

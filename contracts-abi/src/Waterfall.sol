@@ -23,7 +23,10 @@ import {IWaterfallAccountant, IStakingVault, IPledgeRound} from "./Interfaces.so
 /// `treasury` only first; the staking layer needs a vault and the pledge layer a round, and only
 /// they. A layer acts only when `ready`: it is in the order, no pledge round is open or met its
 /// target unsettled, and no earlier layer can still act (the treasury: surplus and free debt both
-/// non-zero; the staking layer: a slash now would take more than 0). Otherwise `LayerNotReady(name)`.
+/// non-zero; the staking layer: a slash now would take more than 0; the pledge layer: a round is
+/// due, i.e. debt was booked since the last round opened and `woe − offset` is at least the
+/// round's `minTarget` and above 0). Otherwise `LayerNotReady(name)`. A round opens only when one
+/// is due: once per booking at most, so nobody can hold the auctions back with round after round.
 ///
 /// Wards of the accountant (fess, heal is open, writeOff), of the vault (slash) and of the round
 /// (open, settle): this contract. Its own wards: `book` and `file`.
@@ -68,6 +71,10 @@ contract Waterfall is Auth, Lock {
     uint256 public lastSlash;
     /// @notice Time of the first booking (0: none), seconds.
     uint256 public firstBooking;
+    /// @notice Bookings so far.
+    uint256 public bookings;
+    /// @notice `bookings` when the last pledge round opened (a round is due while it is lower).
+    uint256 public roundBookings;
 
     event Book(uint256 tab);
     event Covered(bytes32 indexed layer, uint256 amount);
@@ -203,6 +210,8 @@ contract Waterfall is Auth, Lock {
             if (l == TREASURY) {
                 IWaterfallAccountant acc = IWaterfallAccountant(accountant);
                 if (acc.surplus() != 0 && acc.woe() != 0) return false;
+            } else if (l == PLEDGE) {
+                if (_pledgeDue()) return false;
             } else if (l == STAKING) {
                 // The model's `slashable(..).is_ok_and(|x| !x.is_zero())`: an error (paused, too
                 // soon, overflow) does not hold the later layers back.
@@ -212,6 +221,21 @@ contract Waterfall is Auth, Lock {
             }
         }
         return true;
+    }
+
+    /// @dev A round is due: debt booked since the last round opened, and a target of at least
+    /// the round's `minTarget` (and above 0). The model's `Waterfall::pledge_due`.
+    function _pledgeDue() internal view returns (bool) {
+        if (bookings == roundBookings) return false;
+        uint256 w = IWaterfallAccountant(accountant).woe();
+        uint256 off = offset;
+        if (w <= off) return false;
+        // w > off checked.
+        uint256 target;
+        unchecked {
+            target = w - off;
+        }
+        return target >= IPledgeRound(round).minTarget();
     }
 
     function _requireReady(uint8 code) internal view {
@@ -224,6 +248,7 @@ contract Waterfall is Auth, Lock {
     /// ward); the first booking starts the socialise deadline.
     function book(uint256 tab) external auth lock {
         booked += tab;
+        bookings += 1;
         if (firstBooking == 0) firstBooking = block.timestamp;
         emit Book(tab);
         IWaterfallAccountant(accountant).fess(tab);
@@ -263,11 +288,14 @@ contract Waterfall is Auth, Lock {
     }
 
     /// @notice The pledge layer: opens a round for `target = woe − offset` (0 at or below the
-    /// offset). Check order: `LayerNotReady("pledge")` unless ready, then the round's
-    /// (`TargetTooSmall`, `StalePrice`, `InvalidPrice`, `TimeOverflow`).
+    /// offset). Check order: `LayerNotReady("pledge")` unless ready and a round is due (debt
+    /// booked since the last round opened), then the round's (`TargetTooSmall`, `StalePrice`,
+    /// `InvalidPrice`, `TimeOverflow`).
     /// @return id the round's id
     function openPledge() external lock returns (uint256 id) {
         _requireReady(PLEDGE);
+        if (bookings == roundBookings) revert LayerNotReady("pledge");
+        roundBookings = bookings;
         uint256 w = IWaterfallAccountant(accountant).woe();
         uint256 off = offset;
         uint256 target;

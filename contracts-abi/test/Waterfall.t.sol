@@ -354,11 +354,42 @@ contract WaterfallTest is WaterfallBase {
     }
 
     function test_slash_emptyVaultDoesNotBlock() public {
-        wire(hex"0001020304");
+        wire(hex"00010304");
         bookFree(SUMP);
         assertEq(wf.slashable(), 0);
-        assertTrue(wf.ready(PLEDGE));
         assertTrue(wf.auctionsReady());
+    }
+
+    // ---- a round is due before the auctions, once per booking ----
+
+    /// Debt booked since the last round holds the auctions back until a round has run for it;
+    /// a round opens only when one is due, so nobody can hold the auctions back with round after
+    /// round; a target below `minTarget` is not due.
+    function test_pledge_dueOncePerBooking() public {
+        wire(hex"00020304");
+        bookFree(SUMP);
+        assertEq(wf.bookings(), 1);
+        assertEq(wf.roundBookings(), 0);
+        assertTrue(wf.ready(PLEDGE));
+        assertFalse(wf.auctionsReady());
+        vm.expectRevert(notReady("auctions"));
+        accountant.flop();
+        vm.prank(stranger);
+        assertEq(wf.openPledge(), 1);
+        assertEq(wf.roundBookings(), 1);
+        vm.warp(block.timestamp + 3 days);
+        // The round failed: the auctions go, and no second round opens for the same debt.
+        assertTrue(wf.auctionsReady());
+        oracle.poke(PRICE);
+        vm.expectRevert(notReady("pledge"));
+        wf.openPledge();
+        // New debt: a round is due again, unless its target is below `minTarget`.
+        round.file("minTarget", 2 * SUMP);
+        bookFree(10e18);
+        assertTrue(wf.auctionsReady(), "below minTarget: not due");
+        round.file("minTarget", 0);
+        assertFalse(wf.auctionsReady());
+        assertEq(wf.openPledge(), 2);
     }
 
     function test_slash_needsTheVaultsWard() public {
@@ -530,7 +561,7 @@ contract WaterfallTest is WaterfallBase {
     // ---- auctions: the accountant's gate ----
 
     function test_gate_flop_and_flopDutch() public {
-        wire(hex"0001020304");
+        wire(hex"00010304");
         wf.file("slashInterval", 1 days);
         stake(alice, 1_000e18);
         bookFree(SUMP);
@@ -580,7 +611,7 @@ contract WaterfallTest is WaterfallBase {
     // ---- socialise ----
 
     function test_socialise() public {
-        wire(hex"0001020304");
+        wire(hex"00010304");
         vm.expectRevert(notReady("socialise")); // no deadline
         wf.socialise();
         wf.file("deadline", 7 days);
@@ -649,10 +680,10 @@ contract WaterfallTest is WaterfallBase {
 
     // ---- the whole waterfall ----
 
-    /// Every layer in turn over one booking, with the identity checked after each step:
-    /// treasury 100, staking 300 (30% of 1,000), a round that fails, staking 210, a round that
-    /// succeeds (down to the offset of 50), an English auction of 1,000 on a new booking, and the
-    /// offset socialised at the deadline.
+    /// Every layer in turn, with the identity checked after each step: treasury 100, staking
+    /// 300 (30% of 1,000), a round that fails, staking 210, a second booking of 10 and a round
+    /// that succeeds (down to the offset of 50), a third booking of 1,000 whose round fails and
+    /// an English auction that raises it, and the offset socialised at the deadline.
     function test_everyLayerInTurn_conservesToTheWei() public {
         accountant.file("sump", 1_000e18);
         wire(hex"0001020304");
@@ -684,18 +715,26 @@ contract WaterfallTest is WaterfallBase {
         assertEq(wf.slash(), 210e18);
         assertConserved(auctioned);
         oracle.poke(PRICE);
+        // No second round for the same debt: new debt makes one due.
+        vm.expectRevert(notReady("pledge"));
+        wf.openPledge();
+        bookFree(10e18);
         assertEq(wf.openPledge(), 2);
-        uint256 target = 4_600e18 - 210e18 - 50e18;
+        uint256 target = 4_600e18 + 10e18 - 210e18 - 50e18;
         vm.prank(alice);
         round.pledge(target);
         assertEq(wf.settlePledge(), target);
         assertConserved(auctioned);
         assertEq(accountant.woe(), 50e18);
 
-        // More debt. The vault is not due again for a while, and a pledge layer without an open
-        // or met round does not hold the auctions back: they raise 1,000.
+        // More debt. The vault is not due again for a while; a round is due first, fails, and
+        // the auctions raise 1,000.
         bookFree(1_000e18);
         wf.file("slashInterval", 30 days);
+        vm.expectRevert(notReady("auctions"));
+        accountant.flop();
+        assertEq(wf.openPledge(), 3);
+        vm.warp(block.timestamp + 3 days);
         uint256 id = accountant.flop();
         (uint256 bid, uint256 lot,,,,) = english.bids(id);
         uint256 best = lot * WAD / english.beg();

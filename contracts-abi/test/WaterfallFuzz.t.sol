@@ -74,6 +74,15 @@ contract WaterfallFuzzTest is WaterfallBase {
         }
         vault.cooldown();
         vm.warp(block.timestamp + COOLDOWN);
+        if (shares > type(uint256).max / (vault.totalAssets() + 1)) {
+            // A vault slashed to nothing with a large supply mints shares by the 10^30: their
+            // value does not fit 256 bits, and the exit reverts (the model's `Overflow`) rather
+            // than paying anything.
+            vm.expectRevert();
+            vault.redeem(shares, alice, alice);
+            vm.stopPrank();
+            return;
+        }
         uint256 out = vault.convertToAssets(shares);
         if (out == 0) {
             vm.expectRevert(err(IErrors.ZeroShares.selector));

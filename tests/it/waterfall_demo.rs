@@ -53,6 +53,27 @@ async fn umbrella_covers_the_2026_loss_layer_by_layer() {
     assert!(r.auction_count > 0);
 }
 
+/// A pledge round before dilution: the keepers valuing the token above the round's price (the
+/// oracle's 150 less 10%) pledge the $30.1M the treasury leaves; the round meets its target, no
+/// auction starts, and each pledger's tokens are its pledge at 135, rounded down.
+#[tokio::test]
+async fn a_met_pledge_round_leaves_nothing_to_auction() {
+    let r = embedded("aave-pledge").await;
+    assert_eq!(r.treasury, w("200000000"));
+    assert_eq!(r.pledge, w("30100000"));
+    assert_eq!((r.auctions, r.auction_count, r.socialised), (Wad::ZERO, 0, Wad::ZERO));
+    assert!(r.debt_left.is_zero());
+    let price = backstop_core::Ray::from_units(135);
+    for (name, s) in &r.keepers {
+        assert_eq!(s.spent, s.pledged, "{name}: pays its pledge");
+        assert_eq!(s.pledge_tokens, s.pledged.rdiv(price).unwrap(), "{name}");
+        assert_eq!(s.refunded, Wad::ZERO);
+    }
+    // keeper-a values the token at 128, below 135: it does not pledge.
+    assert_eq!(r.keepers[0].1.pledged, Wad::ZERO);
+    assert_eq!(sum(r.keepers.iter().map(|(_, s)| s.pledge_tokens)), r.minted);
+}
+
 /// `--anvil`: the same deployment, keepers and clock on a real node give the same numbers.
 #[tokio::test]
 async fn umbrella_on_anvil_matches_the_embedded_evm() {

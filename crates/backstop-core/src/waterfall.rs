@@ -592,6 +592,12 @@ pub struct Waterfall {
     last_slash: Option<Timestamp>,
     first_booking: Option<Timestamp>,
     rounds: u64,
+    /// Bookings so far.
+    #[serde(default)]
+    bookings: u64,
+    /// `bookings` when the last round opened: a round is due while it is lower.
+    #[serde(default)]
+    round_bookings: u64,
 }
 
 impl Waterfall {
@@ -625,6 +631,8 @@ impl Waterfall {
             last_slash: None,
             first_booking: None,
             rounds: 0,
+            bookings: 0,
+            round_bookings: 0,
         })
     }
 
@@ -654,6 +662,30 @@ impl Waterfall {
     /// Rounds opened so far (the last one's id).
     pub fn rounds(&self) -> u64 {
         self.rounds
+    }
+
+    /// The same waterfall with the contract's booking counters: `bookings` so far, and
+    /// `round_bookings`, their number when the last round opened.
+    #[must_use]
+    pub fn with_bookings(mut self, bookings: u64, round_bookings: u64) -> Self {
+        self.bookings = bookings;
+        self.round_bookings = round_bookings;
+        self
+    }
+
+    /// `(bookings, round_bookings)`: bookings so far, and their number when the last round
+    /// opened.
+    pub fn bookings(&self) -> (u64, u64) {
+        (self.bookings, self.round_bookings)
+    }
+
+    /// A pledge round is due: debt was booked since the last round opened, and the free debt
+    /// above the offset is at least the round's `min_target` (and above 0). While one is due,
+    /// the layers after the pledge layer wait; a round opens only when one is due.
+    pub fn pledge_due(&self, acc: &Accountant) -> bool {
+        let Some(p) = self.pledge else { return false };
+        let target = acc.woe().saturating_sub(self.params.offset);
+        self.bookings > self.round_bookings && !target.is_zero() && target >= p.min_target
     }
 
     fn position(&self, layer: Layer) -> Result<usize> {
@@ -693,6 +725,11 @@ impl Waterfall {
                 Layer::Staking if self.slashable(acc, now).is_ok_and(|x| !x.is_zero()) => {
                     return Err(not("the vault can be slashed".into()));
                 }
+                Layer::Pledge if self.pledge_due(acc) => {
+                    return Err(not(
+                        "a pledge round is due for the debt booked since the last".into()
+                    ));
+                }
                 _ => {}
             }
         }
@@ -709,6 +746,7 @@ impl Waterfall {
         let booked = self.covered.booked.checked_add(tab)?;
         let ev = acc.fess(tab, now)?;
         self.covered.booked = booked;
+        self.bookings = self.bookings.saturating_add(1);
         self.first_booking.get_or_insert(now);
         Ok(ev)
     }
@@ -765,11 +803,18 @@ impl Waterfall {
         now: Timestamp,
     ) -> Result<u64> {
         self.ready(Layer::Pledge, acc, surplus, now)?;
+        if self.bookings == self.round_bookings {
+            return Err(Error::LayerNotReady {
+                layer: Layer::Pledge.name().into(),
+                reason: "no debt booked since the last round".into(),
+            });
+        }
         let p = self.pledge.ok_or(Error::NotConfigured)?;
         let target = acc.woe().saturating_sub(self.params.offset);
         let id = self.rounds.checked_add(1).ok_or(Error::Overflow)?;
         let round = PledgeRound::open(id, target, oracle, &p, now)?;
         self.rounds = id;
+        self.round_bookings = self.bookings;
         if let Some(old) = self.round.replace(round) {
             self.past_rounds.insert(old.id, old);
         }

@@ -79,7 +79,7 @@ pub struct RunArgs {
 #[derive(Debug, Clone)]
 pub enum SimOutput {
     /// One scenario.
-    Single(SimReport),
+    Single(Box<SimReport>),
     /// Several, side by side.
     Compare(CompareReport),
 }
@@ -96,7 +96,7 @@ impl SimOutput {
     /// The single scenario's report, if it was one.
     pub fn single(self) -> Option<SimReport> {
         match self {
-            Self::Single(r) => Some(r),
+            Self::Single(r) => Some(*r),
             Self::Compare(_) => None,
         }
     }
@@ -130,7 +130,7 @@ impl SimArgs {
         let scenario = Scenario::resolve(&self.scenario)?;
         let report = run_sim(&scenario, &cfg, &self.opts.out, plots)?;
         show(&report);
-        Ok(SimOutput::Single(report))
+        Ok(SimOutput::Single(Box::new(report)))
     }
 }
 

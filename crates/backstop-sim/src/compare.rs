@@ -69,35 +69,48 @@ pub fn resolve(spec: &str) -> Result<Option<(String, Vec<Scenario>)>> {
     Ok(Some((spec.to_owned(), scenarios)))
 }
 
-/// A mean step curve on a fixed grid of times.
+/// The mean of many step curves, averaged over each cell of a fixed grid of times: cell `k`
+/// holds the mean over runs of `(1 / (t[k+1] − t[k])) ∫ debt dt` over `[t[k], t[k+1])`, so a
+/// debt that stands a few seconds weighs a few seconds, as in the stand-off cost.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MeanCurve {
-    /// Grid times, seconds after `t = 0`.
+    /// Cell bounds, seconds after `t = 0` (one more than the cells).
     pub t: Vec<u64>,
-    /// Mean outstanding bad debt at each, stablecoin.
+    /// Mean outstanding bad debt in each cell, stablecoin.
     pub debt: Vec<f64>,
     #[serde(skip)]
     runs: u64,
 }
 
 impl MeanCurve {
-    /// `n + 1` evenly spaced points from `from` to `to` seconds.
+    /// `n` equal cells from `from` to `to` seconds.
     fn grid(from: u64, to: u64, n: usize) -> Self {
-        let span = to.saturating_sub(from).max(1) as f64;
+        let to = to.max(from + n as u64);
+        let span = (to - from) as f64;
         let t = (0..=n).map(|i| from + (span * i as f64 / n as f64).round() as u64).collect();
-        Self { t, debt: vec![0.0; n + 1], runs: 0 }
+        Self { t, debt: vec![0.0; n], runs: 0 }
     }
 
     /// Adds a run's step curve (`(seconds, stablecoin)` after each change; 0 before the first).
     fn add(&mut self, steps: &[(u64, f64)]) {
         let mut j = 0;
         let mut value = 0.0;
-        for (k, &t) in self.t.iter().enumerate() {
-            while j < steps.len() && steps[j].0 <= t {
+        // Skip to the first cell's start.
+        while j < steps.len() && steps[j].0 <= self.t[0] {
+            value = steps[j].1;
+            j += 1;
+        }
+        for k in 0..self.debt.len() {
+            let (a, b) = (self.t[k], self.t[k + 1]);
+            let (mut at, mut area) = (a, 0.0);
+            while j < steps.len() && steps[j].0 < b {
+                area += value * (steps[j].0 - at) as f64;
+                at = steps[j].0;
                 value = steps[j].1;
                 j += 1;
             }
-            self.debt[k] += value;
+            area += value * (b - at) as f64;
+            self.debt[k] += area / (b - a) as f64;
         }
         self.runs += 1;
     }
@@ -107,6 +120,16 @@ impl MeanCurve {
         for d in &mut self.debt {
             *d /= n;
         }
+    }
+
+    /// `(seconds, stablecoin)` corners of the averaged steps, for drawing.
+    pub fn steps(&self) -> Vec<(u64, f64)> {
+        let mut out = Vec::with_capacity(2 * self.debt.len());
+        for (k, d) in self.debt.iter().enumerate() {
+            out.push((self.t[k], *d));
+            out.push((self.t[k + 1], *d));
+        }
+        out
     }
 }
 
@@ -125,6 +148,8 @@ pub struct CompareRow {
     pub treasury: f64,
     /// The governance token's supply before the crisis, tokens.
     pub supply: f64,
+    /// Seconds from the first tranche to the last.
+    pub booking_span: u64,
     /// Share of runs with no bad debt outstanding at the end.
     pub covered_rate: f64,
     /// Every metric's statistics across the runs.
@@ -205,6 +230,10 @@ pub fn run_compare(
             debt: crate::market::f64_of_wad(sc.total_debt()?),
             treasury: crate::market::f64_of_wad(sc.debt.treasury),
             supply: crate::market::f64_of_wad(sc.market.supply),
+            booking_span: {
+                let at = sc.debt.tranches.iter().map(|t| t.at);
+                at.clone().max().unwrap_or(0) - at.min().unwrap_or(0)
+            },
             covered_rate: covered as f64 / report.runs.max(1) as f64,
             metrics: report.metrics.clone(),
             curve,
@@ -263,6 +292,29 @@ fn write_csv(report: &CompareReport, path: &Path) -> Result<()> {
     w.flush().map_err(|e| SimError::io("writing", path, e))
 }
 
+/// Hours with two significant decimals below 10, one below 100, none above.
+fn hours_text(h: f64) -> String {
+    let h = h.max(0.0);
+    if h < 10.0 {
+        format!("{h:.2}")
+    } else if h < 100.0 {
+        format!("{h:.1}")
+    } else {
+        format!("{h:.0}")
+    }
+}
+
+/// Two decimals below 1, one below 100, none above.
+fn sig(x: f64) -> String {
+    if x.abs() < 1.0 {
+        format!("{x:.2}")
+    } else if x.abs() < 100.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.0}")
+    }
+}
+
 /// Millions, one decimal (`30.1`); `–` for zero.
 fn m(x: f64) -> String {
     if x.abs() < 5e4 { "–".into() } else { format!("{:.1}", x / 1e6) }
@@ -272,18 +324,21 @@ impl CompareReport {
     /// The table's columns: the label and each row's cell.
     fn columns(&self) -> Vec<(&'static str, Vec<String>)> {
         let col = |f: &dyn Fn(&CompareRow) -> String| self.rows.iter().map(f).collect();
-        let days = |r: &CompareRow| {
+        // Hours from the last booking: the time to cover (from the first) less the bookings'
+        // span, the same in every run.
+        let hours = |r: &CompareRow| {
             if r.covered_rate == 0.0 {
                 return "not covered".to_owned();
             }
-            let mean = r.mean("time_to_cover_days");
-            let p95 = r.p95("time_to_cover_days").unwrap_or(mean);
+            let span = r.booking_span as f64 / 3600.0;
+            let mean = r.mean("time_to_cover_days") * 24.0 - span;
+            let p95 = r.p95("time_to_cover_days").map_or(mean, |d| d * 24.0 - span);
             let note = if r.covered_rate < 1.0 {
                 format!(" ({:.0}% covered)", 100.0 * r.covered_rate)
             } else {
                 String::new()
             };
-            format!("{mean:.2} / {p95:.2}{note}")
+            format!("{} / {}{note}", hours_text(mean), hours_text(p95))
         };
         vec![
             ("design", col(&|r| r.scenario.clone())),
@@ -306,13 +361,13 @@ impl CompareReport {
             ),
             ("pledgers' gain", col(&|r| m(r.mean("pledgers_gain")))),
             ("stakers escaped", col(&|r| m(r.mean("escaped")))),
-            ("time to cover, days (mean / p95)", col(&days)),
+            ("time to cover after the last booking, h (mean / p95)", col(&hours)),
             (
                 "stand-off, M·days (mean / p95)",
                 col(&|r| {
                     let mean = r.mean("standoff") / 1e6;
                     let p95 = r.p95("standoff").unwrap_or(0.0) / 1e6;
-                    format!("{mean:.1} / {p95:.1}")
+                    format!("{} / {}", sig(mean), sig(p95))
                 }),
             ),
         ]
@@ -324,7 +379,9 @@ impl CompareReport {
         let mut s = format!(
             "Comparison `{}`: {} runs per design, seed {}. Stablecoin amounts in millions, means \
              over the runs; dilution: governance tokens minted as a share of the supply before \
-             the crisis (their market value at receipt).\n\n",
+             the crisis (their market value at receipt); time to cover: hours from the last \
+             booking until no bad debt is outstanding (from the first booking: add the bookings' \
+             span); stand-off: ∫ outstanding debt dt, stablecoin·days (millions).\n\n",
             self.name, self.runs, self.seed
         );
         s += &format!("| {} |\n", cols.iter().map(|c| c.0).collect::<Vec<_>>().join(" | "));
@@ -353,23 +410,17 @@ impl fmt::Display for CompareReport {
             self.wall_seconds
         )?;
         writeln!(f, "  stablecoin in millions, means over the runs")?;
-        let cols = self.columns();
-        let widths: Vec<usize> = cols
-            .iter()
-            .map(|(h, cells)| {
-                cells.iter().map(|c| c.chars().count()).max().unwrap_or(0).max(h.chars().count())
-            })
-            .collect();
-        // Transposed: one line per quantity, one column per design (the designs' names are
-        // long; the quantities many).
+        let mut cols = self.columns();
+        // Transposed: one line per quantity, one column per design, named without the prefix
+        // the designs share.
+        let names: Vec<&str> = self.rows.iter().map(|r| r.scenario.as_str()).collect();
+        cols[0].1 = crate::plot::short_names(&names);
         let name_w = cols.iter().map(|(h, _)| h.chars().count()).max().unwrap_or(0);
-        let cell_w = widths
+        let cell_w = cols
             .iter()
-            .skip(1)
-            .copied()
+            .flat_map(|(_, cells)| cells.iter().map(|c| c.chars().count()))
             .max()
-            .unwrap_or(0)
-            .max(self.rows.iter().map(|r| r.scenario.chars().count()).max().unwrap_or(0));
+            .unwrap_or(0);
         for (h, cells) in &cols {
             write!(f, "  {h:<name_w$}")?;
             for c in cells {
@@ -400,16 +451,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_mean_curve_reads_steps() {
+    fn a_mean_curve_averages_each_cell() {
         let mut c = MeanCurve::grid(0, 100, 10);
         c.add(&[(5, 10.0), (50, 4.0), (95, 0.0)]);
         c.add(&[]);
         c.finish();
         assert_eq!(c.t, (0..=10).map(|i| i * 10).collect::<Vec<_>>());
-        assert_eq!(c.debt[0], 0.0);
-        assert_eq!(c.debt[1], 5.0); // t = 10: 10 in one run, 0 in the other
-        assert_eq!(c.debt[5], 2.0); // t = 50: the step at 50 counts
-        assert_eq!(c.debt[10], 0.0);
+        // [0, 10): 10 for 5 s of 10 in one run, 0 in the other.
+        assert_eq!(c.debt[0], 2.5);
+        assert_eq!(c.debt[1], 5.0);
+        assert_eq!(c.debt[5], 2.0); // [50, 60): the step at 50 counts
+        assert_eq!(c.debt[9], 1.0); // [90, 100): 4 for 5 s, then 0
+        // The integral is kept: Σ cell · width = (45 · 10 + 45 · 4) / 2 runs.
+        let area: f64 = c.debt.iter().map(|d| d * 10.0).sum();
+        assert_eq!(area, (45.0 * 10.0 + 45.0 * 4.0) / 2.0);
+        // A curve before the grid starts carries its last value in.
+        let mut z = MeanCurve::grid(100, 200, 4);
+        z.add(&[(5, 10.0), (150, 0.0)]);
+        z.finish();
+        assert_eq!(z.debt, vec![10.0, 10.0, 0.0, 0.0]);
     }
 
     #[test]

@@ -96,23 +96,12 @@ pub enum SimError {
     },
     /// A run with a loss waterfall ended with its books out of balance: booked debt is not
     /// what the layers covered plus what is outstanding, to the wei (a bug, reported with the
-    /// run and the amounts, WAD).
+    /// run and the amounts).
     #[error(
-        "run {run}: the waterfall's books do not balance: booked {booked}, covered {covered}, \
-         outstanding {outstanding}: {reason}"
+        "run {}: the waterfall's books do not balance: booked {}, covered {}, outstanding {}: {}",
+        .0.run, .0.booked, .0.covered, .0.outstanding, .0.reason
     )]
-    Conservation {
-        /// Run index.
-        run: u64,
-        /// Booked bad debt, WAD.
-        booked: backstop_core::Wad,
-        /// Covered by every layer, WAD.
-        covered: backstop_core::Wad,
-        /// Outstanding (the accountant's debt), WAD.
-        outstanding: backstop_core::Wad,
-        /// What is unaccounted for, or the arithmetic error.
-        reason: String,
-    },
+    Conservation(Box<Imbalance>),
     /// Fixed-point arithmetic or parameter construction failed in the core, or an action log did
     /// not replay ([`backstop_core::Error::Replay`]).
     #[error(transparent)]
@@ -145,6 +134,21 @@ pub enum SimError {
     /// The thread pool could not be built.
     #[error("thread pool: {0}")]
     ThreadPool(String),
+}
+
+/// The amounts of a waterfall run whose books do not balance ([`SimError::Conservation`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imbalance {
+    /// Run index.
+    pub run: u64,
+    /// Booked bad debt, WAD.
+    pub booked: backstop_core::Wad,
+    /// Covered by every layer, WAD.
+    pub covered: backstop_core::Wad,
+    /// Outstanding (the accountant's debt), WAD.
+    pub outstanding: backstop_core::Wad,
+    /// What is unaccounted for, or the arithmetic error.
+    pub reason: String,
 }
 
 impl SimError {

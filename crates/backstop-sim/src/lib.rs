@@ -93,7 +93,7 @@ pub mod sweep;
 pub mod waterfall;
 
 pub use engine::{ActionLog, Run, RunOptions, RunSummary, TimedAction, replay_on_model, simulate};
-pub use error::{Result, SimError};
+pub use error::{Imbalance, Result, SimError};
 pub use scenario::{Mechanism, Scenario};
 
 #[cfg(test)]

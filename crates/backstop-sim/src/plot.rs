@@ -502,6 +502,253 @@ pub fn plot_sweep_curve(
     })
 }
 
+/// The part of each name after the prefix all share up to a `-` (`aave-2026-umbrella` →
+/// `umbrella`), or the names as they are.
+pub(crate) fn short_names(names: &[&str]) -> Vec<String> {
+    let first = names.first().copied().unwrap_or("");
+    let mut cut = 0;
+    for (i, c) in first.char_indices() {
+        if c == '-' && names.iter().all(|n| n.len() > i + 1 && n[..=i] == first[..=i]) {
+            cut = i + 1;
+        }
+    }
+    names.iter().map(|n| n[cut..].to_owned()).collect()
+}
+
+/// Colours of the payers: treasury, stakers, pledgers, auction buyers, socialised, outstanding.
+const PAYERS: [(&str, RGBColor); 6] = [
+    ("treasury beyond its starting balance (revenue)", RGBColor(150, 150, 150)),
+    ("stakers (slashed)", PRICE),
+    ("pledgers", POOL),
+    ("auction buyers", DEBT),
+    ("socialised (depositors)", LONE),
+    ("outstanding at the end", RGBColor(60, 60, 60)),
+];
+
+/// A comparison's who-paid bars: per design, the mean of what each party paid of the loss beyond
+/// the treasury's starting balance, stacked, with the holders' dilution and the stand-off cost
+/// written above. Writes `<stem>.png` and `<stem>.svg`.
+pub fn plot_who_paid(report: &CompareReport, stem: &Path) -> Result<Vec<PathBuf>> {
+    let names: Vec<&str> = report.rows.iter().map(|r| r.scenario.as_str()).collect();
+    let labels = short_names(&names);
+    let bars: Vec<[f64; 6]> = report
+        .rows
+        .iter()
+        .map(|r| {
+            [
+                (r.mean("treasury_paid") - r.treasury).max(0.0),
+                r.mean("stakers_paid"),
+                r.mean("pledgers_paid"),
+                r.mean("auctioned"),
+                r.mean("socialised"),
+                r.mean("residual_debt"),
+            ]
+            .map(|x| x / 1e6)
+        })
+        .collect();
+    let top = bars.iter().map(|b| b.iter().sum::<f64>()).fold(0.0, f64::max).max(1e-3);
+    let n = report.rows.len() as i32;
+    let treasury = report.rows.first().map_or(0.0, |r| r.treasury / 1e6);
+    let debt = report.rows.first().map_or(0.0, |r| r.debt / 1e6);
+    let title = format!(
+        "{}: who paid the loss beyond the ${treasury:.0}M treasury (of ${debt:.1}M), means of {} runs, seed {}",
+        report.name, report.runs, report.seed
+    );
+    render_both!(stem, (1200, 760), |root| {
+        root.fill(&WHITE).map_err(s)?;
+        let mut c = ChartBuilder::on(&root)
+            .caption(&title, ("sans-serif", 19))
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(72)
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..top * 1.45)
+            .map_err(s)?;
+        let fmt_x = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
+            _ => String::new(),
+        };
+        c.configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n as usize)
+            .x_label_formatter(&fmt_x)
+            .y_desc("stablecoin (millions)")
+            .label_style(("sans-serif", 15))
+            .draw()
+            .map_err(s)?;
+        for (k, (label, color)) in PAYERS.iter().enumerate() {
+            let color = *color;
+            let rects: Vec<_> = bars
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| b[k] > 0.0)
+                .map(|(i, b)| {
+                    let y0: f64 = b[..k].iter().sum();
+                    let mut r = Rectangle::new(
+                        [
+                            (SegmentValue::Exact(i as i32), y0),
+                            (SegmentValue::Exact(i as i32 + 1), y0 + b[k]),
+                        ],
+                        color.filled(),
+                    );
+                    r.set_margin(0, 0, 30, 30);
+                    r
+                })
+                .collect();
+            if rects.is_empty() {
+                continue;
+            }
+            c.draw_series(rects).map_err(s)?.label(*label).legend(move |(x, y)| {
+                Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled())
+            });
+        }
+        for (i, (r, b)) in report.rows.iter().zip(&bars).enumerate() {
+            let y: f64 = b.iter().sum();
+            let dil = r.mean("dilution_pct");
+            let lines = [
+                if dil > 0.0 {
+                    format!("dilution {dil:.2}% (${:.1}M)", r.mean("dilution_value") / 1e6)
+                } else {
+                    "no tokens minted".to_owned()
+                },
+                format!("stand-off ${}·days", short_number(r.mean("standoff"))),
+            ];
+            for (j, line) in lines.iter().enumerate() {
+                let at =
+                    (SegmentValue::CenterOf(i as i32), y + top * (0.06 + 0.07 * (1 - j) as f64));
+                let style = ("sans-serif", 14).into_text_style(&root).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Center,
+                    ),
+                );
+                c.draw_series(std::iter::once(Text::new(line.clone(), at, style))).map_err(s)?;
+            }
+        }
+        c.configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .draw()
+            .map_err(s)?;
+        Ok(())
+    })
+}
+
+/// A comparison's mean outstanding bad debt over time, one line per design (each point the mean
+/// over a grid cell, [`crate::compare::MeanCurve`]): the whole horizon (left, linear, cut where
+/// every line has reached 0) and the days around the last booking (right, logarithmic: the small
+/// residuals that stand for days show). Writes `<stem>.png` and `<stem>.svg`.
+pub fn plot_uncovered(report: &CompareReport, stem: &Path) -> Result<Vec<PathBuf>> {
+    let names: Vec<&str> = report.rows.iter().map(|r| r.scenario.as_str()).collect();
+    let labels = short_names(&names);
+    let days = |t: u64| t as f64 / 86_400.0;
+    let peak_of = |zoom: bool| {
+        report
+            .rows
+            .iter()
+            .flat_map(|r| if zoom { &r.zoom.debt } else { &r.curve.debt })
+            .fold(0.0, |a: f64, b| a.max(*b))
+            .max(1.0)
+            / 1e6
+    };
+    let (peak, zoom_peak) = (peak_of(false), peak_of(true));
+    // The whole horizon, up to the last cell where a line is still above 0.1% of the peak.
+    let last = report
+        .rows
+        .iter()
+        .flat_map(|r| r.curve.t.iter().skip(1).zip(&r.curve.debt))
+        .filter(|(_, d)| **d / 1e6 > peak * 1e-3)
+        .map(|(t, _)| days(*t))
+        .fold(0.0, f64::max);
+    let zoom = report.rows.first().map(|r| &r.zoom);
+    let (z0, z1) = zoom.map_or((0.0, 1.0), |z| {
+        (days(*z.t.first().unwrap_or(&0)), days(*z.t.last().unwrap_or(&86_400)))
+    });
+    let xmax = (last * 1.1).max(z1);
+    // The log panel's floor: a line at it is (about) nothing outstanding.
+    let floor = 1e-3;
+    let colors = [DEBT, PRICE, POOL, CLEAR, LONE, ORACLE, BLACK];
+    let title = format!(
+        "{}: mean outstanding bad debt ({} runs, seed {})",
+        report.name, report.runs, report.seed
+    );
+    render_both!(stem, (1300, 620), |root| {
+        root.fill(&WHITE).map_err(s)?;
+        let root = root.titled(&title, ("sans-serif", 20)).map_err(s)?;
+        let (left, right) = root.split_horizontally(650);
+        let mut c = ChartBuilder::on(&left)
+            .caption("the whole run", ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0.0..xmax, 0.0..peak * 1.05)
+            .map_err(s)?;
+        c.configure_mesh()
+            .x_desc("days after the start")
+            .y_desc("outstanding (millions)")
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(s)?;
+        for (i, r) in report.rows.iter().enumerate() {
+            let color = colors[i % colors.len()];
+            let pts: Vec<(f64, f64)> = r
+                .curve
+                .steps()
+                .into_iter()
+                .map(|(t, d)| (days(t), d / 1e6))
+                .filter(|(x, _)| *x <= xmax)
+                .collect();
+            c.draw_series(LineSeries::new(pts, color.stroke_width(2)))
+                .map_err(s)?
+                .label(labels[i].as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+        }
+        c.configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(s)?;
+        let mut z = ChartBuilder::on(&right)
+            .caption("around the last booking (log scale)", ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(z0..z1, (floor..zoom_peak * 2.0).log_scale())
+            .map_err(s)?;
+        z.configure_mesh()
+            .x_desc("days after the start")
+            .y_desc("outstanding (millions)")
+            .y_label_formatter(&|y: &f64| short_number(*y))
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(s)?;
+        for (i, r) in report.rows.iter().enumerate() {
+            let color = colors[i % colors.len()];
+            let pts: Vec<(f64, f64)> =
+                r.zoom.steps().into_iter().map(|(t, d)| (days(t), (d / 1e6).max(floor))).collect();
+            z.draw_series(LineSeries::new(pts, color.stroke_width(2)))
+                .map_err(s)?
+                .label(labels[i].as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+        }
+        z.configure_series_labels()
+            .position(SeriesLabelPosition::MiddleRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(s)?;
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,220 +832,4 @@ mod tests {
         plot_heatmap("sweep", "english.ttl", &xs, "", &["".to_owned()], &v, &dir.path().join("h"))
             .unwrap();
     }
-}
-
-/// The part of each name after the prefix all share up to a `-` (`aave-2026-umbrella` →
-/// `umbrella`), or the names as they are.
-fn short_names(names: &[&str]) -> Vec<String> {
-    let first = names.first().copied().unwrap_or("");
-    let mut cut = 0;
-    for (i, c) in first.char_indices() {
-        if c == '-' && names.iter().all(|n| n.len() > i + 1 && n[..=i] == first[..=i]) {
-            cut = i + 1;
-        }
-    }
-    names.iter().map(|n| n[cut..].to_owned()).collect()
-}
-
-/// Colours of the payers: treasury, stakers, pledgers, auction buyers, socialised, outstanding.
-const PAYERS: [(&str, RGBColor); 6] = [
-    ("treasury (beyond its starting balance)", RGBColor(150, 150, 150)),
-    ("stakers (slashed)", PRICE),
-    ("pledgers", POOL),
-    ("auction buyers", DEBT),
-    ("socialised (depositors)", LONE),
-    ("outstanding at the end", RGBColor(60, 60, 60)),
-];
-
-/// A comparison's who-paid bars: per design, the mean of what each party paid of the loss beyond
-/// the treasury's starting balance, stacked, with the holders' dilution and the stand-off cost
-/// written above. Writes `<stem>.png` and `<stem>.svg`.
-pub fn plot_who_paid(report: &CompareReport, stem: &Path) -> Result<Vec<PathBuf>> {
-    let names: Vec<&str> = report.rows.iter().map(|r| r.scenario.as_str()).collect();
-    let labels = short_names(&names);
-    let bars: Vec<[f64; 6]> = report
-        .rows
-        .iter()
-        .map(|r| {
-            [
-                (r.mean("treasury_paid") - r.treasury).max(0.0),
-                r.mean("stakers_paid"),
-                r.mean("pledgers_paid"),
-                r.mean("auctioned"),
-                r.mean("socialised"),
-                r.mean("residual_debt"),
-            ]
-            .map(|x| x / 1e6)
-        })
-        .collect();
-    let top = bars.iter().map(|b| b.iter().sum::<f64>()).fold(0.0, f64::max).max(1e-3);
-    let n = report.rows.len() as i32;
-    let treasury = report.rows.first().map_or(0.0, |r| r.treasury / 1e6);
-    let debt = report.rows.first().map_or(0.0, |r| r.debt / 1e6);
-    let title = format!(
-        "{}: who paid the loss beyond the ${treasury:.0}M treasury (of ${debt:.1}M), means of {} runs, seed {}",
-        report.name, report.runs, report.seed
-    );
-    render_both!(stem, (1200, 760), |root| {
-        root.fill(&WHITE).map_err(s)?;
-        let mut c = ChartBuilder::on(&root)
-            .caption(&title, ("sans-serif", 19))
-            .margin(16)
-            .x_label_area_size(40)
-            .y_label_area_size(72)
-            .build_cartesian_2d((0..n).into_segmented(), 0.0..top * 1.45)
-            .map_err(s)?;
-        let fmt_x = |v: &SegmentValue<i32>| match v {
-            SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
-            _ => String::new(),
-        };
-        c.configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n as usize)
-            .x_label_formatter(&fmt_x)
-            .y_desc("stablecoin (millions)")
-            .label_style(("sans-serif", 15))
-            .draw()
-            .map_err(s)?;
-        for (k, (label, color)) in PAYERS.iter().enumerate() {
-            let color = *color;
-            let rects: Vec<_> = bars
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| b[k] > 0.0)
-                .map(|(i, b)| {
-                    let y0: f64 = b[..k].iter().sum();
-                    let mut r = Rectangle::new(
-                        [
-                            (SegmentValue::Exact(i as i32), y0),
-                            (SegmentValue::Exact(i as i32 + 1), y0 + b[k]),
-                        ],
-                        color.filled(),
-                    );
-                    r.set_margin(0, 0, 30, 30);
-                    r
-                })
-                .collect();
-            if rects.is_empty() {
-                continue;
-            }
-            c.draw_series(rects).map_err(s)?.label(*label).legend(move |(x, y)| {
-                Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled())
-            });
-        }
-        for (i, (r, b)) in report.rows.iter().zip(&bars).enumerate() {
-            let y: f64 = b.iter().sum();
-            let dil = r.mean("dilution_pct");
-            let lines = [
-                if dil > 0.0 {
-                    format!("dilution {dil:.2}% (${:.1}M)", r.mean("dilution_value") / 1e6)
-                } else {
-                    "no tokens minted".to_owned()
-                },
-                format!("stand-off {} ·days", short_number(r.mean("standoff"))),
-            ];
-            for (j, line) in lines.iter().enumerate() {
-                let at =
-                    (SegmentValue::CenterOf(i as i32), y + top * (0.06 + 0.07 * (1 - j) as f64));
-                let style = ("sans-serif", 14).into_text_style(&root).pos(
-                    plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Center,
-                        plotters::style::text_anchor::VPos::Center,
-                    ),
-                );
-                c.draw_series(std::iter::once(Text::new(line.clone(), at, style))).map_err(s)?;
-            }
-        }
-        c.configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 14))
-            .draw()
-            .map_err(s)?;
-        Ok(())
-    })
-}
-
-/// A comparison's mean outstanding bad debt over time, one line per design: the whole horizon
-/// (left, cut where every line has reached 0) and the days around the last booking (right).
-/// Writes `<stem>.png` and `<stem>.svg`.
-pub fn plot_uncovered(report: &CompareReport, stem: &Path) -> Result<Vec<PathBuf>> {
-    let names: Vec<&str> = report.rows.iter().map(|r| r.scenario.as_str()).collect();
-    let labels = short_names(&names);
-    let days = |t: u64| t as f64 / 86_400.0;
-    let peak = report
-        .rows
-        .iter()
-        .flat_map(|r| r.curve.debt.iter().chain(&r.zoom.debt))
-        .fold(0.0, |a: f64, b| a.max(*b))
-        .max(1.0)
-        / 1e6;
-    // The whole horizon, up to the last time a line is still above 0.1% of the peak.
-    let last = report
-        .rows
-        .iter()
-        .flat_map(|r| r.curve.t.iter().zip(&r.curve.debt))
-        .filter(|(_, d)| **d / 1e6 > peak * 1e-3)
-        .map(|(t, _)| days(*t))
-        .fold(0.0, f64::max);
-    let zoom = report.rows.first().map(|r| &r.zoom);
-    let (z0, z1) = zoom.map_or((0.0, 1.0), |z| {
-        (days(*z.t.first().unwrap_or(&0)), days(*z.t.last().unwrap_or(&86_400)))
-    });
-    let xmax = (last * 1.1).max(z1);
-    let colors = [DEBT, PRICE, POOL, CLEAR, LONE, ORACLE, BLACK];
-    let title = format!(
-        "{}: mean outstanding bad debt ({} runs, seed {})",
-        report.name, report.runs, report.seed
-    );
-    render_both!(stem, (1300, 620), |root| {
-        root.fill(&WHITE).map_err(s)?;
-        let root = root.titled(&title, ("sans-serif", 20)).map_err(s)?;
-        let (left, right) = root.split_horizontally(650);
-        for (area, zoomed) in [(&left, false), (&right, true)] {
-            let (x0, x1) = if zoomed { (z0, z1) } else { (0.0, xmax) };
-            let mut c = ChartBuilder::on(area)
-                .caption(
-                    if zoomed { "around the last booking" } else { "the whole run" },
-                    ("sans-serif", 16),
-                )
-                .margin(12)
-                .x_label_area_size(40)
-                .y_label_area_size(64)
-                .build_cartesian_2d(x0..x1, 0.0..peak * 1.05)
-                .map_err(s)?;
-            c.configure_mesh()
-                .x_desc("days after the start")
-                .y_desc("outstanding (millions)")
-                .label_style(("sans-serif", 13))
-                .draw()
-                .map_err(s)?;
-            for (i, r) in report.rows.iter().enumerate() {
-                let curve = if zoomed { &r.zoom } else { &r.curve };
-                let color = colors[i % colors.len()];
-                let pts: Vec<(f64, f64)> = curve
-                    .t
-                    .iter()
-                    .zip(&curve.debt)
-                    .map(|(t, d)| (days(*t), d / 1e6))
-                    .filter(|(x, _)| *x <= x1)
-                    .collect();
-                c.draw_series(LineSeries::new(pts, color.stroke_width(2)))
-                    .map_err(s)?
-                    .label(labels[i].as_str())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-                    });
-            }
-            c.configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK)
-                .label_font(("sans-serif", 13))
-                .draw()
-                .map_err(s)?;
-        }
-        Ok(())
-    })
 }

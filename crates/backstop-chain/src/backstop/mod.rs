@@ -749,6 +749,8 @@ impl Adapter for Deployment {
                 calls.push(approve);
             }
         }
+        // A bidder may pledge to the waterfall's round (and stake) with the same stablecoin.
+        calls.extend(self.waterfall_setup(chain, who, amount).await?);
         Ok(calls)
     }
 }

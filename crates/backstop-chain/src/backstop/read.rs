@@ -84,6 +84,8 @@ pub(super) async fn read_cover<S: Settlement>(
         .map(|l| b.push(me, wf, &Waterfall::coveredCall { layer: name_bytes32(l) }));
     let last_slash = b.push(me, wf, &Waterfall::lastSlashCall {});
     let first_booking = b.push(me, wf, &Waterfall::firstBookingCall {});
+    let bookings = b.push(me, wf, &Waterfall::bookingsCall {});
+    let round_bookings = b.push(me, wf, &Waterfall::roundBookingsCall {});
     let v = w.vault;
     let vault = (v != Address::ZERO).then(|| VaultSlots {
         cooldown: b.push(me, v, &StakingVault::cooldownPeriodCall {}),
@@ -196,6 +198,8 @@ pub(super) async fn read_cover<S: Settlement>(
         .collect::<Result<Vec<_>>>()?;
     let last_slash = time("lastSlash", a.get(last_slash)?)?;
     let first_booking = time("firstBooking", a.get(first_booking)?)?;
+    let bookings =
+        (u64_of("bookings", a.get(bookings)?)?, u64_of("roundBookings", a.get(round_bookings)?)?);
 
     // The last round and the pledges to it: a second batch, once `last` is known.
     let current = if last == 0 {
@@ -226,6 +230,7 @@ pub(super) async fn read_cover<S: Settlement>(
     };
     let model =
         Model::restore(params, vault, pledge, current, covered, last_slash, first_booking, last)
-            .map_err(model_error("waterfall"))?;
+            .map_err(model_error("waterfall"))?
+            .with_bookings(bookings.0, bookings.1);
     Ok(CoverState { cover: Cover { model, addrs: w.core_addresses() }, balances })
 }

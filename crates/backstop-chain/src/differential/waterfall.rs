@@ -12,7 +12,7 @@
 //!
 //! - the decision: both accept, or both refuse with the same error (by kind and fields; the
 //!   contracts' `LayerNotReady` and `InvalidParam` carry no reason text);
-//! - the events, in order (the waterfall's as [`Event::Waterfall`], the accountant's and the
+//! - the events, in order (the waterfall's as [`backstop_core::Event::Waterfall`], the accountant's and the
 //!   houses' as usual);
 //! - the state: the whole [`StateView`] (the accountant, every auction, the stablecoin and
 //!   governance balances of every actor and contract) and the [`WaterfallView`] (free debt, the
@@ -35,7 +35,7 @@
 
 use super::{DEPLOYER, DiffError, KEEPER, SINK, same_error, sender};
 use crate::{
-    Adapter, ChainError, DevChain, ReadBatch, SystemClient,
+    Adapter, CallOutcome, ChainError, DevChain, ReadBatch, SystemClient,
     adapter::action_name,
     backstop::{
         Deployment,
@@ -44,11 +44,15 @@ use crate::{
         deploy::{deploy_system, deploy_waterfall, waterfall_model},
         view::StateView,
     },
+    live::load_live_with,
 };
 use alloy_primitives::{Address, U256};
 use backstop_core::{
     Action, Error, Ray, System, SystemParams, Wad,
-    waterfall::{Cooldown, RoundState, WaterfallConfig},
+    waterfall::{
+        Cooldown, Covered, PledgeParams, PledgeRound as Round, RoundState, VaultParams,
+        Waterfall as Model, WaterfallConfig, WaterfallParams,
+    },
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -93,7 +97,8 @@ pub enum WaterfallStep {
     /// an actor's unstake window opening or closing, the last round's end, the next slash, the
     /// socialise deadline, a queued era's release, an English auction's `tic` or `end`.
     ToBoundary(u8, i8),
-    /// Book this per-mille of `sump` of bad debt (`Waterfall.book`, the deployer).
+    /// Book this per-mille of `sump` of bad debt (`Waterfall.book`, the deployer; 0 books
+    /// nothing but starts the deadline).
     Book(u16),
     /// Release the oldest queued era (the current time when none is queued).
     Flog,
@@ -213,6 +218,86 @@ pub struct RoundsView {
     pub pledges: Vec<(u64, Address, Wad)>,
 }
 
+/// What a keeper's model loaded from the contracts holds of the waterfall
+/// ([`WaterfallDifferential::compare_read_back`]): everything the contracts keep, and the
+/// answers a keeper decides with. Amounts WAD, times seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadBack {
+    /// The order, offset, slash interval and deadline.
+    pub params: WaterfallParams,
+    /// The vault's parameters, `totalAssets`, `totalSupply`, `paused`.
+    pub vault: Option<(VaultParams, Wad, Wad, bool)>,
+    /// Each actor's shares and cooldown.
+    pub stakers: Vec<(Address, Wad, Option<Cooldown>)>,
+    /// The round's parameters.
+    pub pledge: Option<PledgeParams>,
+    /// The last round, with every actor's pledge to it.
+    pub round: Option<Round>,
+    /// Rounds opened.
+    pub rounds: u64,
+    /// The ledger, without what the contracts do not keep (`auctioned`, `healed`: 0).
+    pub covered: Covered,
+    /// The last slash and the first booking.
+    pub times: (Option<u64>, Option<u64>),
+    /// `socialise_at`.
+    pub socialise_at: Option<u64>,
+    /// `auctions_ready` now (the error without its reason text).
+    pub auctions_ready: Result<(), Error>,
+    /// `slashable` now (the error without its reason text).
+    pub slashable: Result<Wad, Error>,
+    /// The open round's id now.
+    pub open_round: Option<u64>,
+    /// The step due now (`Waterfall::next_step`, the keeper's and the settler's decision).
+    pub next_step: Option<Action>,
+    /// The next time a step can fall due by the clock alone (`Waterfall::next_time`).
+    pub next_time: Option<u64>,
+    /// `booked − covered − debt`: what the auctions and direct heals covered (the restored
+    /// ledger does not know it; the lock-step model's is 0, its `auctioned + healed` is
+    /// compared instead).
+    pub gap: Wad,
+    /// Stablecoin and governance balances of the vault, the round and every actor.
+    pub balances: Vec<(Address, Wad, Wad)>,
+}
+
+impl ReadBack {
+    /// The read-back view of `sys` (which has a waterfall) at `now`; `gap` is what the ledger
+    /// does not count.
+    fn of(sys: &System, now: u64, gap: Wad) -> backstop_core::Result<Self> {
+        let w: &Model = sys.waterfall().ok_or(Error::NotConfigured)?;
+        let addrs = sys.waterfall_addresses()?;
+        let (acc, surplus) = (&sys.accountant, sys.surplus());
+        let holders = [addrs.vault, addrs.round].into_iter().filter(|a| *a != Address::ZERO);
+        Ok(Self {
+            params: w.params.clone(),
+            vault: w
+                .vault
+                .as_ref()
+                .map(|v| (v.params, v.total_assets(), v.total_supply(), v.is_paused())),
+            stakers: w
+                .vault
+                .as_ref()
+                .map(|v| ACTORS.iter().map(|a| (*a, v.shares_of(*a), v.cooldown_of(*a))).collect())
+                .unwrap_or_default(),
+            pledge: w.pledge,
+            round: w.round.clone(),
+            rounds: w.rounds(),
+            covered: Covered { auctioned: Wad::ZERO, healed: Wad::ZERO, ..w.covered },
+            times: (w.last_slash(), w.first_booking()),
+            socialise_at: w.socialise_at(),
+            auctions_ready: w.auctions_ready(acc, surplus, now).map_err(bare),
+            slashable: w.slashable(acc, now).map_err(bare),
+            open_round: w.open_round(now).map(|r| r.id),
+            next_step: w.next_step(acc, surplus, sys.oracle.read(now).ok(), now),
+            next_time: w.next_time(now),
+            gap,
+            balances: holders
+                .chain(ACTORS)
+                .map(|a| (a, sys.ledger.stablecoin.balance_of(a), sys.ledger.gov.balance_of(a)))
+                .collect(),
+        })
+    }
+}
+
 /// The model and a deployment with a waterfall, driven in lock-step.
 #[derive(Debug)]
 pub struct WaterfallDifferential<S> {
@@ -295,7 +380,7 @@ impl<S: DevChain> WaterfallDifferential<S> {
             client.prepare_waterfall(a, all).await.map_err(DiffError::Setup)?;
         }
         let mut watch = ACTORS.to_vec();
-        watch.extend([d.accountant, SINK, KEEPER, DEPLOYER, w.waterfall]);
+        watch.extend([d.accountant, d.english, d.dutch, SINK, KEEPER, DEPLOYER, w.waterfall]);
         watch.extend([w.vault, w.round].into_iter().filter(|a| *a != Address::ZERO));
         let now = chain.timestamp().await.map_err(chain_err)?.max(now);
         Ok(Self {
@@ -397,7 +482,7 @@ impl<S: DevChain> WaterfallDifferential<S> {
                 let t = t.saturating_add_signed(i64::from(off.clamp(-1, 1)));
                 return if t > self.now { self.warp_to(t).await } else { Ok(()) };
             }
-            W::Book(m) => Action::Book { tab: per_mille(sump, m.max(1)) },
+            W::Book(m) => Action::Book { tab: per_mille(sump, m) },
             W::Flog => {
                 Action::Flog { era: sys.accountant.queue().next().map_or(self.now, |(e, _)| e) }
             }
@@ -564,6 +649,63 @@ impl<S: DevChain> WaterfallDifferential<S> {
                 self.now
             )));
         }
+        self.check_due_step().await
+    }
+
+    /// The step the model says is due now (`Waterfall::next_step`, what a keeper or the
+    /// simulator's settler sends) is accepted by the model and, simulated (`eth_call` from the
+    /// keeper, nothing mined), by the contracts.
+    pub async fn check_due_step(&self) -> Result<(), DiffError> {
+        let now = self.now;
+        let Some(w) = self.sys.waterfall() else { return Ok(()) };
+        let (acc, surplus) = (&self.sys.accountant, self.sys.surplus());
+        let Some(step) = w.next_step(acc, surplus, self.sys.oracle.read(now).ok(), now) else {
+            return Ok(());
+        };
+        let model = self.sys.clone().apply(&step, now);
+        let call = self.d.encode(&step).map_err(DiffError::Chain)?;
+        let chain = self.chain.call(&call.tx(sender(&step))).await.map_err(chain_err)?;
+        match (&model, chain) {
+            (Ok(_), CallOutcome::Success(_)) => Ok(()),
+            (_, chain) => {
+                let chain = match chain {
+                    CallOutcome::Success(_) => Ok(()),
+                    CallOutcome::Revert(data) => {
+                        let what = action_name(&step).to_owned();
+                        Err(self.d.decode_error(ChainError::RevertedRaw { what, data }))
+                    }
+                };
+                Err(DiffError::Text(format!(
+                    "the step due at {now}, {step:?}, is refused\nmodel {model:?}\nchain {chain:?}"
+                )))
+            }
+        }
+    }
+
+    /// Reads the deployment back as a keeper does ([`load_live_with`], every actor listed) and
+    /// compares the loaded waterfall with the lock-step model's ([`ReadBack`]): parameters, the
+    /// vault and every actor's shares and cooldown, the last round and every pledge to it, the
+    /// ledger of the four layers the contracts keep, the last slash, the first booking, and the
+    /// answers a keeper decides with (`auctions_ready`, `slashable`, `open_round`,
+    /// `socialise_at`, `next_step`, `next_time`), with the balances the loaded model moves.
+    pub async fn compare_read_back(&self) -> Result<(), DiffError> {
+        let live = load_live_with(&self.chain, &self.d, &ACTORS).await.map_err(DiffError::Chain)?;
+        let model_gap = match self.sys.covered() {
+            Some(c) => c.auctioned.checked_add(c.healed).map_err(DiffError::Model)?,
+            None => Wad::ZERO,
+        };
+        let loaded_gap = match live.system.unaccounted() {
+            Some(x) => x.map_err(DiffError::Model)?,
+            None => Wad::ZERO,
+        };
+        let m = ReadBack::of(&self.sys, self.now, model_gap).map_err(DiffError::Model)?;
+        let c = ReadBack::of(&live.system, live.timestamp, loaded_gap).map_err(DiffError::Model)?;
+        if m != c || live.timestamp != self.now {
+            return Err(DiffError::Text(format!(
+                "read back at {} (chain time {}) differs\nmodel {m:#?}\nloaded {c:#?}",
+                self.now, live.timestamp
+            )));
+        }
         Ok(())
     }
 
@@ -612,7 +754,7 @@ impl<S: DevChain> WaterfallDifferential<S> {
             first_booking: w.first_booking().unwrap_or(0),
             socialise_at: w.socialise_at().unwrap_or(0),
             auctions_ready: w.auctions_ready(acc, sys.surplus(), now).is_ok(),
-            slashable: w.slashable(acc, now + 1).map_err(bare),
+            slashable: w.slashable(acc, now).map_err(bare),
             vault,
             rounds,
         })

@@ -40,10 +40,7 @@ impl Waterfall {
                     .is_ok_and(|x| !x.is_zero())
                     .then_some(Action::CoverSlash),
                 Layer::Pledge => {
-                    let min = self.pledge.map(|p| p.min_target).unwrap_or_default();
-                    let target = woe.saturating_sub(self.params.offset);
-                    (oracle.is_some() && !target.is_zero() && target >= min)
-                        .then_some(Action::OpenPledge)
+                    (oracle.is_some() && self.pledge_due(acc)).then_some(Action::OpenPledge)
                 }
                 Layer::Auctions => None,
                 Layer::Socialise => {

@@ -234,9 +234,12 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             return Ok(report);
         }
         report.sent += self.balance_sheet().await?;
-        report.sent += self.waterfall_steps().await?;
-        report.sent += self.pledges().await?;
-        report.sent += self.kick().await?;
+        let steps = self.waterfall_steps().await?;
+        report.sent += steps + self.pledges().await?;
+        // A waterfall step in flight changes what may start: kick at the next step.
+        if steps == 0 {
+            report.sent += self.kick().await?;
+        }
         report.sent += self.english().await?;
         report.sent += self.dutch().await?;
         Ok(report)

@@ -489,21 +489,24 @@ impl State<'_> {
             s.send_staker(i, Action::Cooldown { sender: me });
         };
         match (window, cooldown) {
-            (Some((opens, closes)), Some(c)) if now <= closes => {
-                if now < opens {
-                    self.push_before_end(opens, Ev::Staker(i));
-                } else if !exit {
-                } else if paused {
+            (Some((opens, _)), Some(_)) if now < opens => {
+                self.push_before_end(opens, Ev::Staker(i));
+            }
+            // In its window: out with everything it recorded, unless paused (then at the
+            // unpause); a staker that only cools down stays.
+            (Some((_, closes)), Some(c)) if now <= closes => {
+                if !exit {
+                    return;
+                }
+                if paused {
                     self.cover_mut().stakers[i as usize].waiting_unpause = true;
-                } else {
-                    let out = c.shares.min(shares);
-                    if out.is_zero() {
-                        if cooldowns < MAX_COOLDOWNS {
-                            cool(self);
-                        }
-                    } else {
-                        self.send_staker(i, Action::Unstake { sender: me, shares: out });
-                    }
+                    return;
+                }
+                let out = c.shares.min(shares);
+                if !out.is_zero() {
+                    self.send_staker(i, Action::Unstake { sender: me, shares: out });
+                } else if cooldowns < MAX_COOLDOWNS {
+                    cool(self);
                 }
             }
             // No cooldown yet, or its window has closed (missed while paused).

@@ -385,7 +385,7 @@ impl State<'_> {
             Some(Ok(x)) if x.is_zero() => Ok(()),
             Some(r) => {
                 let c = self.sys.covered().unwrap_or_default();
-                Err(SimError::Conservation {
+                Err(SimError::Conservation(Box::new(crate::error::Imbalance {
                     run: self.run,
                     booked: c.booked,
                     covered: c.total().unwrap_or_default(),
@@ -394,7 +394,7 @@ impl State<'_> {
                         Ok(x) => format!("{x} unaccounted for"),
                         Err(e) => e.to_string(),
                     },
-                })
+                })))
             }
         }
     }
