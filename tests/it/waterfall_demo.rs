@@ -74,6 +74,32 @@ async fn a_met_pledge_round_leaves_nothing_to_auction() {
     assert_eq!(sum(r.keepers.iter().map(|(_, s)| s.pledge_tokens)), r.minted);
 }
 
+/// A round that falls short: at 5% off (142.5) only keeper-c (146) pledges, its $20M of the
+/// $30.1M wanted; after three days the round fails, keeper-c takes its pledge back in full, and
+/// the auctions raise the whole remainder.
+#[tokio::test]
+async fn a_failed_round_refunds_in_full_then_the_auctions_run() {
+    let dir = std::env::temp_dir().join(format!("wf-short-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("short.toml");
+    std::fs::write(
+        &f,
+        "[waterfall]\norder = [\"treasury\", \"pledge\", \"auctions\", \"socialise\"]\n\
+         deadline = 2592000\n[waterfall.pledge]\ndiscount = \"0.05\"\nduration = 259200\n\
+         min_target = \"1000000\"\n",
+    )
+    .unwrap();
+    let r = embedded(f.to_str().unwrap()).await;
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(r.pledge, Wad::ZERO);
+    assert_eq!(r.auctions, w("30100000"));
+    assert!(r.debt_left.is_zero() && r.socialised.is_zero());
+    let c = &r.keepers[2].1;
+    assert_eq!((c.pledged, c.refunded), (w("20000000"), w("20000000")));
+    assert!(r.keepers[..2].iter().all(|(_, s)| s.pledged.is_zero()));
+    assert!(r.chain_seconds >= 259_200, "the auctions wait for the round's deadline");
+}
+
 /// `--anvil`: the same deployment, keepers and clock on a real node give the same numbers.
 #[tokio::test]
 async fn umbrella_on_anvil_matches_the_embedded_evm() {
