@@ -72,13 +72,9 @@ pub enum DemoError {
     #[error("flash funding needs Dutch auctions (--dutch): an English bid cannot be flash-funded")]
     FlashNeedsDutch,
     /// `--waterfall`: not a built-in name, or a file the model refuses.
-    #[error("waterfall `{what}`: {reason}")]
-    Waterfall {
-        /// The name or path given.
-        what: String,
-        /// Why.
-        reason: String,
-    },
+    #[error(transparent)]
+    Waterfall(#[from] crate::waterfall_demo::WaterfallFileError),
+
     /// The deployment has no waterfall to read back.
     #[error("the deployment has no loss waterfall")]
     NoWaterfall,

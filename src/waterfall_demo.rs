@@ -41,23 +41,28 @@ pub const BUILTIN: [(&str, &str); 2] = [
 /// staked (the simulator's `aave-2026-umbrella-fleeing` lets them leave).
 pub const STAKES: [u64; 3] = [20_000_000, 15_000_000, 8_700_000];
 
+/// `--waterfall`: not a built-in name, or a file the model refuses.
+#[derive(Debug, thiserror::Error)]
+#[error("waterfall `{what}`: {reason}")]
+pub struct WaterfallFileError {
+    /// The name or path given.
+    pub what: String,
+    /// Why (the field named).
+    pub reason: String,
+}
+
 /// A waterfall by built-in name or file path (the `[waterfall]` table), checked by the model.
-pub fn load_waterfall(name_or_path: &str) -> Result<WaterfallConfig, DemoError> {
+pub fn load_waterfall(name_or_path: &str) -> Result<WaterfallConfig, WaterfallFileError> {
+    let bad = |reason: String| WaterfallFileError { what: name_or_path.to_owned(), reason };
     if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
         #[derive(serde::Deserialize)]
         struct File {
             waterfall: WaterfallConfig,
         }
-        let f: File = toml::from_str(text).map_err(|e| DemoError::Waterfall {
-            what: name_or_path.to_owned(),
-            reason: e.to_string(),
-        })?;
+        let f: File = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
         return Ok(f.waterfall);
     }
-    backstop_sim::check::load_waterfall(Path::new(name_or_path)).map_err(|e| DemoError::Waterfall {
-        what: name_or_path.to_owned(),
-        reason: format!("{e:#}"),
-    })
+    backstop_sim::check::load_waterfall(Path::new(name_or_path)).map_err(|e| bad(format!("{e:#}")))
 }
 
 /// One staker's outcome.
@@ -183,15 +188,7 @@ pub async fn run_waterfall_demo<S: Broadcast + DevChain + 'static>(
             let amount = Wad::from_units(*units);
             chain.set_balance(who, eth).await.map_err(ChainError::backend)?;
             client.apply(DEPLOYER, &Action::Mint { to: who, amount }).await?;
-            for call in d.waterfall_setup(&*chain, who, amount).await? {
-                let receipt = chain.send(call.tx(who)).await.map_err(ChainError::backend)?;
-                if !receipt.status {
-                    return Err(DemoError::Waterfall {
-                        what: "staker set-up".into(),
-                        reason: format!("the approval from {who} reverted"),
-                    });
-                }
-            }
+            client.prepare_waterfall(who, amount).await?;
             client.apply(who, &Action::Stake { sender: who, assets: amount }).await?;
             stakers.push((who, amount));
         }

@@ -153,11 +153,11 @@ impl<'a, S: Settlement, A: Adapter> SystemClient<'a, S, A> {
     /// Sends the transaction that `action` means, from `from` (which needs the authority the
     /// action needs: for Backstop's contracts the deployer for `fess`, `cage`, `file`, `poke`,
     /// `mint` and Dutch `yank`; with a loss waterfall, the deployer for `Book` and `PauseVault`).
-    /// An action that names its `sender` (a `Dent`, a `Take`, the waterfall's `Pledge`,
-    /// `ClaimPledge`, `RefundPledge`, `Stake`, `Cooldown`, `Unstake`, `RewardStakers`) is sent from
-    /// it, whose raise asset the contracts pull. Returns the receipt and the core events its logs decode to, in
-    /// order; a revert is [`ChainError::Reverted`] with the core's error where the contract set's
-    /// errors decode into one.
+    /// An action that names its `sender` ([`own_sender`]: a `Dent`, a `Take`, the waterfall's
+    /// `Pledge`, `ClaimPledge`, `RefundPledge`, `Stake`, `Cooldown`, `Unstake`, `RewardStakers`)
+    /// is sent from it, whose raise asset or shares the contracts move. Returns the receipt and
+    /// the core events its logs decode to, in order; a revert is [`ChainError::Reverted`] with
+    /// the core's error where the contract set's errors decode into one.
     pub async fn apply(&self, from: Address, action: &Action) -> Result<(Receipt, Vec<Event>)> {
         let call = self.adapter.encode(action)?;
         let from = own_sender(action).unwrap_or(from);

@@ -18,8 +18,8 @@
 //! `StakingVault` (ERC-4626 shares of the stablecoin, WAD) and `PledgeRound` (all-or-nothing
 //! rounds that mint governance tokens: a ward of the governance token). The accountant's `flop`
 //! and `flopDutch` wait for the waterfall's `auctionsReady()`. Stakers and pledgers approve the
-//! vault and the round ([`Deployment::waterfall_setup`]); a keeper reads the whole waterfall back
-//! with [`Adapter::read_cover`].
+//! vault and the round ([`Deployment::waterfall_setup`], part of [`Adapter::bidder_setup`]); a
+//! keeper reads the whole waterfall back with [`Adapter::read_cover`].
 
 pub mod bindings;
 pub mod decode;
@@ -191,7 +191,8 @@ impl Deployment {
     /// The calls `who` must make before the waterfall's contracts can pull up to `amount` (WAD)
     /// of its stablecoin: an unlimited approval of the vault (`Stake`, `RewardStakers`) and of the
     /// round (`Pledge`) where the allowance is below `amount`. Empty without a waterfall or when
-    /// it is set up already. Bidders need [`Adapter::bidder_setup`] instead (the auction houses).
+    /// it is set up already. [`Adapter::bidder_setup`] includes these after the auction houses'
+    /// approvals (a keeper pledges with the stablecoin it bids with).
     pub async fn waterfall_setup<S: Settlement>(
         &self,
         chain: &S,

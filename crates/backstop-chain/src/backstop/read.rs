@@ -5,11 +5,12 @@
 //! Everything the model decides with is read from the contracts, in two batches of `eth_call`s
 //! ([`ReadBatch`]): the order, `offset`, `slashInterval`, `deadline`; `booked` and `covered(name)`
 //! for the treasury, staking, pledge and socialise layers; `lastSlash` and `firstBooking` (0 on
-//! chain is "none"); the vault's `cooldownPeriod`, `window`, `maxSlash`, `totalAssets`,
-//! `totalSupply`, `paused`; the round's `discount`, `duration`, `minTarget`, `last` and that
-//! round's `rounds(last)` (target, pledged, price, end, settled); and for each account asked for
-//! its shares, its cooldown record and its pledge to the last round. So `auctions_ready`,
-//! `slashable`, `open_round`, `socialise_at` and the round's state are the contracts' answers.
+//! chain is "none"); `bookings` and `roundBookings` (whether a pledge round is due); the vault's
+//! `cooldownPeriod`, `window`, `maxSlash`, `totalAssets`, `totalSupply`, `paused`; the round's
+//! `discount`, `duration`, `minTarget`, `last` and that round's `rounds(last)` (target, pledged,
+//! price, end, settled); and for each account asked for its shares, its cooldown record and its
+//! pledge to the last round. So `auctions_ready`, `slashable`, `open_round`, `socialise_at` and the
+//! round's state are the contracts' answers.
 //!
 //! What the contracts do not keep is left out: `Covered.auctioned` (the auctions report to the
 //! accountant, whose `Settle`/`Kiss` events carry it) and `Covered.healed` (surplus healed outside

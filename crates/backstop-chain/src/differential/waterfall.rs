@@ -12,15 +12,21 @@
 //!
 //! - the decision: both accept, or both refuse with the same error (by kind and fields; the
 //!   contracts' `LayerNotReady` and `InvalidParam` carry no reason text);
-//! - the events, in order (the waterfall's as [`backstop_core::Event::Waterfall`], the accountant's and the
-//!   houses' as usual);
+//! - the events, in order (the waterfall's as [`backstop_core::Event::Waterfall`], the
+//!   accountant's and the houses' as usual);
 //! - the state: the whole [`StateView`] (the accountant, every auction, the stablecoin and
 //!   governance balances of every actor and contract) and the [`WaterfallView`] (free debt, the
-//!   waterfall's ledger, last slash, first booking, socialise time, `auctionsReady()` and
-//!   `slashable()` against the model's `auctions_ready` and `slashable`, the vault's totals, pause,
-//!   every actor's shares and cooldown, every round's target, pledged, price, end, settled and
-//!   state, and every actor's pledge to each round);
-//! - conservation: `sys.unaccounted() == Some(Ok(0))` (debt enters only through `Book`).
+//!   waterfall's ledger, last slash, first booking, socialise time, the booking counters that say
+//!   whether a pledge round is due, `auctionsReady()` and `slashable()` against the model's
+//!   `auctions_ready` and `slashable`, the vault's totals, pause, every actor's shares and
+//!   cooldown, every round's target, pledged, price, end, settled and state, and every actor's
+//!   pledge to each round);
+//! - conservation: `sys.unaccounted() == Some(Ok(0))` (debt enters only through `Book`);
+//! - the step the model says is due (`Waterfall::next_step`: what a keeper or the simulator's
+//!   settler sends) is accepted by the model and, simulated, by the contracts.
+//!
+//! [`WaterfallDifferential::compare_read_back`] also reads the contracts back as a keeper does
+//! ([`load_live_with`]) and compares the loaded waterfall with the lock-step model's.
 //!
 //! A time jump moves the chain's clock too and compares the time-dependent views at once (calls
 //! run at the next block's timestamp, as on the embedded EVM), so a window closing, a round
@@ -165,6 +171,8 @@ pub struct WaterfallView {
     pub first_booking: u64,
     /// When the socialise layer may act.
     pub socialise_at: u64,
+    /// `bookings` and `roundBookings` (a pledge round is due while the second is lower).
+    pub bookings: (u64, u64),
     /// `auctionsReady()`.
     pub auctions_ready: bool,
     /// `slashable()`, or its error (the contract's: no reason text).
@@ -239,6 +247,8 @@ pub struct ReadBack {
     pub covered: Covered,
     /// The last slash and the first booking.
     pub times: (Option<u64>, Option<u64>),
+    /// Bookings so far, and their number when the last round opened.
+    pub bookings: (u64, u64),
     /// `socialise_at`.
     pub socialise_at: Option<u64>,
     /// `auctions_ready` now (the error without its reason text).
@@ -283,6 +293,7 @@ impl ReadBack {
             rounds: w.rounds(),
             covered: Covered { auctioned: Wad::ZERO, healed: Wad::ZERO, ..w.covered },
             times: (w.last_slash(), w.first_booking()),
+            bookings: w.bookings(),
             socialise_at: w.socialise_at(),
             auctions_ready: w.auctions_ready(acc, surplus, now).map_err(bare),
             slashable: w.slashable(acc, now).map_err(bare),
@@ -618,10 +629,10 @@ impl<S: DevChain> WaterfallDifferential<S> {
         match self.sys.unaccounted() {
             Some(Ok(x)) if x.is_zero() => {}
             other => {
+                let (covered, debt) = (self.sys.covered(), self.sys.accountant.debt());
                 return Err(DiffError::Text(format!(
-                    "after {action:?} at {now}: booked ≠ covered + debt: unaccounted {other:?}, covered {:?}, debt {}",
-                    self.sys.covered(),
-                    self.sys.accountant.debt()
+                    "after {action:?} at {now}: booked ≠ covered + debt: unaccounted {other:?}, \
+                     covered {covered:?}, debt {debt}"
                 )));
             }
         }
@@ -753,6 +764,7 @@ impl<S: DevChain> WaterfallDifferential<S> {
             last_slash: w.last_slash().unwrap_or(0),
             first_booking: w.first_booking().unwrap_or(0),
             socialise_at: w.socialise_at().unwrap_or(0),
+            bookings: w.bookings(),
             auctions_ready: w.auctions_ready(acc, sys.surplus(), now).is_ok(),
             slashable: w.slashable(acc, now).map_err(bare),
             vault,
@@ -777,6 +789,8 @@ impl<S: DevChain> WaterfallDifferential<S> {
         let last_slash = b.push(me, wf, &Waterfall::lastSlashCall {});
         let first_booking = b.push(me, wf, &Waterfall::firstBookingCall {});
         let socialise_at = b.push(me, wf, &Waterfall::socialiseAtCall {});
+        let bookings = b.push(me, wf, &Waterfall::bookingsCall {});
+        let round_bookings = b.push(me, wf, &Waterfall::roundBookingsCall {});
         let ready = b.push(me, wf, &Waterfall::auctionsReadyCall {});
         let slashable = b.push(me, wf, &Waterfall::slashableCall {});
         let vault = (v != Address::ZERO).then(|| {
@@ -879,6 +893,7 @@ impl<S: DevChain> WaterfallDifferential<S> {
             last_slash: time(a.get(last_slash)?),
             first_booking: time(a.get(first_booking)?),
             socialise_at: time(a.get(socialise_at)?),
+            bookings: (time(a.get(bookings)?), time(a.get(round_bookings)?)),
             auctions_ready: a.get(ready)?,
             slashable,
             vault,
