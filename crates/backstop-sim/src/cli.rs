@@ -1,10 +1,7 @@
 //! Command-line entry points, for the `backstop sim | sweep | check` subcommands.
 //!
 //! Each is a clap [`clap::Args`] struct with a synchronous `run(self)` that does the work, prints a
-//! summary on stdout and returns the report (so a caller can pick the exit code). `sim` also
-//! compares: given a built-in comparison (`aave-2026-waterfalls`) or a comma-separated list of
-//! scenarios, it runs each with the same runs and seed and prints one table
-//! ([`crate::compare`]):
+//! summary on stdout and returns the report (so a caller can pick the exit code):
 //!
 //! ```no_run
 //! use clap::Parser;
@@ -19,7 +16,22 @@
 //! let args = ["x", "black-thursday-2020-counterfactual", "--runs", "100", "--out", "out/bt"];
 //! let cli = Cli::parse_from(args);
 //! let report = cli.sim.run()?;
-//! assert_eq!(report.runs, 100);
+//! assert_eq!(report.runs(), 100);
+//! # Ok(()) }
+//! ```
+//!
+//! `sim` also compares: given a built-in comparison (`aave-2026-waterfalls`) or a
+//! comma-separated list of scenarios, it runs each with the same runs and seed, each into
+//! `OUT/<name>/`, and prints one table ([`crate::compare`]; [`SimOutput::Compare`]):
+//!
+//! ```no_run
+//! # use clap::Parser;
+//! # #[derive(Parser)]
+//! # struct Cli { #[command(flatten)] sim: backstop_sim::cli::SimArgs }
+//! # fn main() -> Result<(), backstop_sim::SimError> {
+//! let args = ["x", "aave-2026-waterfalls", "--runs", "1000", "--seed", "0", "--out", "out/w"];
+//! let table = Cli::parse_from(args).sim.run()?.compare().unwrap();
+//! assert_eq!(table.rows.len(), 5);
 //! # Ok(()) }
 //! ```
 
@@ -44,7 +56,7 @@ pub struct SimArgs {
     /// flash-keepers-dutch, aave-2026-auctions-only, aave-2026-umbrella,
     /// aave-2026-umbrella-fleeing, aave-2026-pledge, aave-2026-sky-buffer) or a scenario TOML
     /// file; or a comparison: a built-in one (aave-2026-waterfalls: the five loss-waterfall
-    /// designs) or a comma-separated list of scenarios, each run into OUT/<name>/ and compared in
+    /// designs) or a comma-separated list of scenarios, each run into `OUT/<name>/` and compared in
     /// one table (OUT/compare.md, .csv, .json, who-paid and uncovered plots).
     pub scenario: String,
     /// Number of runs, 1 to 1,000,000 (`runs.csv` gets one row each; run 0 is written in full).
@@ -230,7 +242,8 @@ pub struct CheckArgs {
     pub out: Option<PathBuf>,
     /// Also check a loss waterfall (TOML with a `[waterfall]` table: order, offset,
     /// slash_interval, deadline, `[waterfall.staking]`, `[waterfall.pledge]`): its rules, and
-    /// its dangers against these parameters' queue delay and auction length.
+    /// its dangers against these parameters' queue delay and auction length. A scenario with
+    /// its own `[waterfall]` is checked with it unless this is given.
     #[arg(long)]
     pub waterfall: Option<PathBuf>,
 }
@@ -250,6 +263,10 @@ impl CheckArgs {
         let (origin, params, oracle) = load_params(&self.params)?;
         // The waterfall file is read and its rules checked before any property runs.
         let waterfall = self.waterfall.as_deref().map(crate::check::load_waterfall).transpose()?;
+        // Without --waterfall, a scenario's own `[waterfall]` is checked.
+        let waterfall = waterfall.or_else(|| {
+            Scenario::resolve(&self.params).ok().and_then(|s| s.waterfall_config().cloned())
+        });
         let mut report = check(&origin, params, oracle, &cfg);
         if let Some(w) = &waterfall {
             report.results.extend(crate::check::waterfall_results(w, &params));

@@ -165,11 +165,6 @@ impl CompareRow {
     pub fn mean(&self, metric: &str) -> f64 {
         self.metrics.get(metric).map_or(0.0, |m| m.mean)
     }
-
-    /// A metric's 95th percentile, if it was ever defined.
-    pub fn p95(&self, metric: &str) -> Option<f64> {
-        self.metrics.get(metric).map(|m| m.p95)
-    }
 }
 
 /// What a comparison produced.
@@ -331,14 +326,14 @@ impl CompareReport {
                 return "not covered".to_owned();
             }
             let span = r.booking_span as f64 / 3600.0;
-            let mean = r.mean("time_to_cover_days") * 24.0 - span;
-            let p95 = r.p95("time_to_cover_days").map_or(mean, |d| d * 24.0 - span);
+            let h = |d: f64| hours_text(d * 24.0 - span);
+            let Some(t) = r.metrics.get("time_to_cover_days") else { return String::new() };
             let note = if r.covered_rate < 1.0 {
                 format!(" ({:.0}% covered)", 100.0 * r.covered_rate)
             } else {
                 String::new()
             };
-            format!("{} / {}{note}", hours_text(mean), hours_text(p95))
+            format!("{} / {} / {}{note}", h(t.mean), h(t.p95), h(t.max))
         };
         vec![
             ("design", col(&|r| r.scenario.clone())),
@@ -361,13 +356,12 @@ impl CompareReport {
             ),
             ("pledgers' gain", col(&|r| m(r.mean("pledgers_gain")))),
             ("stakers escaped", col(&|r| m(r.mean("escaped")))),
-            ("time to cover after the last booking, h (mean / p95)", col(&hours)),
+            ("time to cover after the last booking, h (mean / p95 / max)", col(&hours)),
             (
-                "stand-off, M·days (mean / p95)",
+                "stand-off, M·days (mean / p95 / max)",
                 col(&|r| {
-                    let mean = r.mean("standoff") / 1e6;
-                    let p95 = r.p95("standoff").unwrap_or(0.0) / 1e6;
-                    format!("{} / {}", sig(mean), sig(p95))
+                    let Some(x) = r.metrics.get("standoff") else { return String::new() };
+                    format!("{} / {} / {}", sig(x.mean / 1e6), sig(x.p95 / 1e6), sig(x.max / 1e6))
                 }),
             ),
         ]

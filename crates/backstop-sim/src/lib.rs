@@ -15,6 +15,15 @@
 //! the network (blocks, gas, congestion windows in which a transaction waits many blocks) and the
 //! auction parameters, read exactly as a deployment file reads them.
 //!
+//! A scenario may also put a **loss waterfall** in front of the auctions ([`waterfall`]): the
+//! layers of `backstop_core::waterfall` (treasury, a staking vault that is slashed, an
+//! all-or-nothing pledge round, the auctions, socialisation at a deadline), and the people who
+//! decide whether they pay — stakers who may start their cooldown once a loss is booked and leave
+//! when their window opens, a coalition of pledgers with a price threshold, governance that may
+//! pause the vault, a revenue stream that heals the debt over time. Every step is an action on the
+//! same [`backstop_core::System`], whose ledger says who paid what to the wei; each run reports
+//! it, the holders' dilution, the time to cover and the stand-off cost (`∫ outstanding debt dt`).
+//!
 //! ```text
 //!   scenario.toml ─► Scenario ─► engine::simulate(seed, run) ─► Run { summary, auctions, trace, log }
 //!                                   │  backstop_core::System: the exact rules, to the wei
@@ -22,6 +31,7 @@
 //!                                   │  market, network, presence: seeded float models
 //!                                   ▼
 //!        montecarlo (rayon, chunked, streamed) ─► stats::Aggregate (constant memory) ─► report
+//!        compare (several scenarios, one seed) ─► who paid what, per design: table and plots
 //!        sweep (grid / random, objective)      ─► table, heat map, best-params.toml (deployable)
 //!        check (proptest on one parameter set) ─► held / broken with shrunk counterexamples
 //! ```
@@ -46,8 +56,8 @@
 //! points.
 //!
 //! ## Determinism
-//! A run depends only on the scenario, the master seed and its index: three ChaCha8 streams
-//! (market, network, bidders) are derived from both. Monte Carlo results are folded in run order,
+//! A run depends only on the scenario, the master seed and its index: four ChaCha8 streams
+//! (market, network, bidders, the loss waterfall's agents) are derived from both. Monte Carlo results are folded in run order,
 //! so they do not depend on the number of threads, and the quantile sample is a bottom-k hash
 //! sample, independent of the order runs finish in.
 //!
@@ -59,7 +69,12 @@
 //! record in [`history`]), `aave-2026` ($230.1M bad debt, $200M treasury first) and
 //! `aave-2026-run` (the same with a depositor run: a falling token, fewer and poorer bidders)
 //! and `flash-keepers-dutch` (a Dutch recapitalization bought only by keepers without capital,
-//! who sell every slice on a pool: how deep must it be?).
+//! who sell every slice on a pool: how deep must it be?). Five counterfactual loss-waterfall
+//! designs applied to the 2026 Aave loss, compared by `aave-2026-waterfalls` ([`compare`]):
+//! `aave-2026-auctions-only`, `aave-2026-umbrella` (a staking vault slashed before the
+//! auctions), `aave-2026-umbrella-fleeing` (its stakers leaving during the cooldown, and a
+//! governance pause), `aave-2026-pledge` (a pledge round before the auctions) and
+//! `aave-2026-sky-buffer` (the debt left on the books for revenue to heal).
 //! The files are in `examples/scenarios/`; the schema and the measured results are in
 //! `docs/sim.md`.
 //!

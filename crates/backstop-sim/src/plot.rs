@@ -637,8 +637,9 @@ pub fn plot_who_paid(report: &CompareReport, stem: &Path) -> Result<Vec<PathBuf>
 
 /// A comparison's mean outstanding bad debt over time, one line per design (each point the mean
 /// over a grid cell, [`crate::compare::MeanCurve`]): the whole horizon (left, linear, cut where
-/// every line has reached 0) and the days around the last booking (right, logarithmic: the small
-/// residuals that stand for days show). Writes `<stem>.png` and `<stem>.svg`.
+/// every line has reached 0, with the legend) and the days around the last booking (right,
+/// logarithmic: the small residuals that stand for days show; a line at the bottom is nothing
+/// outstanding). Writes `<stem>.png` and `<stem>.svg`.
 pub fn plot_uncovered(report: &CompareReport, stem: &Path) -> Result<Vec<PathBuf>> {
     let names: Vec<&str> = report.rows.iter().map(|r| r.scenario.as_str()).collect();
     let labels = short_names(&names);
@@ -727,24 +728,13 @@ pub fn plot_uncovered(report: &CompareReport, stem: &Path) -> Result<Vec<PathBuf
             .label_style(("sans-serif", 13))
             .draw()
             .map_err(s)?;
+        // The same colours as on the left: one legend is enough.
         for (i, r) in report.rows.iter().enumerate() {
             let color = colors[i % colors.len()];
             let pts: Vec<(f64, f64)> =
                 r.zoom.steps().into_iter().map(|(t, d)| (days(t), (d / 1e6).max(floor))).collect();
-            z.draw_series(LineSeries::new(pts, color.stroke_width(2)))
-                .map_err(s)?
-                .label(labels[i].as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-                });
+            z.draw_series(LineSeries::new(pts, color.stroke_width(2))).map_err(s)?;
         }
-        z.configure_series_labels()
-            .position(SeriesLabelPosition::MiddleRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(s)?;
         Ok(())
     })
 }

@@ -1100,13 +1100,21 @@ pub fn read_price_csv(path: &Path) -> Result<Vec<(u64, f64)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use backstop_core::waterfall::Layer;
 
     #[test]
     fn every_builtin_parses_and_validates() {
         for name in builtin_names() {
             let s = Scenario::builtin(name).unwrap();
             assert_eq!(s.name, name);
-            assert!(s.bidder_count() > 0);
+            // Bidders wherever auctions may run (the Sky-style buffer has none).
+            let auctions = s.waterfall_config().is_none_or(|c| c.order.contains(&Layer::Auctions));
+            assert_eq!(s.bidder_count() > 0, auctions, "{name}");
+            assert!(s.description.contains("ounterfactual") || s.waterfall.is_none(), "{name}");
+        }
+        for (name, members) in COMPARISONS {
+            assert!(Scenario::builtin(name).is_none(), "{name} is not also a scenario");
+            assert!(members.iter().all(|m| Scenario::builtin(m).is_some()), "{name}");
         }
     }
 

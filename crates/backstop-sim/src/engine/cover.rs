@@ -1,21 +1,24 @@
 //! The loss waterfall in a run: the settler's waterfall steps, the stakers, the pledgers,
 //! governance's pause and the revenue stream.
 //!
-//! The settler runs the waterfall's permissionless steps exactly when they would succeed, layer
-//! by layer in the waterfall's order, the first layer that can act acting:
+//! The settler runs the waterfall's permissionless steps exactly when they would succeed and
+//! change something, with the decision the keeper makes too
+//! ([`Waterfall::next_step`](backstop_core::waterfall::Waterfall::next_step)): the first layer in
+//! the waterfall's order that can act does.
 //! ```text
-//!   a round is open                ─► nothing (every layer waits); look again at its end
 //!   a round met its target         ─► SettlePledge
+//!   a round is open                ─► nothing (every layer waits)
 //!   treasury: surplus > 0, woe > 0 ─► CoverTreasury
 //!   staking:  woe > offset, the vault not paused, the last slash ≥ slash_interval ago
-//!                                  ─► CoverSlash          (too soon: look again at the interval's end)
-//!   pledge:   woe − offset ≥ min_target, before the deadline, no round yet for this much
-//!             booked debt (a failed round is not reopened until more is booked)
+//!                                  ─► CoverSlash
+//!   pledge:   debt booked since the last round, woe − offset ≥ min_target
 //!                                  ─► OpenPledge          (the oracle poked first)
-//!   auctions: before the deadline  ─► flop / flopDutch while woe ≥ sump (max_live)
-//!   socialise: from the deadline   ─► Socialise           (look again at the deadline)
+//!   socialise: from the deadline   ─► Socialise
+//!   none due, before the deadline  ─► flop / flopDutch while the auctions may start and
+//!                                     woe ≥ sump (max_live)
 //! ```
-//! Its looks are woken by the balance sheet's changes and by these three clocks (the slash
+//! Its looks are woken by the balance sheet's changes and by the moments the clock alone makes a
+//! step due ([`Waterfall::next_time`](backstop_core::waterfall::Waterfall::next_time): the slash
 //! interval's end, a round's end, the deadline), never by polling.
 //!
 //! Stakers deposit at `t = 0`. When the first loss is booked each starts its cooldown with its
@@ -45,8 +48,8 @@ use crate::{
 };
 use alloy_primitives::Address;
 use backstop_core::{
-    Action, Error as CoreError, Timestamp, Wad,
-    waterfall::{Layer, RoundState, WaterfallConfig, WaterfallEvent},
+    Action, Timestamp, Wad,
+    waterfall::{RoundState, WaterfallEvent},
 };
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -100,13 +103,10 @@ pub(super) struct PledgerState {
 /// The waterfall side of a run.
 #[derive(Debug)]
 pub(super) struct Cover {
-    pub(super) order: Vec<Layer>,
     pub(super) stakers: Vec<StakerState>,
     pub(super) pledgers: Vec<PledgerState>,
     /// The settler's scheduled looks (unix seconds), so each clock wakes it once.
     wakes: BTreeSet<Timestamp>,
-    /// Booked debt when the last round was opened: no new round for the same debt.
-    round_booked: Option<Wad>,
     /// When the first loss was booked.
     pub(super) first_booking: Option<Timestamp>,
     /// Stablecoin redeemed by stakers after the first booking, WAD.
@@ -118,8 +118,8 @@ pub(super) struct Cover {
 }
 
 impl Cover {
-    /// The agents of `sc`'s waterfall `cfg`; pledgers draw their price multiples from `rng`.
-    pub(super) fn new(sc: &Scenario, cfg: &WaterfallConfig, rng: &mut ChaCha8Rng) -> Self {
+    /// The agents of `sc`'s waterfall; pledgers draw their price multiples from `rng`.
+    pub(super) fn new(sc: &Scenario, rng: &mut ChaCha8Rng) -> Self {
         let mut stakers = Vec::new();
         for (g, spec) in sc.stakers.iter().enumerate() {
             for _ in 0..spec.count {
@@ -158,11 +158,9 @@ impl Cover {
             }
         }
         Self {
-            order: cfg.order.clone(),
             stakers,
             pledgers,
             wakes: BTreeSet::new(),
-            round_booked: None,
             first_booking: None,
             escaped: Wad::ZERO,
             rounds_met: 0,
@@ -272,85 +270,38 @@ impl State<'_> {
         }
     }
 
-    /// The settler's check with a waterfall: flog what is released, then the first layer (in the
-    /// waterfall's order) that can act does (see the module's docs).
+    /// The settler's check with a waterfall: flog what is released, then the step due now
+    /// ([`Waterfall::next_step`](backstop_core::waterfall::Waterfall::next_step), the decision the
+    /// keeper makes too), else the auctions (before the deadline); and a look at the next moment
+    /// the clock alone may make a step due ([`Waterfall::next_time`]).
+    ///
+    /// [`Waterfall::next_time`]: backstop_core::waterfall::Waterfall::next_time
     pub(super) fn settle_waterfall(&mut self) {
         self.flog_released();
         let now = self.clock.now;
         let Some(wf) = self.sys.waterfall() else { return };
-        let acc = &self.sys.accountant;
-        let (surplus, woe, debt) = (self.sys.surplus(), acc.woe(), acc.debt());
-        let offset = wf.params.offset;
-        let deadline = wf.socialise_at();
-        let past_deadline = deadline.is_some_and(|d| now >= d);
-        let round = wf.round.as_ref().map(|r| (r.state(now), r.settled, r.end));
-        let booked = wf.covered.booked;
-        let slashable = wf.slashable(acc, now);
-        let pledge = wf.pledge;
-        match round {
-            Some((RoundState::Open, _, end)) => {
-                self.wake_settler_at(end);
-                return;
-            }
-            Some((RoundState::Succeeded, false, _)) => {
-                self.send_once(Action::SettlePledge, Pending::SettlePledge);
-                return;
-            }
-            _ => {}
+        // The oracle feeder pokes before a round's opening lands: the settler decides on the
+        // price it will push, not on one gone stale since the last kick.
+        let oracle = Some(self.sys.oracle.price);
+        let step = wf.next_step(&self.sys.accountant, self.sys.surplus(), oracle, now);
+        let next = wf.next_time(now);
+        let past_deadline = wf.socialise_at().is_some_and(|d| now >= d);
+        if let Some(t) = next {
+            self.wake_settler_at(t);
         }
-        if let Some(d) = deadline
-            && !past_deadline
-            && !debt.is_zero()
-        {
-            self.wake_settler_at(d);
-        }
-        let order = self.cover().order.clone();
-        for layer in order {
-            match layer {
-                Layer::Treasury => {
-                    if !surplus.is_zero() && !woe.is_zero() {
-                        self.send_once(Action::CoverTreasury, Pending::CoverTreasury);
-                        return;
-                    }
-                }
-                Layer::Staking => {
-                    if woe > offset {
-                        match slashable {
-                            Ok(x) if !x.is_zero() => {
-                                self.send_once(Action::CoverSlash, Pending::CoverSlash);
-                                return;
-                            }
-                            Err(CoreError::SlashTooSoon { next }) => self.wake_settler_at(next),
-                            // Paused (the unpause wakes the settler), or an empty vault.
-                            _ => {}
-                        }
-                    }
-                }
-                Layer::Pledge => {
-                    let target = woe.saturating_sub(offset);
-                    let fresh = self.cover().round_booked != Some(booked);
-                    if let Some(p) = pledge
-                        && !past_deadline
-                        && fresh
-                        && !target.is_zero()
-                        && target >= p.min_target
-                    {
-                        self.send_once(Action::OpenPledge, Pending::OpenPledge);
-                        return;
-                    }
-                }
-                Layer::Auctions => {
-                    if !past_deadline {
-                        self.start_auctions();
-                    }
-                }
-                Layer::Socialise => {
-                    if past_deadline && !woe.is_zero() {
-                        self.send_once(Action::Socialise, Pending::Socialise);
-                        return;
-                    }
-                }
+        match step {
+            Some(action) => {
+                let pending = match action {
+                    Action::CoverTreasury => Pending::CoverTreasury,
+                    Action::CoverSlash => Pending::CoverSlash,
+                    Action::OpenPledge => Pending::OpenPledge,
+                    Action::SettlePledge => Pending::SettlePledge,
+                    _ => Pending::Socialise,
+                };
+                self.send_once(action, pending);
             }
+            None if !past_deadline => self.start_auctions(),
+            None => {}
         }
     }
 
@@ -359,8 +310,6 @@ impl State<'_> {
         let now = self.clock.now;
         match e {
             WaterfallEvent::Open { end, .. } => {
-                let booked = self.sys.covered().map(|c| c.booked);
-                self.cover_mut().round_booked = booked;
                 for i in 0..self.cover().pledgers.len() {
                     let delay = self.cover().pledgers[i].delay;
                     let d = delay.draw(&mut self.rng.agents);

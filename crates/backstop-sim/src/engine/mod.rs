@@ -23,9 +23,10 @@
 //! `backstop-core`, re-exported here) replays the run on a fresh model ([`replay_on_model`]) or on a
 //! chain.
 //!
-//! Randomness comes from three ChaCha8 streams per run (market, network, bidders), all derived
-//! from the master seed and the run index, so a run is reproducible on its own and the market path
-//! of run `i` is the same whatever the auction parameters (common random numbers in sweeps).
+//! Randomness comes from four ChaCha8 streams per run (market, network, bidders, the loss
+//! waterfall's agents: stakers, pledgers, governance), all derived from the master seed and the
+//! run index, so a run is reproducible on its own and the market path of run `i` is the same
+//! whatever the auction parameters (common random numbers in sweeps).
 //!
 //! ## With a loss waterfall
 //! A scenario with `[waterfall]` deploys the model with the waterfall attached
@@ -426,7 +427,8 @@ struct Streams {
 }
 
 impl Streams {
-    /// The three streams of run `index` under `seed`.
+    /// The four streams of run `index` under `seed` (the agents' is new: the first three, and so
+    /// every scenario without a waterfall, draw as before).
     fn new(seed: u64, index: u64) -> Self {
         let base = ChaCha8Rng::seed_from_u64(seed);
         let mk = |k: u64| {
@@ -503,7 +505,7 @@ impl<'a> State<'a> {
         let cover = match sc.waterfall_config() {
             Some(cfg) => {
                 sys = sys.with_waterfall(cfg.build()?, waterfall_addresses());
-                Some(Cover::new(sc, cfg, &mut rng.agents))
+                Some(Cover::new(sc, &mut rng.agents))
             }
             None => None,
         };

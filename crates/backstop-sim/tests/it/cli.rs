@@ -210,3 +210,76 @@ fn check_rejects_a_malformed_parameter_file() {
     let e = cli.args.run().unwrap_err();
     assert!(e.to_string().contains("english.ttl") && e.to_string().contains("params.toml"), "{e}");
 }
+
+#[test]
+fn sim_compares_the_waterfall_designs_reproducibly() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = |out: &std::path::Path| {
+        let cli = Sim::parse_from([
+            "sim",
+            "aave-2026-waterfalls",
+            "--runs",
+            "3",
+            "--seed",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+            "--no-plots",
+        ]);
+        let c = cli.args.run().unwrap().compare().unwrap();
+        assert_eq!((c.runs, c.seed, c.rows.len()), (3, 2, 5));
+        for f in ["compare.md", "compare.csv", "compare.json"] {
+            assert!(out.join(f).exists(), "{f} missing");
+        }
+        for r in &c.rows {
+            assert!(out.join(&r.scenario).join("summary.json").exists(), "{}", r.scenario);
+            assert_eq!(r.covered_rate, 1.0, "{}", r.scenario);
+        }
+        // Who paid, per design (means of the 3 runs).
+        let row = |n: &str| c.rows.iter().find(|r| r.scenario == n).unwrap();
+        assert_eq!(row("aave-2026-umbrella").mean("stakers_paid"), 30_100_000.0);
+        assert_eq!(row("aave-2026-auctions-only").mean("auctioned"), 30_100_000.0);
+        assert_eq!(row("aave-2026-sky-buffer").mean("treasury_paid"), 230_100_000.0);
+        std::fs::read_to_string(out.join("compare.md")).unwrap()
+    };
+    let a = table(&dir.path().join("a"));
+    let b = table(&dir.path().join("b"));
+    assert_eq!(a, b, "the same seed, the same table");
+    assert!(a.contains("3 runs per design, seed 2"), "{a}");
+    assert!(a.lines().any(|l| l.starts_with("| aave-2026-umbrella-fleeing |")), "{a}");
+    // Any list of scenarios compares, with the two plots.
+    let out = dir.path().join("list");
+    let cli = Sim::parse_from([
+        "sim",
+        "aave-2026-umbrella,aave-2026-sky-buffer",
+        "--runs",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    let c = cli.args.run().unwrap().compare().unwrap();
+    assert_eq!(c.rows.len(), 2);
+    for f in ["who-paid.png", "who-paid.svg", "uncovered.png", "uncovered.svg"] {
+        let png = std::fs::read(out.join(f)).unwrap();
+        assert!(png.len() > 1000, "{f}");
+    }
+    assert_eq!(&std::fs::read(out.join("who-paid.png")).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+}
+
+#[test]
+fn check_reads_a_scenarios_own_waterfall() {
+    // The Sky-style buffer leaves the debt on the books by design: check says so.
+    let cli = Check::parse_from(["check", "aave-2026-sky-buffer", "--cases", "1"]);
+    let r = cli.args.run().unwrap();
+    let w: Vec<_> = r.results.iter().filter(|x| x.kind == "waterfall").collect();
+    assert_eq!(w.len(), 1);
+    assert_eq!((w[0].name, w[0].held), ("debt-left-on-the-books", false));
+    // The Umbrella-like design: a 20-day cooldown against no queue delay, a deadline after the
+    // auctions: no known danger.
+    let cli = Check::parse_from(["check", "aave-2026-umbrella", "--cases", "1"]);
+    let r = cli.args.run().unwrap();
+    let w: Vec<_> = r.results.iter().filter(|x| x.kind == "waterfall").collect();
+    assert_eq!((w.len(), w[0].name, w[0].held), (1, "waterfall-safe", true));
+}

@@ -318,6 +318,9 @@ fn an_offset_below_one_lot_waits_for_the_deadline() {
     assert!((30.0..30.01).contains(&days), "{days}");
 }
 
+/// A change to a scenario.
+type Edit = Box<dyn Fn(&mut Scenario)>;
+
 /// The field a validation error names.
 fn field(s: &Scenario) -> String {
     match s.validate("t.toml").unwrap_err() {
@@ -329,7 +332,7 @@ fn field(s: &Scenario) -> String {
 #[test]
 fn the_new_tables_are_validated_with_the_field_named() {
     let base = sc("aave-2026-umbrella-fleeing");
-    let cases: Vec<(&str, Box<dyn Fn(&mut Scenario)>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         ("stakers[0].cooldown_probability", Box::new(|s| s.stakers[0].cooldown_probability = 1.5)),
         ("stakers[1].stake", Box::new(|s| s.stakers[1].stake = Wad::ZERO)),
         ("stakers[0].count", Box::new(|s| s.stakers[0].count = 0)),
