@@ -74,6 +74,7 @@ step "forge build" forge build --quiet
 step "forge bytecode == committed artifacts" same_bytecode
 step "forge test (unit, fuzz, invariant; profile $FOUNDRY_PROFILE)" forge test
 step "halmos HalmosEnglishProofs (yices)" halmos_run HalmosEnglishProofs "$YICES"
+step "halmos HalmosWaterfallProofs (yices)" halmos_run HalmosWaterfallProofs "$YICES"
 step "halmos HalmosDutchProofs (cvc5, bit-vectors as integers)" halmos_run HalmosDutchProofs "$CVC5_INT" --loop 6
 step "slither --fail-medium" "$VENV/bin/slither" . --config-file slither.config.json --fail-medium
 
