@@ -54,6 +54,12 @@ interface IWaterfallAccountant {
     function writeOff(uint256 amount) external;
 }
 
+/// @notice A token's supply (the loss waterfall counts the governance tokens minted since its
+/// first booking).
+interface ISupply {
+    function totalSupply() external view returns (uint256);
+}
+
 /// @notice What the loss waterfall calls on the staking vault (it is a ward there). WAD amounts.
 interface IStakingVault {
     function asset() external view returns (address);

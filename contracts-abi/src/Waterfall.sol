@@ -3,7 +3,7 @@ pragma solidity ^0.8.30;
 
 import {Auth} from "./Auth.sol";
 import {Lock} from "./Lock.sol";
-import {IWaterfallAccountant, IStakingVault, IPledgeRound} from "./Interfaces.sol";
+import {IWaterfallAccountant, IStakingVault, IPledgeRound, ISupply} from "./Interfaces.sol";
 
 /// @title Waterfall
 /// @notice The loss waterfall over one accountant (docs/design/waterfall.md): the order of the
@@ -27,6 +27,12 @@ import {IWaterfallAccountant, IStakingVault, IPledgeRound} from "./Interfaces.so
 /// due, i.e. debt was booked since the last round opened and `woe − offset` is at least the
 /// round's `minTarget` and above 0). Otherwise `LayerNotReady(name)`. A round opens only when one
 /// is due: once per booking at most, so nobody can hold the auctions back with round after round.
+///
+/// The mint cap: with `gov` filed (before the first booking) and `mintCap` non-zero, the
+/// governance tokens minted since the first booking (`minted()`: the supply's growth, by the
+/// auctions, the round's claims and keeper rewards) bound the auctions: once `minted() ≥
+/// mintCap` no auction starts and the socialise layer may act at once (not only at the
+/// deadline). Auctions already running may mint past the cap by at most their lots.
 ///
 /// Wards of the accountant (fess, heal is open, writeOff), of the vault (slash) and of the round
 /// (open, settle): this contract. Its own wards: `book` and `file`.
@@ -75,10 +81,18 @@ contract Waterfall is Auth, Lock {
     uint256 public bookings;
     /// @notice `bookings` when the last pledge round opened (a round is due while it is lower).
     uint256 public roundBookings;
+    /// @notice The governance token whose supply `minted()` follows (0: no mint cap).
+    address public gov;
+    /// @notice Governance tokens minted since the first booking beyond which no auction starts,
+    /// WAD (0: none).
+    uint256 public mintCap;
+    /// @notice The governance token's supply at the first booking, WAD.
+    uint256 public supplyAtBooking;
 
     event Book(uint256 tab);
     event Covered(bytes32 indexed layer, uint256 amount);
     event File(bytes32 indexed what, uint256 data);
+    event FileAddress(bytes32 indexed what, address data);
 
     /// @param accountant_ the accountant (this contract must be its ward)
     /// @param vault_ the staking vault, or 0 when `order_` has no staking layer
@@ -193,8 +207,29 @@ contract Waterfall is Auth, Lock {
         return uint8(packedOrder >> (8 * i));
     }
 
+    /// @notice Governance tokens minted since the first booking, WAD (0 without `gov` or before
+    /// the first booking; the supply's growth, 0 if it shrank).
+    function minted() public view returns (uint256) {
+        address g = gov;
+        // Nothing booked yet: no base supply.
+        if (g == address(0) || bookings == 0) return 0;
+        uint256 s = ISupply(g).totalSupply();
+        uint256 base = supplyAtBooking;
+        // s > base checked.
+        unchecked {
+            return s > base ? s - base : 0;
+        }
+    }
+
+    /// @notice True once `minted() ≥ mintCap` with a cap set.
+    function capReached() public view returns (bool) {
+        uint256 cap = mintCap;
+        return cap != 0 && minted() >= cap;
+    }
+
     /// @dev `backstop_core::waterfall::Waterfall::ready`, as a bool.
     function _ready(uint8 code) internal view returns (bool) {
+        if (code == AUCTIONS && capReached()) return false;
         uint256 at = type(uint256).max;
         uint256 n = layers;
         for (uint256 i; i < n; i++) {
@@ -249,7 +284,11 @@ contract Waterfall is Auth, Lock {
     function book(uint256 tab) external auth lock {
         booked += tab;
         bookings += 1;
-        if (firstBooking == 0) firstBooking = block.timestamp;
+        if (firstBooking == 0) {
+            firstBooking = block.timestamp;
+            address g = gov;
+            if (g != address(0)) supplyAtBooking = ISupply(g).totalSupply();
+        }
         emit Book(tab);
         IWaterfallAccountant(accountant).fess(tab);
     }
@@ -327,14 +366,14 @@ contract Waterfall is Auth, Lock {
         acc.heal(x);
     }
 
-    /// @notice The socialise layer: at `firstBooking + deadline` or later, writes off all free
-    /// debt (`accountant.writeOff(woe)`). `LayerNotReady("socialise")` unless ready, without a
-    /// deadline or a booking, or before the deadline.
+    /// @notice The socialise layer: at `firstBooking + deadline` or later, or once the mint cap is
+    /// reached, writes off all free debt (`accountant.writeOff(woe)`). `LayerNotReady("socialise")`
+    /// unless ready, or (below the cap) without a deadline or a booking, or before the deadline.
     /// @return x written off, WAD
     function socialise() external lock returns (uint256 x) {
         _requireReady(SOCIALISE);
         (bool set, uint256 at) = _socialiseAt();
-        if (!set || block.timestamp < at) revert LayerNotReady("socialise");
+        if (!capReached() && (!set || block.timestamp < at)) revert LayerNotReady("socialise");
         IWaterfallAccountant acc = IWaterfallAccountant(accountant);
         x = acc.woe();
         covered["socialise"] += x;
@@ -345,7 +384,8 @@ contract Waterfall is Auth, Lock {
     // ---- administration ----
 
     /// @notice `offset` (WAD, any), `slashInterval` (seconds, `<= MAX_DURATION`), `deadline`
-    /// (seconds, 0 = never, `<= MAX_DURATION`). Anything else: `InvalidParam(what)`.
+    /// (seconds, 0 = never, `<= MAX_DURATION`), `mintCap` (WAD of governance tokens, 0 = none;
+    /// a non-zero cap needs `gov` filed first). Anything else: `InvalidParam(what)`.
     function file(bytes32 what, uint256 data) external auth {
         if (what == "offset") {
             offset = data;
@@ -355,9 +395,21 @@ contract Waterfall is Auth, Lock {
         } else if (what == "deadline") {
             if (data > MAX_DURATION) revert InvalidParam(what);
             deadline = data;
+        } else if (what == "mintCap") {
+            if (data != 0 && gov == address(0)) revert InvalidParam(what);
+            mintCap = data;
         } else {
             revert InvalidParam(what);
         }
         emit File(what, data);
+    }
+
+    /// @notice `gov`: the governance token whose supply bounds the auctions with `mintCap`; only
+    /// before the first booking (its supply then is the base). Anything else, or `gov` after a
+    /// booking: `InvalidParam(what)`.
+    function file(bytes32 what, address data) external auth {
+        if (what != "gov" || bookings != 0) revert InvalidParam(what);
+        gov = data;
+        emit FileAddress(what, data);
     }
 }

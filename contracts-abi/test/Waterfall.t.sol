@@ -646,6 +646,52 @@ contract WaterfallTest is WaterfallBase {
         assertEq(wf.socialise(), 0);
     }
 
+    // ---- the mint cap ----
+
+    /// `gov` only before the first booking; a cap only with `gov`; tokens minted before the
+    /// first booking do not count; once the auctions have minted the cap no auction starts and
+    /// what is free is socialised before the deadline.
+    function test_mintCap() public {
+        wire(hex"000304");
+        vm.expectRevert(invalidParam("mintCap"));
+        wf.file("mintCap", DUMP);
+        vm.expectRevert(invalidParam("what"));
+        wf.file("what", address(gov));
+        vm.expectEmit(address(wf));
+        emit Waterfall.FileAddress("gov", address(gov));
+        wf.file("gov", address(gov));
+        wf.file("mintCap", DUMP / 2);
+        wf.file("deadline", 30 days);
+        gov.mint(carol, 1_000e18); // before the first booking: not counted
+        assertEq(wf.minted(), 0);
+        bookFree(2 * SUMP);
+        vm.expectRevert(invalidParam("gov"));
+        wf.file("gov", address(gov));
+        assertEq(wf.supplyAtBooking(), gov.totalSupply());
+        assertTrue(wf.auctionsReady());
+        vm.expectRevert(notReady("socialise"));
+        wf.socialise();
+        // One auction of DUMP, bid once and dealt: more than half a lot minted, the cap reached.
+        uint256 id = accountant.flop();
+        (uint256 bid, uint256 lot,,,,) = english.bids(id);
+        uint256 best = lot * WAD / english.beg();
+        vm.prank(bob);
+        english.dent(id, best, bid);
+        vm.warp(block.timestamp + english.ttl() + 1);
+        english.deal(id);
+        assertEq(wf.minted(), best);
+        assertTrue(wf.capReached());
+        assertFalse(wf.auctionsReady());
+        vm.expectRevert(notReady("auctions"));
+        accountant.flop();
+        // What is free is written off now, a month before the deadline.
+        vm.expectEmit(address(wf));
+        emit Waterfall.Covered("socialise", SUMP);
+        assertEq(wf.socialise(), SUMP);
+        assertEq(accountant.debt(), 0);
+        assertConserved(bid);
+    }
+
     // ---- Accountant.writeOff ----
 
     function test_writeOff() public {

@@ -109,6 +109,8 @@ struct Parts {
     deadline: u64,
     vault: VaultParams,
     pledge: (u64, u64, u64),
+    /// The mint cap, per mille of the accountant's `dump` (0: none).
+    mint_cap: u64,
 }
 
 fn arb_parts() -> impl Strategy<Value = Parts> {
@@ -124,15 +126,19 @@ fn arb_parts() -> impl Strategy<Value = Parts> {
             prop_oneof![Just(0u64), Just(10_000), 0u64..=10_000],
         ),
         (0u64..=9_000, 1u64..=5 * DAY, prop_oneof![Just(0u64), 0u64..=2_000]),
+        prop_oneof![2 => Just(0u64), 1 => 1u64..=3_000],
     )
-        .prop_map(|(params, price, offset, slash_interval, deadline, v, pledge)| Parts {
-            params,
-            price,
-            offset,
-            slash_interval,
-            deadline,
-            vault: VaultParams { cooldown: v.0, window: v.1, max_slash: bps(v.2) },
-            pledge,
+        .prop_map(|(params, price, offset, slash_interval, deadline, v, pledge, mint_cap)| {
+            Parts {
+                params,
+                price,
+                offset,
+                slash_interval,
+                deadline,
+                vault: VaultParams { cooldown: v.0, window: v.1, max_slash: bps(v.2) },
+                pledge,
+                mint_cap,
+            }
         })
 }
 
@@ -143,6 +149,7 @@ fn case_of(p: &Parts, order: Vec<Layer>) -> WaterfallCase {
         offset: wad_of(sump, p.offset),
         slash_interval: p.slash_interval,
         deadline: p.deadline,
+        mint_cap: wad_of(p.params.accountant.dump, p.mint_cap),
         staking: order.contains(&Layer::Staking).then_some(p.vault),
         pledge: order.contains(&Layer::Pledge).then_some(PledgeParams {
             discount: bps(discount),
@@ -407,6 +414,7 @@ fn the_boundaries_agree() {
         offset: Wad::ZERO,
         slash_interval: 1_000,
         deadline: 100_000,
+        mint_cap: Wad::ZERO,
         staking: Some(VaultParams { cooldown: 500, window: 100, max_slash: half }),
         pledge: Some(PledgeParams { discount: bps(1_000), duration: 2_000, min_target: Wad::ZERO }),
     };

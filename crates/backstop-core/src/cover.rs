@@ -102,6 +102,14 @@ impl System {
         }
     }
 
+    /// Records governance tokens minted (the waterfall's `minted`, for its mint cap).
+    pub(crate) fn note_minted(&mut self, x: Wad) -> Result<()> {
+        match &mut self.cover {
+            Some(c) => c.model.note_minted(x),
+            None => Ok(()),
+        }
+    }
+
     /// Records on-auction debt cancelled by raised stablecoin (`Settle`, `Kiss`).
     pub(crate) fn note_auctioned(&mut self, k: Wad) -> Result<()> {
         match &mut self.cover {
@@ -253,6 +261,7 @@ impl System {
         let c = self.cover.as_deref_mut().ok_or(Error::NotConfigured)?;
         let mut m = c.model.clone();
         let tokens = m.claim(sender, id, now)?;
+        m.note_minted(tokens)?;
         self.ledger.gov.mint(sender, tokens)?;
         c.model = m;
         Ok(vec![wf(WaterfallEvent::Claim { id, who: sender, tokens })])

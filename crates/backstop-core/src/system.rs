@@ -580,6 +580,7 @@ impl System {
         self.ledger.gov.check_mint(lot)?;
         let ev = self.english.deal(id, now)?;
         self.ledger.gov.mint(guy, lot)?;
+        self.note_minted(lot)?;
         Ok(vec![Event::English(ev)])
     }
 
@@ -630,6 +631,7 @@ impl System {
         let k = plan.owe.min(self.accountant.ash());
         self.check_split_payment(sender, k, plan.owe.checked_sub(k)?)?;
         self.ledger.gov.mint(who, plan.slice)?;
+        self.note_minted(plan.slice)?;
         self.split_payment(sender, k, plan.owe.saturating_sub(k));
         self.note_auctioned(k)?;
         let mut events = vec![Event::Accountant(self.accountant.settle(k))];
@@ -689,8 +691,9 @@ impl System {
 
     fn mint_reward(&mut self, kpr: Address, reward: Reward) {
         if !reward.reward.is_zero() {
-            // Checked by `check_mint`.
+            // Checked by `check_mint`; the count is below the supply, which fitted.
             let _ = self.ledger.gov.mint(kpr, reward.reward);
+            let _ = self.note_minted(reward.reward);
         }
     }
 

@@ -571,6 +571,10 @@ pub struct WaterfallParams {
     pub slash_interval: u64,
     /// Seconds after the first booking when what is free is socialised (0: never).
     pub deadline: u64,
+    /// Governance tokens minted since the first booking beyond which no auction starts and what
+    /// is free may be socialised at once, WAD (0: none).
+    #[serde(default)]
+    pub mint_cap: Wad,
 }
 
 /// The waterfall over one accountant: its order, the vault, the current round, the ledger.
@@ -598,6 +602,9 @@ pub struct Waterfall {
     /// `bookings` when the last round opened: a round is due while it is lower.
     #[serde(default)]
     round_bookings: u64,
+    /// Governance tokens minted since the first booking (auctions, claims, keeper rewards), WAD.
+    #[serde(default)]
+    minted: Wad,
 }
 
 impl Waterfall {
@@ -633,6 +640,7 @@ impl Waterfall {
             rounds: 0,
             bookings: 0,
             round_bookings: 0,
+            minted: Wad::ZERO,
         })
     }
 
@@ -673,6 +681,34 @@ impl Waterfall {
         self
     }
 
+    /// The same waterfall with `minted` governance tokens (WAD) since the first booking, as the
+    /// contract's `minted()` reads.
+    #[must_use]
+    pub fn with_minted(mut self, minted: Wad) -> Self {
+        self.minted = minted;
+        self
+    }
+
+    /// Governance tokens minted since the first booking, WAD.
+    pub fn minted(&self) -> Wad {
+        self.minted
+    }
+
+    /// `x` governance tokens (WAD) were minted (a deal, a take, a claim, a keeper reward):
+    /// counted from the first booking on.
+    pub fn note_minted(&mut self, x: Wad) -> Result<()> {
+        if self.first_booking.is_some() {
+            self.minted = self.minted.checked_add(x)?;
+        }
+        Ok(())
+    }
+
+    /// True once `minted ≥ mint_cap` with a cap set: no auction starts, and the socialise
+    /// layer may act before the deadline.
+    pub fn cap_reached(&self) -> bool {
+        !self.params.mint_cap.is_zero() && self.minted >= self.params.mint_cap
+    }
+
     /// `(bookings, round_bookings)`: bookings so far, and their number when the last round
     /// opened.
     pub fn bookings(&self) -> (u64, u64) {
@@ -706,6 +742,12 @@ impl Waterfall {
     fn ready(&self, layer: Layer, acc: &Accountant, surplus: Wad, now: Timestamp) -> Result<()> {
         let at = self.position(layer)?;
         let not = |reason: String| Error::LayerNotReady { layer: layer.name().into(), reason };
+        if layer == Layer::Auctions && self.cap_reached() {
+            return Err(not(format!(
+                "{} governance tokens minted since the first booking, the cap is {}",
+                self.minted, self.params.mint_cap
+            )));
+        }
         if let Some(r) = &self.round {
             match r.state(now) {
                 RoundState::Open => {
@@ -907,15 +949,17 @@ impl Waterfall {
     /// The socialisation layer: after the deadline, writes off the free debt; returns it.
     pub fn socialise(&mut self, acc: &mut Accountant, surplus: Wad, now: Timestamp) -> Result<Wad> {
         self.ready(Layer::Socialise, acc, surplus, now)?;
-        let at = self.socialise_at().ok_or_else(|| Error::LayerNotReady {
-            layer: "socialise".into(),
-            reason: "no deadline, or nothing booked".into(),
-        })?;
-        if now < at {
-            return Err(Error::LayerNotReady {
+        if !self.cap_reached() {
+            let at = self.socialise_at().ok_or_else(|| Error::LayerNotReady {
                 layer: "socialise".into(),
-                reason: format!("the deadline is {at}"),
-            });
+                reason: "no deadline, or nothing booked".into(),
+            })?;
+            if now < at {
+                return Err(Error::LayerNotReady {
+                    layer: "socialise".into(),
+                    reason: format!("the deadline is {at}"),
+                });
+            }
         }
         let x = acc.woe();
         acc.write_off(x)?;
@@ -1054,6 +1098,10 @@ pub struct WaterfallConfig {
     /// Seconds after the first booking when what is free is socialised (0: never).
     #[serde(default)]
     pub deadline: u64,
+    /// Governance tokens minted since the first booking beyond which no auction starts and what
+    /// is free may be socialised at once, WAD (0: none).
+    #[serde(default)]
+    pub mint_cap: Wad,
     /// The staking vault (with the staking layer).
     #[serde(default)]
     pub staking: Option<VaultParams>,
@@ -1081,6 +1129,7 @@ impl WaterfallConfig {
                 offset: self.offset,
                 slash_interval: self.slash_interval,
                 deadline: self.deadline,
+                mint_cap: self.mint_cap,
             },
             vault,
             self.pledge,
@@ -1356,7 +1405,7 @@ mod tests {
                 duration: 5_000,
                 min_target: w(1),
             });
-            let wp = WaterfallParams { order, offset: w(u64::from(offset)), slash_interval: 600, deadline: 400_000 };
+            let wp = WaterfallParams { order, offset: w(u64::from(offset)), slash_interval: 600, deadline: 400_000, mint_cap: Wad::ZERO };
             let mut wf = Waterfall::new(wp, vault, pledge).unwrap();
             let (mut now, mut surplus) = (1_000u64, Wad::ZERO);
             // The vault's assets from its own ledger of flows.

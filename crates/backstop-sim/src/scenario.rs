@@ -593,7 +593,8 @@ impl Scenario {
         // reads it.
         if let Some(WaterfallSource::File(file)) = &s.waterfall {
             let full = base.map_or_else(|| file.clone(), |b| b.join(file));
-            s.waterfall = Some(WaterfallSource::Inline(crate::check::load_waterfall(&full)?));
+            s.waterfall =
+                Some(WaterfallSource::Inline(Box::new(crate::check::load_waterfall(&full)?)));
         }
         s.validate(origin)?;
         Ok(s)

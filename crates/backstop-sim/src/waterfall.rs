@@ -71,7 +71,7 @@ pub enum WaterfallSource {
     /// A waterfall file, relative to the scenario file (resolved at load).
     File(PathBuf),
     /// The layers and their rules.
-    Inline(WaterfallConfig),
+    Inline(Box<WaterfallConfig>),
 }
 
 impl<'de> Deserialize<'de> for WaterfallSource {
@@ -91,7 +91,7 @@ impl<'de> Deserialize<'de> for WaterfallSource {
             ) -> core::result::Result<Self::Value, A::Error> {
                 // Through the map itself, so that toml's errors keep their line and field.
                 WaterfallConfig::deserialize(MapAccessDeserializer::new(map))
-                    .map(WaterfallSource::Inline)
+                    .map(|c| WaterfallSource::Inline(Box::new(c)))
             }
         }
         d.deserialize_any(V)

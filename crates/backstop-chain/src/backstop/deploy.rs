@@ -347,12 +347,16 @@ pub async fn deploy_waterfall<S: Settlement>(
     }
     .abi_encode();
     let waterfall = chain.deploy_code(deployer, &Waterfall::BYTECODE, args).await?;
+    // The governance token first: its supply at the first booking is the mint cap's base.
+    let gov = Waterfall::file_1Call { what: name_bytes32("gov"), data: d.gov_token };
+    chain.send_sol(deployer, waterfall, &gov).await?;
     for (what, data) in [
         file("offset", cfg.offset.raw()),
         file("slashInterval", U256::from(cfg.slash_interval)),
         file("deadline", U256::from(cfg.deadline)),
+        file("mintCap", cfg.mint_cap.raw()),
     ] {
-        chain.send_sol(deployer, waterfall, &Waterfall::fileCall { what, data }).await?;
+        chain.send_sol(deployer, waterfall, &Waterfall::file_0Call { what, data }).await?;
     }
     chain.send_sol(deployer, d.accountant, &Accountant::relyCall { usr: waterfall }).await?;
     if vault != Address::ZERO {

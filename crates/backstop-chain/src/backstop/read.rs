@@ -86,6 +86,8 @@ pub(super) async fn read_cover<S: Settlement>(
     let last_slash = b.push(me, wf, &Waterfall::lastSlashCall {});
     let first_booking = b.push(me, wf, &Waterfall::firstBookingCall {});
     let bookings = b.push(me, wf, &Waterfall::bookingsCall {});
+    let mint_cap = b.push(me, wf, &Waterfall::mintCapCall {});
+    let minted = b.push(me, wf, &Waterfall::mintedCall {});
     let round_bookings = b.push(me, wf, &Waterfall::roundBookingsCall {});
     let v = w.vault;
     let vault = (v != Address::ZERO).then(|| VaultSlots {
@@ -144,6 +146,7 @@ pub(super) async fn read_cover<S: Settlement>(
         offset: wad(a.get(offset)?),
         slash_interval: u64_of("slashInterval", a.get(interval)?)?,
         deadline: u64_of("deadline", a.get(deadline)?)?,
+        mint_cap: wad(a.get(mint_cap)?),
     };
     let [treasury, slashed, pledged, socialised] = covered;
     let covered = Covered {
@@ -232,6 +235,7 @@ pub(super) async fn read_cover<S: Settlement>(
     let model =
         Model::restore(params, vault, pledge, current, covered, last_slash, first_booking, last)
             .map_err(model_error("waterfall"))?
-            .with_bookings(bookings.0, bookings.1);
+            .with_bookings(bookings.0, bookings.1)
+            .with_minted(wad(a.get(minted)?));
     Ok(CoverState { cover: Cover { model, addrs: w.core_addresses() }, balances })
 }

@@ -173,6 +173,8 @@ pub struct WaterfallView {
     pub socialise_at: u64,
     /// `bookings` and `roundBookings` (a pledge round is due while the second is lower).
     pub bookings: (u64, u64),
+    /// `minted()`: governance tokens minted since the first booking, WAD.
+    pub minted: Wad,
     /// `auctionsReady()`.
     pub auctions_ready: bool,
     /// `slashable()`, or its error (the contract's: no reason text).
@@ -249,6 +251,8 @@ pub struct ReadBack {
     pub times: (Option<u64>, Option<u64>),
     /// Bookings so far, and their number when the last round opened.
     pub bookings: (u64, u64),
+    /// Governance tokens minted since the first booking, WAD.
+    pub minted: Wad,
     /// `socialise_at`.
     pub socialise_at: Option<u64>,
     /// `auctions_ready` now (the error without its reason text).
@@ -294,6 +298,7 @@ impl ReadBack {
             covered: Covered { auctioned: Wad::ZERO, healed: Wad::ZERO, ..w.covered },
             times: (w.last_slash(), w.first_booking()),
             bookings: w.bookings(),
+            minted: w.minted(),
             socialise_at: w.socialise_at(),
             auctions_ready: w.auctions_ready(acc, surplus, now).map_err(bare),
             slashable: w.slashable(acc, now).map_err(bare),
@@ -765,6 +770,7 @@ impl<S: DevChain> WaterfallDifferential<S> {
             first_booking: w.first_booking().unwrap_or(0),
             socialise_at: w.socialise_at().unwrap_or(0),
             bookings: w.bookings(),
+            minted: w.minted(),
             auctions_ready: w.auctions_ready(acc, sys.surplus(), now).is_ok(),
             slashable: w.slashable(acc, now).map_err(bare),
             vault,
@@ -791,6 +797,7 @@ impl<S: DevChain> WaterfallDifferential<S> {
         let socialise_at = b.push(me, wf, &Waterfall::socialiseAtCall {});
         let bookings = b.push(me, wf, &Waterfall::bookingsCall {});
         let round_bookings = b.push(me, wf, &Waterfall::roundBookingsCall {});
+        let minted = b.push(me, wf, &Waterfall::mintedCall {});
         let ready = b.push(me, wf, &Waterfall::auctionsReadyCall {});
         let slashable = b.push(me, wf, &Waterfall::slashableCall {});
         let vault = (v != Address::ZERO).then(|| {
@@ -894,6 +901,7 @@ impl<S: DevChain> WaterfallDifferential<S> {
             first_booking: time(a.get(first_booking)?),
             socialise_at: time(a.get(socialise_at)?),
             bookings: (time(a.get(bookings)?), time(a.get(round_bookings)?)),
+            minted: wad(a.get(minted)?),
             auctions_ready: a.get(ready)?,
             slashable,
             vault,

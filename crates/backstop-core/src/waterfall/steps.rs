@@ -43,9 +43,9 @@ impl Waterfall {
                     (oracle.is_some() && self.pledge_due(acc)).then_some(Action::OpenPledge)
                 }
                 Layer::Auctions => None,
-                Layer::Socialise => {
-                    self.socialise_at().is_some_and(|at| now >= at).then_some(Action::Socialise)
-                }
+                Layer::Socialise => (self.cap_reached()
+                    || self.socialise_at().is_some_and(|at| now >= at))
+                .then_some(Action::Socialise),
             };
             if due.is_some() {
                 return due;
@@ -94,8 +94,13 @@ mod tests {
         let mut v = StakingVault::new(vp).unwrap();
         v.deposit(Address::repeat_byte(1), w("1000")).unwrap();
         let pp = PledgeParams { discount: w("0.1"), duration: 3_600, min_target: w("100") };
-        let params =
-            WaterfallParams { order, offset: w("50"), slash_interval: 600, deadline: 86_400 };
+        let params = WaterfallParams {
+            order,
+            offset: w("50"),
+            slash_interval: 600,
+            deadline: 86_400,
+            mint_cap: Wad::ZERO,
+        };
         let mut wf = Waterfall::new(params, Some(v), Some(pp)).unwrap();
         let mut a = acc();
         let price = Some(Ray::from_units(2));
@@ -126,7 +131,13 @@ mod tests {
     fn a_met_round_is_settled_first_and_nothing_is_due_without_free_debt() {
         let order = vec![Layer::Pledge, Layer::Auctions];
         let pp = PledgeParams { discount: w("0"), duration: 100, min_target: w("0") };
-        let params = WaterfallParams { order, offset: Wad::ZERO, slash_interval: 0, deadline: 0 };
+        let params = WaterfallParams {
+            order,
+            offset: Wad::ZERO,
+            slash_interval: 0,
+            deadline: 0,
+            mint_cap: Wad::ZERO,
+        };
         let mut wf = Waterfall::new(params, None, Some(pp)).unwrap();
         let mut a = acc();
         assert_eq!(wf.next_step(&a, Wad::ZERO, Some(Ray::ONE), 1), None);
