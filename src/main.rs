@@ -440,18 +440,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let scenario = scenario.unwrap_or(Scenario::BlackThursday);
             let mechanism = if dutch { Mechanism::Dutch } else { Mechanism::English };
             let funding = if flash { Funding::Flash } else { Funding::Capital };
-            let show = |p: &Progress| {
-                if p.rounds % 25 == 1 {
-                    eprint!(
-                        "\r  round {:>6}  auctions {:>4} (live {:>3})  bad debt left {:>16}   ",
-                        p.rounds,
-                        p.auctions,
-                        p.live,
-                        format!("{:.2}", p.debt_left.to_string().parse::<f64>().unwrap_or(0.0))
-                    );
-                    let _ = std::io::stderr().flush();
-                }
-            };
+            let show = show_progress;
             let report = if anvil || fork_url.is_some() {
                 let mut cfg = AnvilConfig::default();
                 match &fork_url {
@@ -993,6 +982,20 @@ async fn deploy_dss_cmd(
     Ok(())
 }
 
+/// A demo's progress line on stderr, every 25 rounds.
+fn show_progress(p: &Progress) {
+    if p.rounds % 25 == 1 {
+        eprint!(
+            "\r  round {:>6}  auctions {:>4} (live {:>3})  bad debt left {:>16}   ",
+            p.rounds,
+            p.auctions,
+            p.live,
+            format!("{:.2}", p.debt_left.to_string().parse::<f64>().unwrap_or(0.0))
+        );
+        let _ = std::io::stderr().flush();
+    }
+}
+
 /// `backstop demo --waterfall NAME|FILE`: the file is checked before anything runs.
 async fn waterfall_demo(
     name: String,
@@ -1003,18 +1006,7 @@ async fn waterfall_demo(
 ) -> anyhow::Result<()> {
     use backstop::waterfall_demo::{load_waterfall, run_waterfall_demo};
     let cfg = load_waterfall(&name)?;
-    let show = |p: &Progress| {
-        if p.rounds % 25 == 1 {
-            eprint!(
-                "\r  round {:>6}  auctions {:>4} (live {:>3})  bad debt left {:>16}   ",
-                p.rounds,
-                p.auctions,
-                p.live,
-                format!("{:.2}", p.debt_left.to_string().parse::<f64>().unwrap_or(0.0))
-            );
-            let _ = std::io::stderr().flush();
-        }
-    };
+    let show = show_progress;
     let report = if anvil {
         let node = AnvilNode::spawn(&AnvilConfig::default().timestamp(backstop::demo::DEMO_START))?;
         let chain =

@@ -25,6 +25,54 @@ mod follow;
 pub mod waterfall;
 pub use follow::{AccountantFollower, Followed};
 
+/// One action's outcome on both sides: `None` when both accepted it with the same events,
+/// the error's kind when both refused it with the same error; otherwise where they part.
+// The harness's error, as its async callers (which the lint does not see) return it.
+#[allow(clippy::result_large_err)]
+pub(crate) fn judge(
+    action: Action,
+    now: u64,
+    model: backstop_core::Result<Vec<Event>>,
+    chain: crate::Result<(crate::Receipt, Vec<Event>)>,
+) -> Result<Option<&'static str>, DiffError> {
+    match (model, chain) {
+        (Ok(m), Ok((_, c))) if m == c => Ok(None),
+        (Ok(model), Ok((_, chain))) => {
+            Err(DiffError::EventsDiffer { action: Box::new(action), at: now, model, chain })
+        }
+        (Err(m), Err(c)) if c.core_error().is_some_and(|c| same_error(&m, c)) => Ok(Some(m.kind())),
+        (_, Err(e @ ChainError::Backend(_))) => Err(DiffError::Chain(e)),
+        (model, chain) => Err(DiffError::DecisionsDiffer {
+            action: Box::new(action),
+            at: now,
+            model,
+            chain: chain.map(|(_, e)| e),
+        }),
+    }
+}
+
+/// Compares the model's and the chain's [`StateView`] (balances of `watch`) at `now`.
+pub(crate) async fn compare_states<S: crate::Settlement>(
+    chain: &S,
+    deployment: Deployment,
+    sys: &System,
+    watch: &[Address],
+    now: u64,
+) -> Result<(), DiffError> {
+    let eras: Vec<u64> = sys.accountant.queue().map(|(e, _)| e).collect();
+    let model = StateView::of_model(sys, &eras, watch);
+    let client = SystemClient::new(chain, deployment);
+    let state = client.state_view(&eras, watch).await.map_err(DiffError::Chain)?;
+    if model != state {
+        return Err(DiffError::StateDiffers {
+            at: now,
+            model: Box::new(model),
+            chain: Box::new(state),
+        });
+    }
+    Ok(())
+}
+
 /// Where the model and the chain part, or why they could not be compared.
 #[derive(Debug, thiserror::Error)]
 pub enum DiffError {
@@ -211,44 +259,15 @@ impl<S: DevChain> Differential<S> {
                 chain.as_ref().map(|x| &x.1)
             );
         }
-        match (model, chain) {
-            (Ok(m), Ok((_, c))) if m == c => self.accepted += 1,
-            (Ok(model), Ok((_, chain))) => {
-                return Err(DiffError::EventsDiffer {
-                    action: Box::new(action),
-                    at: now,
-                    model,
-                    chain,
-                });
-            }
-            (Err(m), Err(c)) if c.core_error().is_some_and(|c| same_error(&m, c)) => {}
-            (_, Err(e @ ChainError::Backend(_))) => return Err(DiffError::Chain(e)),
-            (model, chain) => {
-                return Err(DiffError::DecisionsDiffer {
-                    action: Box::new(action),
-                    at: now,
-                    model,
-                    chain: chain.map(|(_, e)| e),
-                });
-            }
+        if judge(action, now, model, chain)?.is_none() {
+            self.accepted += 1;
         }
         self.compare_state().await
     }
 
     /// Compares the model's and the chain's [`StateView`].
     pub async fn compare_state(&self) -> Result<(), DiffError> {
-        let eras: Vec<u64> = self.sys.accountant.queue().map(|(e, _)| e).collect();
-        let model = StateView::of_model(&self.sys, &eras, &self.watch);
-        let client = SystemClient::new(&self.chain, self.deployment);
-        let chain = client.state_view(&eras, &self.watch).await.map_err(DiffError::Chain)?;
-        if model != chain {
-            return Err(DiffError::StateDiffers {
-                at: self.now,
-                model: Box::new(model),
-                chain: Box::new(chain),
-            });
-        }
-        Ok(())
+        compare_states(&self.chain, self.deployment, &self.sys, &self.watch, self.now).await
     }
 
     /// Runs the generated `steps` (after [`backstop_core::arb::prologue`]) through both sides.

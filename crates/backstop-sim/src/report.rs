@@ -197,19 +197,7 @@ pub fn headline(
         if key == "pool_low" && agg_metrics.get(key).is_none_or(|m| m.min >= 1.0) {
             continue;
         }
-        if let Some(m) = agg_metrics.get(key) {
-            writeln!(
-                f,
-                "  {:<20} {:>14} {:>14} {:>14} {:>14}",
-                label,
-                num(m.mean),
-                num(m.p05),
-                num(m.p50),
-                num(m.p95)
-            )?;
-        } else {
-            writeln!(f, "  {label:<20} {:>14}", "-")?;
-        }
+        metric_row(f, label, agg_metrics.get(key))?;
     }
     Ok(())
 }
@@ -236,21 +224,25 @@ pub fn waterfall_lines(
         ("stand-off (·days)", "standoff"),
     ];
     for (label, key) in rows {
-        if let Some(m) = agg_metrics.get(key) {
-            writeln!(
-                f,
-                "  {:<20} {:>14} {:>14} {:>14} {:>14}",
-                label,
-                num(m.mean),
-                num(m.p05),
-                num(m.p50),
-                num(m.p95)
-            )?;
-        } else {
-            writeln!(f, "  {label:<20} {:>14}", "-")?;
-        }
+        metric_row(f, label, agg_metrics.get(key))?;
     }
     Ok(())
+}
+
+/// One metric's line: mean, 5%, median and 95%, or a dash without it.
+fn metric_row(f: &mut fmt::Formatter<'_>, label: &str, m: Option<&MetricStats>) -> fmt::Result {
+    match m {
+        Some(m) => writeln!(
+            f,
+            "  {:<20} {:>14} {:>14} {:>14} {:>14}",
+            label,
+            num(m.mean),
+            num(m.p05),
+            num(m.p50),
+            num(m.p95)
+        ),
+        None => writeln!(f, "  {label:<20} {:>14}", "-"),
+    }
 }
 
 /// A number with at most 4 significant decimals and thousands left as is.

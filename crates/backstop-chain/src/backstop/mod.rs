@@ -175,9 +175,32 @@ impl Deployment {
 
     /// The calls that approve `spender`s to pull stablecoin from `owner` without limit.
     pub fn approve_calls(&self) -> [Call; 2] {
-        [self.english, self.dutch].map(|spender| {
-            Call::sol(self.stablecoin, &Stablecoin::approveCall { spender, amount: U256::MAX })
-        })
+        [self.english, self.dutch].map(|spender| self.approve_call(spender))
+    }
+
+    fn approve_call(&self, spender: Address) -> Call {
+        Call::sol(self.stablecoin, &Stablecoin::approveCall { spender, amount: U256::MAX })
+    }
+
+    /// Unlimited approvals from `who` of each of `spenders` whose allowance is below `amount`
+    /// (WAD), in order.
+    async fn missing_approvals<S: Settlement>(
+        &self,
+        chain: &S,
+        who: Address,
+        amount: Wad,
+        spenders: impl IntoIterator<Item = Address>,
+    ) -> Result<Vec<Call>> {
+        let mut calls = Vec::new();
+        for spender in spenders {
+            let allowance = self
+                .call(chain, self.stablecoin, &Stablecoin::allowanceCall { owner: who, spender })
+                .await?;
+            if allowance < amount.raw() {
+                calls.push(self.approve_call(spender));
+            }
+        }
+        Ok(calls)
     }
 
     /// The waterfall's contracts that pull the stablecoin from stakers and pledgers: the vault
@@ -199,17 +222,7 @@ impl Deployment {
         who: Address,
         amount: Wad,
     ) -> Result<Vec<Call>> {
-        let mut calls = Vec::new();
-        for spender in self.waterfall_spenders() {
-            let allowance = self
-                .call(chain, self.stablecoin, &Stablecoin::allowanceCall { owner: who, spender })
-                .await?;
-            if allowance < amount.raw() {
-                let approve = Stablecoin::approveCall { spender, amount: U256::MAX };
-                calls.push(Call::sol(self.stablecoin, &approve));
-            }
-        }
-        Ok(calls)
+        self.missing_approvals(chain, who, amount, self.waterfall_spenders()).await
     }
 
     /// The waterfall's contracts, or the error of `action`, which needs them.
@@ -741,18 +754,9 @@ impl Adapter for Deployment {
         who: Address,
         amount: Wad,
     ) -> Result<Vec<Call>> {
-        let mut calls = Vec::new();
-        for (spender, approve) in [self.english, self.dutch].into_iter().zip(self.approve_calls()) {
-            let allowance = self
-                .call(chain, self.stablecoin, &Stablecoin::allowanceCall { owner: who, spender })
-                .await?;
-            if allowance < amount.raw() {
-                calls.push(approve);
-            }
-        }
         // A bidder may pledge to the waterfall's round (and stake) with the same stablecoin.
-        calls.extend(self.waterfall_setup(chain, who, amount).await?);
-        Ok(calls)
+        let spenders = [self.english, self.dutch].into_iter().chain(self.waterfall_spenders());
+        self.missing_approvals(chain, who, amount, spenders).await
     }
 }
 

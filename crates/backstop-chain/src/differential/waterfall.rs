@@ -39,7 +39,7 @@
 //! anything is sent, and must be refused by the model too (`NotConfigured` without a vault,
 //! `RoundNotOpen` without a round).
 
-use super::{DEPLOYER, DiffError, KEEPER, SINK, same_error, sender};
+use super::{DEPLOYER, DiffError, KEEPER, SINK, compare_states, judge, sender};
 use crate::{
     Adapter, CallOutcome, ChainError, DevChain, ReadBatch, SystemClient,
     adapter::action_name,
@@ -48,7 +48,6 @@ use crate::{
         bindings::{Accountant, PledgeRound, StakingVault, Waterfall},
         decode::name_bytes32,
         deploy::{deploy_system, deploy_waterfall, waterfall_model},
-        view::StateView,
     },
     live::load_live_with,
 };
@@ -605,31 +604,12 @@ impl<S: DevChain> WaterfallDifferential<S> {
                 chain.as_ref().map(|x| &x.1)
             );
         }
-        match (model, chain) {
-            (Ok(m), Ok((_, c))) if m == c => {
+        match judge(action, now, model, chain)? {
+            None => {
                 self.accepted += 1;
                 *self.accepted_by.entry(name).or_default() += 1;
             }
-            (Ok(model), Ok((_, chain))) => {
-                return Err(DiffError::EventsDiffer {
-                    action: Box::new(action),
-                    at: now,
-                    model,
-                    chain,
-                });
-            }
-            (Err(m), Err(c)) if c.core_error().is_some_and(|c| same_error(&m, c)) => {
-                *self.refused_by.entry(m.kind()).or_default() += 1;
-            }
-            (_, Err(e @ ChainError::Backend(_))) => return Err(DiffError::Chain(e)),
-            (model, chain) => {
-                return Err(DiffError::DecisionsDiffer {
-                    action: Box::new(action),
-                    at: now,
-                    model,
-                    chain: chain.map(|(_, e)| e),
-                });
-            }
+            Some(kind) => *self.refused_by.entry(kind).or_default() += 1,
         }
         match self.sys.unaccounted() {
             Some(Ok(x)) if x.is_zero() => {}
@@ -646,17 +626,7 @@ impl<S: DevChain> WaterfallDifferential<S> {
 
     /// Compares the whole [`StateView`] and the [`WaterfallView`] of both sides.
     pub async fn compare(&self) -> Result<(), DiffError> {
-        let eras: Vec<u64> = self.sys.accountant.queue().map(|(e, _)| e).collect();
-        let model = StateView::of_model(&self.sys, &eras, &self.watch);
-        let client = SystemClient::new(&self.chain, self.d);
-        let chain = client.state_view(&eras, &self.watch).await.map_err(DiffError::Chain)?;
-        if model != chain {
-            return Err(DiffError::StateDiffers {
-                at: self.now,
-                model: Box::new(model),
-                chain: Box::new(chain),
-            });
-        }
+        compare_states(&self.chain, self.d, &self.sys, &self.watch, self.now).await?;
         let m = self.model_view().map_err(DiffError::Model)?;
         let c = self.chain_view().await.map_err(DiffError::Chain)?;
         if m != c {
