@@ -14,7 +14,7 @@
 //!   contracts' `LayerNotReady` and `InvalidParam` carry no reason text);
 //! - the events, in order (the waterfall's as [`backstop_core::Event::Waterfall`], the
 //!   accountant's and the houses' as usual);
-//! - the state: the whole [`StateView`] (the accountant, every auction, the stablecoin and
+//! - the state: the whole [`StateView`](crate::backstop::view::StateView) (the accountant, every auction, the stablecoin and
 //!   governance balances of every actor and contract) and the [`WaterfallView`] (free debt, the
 //!   waterfall's ledger, last slash, first booking, socialise time, the booking counters that say
 //!   whether a pledge round is due, `auctionsReady()` and `slashable()` against the model's
@@ -154,7 +154,7 @@ pub enum WaterfallStep {
     Deal,
 }
 
-/// The waterfall's part of what is compared after every step (the rest is the [`StateView`]).
+/// The waterfall's part of what is compared after every step (the rest is the [`StateView`](crate::backstop::view::StateView)).
 /// Amounts WAD, prices RAY, times seconds (0: none, as on chain).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WaterfallView {
@@ -624,7 +624,7 @@ impl<S: DevChain> WaterfallDifferential<S> {
         self.compare().await
     }
 
-    /// Compares the whole [`StateView`] and the [`WaterfallView`] of both sides.
+    /// Compares the whole [`StateView`](crate::backstop::view::StateView) and the [`WaterfallView`] of both sides.
     pub async fn compare(&self) -> Result<(), DiffError> {
         compare_states(&self.chain, self.d, &self.sys, &self.watch, self.now).await?;
         let m = self.model_view().map_err(DiffError::Model)?;
