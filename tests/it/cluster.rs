@@ -50,7 +50,9 @@ fn assert_same_files(whole: &Path, merged: &Path) {
         std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
-            .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+            .map(|p| {
+                (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
+            })
             .collect()
     };
     let (a, b) = (read(whole), read(merged));

@@ -1,4 +1,4 @@
-//! The root package's end-to-end tests, in one binary (one link instead of 14): the demo,
+//! The root package's end-to-end tests, in one binary (one link instead of 16): the demo,
 //! the command line, the keeper and `backstop admin` on Anvil, the Aave v3 recap, flash takes,
 //! the TWAP feeder, chain replay, dss, and the cluster examples (Slurm, Kubernetes) of sharded
 //! sweeps.

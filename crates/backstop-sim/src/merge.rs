@@ -144,11 +144,7 @@ fn check(dirs: &[PathBuf], out: &Path) -> Result<Vec<Part>> {
         if w[0].m.shard.index == w[1].m.shard.index {
             return Err(SimError::Shard {
                 dir: w[1].dir.clone(),
-                reason: format!(
-                    "shard {} given twice: also {}",
-                    w[1].m.shard,
-                    w[0].dir.display()
-                ),
+                reason: format!("shard {} given twice: also {}", w[1].m.shard, w[0].dir.display()),
             });
         }
     }
@@ -301,14 +297,20 @@ fn merge_sim(scenario: &Scenario, parts: &[Part], out: &Path) -> Result<SimRepor
     let mut w = csv_writer(&runs_csv)?;
     let mut agg = Aggregate::new(m.seed, None);
     let mut run0 = None;
-    for_each_row(parts, false, |_| false, |_, run, s| {
-        agg.push(&s);
-        w.serialize(&s).map_err(|source| SimError::CsvWrite { path: runs_csv.clone(), source })?;
-        if run == 0 {
-            run0 = Some(s);
-        }
-        Ok(())
-    })?;
+    for_each_row(
+        parts,
+        false,
+        |_| false,
+        |_, run, s| {
+            agg.push(&s);
+            w.serialize(&s)
+                .map_err(|source| SimError::CsvWrite { path: runs_csv.clone(), source })?;
+            if run == 0 {
+                run0 = Some(s);
+            }
+            Ok(())
+        },
+    )?;
     w.flush().map_err(|e| SimError::io("writing", &runs_csv, e))?;
     files.push(runs_csv);
     let run0 = run0.ok_or_else(|| SimError::Merge("no shard holds run 0".into()))?;
@@ -365,9 +367,9 @@ fn merge_sweep(scenario: &Scenario, parts: &[Part], out: &Path) -> Result<SweepR
         .enumerate()
         .map(|(i, (values, sc))| match sc {
             Err(why) => Ok(SweepPoint::invalid(values.clone(), why.clone())),
-            Ok(_) => done.remove(&(i as u64)).ok_or_else(|| {
-                SimError::Merge(format!("point {i} has no runs in any shard"))
-            }),
+            Ok(_) => done
+                .remove(&(i as u64))
+                .ok_or_else(|| SimError::Merge(format!("point {i} has no runs in any shard"))),
         })
         .collect::<Result<Vec<_>>>()?;
     finish_sweep(scenario, &cfg, results, &points, out)

@@ -88,7 +88,8 @@ pub struct Timing {
 impl Timing {
     /// `runs` runs on `threads` threads in `wall_seconds` seconds.
     pub fn new(threads: usize, wall_seconds: f64, runs: u64) -> Self {
-        let runs_per_minute = if wall_seconds > 0.0 { runs as f64 * 60.0 / wall_seconds } else { 0.0 };
+        let runs_per_minute =
+            if wall_seconds > 0.0 { runs as f64 * 60.0 / wall_seconds } else { 0.0 };
         Self { threads, wall_seconds, runs_per_minute }
     }
 }

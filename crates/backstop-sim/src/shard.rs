@@ -72,7 +72,9 @@ impl FromStr for Shard {
             .split_once('/')
             .ok_or_else(|| format!("`{s}`: expected I/N, shard I of N (e.g. 2/8)"))?;
         let num = |x: &str, what: &str| {
-            x.trim().parse::<u64>().map_err(|_| format!("`{s}`: {what} `{x}` is not a whole number"))
+            x.trim()
+                .parse::<u64>()
+                .map_err(|_| format!("`{s}`: {what} `{x}` is not a whole number"))
         };
         let (index, count) = (num(i, "I")?, num(n, "N")?);
         if count == 0 {
@@ -238,6 +240,13 @@ impl Manifest {
             return Err(bad(format!(
                 "{MANIFEST} has format {}, this version reads format {FORMAT}",
                 m.format
+            )));
+        }
+        let Shard { index, count } = m.shard;
+        if count == 0 || !(1..=count).contains(&index) || m.runs == 0 || count > m.total {
+            return Err(bad(format!(
+                "{MANIFEST}: shard {index}/{count} of {} units ({} runs) is not a shard",
+                m.total, m.runs
             )));
         }
         Ok(m)
@@ -441,11 +450,18 @@ pub fn run_sweep_shard(
         if lo >= hi {
             continue;
         }
-        let agg =
-            monte_carlo_range_in(&pool, sc, &mc, lo - base..hi - base, RunOptions::default(), &pb, |r| {
+        let agg = monte_carlo_range_in(
+            &pool,
+            sc,
+            &mc,
+            lo - base..hi - base,
+            RunOptions::default(),
+            &pb,
+            |r| {
                 w.serialize(&r.summary)
                     .map_err(|source| SimError::CsvWrite { path: runs_csv.clone(), source })
-            })?;
+            },
+        )?;
         rows += agg.runs;
     }
     pb.finish_and_clear();

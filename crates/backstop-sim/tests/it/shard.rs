@@ -30,7 +30,11 @@ struct Merge {
 }
 
 /// `sim` with these arguments (after the scenario) into `out`.
-fn sim(scenario: &str, args: &[&str], out: &Path) -> backstop_sim::Result<backstop_sim::cli::SimOutput> {
+fn sim(
+    scenario: &str,
+    args: &[&str],
+    out: &Path,
+) -> backstop_sim::Result<backstop_sim::cli::SimOutput> {
     let mut argv = vec!["sim", scenario, "--out", out.to_str().unwrap(), "-q"];
     argv.extend_from_slice(args);
     Sim::try_parse_from(argv).unwrap().args.run()
@@ -55,7 +59,9 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.file_name().unwrap() != "timing.json")
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
+        })
         .collect()
 }
 
@@ -96,10 +102,11 @@ fn sim_shards_merge_into_the_unsharded_files() {
     assert!(!summary.contains("wall_seconds") && !summary.contains(whole.to_str().unwrap()));
     for n in 1..=3 {
         let dirs = shards(dir.path(), n, |shard, out| {
-            let s = sim(SCENARIO, &[&base[..], &["--threads", "1", "--shard", shard]].concat(), out)
-                .unwrap()
-                .shard()
-                .unwrap();
+            let s =
+                sim(SCENARIO, &[&base[..], &["--threads", "1", "--shard", shard]].concat(), out)
+                    .unwrap()
+                    .shard()
+                    .unwrap();
             assert_eq!(s.shard.to_string(), shard);
         });
         // Run 0 in full only in the shard that holds it.
@@ -254,7 +261,11 @@ fn merge_refuses_what_is_not_one_whole_run() {
         sim(scenario, &[args, &["--shard", shard]].concat(), &other).unwrap();
         let e = merge_err(&[dirs[0].clone(), other.clone(), dirs[2].clone()], &out);
         assert!(
-            e.starts_with(&format!("merge: {}: not a shard of the same run as {}: `{field}` is ", other.display(), d(0))),
+            e.starts_with(&format!(
+                "merge: {}: not a shard of the same run as {}: `{field}` is ",
+                other.display(),
+                d(0)
+            )),
             "{e}"
         );
         e
@@ -267,12 +278,28 @@ fn merge_refuses_what_is_not_one_whole_run() {
     mismatch(&["--runs", "5", "--seed", "1"], SCENARIO, "2/3", "plots");
     // The same name, another scenario: a file with one field changed.
     let file = dir.path().join("edited.toml");
-    let text = std::fs::read_to_string(super::root().join("examples/scenarios/black-thursday-2020-counterfactual.toml")).unwrap();
+    let text = std::fs::read_to_string(
+        super::root().join("examples/scenarios/black-thursday-2020-counterfactual.toml"),
+    )
+    .unwrap();
     std::fs::write(&file, text.replace("ttl = 600 ", "ttl = 900 ")).unwrap();
     mismatch(&base, file.to_str().unwrap(), "2/3", "scenario_hash");
     // A sweep's shard is not a sim's.
     let sw = dir.path().join("sweep-shard");
-    sweep(&[SCENARIO, "--param", "english.ttl=600,3600", "--runs", "5", "--no-plots", "--shard", "2/3"], &sw).unwrap();
+    sweep(
+        &[
+            SCENARIO,
+            "--param",
+            "english.ttl=600,3600",
+            "--runs",
+            "5",
+            "--no-plots",
+            "--shard",
+            "2/3",
+        ],
+        &sw,
+    )
+    .unwrap();
     let e = merge_err(&[dirs[0].clone(), sw, dirs[2].clone()], &out);
     assert!(e.contains("`kind` is \"sweep\" here but \"sim\" there"), "{e}");
 
@@ -288,7 +315,10 @@ fn merge_refuses_what_is_not_one_whole_run() {
     let cut: Vec<&str> = csv.lines().collect();
     std::fs::write(short.join("runs.csv"), cut[..cut.len() - 1].join("\n") + "\n").unwrap();
     let e = merge_err(&[dirs[0].clone(), dirs[1].clone(), short.clone()], &out);
-    assert!(e.contains(&format!("{}: runs.csv ends after 1 rows, before run 4", short.display())), "{e}");
+    assert!(
+        e.contains(&format!("{}: runs.csv ends after 1 rows, before run 4", short.display())),
+        "{e}"
+    );
     let swapped = dir.path().join("swapped");
     copy_dir(&dirs[2], &swapped);
     std::fs::copy(dirs[1].join("runs.csv"), swapped.join("runs.csv")).unwrap();
@@ -301,6 +331,13 @@ fn merge_refuses_what_is_not_one_whole_run() {
     std::fs::write(edited.join("shard.json"), m.replace("\"ttl\": 600", "\"ttl\": 601")).unwrap();
     let e = merge_err(&[edited.clone(), dirs[1].clone(), dirs[2].clone()], &out);
     assert!(e.contains("the file was edited"), "{e}");
+    // A manifest that names no shard (edited by hand): refused, not a panic.
+    let zero = dir.path().join("zero");
+    copy_dir(&dirs[1], &zero);
+    let m = std::fs::read_to_string(zero.join("shard.json")).unwrap();
+    std::fs::write(zero.join("shard.json"), m.replace("\"index\": 2,", "\"index\": 0,")).unwrap();
+    let e = merge_err(&[dirs[0].clone(), zero.clone(), dirs[2].clone()], &out);
+    assert!(e.contains("shard 0/3 of 5 units (5 runs) is not a shard"), "{e}");
     // Not into a shard's own directory.
     let e = merge_err(&dirs, &dirs[1]);
     assert!(e.contains("holds a shard.json"), "{e}");
@@ -313,17 +350,30 @@ fn merge_refuses_what_is_not_one_whole_run() {
 fn shard_flags_are_checked_before_anything_runs() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("s");
-    for (bad, why) in [("0/3", "I must be in 1..=3"), ("4/3", "I must be in 1..=3"), ("2", "expected I/N"), ("1/0", "N must be at least 1")] {
-        let e = Sim::try_parse_from(["sim", SCENARIO, "--out", "x", "--shard", bad]).err().unwrap().to_string();
+    for (bad, why) in [
+        ("0/3", "I must be in 1..=3"),
+        ("4/3", "I must be in 1..=3"),
+        ("2", "expected I/N"),
+        ("1/0", "N must be at least 1"),
+    ] {
+        let e = Sim::try_parse_from(["sim", SCENARIO, "--out", "x", "--shard", bad])
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("--shard") && e.contains(why), "{bad}: {e}");
     }
     let e = sim(SCENARIO, &["--runs", "4", "--shard", "5/5"], &out).unwrap_err().to_string();
     assert_eq!(e, "--shard 5/5: 5 shards for 4 runs: at most one shard per run");
-    let e = sweep(&[SCENARIO, "--param", "english.ttl=600,3600", "--runs", "2", "--shard", "5/5"], &out)
+    let e = sweep(
+        &[SCENARIO, "--param", "english.ttl=600,3600", "--runs", "2", "--shard", "5/5"],
+        &out,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(e, "--shard 5/5: 5 shards for 4 point × run units: at most one shard per run");
+    let e = sim("aave-2026-waterfalls", &["--runs", "4", "--shard", "1/2"], &out)
         .unwrap_err()
         .to_string();
-    assert_eq!(e, "--shard 5/5: 5 shards for 4 point × run units: at most one shard per run");
-    let e = sim("aave-2026-waterfalls", &["--runs", "4", "--shard", "1/2"], &out).unwrap_err().to_string();
     assert!(e.starts_with("--shard 1/2: `aave-2026-waterfalls` is a comparison"), "{e}");
     assert!(!out.exists(), "nothing written");
 }
