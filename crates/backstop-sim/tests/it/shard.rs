@@ -252,7 +252,7 @@ fn merge_refuses_what_is_not_one_whole_run() {
     assert_eq!(e, format!("merge: {}: shard 2/3 given twice: also {}", d(1), d(1)));
     let copy = dir.path().join("copy-of-2");
     copy_dir(&dirs[1], &copy);
-    let e = merge_err(&[dirs[0].clone(), dirs[1].clone(), copy.clone(), dirs[2].clone()], &out);
+    let e = merge_err(&[dirs[0].clone(), dirs[1].clone(), copy, dirs[2].clone()], &out);
     assert!(e.contains("shard 2/3 given twice"), "{e}");
 
     // Shards of another run: each field that differs is named, with the directory.
@@ -322,21 +322,21 @@ fn merge_refuses_what_is_not_one_whole_run() {
     let swapped = dir.path().join("swapped");
     copy_dir(&dirs[2], &swapped);
     std::fs::copy(dirs[1].join("runs.csv"), swapped.join("runs.csv")).unwrap();
-    let e = merge_err(&[dirs[0].clone(), dirs[1].clone(), swapped.clone()], &out);
+    let e = merge_err(&[dirs[0].clone(), dirs[1].clone(), swapped], &out);
     assert!(e.contains("run 1, expected run 3: the file is not this shard's"), "{e}");
     // A manifest whose scenario was edited by hand.
     let edited = dir.path().join("edited");
     copy_dir(&dirs[0], &edited);
     let m = std::fs::read_to_string(edited.join("shard.json")).unwrap();
     std::fs::write(edited.join("shard.json"), m.replace("\"ttl\": 600", "\"ttl\": 601")).unwrap();
-    let e = merge_err(&[edited.clone(), dirs[1].clone(), dirs[2].clone()], &out);
+    let e = merge_err(&[edited, dirs[1].clone(), dirs[2].clone()], &out);
     assert!(e.contains("the file was edited"), "{e}");
     // A manifest that names no shard (edited by hand): refused, not a panic.
     let zero = dir.path().join("zero");
     copy_dir(&dirs[1], &zero);
     let m = std::fs::read_to_string(zero.join("shard.json")).unwrap();
     std::fs::write(zero.join("shard.json"), m.replace("\"index\": 2,", "\"index\": 0,")).unwrap();
-    let e = merge_err(&[dirs[0].clone(), zero.clone(), dirs[2].clone()], &out);
+    let e = merge_err(&[dirs[0].clone(), zero, dirs[2].clone()], &out);
     assert!(e.contains("shard 0/3 of 5 units (5 runs) is not a shard"), "{e}");
     // Not into a shard's own directory.
     let e = merge_err(&dirs, &dirs[1]);
