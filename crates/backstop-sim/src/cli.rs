@@ -131,7 +131,7 @@ pub enum SimOutput {
 }
 
 impl SimOutput {
-    /// Runs per scenario.
+    /// Runs per scenario (a shard: the runs it simulated).
     pub fn runs(&self) -> u64 {
         match self {
             Self::Single(r) => r.runs,
