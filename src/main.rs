@@ -106,6 +106,9 @@ enum Command {
     Sim(backstop_sim::cli::SimArgs),
     /// Search auction parameters against an objective; write the best as a deployment file.
     Sweep(backstop_sim::cli::SweepArgs),
+    /// Put the shards of a sharded sim or sweep (`--shard I/N`) back together: exactly the
+    /// unsharded run's files.
+    Merge(backstop_sim::cli::MergeArgs),
     /// Run the property suite and adversarial scenarios against one parameter set.
     Check(backstop_sim::cli::CheckArgs),
     /// Run a keeper against a deployment: discover, bid within limits, settle.
@@ -390,6 +393,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = tokio::task::spawn_blocking(move || args.run()).await??;
             // No valid and feasible point: exit 1, with each point's reason.
             report.require_best()?;
+        }
+        Command::Merge(args) => {
+            let merged = tokio::task::spawn_blocking(move || args.run()).await??;
+            // A merged sweep without a valid and feasible point exits 1, as the sweep would.
+            if let Some(report) = merged.sweep() {
+                report.require_best()?;
+            }
         }
         Command::Check(args) => {
             let report = tokio::task::spawn_blocking(move || args.run()).await??;

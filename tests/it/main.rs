@@ -1,6 +1,7 @@
-//! The root package's end-to-end tests, in one binary (one link instead of 14): the demo,
+//! The root package's end-to-end tests, in one binary (one link instead of 16): the demo,
 //! the command line, the keeper and `backstop admin` on Anvil, the Aave v3 recap, flash takes,
-//! the TWAP feeder, chain replay, dss.
+//! the TWAP feeder, chain replay, dss, and the cluster examples (Slurm, Kubernetes) of sharded
+//! sweeps.
 //!
 //! Run one module with `cargo test -p backstop --test it <module>::` (e.g. `keeper_anvil::`).
 //! Every test that starts an Anvil of its own takes [`SERIAL`] first: the nodes are on free ports
@@ -14,6 +15,7 @@ mod aave_recap;
 mod aave_recap_anvil;
 mod admin;
 mod cli;
+mod cluster;
 mod demo;
 mod dss_anvil;
 mod flash;

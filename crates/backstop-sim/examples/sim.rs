@@ -8,7 +8,7 @@
 //!     --runs 200 --objective discount_pct --max-hours 24 --min-prob 0.9 --out out/pool-depth
 //! ```
 
-use backstop_sim::cli::{SimArgs, SweepArgs};
+use backstop_sim::cli::{MergeArgs, SimArgs, SweepArgs};
 use clap::Parser;
 
 /// The simulator's commands.
@@ -18,6 +18,8 @@ enum Cli {
     Sim(SimArgs),
     /// A parameter sweep (as `backstop sweep`).
     Sweep(SweepArgs),
+    /// The shards of a sharded sim or sweep put back together (as `backstop merge`).
+    Merge(MergeArgs),
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -27,6 +29,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Cli::Sweep(args) => {
             args.run()?.require_best()?;
+        }
+        Cli::Merge(args) => {
+            if let Some(report) = args.run()?.sweep() {
+                report.require_best()?;
+            }
         }
     }
     Ok(())

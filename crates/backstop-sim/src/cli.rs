@@ -1,4 +1,4 @@
-//! Command-line entry points, for the `backstop sim | sweep | check` subcommands.
+//! Command-line entry points, for the `backstop sim | sweep | merge | check` subcommands.
 //!
 //! Each is a clap [`clap::Args`] struct with a synchronous `run(self)` that does the work, prints a
 //! summary on stdout and returns the report (so a caller can pick the exit code):
@@ -17,6 +17,30 @@
 //! let cli = Cli::parse_from(args);
 //! let report = cli.sim.run()?;
 //! assert_eq!(report.runs(), 100);
+//! # Ok(()) }
+//! ```
+//!
+//! `--shard I/N` computes one block of the runs (`sim`) or of a sweep's points × runs and writes
+//! it with a manifest ([`crate::shard`]); `merge` puts the N shards' directories back together
+//! into exactly the unsharded run's files ([`crate::merge`]):
+//!
+//! ```no_run
+//! # use clap::Parser;
+//! use backstop_sim::cli::{MergeArgs, SimArgs};
+//! # #[derive(Parser)]
+//! # struct Sim { #[command(flatten)] sim: SimArgs }
+//! # #[derive(Parser)]
+//! # struct Merge { #[command(flatten)] merge: MergeArgs }
+//! # fn main() -> Result<(), backstop_sim::SimError> {
+//! for i in 1..=3 {
+//!     let shard = format!("{i}/3");
+//!     let out = format!("out/shard-{i}");
+//!     let args = ["x", "aave-2026", "--runs", "1000", "--shard", &shard, "--out", &out];
+//!     Sim::parse_from(args).sim.run()?;
+//! }
+//! let args = ["x", "out/shard-1", "out/shard-2", "out/shard-3", "--out", "out/aave"];
+//! let report = Merge::parse_from(args).merge.run()?.sim().unwrap();
+//! assert_eq!(report.runs, 1000);
 //! # Ok(()) }
 //! ```
 //!
@@ -39,9 +63,11 @@ use crate::{
     check::{CheckConfig, CheckReport, check, load_params},
     compare::{CompareReport, run_compare},
     error::{Result, SimError},
+    merge::{Merged, merge},
     montecarlo::McConfig,
     report::{SimReport, run_sim},
     scenario::{COMPARISONS, Scenario, builtin_names},
+    shard::{Shard, ShardReport, run_sim_shard, run_sweep_shard},
     stats::Metric,
     sweep::{Axis, Objective, SweepConfig, SweepReport, run_sweep},
 };
@@ -85,6 +111,12 @@ pub struct RunArgs {
     /// Skip the PNG/SVG plots (for `sweep`, the heat map).
     #[arg(long)]
     pub no_plots: bool,
+    /// Compute only shard I of N (1 ≤ I ≤ N, at most one shard per run): a contiguous block of
+    /// the runs (`sim`) or of the sweep's points × runs, written with its manifest for
+    /// `backstop merge`, which puts the N shards' directories back together into exactly the
+    /// unsharded run's files.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
 }
 
 /// What `sim` produced: one scenario's Monte Carlo, or a comparison.
@@ -94,14 +126,17 @@ pub enum SimOutput {
     Single(Box<SimReport>),
     /// Several, side by side.
     Compare(CompareReport),
+    /// One shard of a sharded Monte Carlo (`--shard I/N`), for `backstop merge`.
+    Shard(ShardReport),
 }
 
 impl SimOutput {
-    /// Runs per scenario.
+    /// Runs per scenario (a shard: the runs it simulated).
     pub fn runs(&self) -> u64 {
         match self {
             Self::Single(r) => r.runs,
             Self::Compare(c) => c.runs,
+            Self::Shard(s) => s.rows,
         }
     }
 
@@ -109,7 +144,7 @@ impl SimOutput {
     pub fn single(self) -> Option<SimReport> {
         match self {
             Self::Single(r) => Some(*r),
-            Self::Compare(_) => None,
+            Self::Compare(_) | Self::Shard(_) => None,
         }
     }
 
@@ -117,7 +152,15 @@ impl SimOutput {
     pub fn compare(self) -> Option<CompareReport> {
         match self {
             Self::Compare(c) => Some(c),
-            Self::Single(_) => None,
+            Self::Single(_) | Self::Shard(_) => None,
+        }
+    }
+
+    /// The shard's report, if it was one.
+    pub fn shard(self) -> Option<ShardReport> {
+        match self {
+            Self::Shard(s) => Some(s),
+            Self::Single(_) | Self::Compare(_) => None,
         }
     }
 }
@@ -135,11 +178,26 @@ impl SimArgs {
         };
         let plots = !self.opts.no_plots;
         if let Some((name, scenarios)) = crate::compare::resolve(&self.scenario)? {
+            if let Some(shard) = self.opts.shard {
+                return Err(SimError::flag(
+                    "--shard",
+                    shard,
+                    format!(
+                        "`{}` is a comparison, which is not sharded: shard each scenario's `sim`",
+                        self.scenario
+                    ),
+                ));
+            }
             let report = run_compare(&name, &scenarios, &cfg, &self.opts.out, plots)?;
             show(&report);
             return Ok(SimOutput::Compare(report));
         }
         let scenario = Scenario::resolve(&self.scenario)?;
+        if let Some(shard) = self.opts.shard {
+            let report = run_sim_shard(&scenario, &cfg, shard, &self.opts.out, plots)?;
+            show(&report);
+            return Ok(SimOutput::Shard(report));
+        }
         let report = run_sim(&scenario, &cfg, &self.opts.out, plots)?;
         show(&report);
         Ok(SimOutput::Single(Box::new(report)))
@@ -183,9 +241,45 @@ pub struct SweepArgs {
     pub opts: RunArgs,
 }
 
+/// What `sweep` produced: the whole sweep, or one shard of it.
+#[derive(Debug, Clone)]
+pub enum SweepOutput {
+    /// The whole sweep.
+    Full(SweepReport),
+    /// One shard (`--shard I/N`), for `backstop merge`.
+    Shard(ShardReport),
+}
+
+impl SweepOutput {
+    /// The whole sweep's report, if it was not a shard.
+    pub fn full(self) -> Option<SweepReport> {
+        match self {
+            Self::Full(r) => Some(r),
+            Self::Shard(_) => None,
+        }
+    }
+
+    /// The shard's report, if it was one.
+    pub fn shard(self) -> Option<ShardReport> {
+        match self {
+            Self::Shard(s) => Some(s),
+            Self::Full(_) => None,
+        }
+    }
+
+    /// A whole sweep's best point ([`SweepReport::require_best`]); a shard has none to give and
+    /// is not an error (its merge picks the best).
+    pub fn require_best(&self) -> Result<Option<usize>> {
+        match self {
+            Self::Full(r) => r.require_best().map(Some),
+            Self::Shard(_) => Ok(None),
+        }
+    }
+}
+
 impl SweepArgs {
-    /// Runs the sweep, writes the files, prints the table.
-    pub fn run(self) -> Result<SweepReport> {
+    /// Runs the sweep (or its shard), writes the files, prints the table.
+    pub fn run(self) -> Result<SweepOutput> {
         let scenario = Scenario::resolve(&self.scenario)?;
         let metric = Metric::from_name(&self.objective).ok_or_else(|| {
             SimError::Sweep(format!(
@@ -210,9 +304,34 @@ impl SweepArgs {
             },
             plots: !self.opts.no_plots,
         };
+        if let Some(shard) = self.opts.shard {
+            let report = run_sweep_shard(&scenario, &cfg, shard, &self.opts.out)?;
+            show(&report);
+            return Ok(SweepOutput::Shard(report));
+        }
         let report = run_sweep(&scenario, &cfg, &self.opts.out)?;
         show(&report);
-        Ok(report)
+        Ok(SweepOutput::Full(report))
+    }
+}
+
+/// `merge`: the shards of a sharded `sim` or `sweep` put back together.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MergeArgs {
+    /// The shards' output directories (each with its `shard.json`), all N of them, in any order.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Output directory (created if missing; not a shard's): the unsharded run's files.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+impl MergeArgs {
+    /// Checks the shards, merges them into `--out`, prints the unsharded run's report.
+    pub fn run(self) -> Result<Merged> {
+        let merged = merge(&self.dirs, &self.out)?;
+        show(&merged);
+        Ok(merged)
     }
 }
 

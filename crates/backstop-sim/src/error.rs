@@ -131,6 +131,20 @@ pub enum SimError {
         /// The drawing backend's message.
         reason: String,
     },
+    /// A shard's output directory cannot be merged ([`crate::merge`]): no or an unreadable
+    /// `shard.json`, a manifest that differs from the other shards' (the field and both values),
+    /// a shard given twice, or runs missing from its `runs.csv`.
+    #[error("merge: {}: {reason}", .dir.display())]
+    Shard {
+        /// The shard's output directory.
+        dir: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The directories given to `backstop merge` are not one whole sharded run: shards missing,
+    /// none given, or an output directory that is also a shard's.
+    #[error("merge: {0}")]
+    Merge(String),
     /// The thread pool could not be built.
     #[error("thread pool: {0}")]
     ThreadPool(String),
@@ -162,6 +176,8 @@ impl SimError {
                 | Self::UnknownScenario { .. }
                 | Self::Sweep(_)
                 | Self::Flag { .. }
+                | Self::Shard { .. }
+                | Self::Merge(_)
         )
     }
 

@@ -34,6 +34,7 @@
 //!        compare (several scenarios, one seed) ─► who paid what, per design: table and plots
 //!        sweep (grid / random, objective)      ─► table, heat map, best-params.toml (deployable)
 //!        check (proptest on one parameter set) ─► held / broken with shrunk counterexamples
+//!        shard (--shard I/N: a block of the runs) ─► merge (all N blocks) ─► the same files
 //! ```
 //!
 //! The auctions are never approximated: every kick, bid, take, tick, redo and deal is applied to a
@@ -59,7 +60,10 @@
 //! A run depends only on the scenario, the master seed and its index: four ChaCha8 streams
 //! (market, network, bidders, the loss waterfall's agents) are derived from both. Monte Carlo results are folded in run order,
 //! so they do not depend on the number of threads, and the quantile sample is a bottom-k hash
-//! sample, independent of the order runs finish in.
+//! sample, independent of the order runs finish in. A run or a sweep split over machines
+//! (`--shard I/N`, [`shard`]) and put back together by `backstop merge` ([`merge`]) writes the
+//! same `summary.json`, `runs.csv`, `sweep.csv`, `sweep.json` and `best-params.toml`, byte for
+//! byte, as the unsharded one.
 //!
 //! ## Built-in scenarios
 //! `black-thursday-2020-counterfactual` (a counterfactual: the 2020 debt auctions with a 10-minute
@@ -98,11 +102,13 @@ mod error;
 pub mod history;
 pub mod limits;
 pub mod market;
+pub mod merge;
 pub mod montecarlo;
 pub mod plot;
 pub mod pool;
 pub mod report;
 pub mod scenario;
+pub mod shard;
 pub mod stats;
 pub mod sweep;
 pub mod waterfall;

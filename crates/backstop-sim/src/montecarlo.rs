@@ -107,14 +107,37 @@ pub fn monte_carlo_runs_in(
     cfg: &McConfig,
     opts: RunOptions,
     pb: &ProgressBar,
+    on_run: impl FnMut(&Run) -> Result<()>,
+) -> Result<Aggregate> {
+    monte_carlo_range_in(pool, scenario, cfg, 0..cfg.runs, opts, pb, on_run)
+}
+
+/// [`monte_carlo_runs_in`] over the runs `runs` only (a shard's part of `0..cfg.runs`,
+/// [`crate::shard`]): run `i` is the same run whichever range it is simulated in, and the runs
+/// are handed to `on_run` and folded into the aggregate in index order. `cfg` is validated first
+/// and `runs` must lie within `0..cfg.runs`.
+pub fn monte_carlo_range_in(
+    pool: &rayon::ThreadPool,
+    scenario: &Scenario,
+    cfg: &McConfig,
+    runs: std::ops::Range<u64>,
+    opts: RunOptions,
+    pb: &ProgressBar,
     mut on_run: impl FnMut(&Run) -> Result<()>,
 ) -> Result<Aggregate> {
     cfg.validate()?;
+    if runs.start > runs.end || runs.end > cfg.runs {
+        return Err(SimError::flag(
+            "--shard",
+            format!("runs {}..{}", runs.start, runs.end),
+            format!("must lie within 0..{}", cfg.runs),
+        ));
+    }
     let mut agg = Aggregate::new(cfg.seed, cfg.clear_within);
     let chunk = 128 * pool.current_num_threads().max(1) as u64;
-    let mut lo = 0;
-    while lo < cfg.runs {
-        let hi = (lo + chunk).min(cfg.runs);
+    let mut lo = runs.start;
+    while lo < runs.end {
+        let hi = (lo + chunk).min(runs.end);
         let results: Vec<Result<Run>> = pool.install(|| {
             (lo..hi)
                 .into_par_iter()

@@ -3,11 +3,17 @@
 //! | file | contents |
 //! |---|---|
 //! | `summary.json` | the scenario, the seed, every metric's mean, std, min, p5–p95, max, cleared rate |
+//! | `timing.json` | threads, wall time and runs per minute of the Monte Carlo ([`Timing`]) |
 //! | `runs.csv` | one row per run ([`RunSummary`]), streamed as runs finish |
 //! | `run-0.json` | run 0 in full: summary, bidders, auctions, price/debt trace, action log |
 //! | `run-0-auctions.csv` | run 0, one row per auction |
 //! | `run-0.png`, `.svg` | run 0: market, oracle and clearing prices; bad debt and tokens minted |
 //! | `distributions.png`, `.svg` | histograms across runs |
+//!
+//! `summary.json` depends only on the scenario, the seed and the number of runs (its file list
+//! names the files, without the directory): the same bytes on any machine, with any number of
+//! threads, and from `backstop merge` of the shards of a sharded run ([`crate::shard`]). What
+//! depends on the machine is in `timing.json`.
 
 use crate::{
     engine::{Run, RunOptions, RunSummary, simulate},
@@ -39,7 +45,8 @@ pub struct SimReport {
     pub runs: u64,
     /// Master seed.
     pub seed: u64,
-    /// Worker threads.
+    /// Worker threads (in `timing.json`, not in `summary.json`).
+    #[serde(skip)]
     pub threads: usize,
     /// Fraction of runs that cleared within the horizon.
     pub cleared_rate: f64,
@@ -55,15 +62,49 @@ pub struct SimReport {
     pub dangers: Vec<Danger>,
     /// Run 0's numbers.
     pub run0: RunSummary,
-    /// Wall time of the Monte Carlo, seconds.
+    /// Wall time of the Monte Carlo, seconds (in `timing.json`, not in `summary.json`).
+    #[serde(skip)]
     pub wall_seconds: f64,
-    /// Runs per minute.
+    /// Runs per minute (in `timing.json`, not in `summary.json`).
+    #[serde(skip)]
     pub runs_per_minute: f64,
-    /// Files written.
+    /// Files written (in `summary.json`: their names in the output directory).
+    #[serde(serialize_with = "file_names")]
     pub files: Vec<PathBuf>,
 }
 
-fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
+/// How a Monte Carlo ran on this machine: `timing.json`, beside `summary.json`. After `backstop
+/// merge`, the shards' threads and wall times added up.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+pub struct Timing {
+    /// Worker threads.
+    pub threads: usize,
+    /// Wall time of the Monte Carlo, seconds.
+    pub wall_seconds: f64,
+    /// Runs per minute of wall time.
+    pub runs_per_minute: f64,
+}
+
+impl Timing {
+    /// `runs` runs on `threads` threads in `wall_seconds` seconds.
+    pub fn new(threads: usize, wall_seconds: f64, runs: u64) -> Self {
+        let runs_per_minute =
+            if wall_seconds > 0.0 { runs as f64 * 60.0 / wall_seconds } else { 0.0 };
+        Self { threads, wall_seconds, runs_per_minute }
+    }
+}
+
+/// Serialises paths as their file names: a report's JSON does not depend on where it was written.
+pub(crate) fn file_names<S: serde::Serializer>(
+    files: &[PathBuf],
+    s: S,
+) -> core::result::Result<S::Ok, S::Error> {
+    s.collect_seq(files.iter().map(|p| {
+        p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+    }))
+}
+
+pub(crate) fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| SimError::Serialize {
         what: path.display().to_string(),
         reason: e.to_string(),
@@ -71,7 +112,7 @@ fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
     std::fs::write(path, text + "\n").map_err(|e| SimError::io("writing", path, e))
 }
 
-fn csv_writer(path: &Path) -> Result<csv::Writer<std::fs::File>> {
+pub(crate) fn csv_writer(path: &Path) -> Result<csv::Writer<std::fs::File>> {
     csv::Writer::from_path(path)
         .map_err(|source| SimError::CsvWrite { path: path.to_owned(), source })
 }
@@ -114,16 +155,39 @@ pub fn run_sim_with(
     pb.finish_and_clear();
     w.flush().map_err(|e| SimError::io("writing", &runs_csv, e))?;
     files.push(runs_csv);
+    let timing = Timing::new(pool.current_num_threads(), wall, agg.runs);
+    finish_sim(scenario, cfg.seed, &agg, run0.summary, timing, files, out, plots)
+}
+
+/// The end of a Monte Carlo whose runs (all of them, folded in run order) are in `agg`, run 0's
+/// files and `runs.csv` already in `files`: draws the distributions (with `plots`), writes
+/// `summary.json` and `timing.json` and returns the report. Shared by [`run_sim_with`] and
+/// `backstop merge` ([`crate::merge`]), so both write the same bytes.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn finish_sim(
+    scenario: &Scenario,
+    seed: u64,
+    agg: &Aggregate,
+    run0: RunSummary,
+    timing: Timing,
+    mut files: Vec<PathBuf>,
+    out: &Path,
+    plots: bool,
+) -> Result<SimReport> {
     if plots {
-        files.extend(plot::plot_distributions(&agg, &scenario.name, &out.join("distributions"))?);
+        files.extend(plot::plot_distributions(agg, &scenario.name, &out.join("distributions"))?);
     }
+    let summary = out.join("summary.json");
+    let timing_json = out.join("timing.json");
+    files.push(summary.clone());
+    files.push(timing_json.clone());
     let report = SimReport {
         scenario: scenario.name.clone(),
         description: scenario.description.clone(),
         mechanism: scenario.mechanism,
         runs: agg.runs,
-        seed: cfg.seed,
-        threads: pool.current_num_threads(),
+        seed,
+        threads: timing.threads,
         cleared_rate: agg.cleared_rate(),
         metrics: agg.all_stats(),
         layers: scenario
@@ -134,15 +198,13 @@ pub fn run_sim_with(
             .waterfall_config()
             .map(|c| c.dangers(scenario.accountant.wait, scenario.english.tau))
             .unwrap_or_default(),
-        run0: run0.summary,
-        wall_seconds: wall,
-        runs_per_minute: if wall > 0.0 { agg.runs as f64 * 60.0 / wall } else { 0.0 },
-        files: Vec::new(),
+        run0,
+        wall_seconds: timing.wall_seconds,
+        runs_per_minute: timing.runs_per_minute,
+        files,
     };
-    let summary = out.join("summary.json");
-    files.push(summary.clone());
-    let report = SimReport { files, ..report };
     write_json(&summary, &report)?;
+    write_json(&timing_json, &timing)?;
     Ok(report)
 }
 

@@ -25,12 +25,12 @@ use crate::{
     montecarlo::{McConfig, check_runs, check_threads, monte_carlo_in, pool, progress_bar},
     plot,
     scenario::Scenario,
-    stats::Metric,
+    stats::{Aggregate, Metric},
 };
 use backstop_core::DeploymentParams;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::{
     collections::BTreeMap,
@@ -39,7 +39,7 @@ use std::{
 };
 
 /// One swept parameter.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Axis {
     /// Dotted path in the scenario.
     pub path: String,
@@ -48,7 +48,7 @@ pub struct Axis {
 }
 
 /// The values of an axis.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Choices {
     /// Explicit values, as written.
     List(Vec<String>),
@@ -206,7 +206,7 @@ pub fn set_param(scenario: &Scenario, path: &str, value: &str) -> Result<Scenari
 }
 
 /// What the sweep optimises.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Objective {
     /// The metric whose mean is optimised.
     pub metric: Metric,
@@ -357,7 +357,8 @@ pub struct SweepReport {
     pub points: Vec<SweepPoint>,
     /// Index of the best feasible point.
     pub best: Option<usize>,
-    /// Files written.
+    /// Files written (in `sweep.json`: their names in the output directory).
+    #[serde(serialize_with = "crate::report::file_names")]
     pub files: Vec<PathBuf>,
 }
 
@@ -378,6 +379,41 @@ pub fn deployment_toml(params: &DeploymentParams, header: &str) -> Result<String
 /// and the error lists each point's reason ([`SimError::NoFeasiblePoint`]). A finished sweep
 /// without a feasible point is a report with no `best` ([`SweepReport::require_best`]).
 pub fn run_sweep(scenario: &Scenario, cfg: &SweepConfig, out: &Path) -> Result<SweepReport> {
+    let built = plan(scenario, cfg)?;
+    std::fs::create_dir_all(out).map_err(|e| SimError::io("creating", out, e))?;
+    let pool = pool(cfg.threads)?;
+    let pb = progress_bar(
+        cfg.runs * built.len() as u64,
+        cfg.progress,
+        &format!("sweep {}", scenario.name),
+    );
+    let mc = point_config(cfg);
+    let mut results = Vec::with_capacity(built.len());
+    for (values, sc) in &built {
+        match sc {
+            Ok(sc) => {
+                let agg = monte_carlo_in(&pool, sc, &mc, &pb, |_| Ok(()))?;
+                results.push(point_result(values.clone(), &agg, cfg));
+            }
+            Err(why) => {
+                pb.inc(cfg.runs);
+                results.push(SweepPoint::invalid(values.clone(), why.clone()));
+            }
+        }
+    }
+    pb.finish_and_clear();
+    finish_sweep(scenario, cfg, results, &built, out)
+}
+
+/// A sweep's points in order: each point's values (in axis order) with its scenario, or why its
+/// values are invalid.
+pub(crate) type Plan = Vec<(Vec<String>, std::result::Result<Scenario, String>)>;
+
+/// Validates `cfg` and builds every point's scenario, before anything runs: a mistyped path
+/// stops the sweep, an invalid value marks its point invalid, and a sweep without a valid point
+/// is [`SimError::NoFeasiblePoint`]. Deterministic: the same points in the same order for the
+/// same scenario and configuration (a random search draws them from the seed).
+pub(crate) fn plan(scenario: &Scenario, cfg: &SweepConfig) -> Result<Plan> {
     cfg.validate()?;
     let points: Vec<Vec<String>> = match cfg.random {
         Some(n) => {
@@ -396,8 +432,6 @@ pub fn run_sweep(scenario: &Scenario, cfg: &SweepConfig, out: &Path) -> Result<S
             pts
         }
     };
-    // Every point's scenario, before anything runs: a mistyped path stops the sweep, an invalid
-    // value skips its point.
     let mut built = Vec::with_capacity(points.len());
     for values in points {
         let mut sc = Ok(scenario.clone());
@@ -418,61 +452,61 @@ pub fn run_sweep(scenario: &Scenario, cfg: &SweepConfig, out: &Path) -> Result<S
             .collect();
         return Err(no_feasible_point(cfg, &invalid));
     }
-    std::fs::create_dir_all(out).map_err(|e| SimError::io("creating", out, e))?;
-    let pool = pool(cfg.threads)?;
-    let pb = progress_bar(
-        cfg.runs * built.len() as u64,
-        cfg.progress,
-        &format!("sweep {}", scenario.name),
-    );
-    let clear_within = cfg.objective.max_hours.map(|h| (h * 3600.0).round() as u64);
-    let mut results = Vec::with_capacity(built.len());
-    let mut best: Option<usize> = None;
-    let mut best_scenario = None;
-    for (values, sc) in built {
-        let sc = match sc {
-            Ok(s) => s,
-            Err(why) => {
-                pb.inc(cfg.runs);
-                results.push(SweepPoint::invalid(values, why));
-                continue;
-            }
-        };
-        let mc = McConfig {
-            runs: cfg.runs,
-            seed: cfg.seed,
-            threads: cfg.threads,
-            progress: false,
-            clear_within,
-        };
-        let agg = monte_carlo_in(&pool, &sc, &mc, &pb, |_| Ok(()))?;
-        let means: BTreeMap<&'static str, f64> =
-            agg.all_stats().into_iter().map(|(k, v)| (k, v.mean)).collect();
-        let objective = agg.stats(cfg.objective.metric).map_or(f64::NAN, |m| m.mean);
-        let p_clear =
-            if clear_within.is_some() { agg.cleared_within_rate() } else { agg.cleared_rate() };
-        let feasible = p_clear >= cfg.objective.min_prob && objective.is_finite();
-        let i = results.len();
-        if feasible {
-            let better = match best {
-                None => true,
-                Some(b) => {
-                    let cur: &SweepPoint = &results[b];
-                    if cfg.objective.maximize {
-                        objective > cur.objective
-                    } else {
-                        objective < cur.objective
-                    }
-                }
-            };
-            if better {
-                best = Some(i);
-                best_scenario = Some(sc.clone());
-            }
-        }
-        results.push(SweepPoint { values, invalid: None, objective, p_clear, feasible, means });
+    Ok(built)
+}
+
+/// The Monte Carlo of one point: `cfg.runs` runs under `cfg.seed`, counting the runs cleared
+/// within `--max-hours`.
+pub(crate) fn point_config(cfg: &SweepConfig) -> McConfig {
+    McConfig {
+        runs: cfg.runs,
+        seed: cfg.seed,
+        threads: cfg.threads,
+        progress: false,
+        clear_within: cfg.objective.max_hours.map(|h| (h * 3600.0).round() as u64),
     }
-    pb.finish_and_clear();
+}
+
+/// A valid point's row from its runs, folded in run order into `agg`.
+pub(crate) fn point_result(values: Vec<String>, agg: &Aggregate, cfg: &SweepConfig) -> SweepPoint {
+    let means: BTreeMap<&'static str, f64> =
+        agg.all_stats().into_iter().map(|(k, v)| (k, v.mean)).collect();
+    let objective = agg.stats(cfg.objective.metric).map_or(f64::NAN, |m| m.mean);
+    let p_clear = if cfg.objective.max_hours.is_some() {
+        agg.cleared_within_rate()
+    } else {
+        agg.cleared_rate()
+    };
+    let feasible = p_clear >= cfg.objective.min_prob && objective.is_finite();
+    SweepPoint { values, invalid: None, objective, p_clear, feasible, means }
+}
+
+/// The first feasible point with the best objective.
+fn best_point(points: &[SweepPoint], maximize: bool) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, p) in points.iter().enumerate().filter(|(_, p)| p.feasible) {
+        let better = best.is_none_or(|b| {
+            let cur = points[b].objective;
+            if maximize { p.objective > cur } else { p.objective < cur }
+        });
+        if better {
+            best = Some(i);
+        }
+    }
+    best
+}
+
+/// The end of a sweep whose points are all in `results` (in plan order): picks the best point,
+/// writes `sweep.csv`, the plots, `best-params.toml` and `sweep.json`. Shared by [`run_sweep`]
+/// and `backstop merge` ([`crate::merge`]), so both write the same bytes.
+pub(crate) fn finish_sweep(
+    scenario: &Scenario,
+    cfg: &SweepConfig,
+    results: Vec<SweepPoint>,
+    plan: &Plan,
+    out: &Path,
+) -> Result<SweepReport> {
+    let best = best_point(&results, cfg.objective.maximize);
     let mut files = Vec::new();
     files.push(write_table(out, cfg, &results)?);
     if cfg.plots && cfg.random.is_none() {
@@ -481,7 +515,9 @@ pub fn run_sweep(scenario: &Scenario, cfg: &SweepConfig, out: &Path) -> Result<S
     if cfg.plots {
         files.extend(curve(out, scenario, cfg, &results)?);
     }
-    if let (Some(b), Some(sc)) = (best, &best_scenario) {
+    if let Some(b) = best
+        && let Some((_, Ok(sc))) = plan.get(b)
+    {
         let p = &results[b];
         let header = format!(
             "Best parameters of a sweep over `{}` ({} runs per point, seed {}).\nObjective: {}.\nAt this point: {} = {}, P = {:.3}; swept {}.\nDeploy with `backstop deploy --config best-params.toml` (backstop_core::DeploymentParams).",
@@ -525,7 +561,7 @@ pub fn run_sweep(scenario: &Scenario, cfg: &SweepConfig, out: &Path) -> Result<S
 
 impl SweepPoint {
     /// A point skipped because its parameters are invalid (`why`).
-    fn invalid(values: Vec<String>, why: String) -> Self {
+    pub(crate) fn invalid(values: Vec<String>, why: String) -> Self {
         Self {
             values,
             invalid: Some(why),

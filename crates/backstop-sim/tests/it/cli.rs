@@ -97,7 +97,7 @@ fn sweep_finds_a_deployable_best_point() {
         out.to_str().unwrap(),
         "-q",
     ]);
-    let r = cli.args.run().unwrap();
+    let r = cli.args.run().unwrap().full().unwrap();
     assert_eq!(r.points.len(), 4);
     let best = &r.points[r.best.unwrap()];
     // The long ttl wins on the discount.
@@ -172,7 +172,7 @@ fn sweep_rejects_a_mistyped_path_and_skips_invalid_points() {
         "-q",
         "--no-plots",
     ]);
-    let r = cli.args.run().unwrap();
+    let r = cli.args.run().unwrap().full().unwrap();
     assert!(r.points[0].invalid.is_none());
     assert!(r.points[1].invalid.as_deref().unwrap().contains("english.ttl"));
 }

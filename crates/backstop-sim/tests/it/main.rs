@@ -1,7 +1,7 @@
 //! Integration tests of the simulator: scenarios and their errors, replays, the Black Thursday
 //! comparison, the historical replay of the 2020 flops, auctions in waves, runs cut off by the
-//! horizon, keepers without capital on a simulated pool, the loss waterfall's designs, and the
-//! CLI entry points.
+//! horizon, keepers without capital on a simulated pool, the loss waterfall's designs, the
+//! CLI entry points, and sharded runs merged back into the unsharded files.
 
 mod black_thursday;
 mod cli;
@@ -10,6 +10,7 @@ mod history;
 mod horizon;
 mod replay;
 mod scenarios;
+mod shard;
 mod waterfall;
 mod waves;
 
