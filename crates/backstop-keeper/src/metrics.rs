@@ -438,7 +438,9 @@ impl HealthPolicy {
         if !(secs > 0.0 && secs <= MAX_HEALTH_AGE_SECS) {
             return Err(bad(
                 "--healthz-max-age",
-                format!("{spec:?} is {secs} seconds; it must be above 0 and at most {MAX_HEALTH_AGE_SECS}"),
+                format!(
+                    "{spec:?} is {secs} seconds; it must be above 0 and at most {MAX_HEALTH_AGE_SECS}"
+                ),
             ));
         }
         Ok(Self { max_age: Duration::from_secs_f64(secs) })

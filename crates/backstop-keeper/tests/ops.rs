@@ -53,9 +53,8 @@ async fn deployment() -> (Arc<EmbeddedEvm>, Deployment) {
         dutch: Default::default(),
         oracle: Default::default(),
     };
-    let d = deploy_system(&evm, DEPLOYER, &params, r("200"), Address::repeat_byte(0x5b))
-        .await
-        .unwrap();
+    let d =
+        deploy_system(&evm, DEPLOYER, &params, r("200"), Address::repeat_byte(0x5b)).await.unwrap();
     let c = SystemClient::new(&evm, d);
     c.apply(DEPLOYER, &Action::Fess { tab: w("100000") }).await.unwrap();
     (Arc::new(evm), d)
@@ -145,7 +144,10 @@ async fn a_keeper_step_exports_what_the_rules_need() {
         let got = value(&m, &format!("backstop_english_auction_price_to_oracle{labels}"));
         assert!((got - want).abs() < 1e-12 && got < 1.0, "auction {id}: {got} vs {want}");
         let left = a.tic.min(a.end) - rich.now;
-        assert_eq!(value(&m, &format!("backstop_english_auction_seconds_left{labels}")), left as f64);
+        assert_eq!(
+            value(&m, &format!("backstop_english_auction_seconds_left{labels}")),
+            left as f64
+        );
     }
     for reason in BidFailure::ALL {
         assert_eq!(rich.metrics().bids_failed(reason), 0, "{reason:?}");
@@ -181,8 +183,10 @@ async fn a_keeper_step_exports_what_the_rules_need() {
     rich.step().await.unwrap();
     let m = rich.metrics().render();
     assert_eq!(value(&m, "backstop_live_auctions{keeper=\"rich\",kind=\"english\"}"), 0.0);
-    let left: Vec<_> =
-        m.lines().filter(|l| !l.starts_with('#') && l.contains("backstop_english_auction_")).collect();
+    let left: Vec<_> = m
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains("backstop_english_auction_"))
+        .collect();
     assert!(left.is_empty(), "series of dealt auctions: {left:?}");
 }
 
@@ -269,7 +273,10 @@ impl Settlement for Refusing {
     fn timestamp(&self) -> impl Future<Output = Result<u64, Self::Error>> + Send {
         self.inner.timestamp()
     }
-    fn logs(&self, q: &LogQuery) -> impl Future<Output = Result<Vec<ChainLog>, Self::Error>> + Send {
+    fn logs(
+        &self,
+        q: &LogQuery,
+    ) -> impl Future<Output = Result<Vec<ChainLog>, Self::Error>> + Send {
         self.inner.logs(q)
     }
 }
@@ -302,7 +309,10 @@ impl Broadcast for Refusing {
         }
         self.inner.broadcast(tx, nonce, fees).await
     }
-    fn receipt(&self, hash: B256) -> impl Future<Output = Result<Option<Receipt>, Self::Error>> + Send {
+    fn receipt(
+        &self,
+        hash: B256,
+    ) -> impl Future<Output = Result<Option<Receipt>, Self::Error>> + Send {
         self.inner.receipt(hash)
     }
 }
@@ -314,8 +324,7 @@ async fn a_refused_bid_is_counted_as_failed() {
     let (evm, d) = deployment().await;
     fund(&evm, d, RICH, "1000000").await;
     let evm = Arc::try_unwrap(evm).unwrap();
-    let chain =
-        Arc::new(Refusing { inner: evm, house: d.english, refuse: AtomicBool::new(true) });
+    let chain = Arc::new(Refusing { inner: evm, house: d.english, refuse: AtomicBool::new(true) });
     let cfg = KeeperConfig::bidder("rich", r("150"), w("1000000"));
     let mut k = Keeper::start(chain.clone(), d, RICH, cfg).await.unwrap();
     let mut failed_steps = 0;
@@ -350,12 +359,12 @@ fn metric_names(text: &str) -> BTreeSet<String> {
     let mut rest = text;
     while let Some(i) = rest.find("backstop_") {
         let tail = &rest[i..];
-        let end = tail
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(tail.len());
+        let end =
+            tail.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(tail.len());
         // A name, not the middle of a longer word nor the bare prefix.
         let before = rest[..i].chars().next_back();
-        if end > "backstop_".len() && before.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+        if end > "backstop_".len()
+            && before.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
         {
             out.insert(tail[..end].to_owned());
         }
@@ -460,7 +469,10 @@ async fn the_dashboard_queries_only_what_the_keeper_exports() {
     queries(&dash, &mut qs);
     let used: BTreeSet<String> = qs.iter().flat_map(|q| metric_names(q)).collect();
     let unknown: Vec<_> = used.difference(&samples).collect();
-    assert!(unknown.is_empty(), "the dashboard queries series the keeper does not export: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "the dashboard queries series the keeper does not export: {unknown:?}"
+    );
     let unshown: Vec<_> =
         families.iter().filter(|f| !used.iter().any(|u| u.starts_with(f.as_str()))).collect();
     assert!(unshown.is_empty(), "metric families not on the dashboard: {unshown:?}");
@@ -468,7 +480,8 @@ async fn the_dashboard_queries_only_what_the_keeper_exports() {
 
 /// Where `promtool` is: `PROMTOOL_BIN`, the project-local install, then `PATH`.
 fn promtool() -> PathBuf {
-    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/prometheus/usr/bin/promtool");
+    let local =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/prometheus/usr/bin/promtool");
     let mut tried = Vec::new();
     if let Some(p) = std::env::var_os("PROMTOOL_BIN") {
         if Path::new(&p).is_file() {
@@ -500,11 +513,8 @@ fn run_promtool(args: &[&str]) -> String {
         .current_dir(ops_dir().join("prometheus"))
         .output()
         .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "promtool {args:?} failed:\n{text}");
     text
 }
@@ -517,7 +527,8 @@ fn run_promtool(args: &[&str]) -> String {
 async fn the_alert_rules_pass_promtool_and_name_only_exported_series() {
     let rules_path = ops_dir().join("prometheus/keeper-alerts.yml");
     let rules = std::fs::read_to_string(&rules_path).unwrap();
-    let tests = std::fs::read_to_string(ops_dir().join("prometheus/keeper-alerts.test.yml")).unwrap();
+    let tests =
+        std::fs::read_to_string(ops_dir().join("prometheus/keeper-alerts.test.yml")).unwrap();
     let out = run_promtool(&["check", "rules", "keeper-alerts.yml"]);
     let alerts: Vec<&str> =
         rules.lines().filter_map(|l| l.trim().strip_prefix("- alert: ")).collect();

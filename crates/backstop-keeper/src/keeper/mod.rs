@@ -170,7 +170,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         self.tx.pending().map(|(n, p)| (*n, p.hashes.clone())).collect()
     }
 
-    /// The metrics (serve them with [`Metrics::serve`]).
+    /// The metrics (serve them with [`crate::metrics::MetricsServer`]).
     pub fn metrics(&self) -> Metrics {
         self.metrics.clone()
     }

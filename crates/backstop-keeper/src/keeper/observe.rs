@@ -123,7 +123,8 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
     /// What Dutch sale `id` at `limit` (RAY) would need with the budget alone, the balance aside.
     pub(super) fn need_dutch(&mut self, id: u64, limit: Ray) {
         let budget = self.available();
-        let plan = crate::strategy::dutch_take(&self.model.dutch, id, self.me, limit, budget, self.now);
+        let plan =
+            crate::strategy::dutch_take(&self.model.dutch, id, self.me, limit, budget, self.now);
         if let Ok(t) = plan {
             self.ops.note_need(t.plan.owe);
         }
