@@ -8,6 +8,10 @@
 #                       tests; pins in tools/package-lock.json)
 #   .tools/venv         (CPython 3.11 venv: slither-analyzer, halmos and every dependency pinned with
 #                       == in tools/requirements.txt, installed from wheels with --no-deps)
+#   .tools/prometheus   (promtool alone, from Debian bookworm's prometheus package, pinned at
+#                       2.42.0+ds-5+b6: `apt-get download`, unpacked here, nothing installed
+#                       system-wide and no service started; apt's package lists are refreshed
+#                       with `apt-get update` when they lack that version, which needs root)
 # The compiler is not installed here: contracts-abi/tools/solc (SOLC_WRAPPER) wraps the npm solc that
 # scripts/build-contracts.sh installs into contracts-abi/node_modules.
 #
@@ -17,10 +21,11 @@
 #                                            FORGE, ANVIL, CAST, SLITHER, HALMOS, SOLC_WRAPPER,
 #                                            AAVE_CORE (the @aave/core-v3 package folder)
 #                                            UNISWAP_V2_CORE (the @uniswap/v2-core package folder)
+#                                            PROMTOOL
 #                                            (progress goes to stderr, so stdout is only the paths)
 #
 # Each part is skipped when its stamp (sha256 of the lock / requirements file, and the Python version
-# for the venv) matches and its binaries exist. BACKSTOP_PYTHON picks the interpreter (default:
+# for the venv; the package version for promtool) matches and its binaries exist. BACKSTOP_PYTHON picks the interpreter (default:
 # python3.11, else python3 if it is 3.11). Works from any directory; exits non-zero with a message
 # naming the failed step.
 set -euo pipefail
@@ -32,7 +37,7 @@ PRINT=0
 case "${1:-}" in
   "") ;;
   --print-paths) PRINT=1 ;;
-  -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
+  -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}"; exit 0 ;;
   *) echo "install-tools: unknown argument: $1 (expected --print-paths)" >&2; exit 2 ;;
 esac
 
@@ -48,6 +53,9 @@ SLITHER="$VENV/bin/slither"
 HALMOS="$VENV/bin/halmos"
 SOLC_WRAPPER="$ROOT/contracts-abi/tools/solc"
 FOUNDRY_VERSION="1.7.1"
+PROMETHEUS_DEB="prometheus=2.42.0+ds-5+b6"
+PROMTOOL_DIR="$ROOT/.tools/prometheus"
+PROMTOOL="$PROMTOOL_DIR/usr/bin/promtool"
 
 die() { echo "install-tools: $*" >&2; exit 1; }
 # Run a command quietly: its output is shown (on stderr) only if it fails.
@@ -121,9 +129,32 @@ if (( ! venv_ok )); then
   printf '%s %s' "$venv_want" "$py_ver" >"$VENV_STAMP"
 fi
 
+# ---- promtool: the keeper's alert rules (examples/ops/prometheus) are tested with it ----
+PROMTOOL_STAMP="$PROMTOOL_DIR/.backstop-package"
+if [[ ! -x "$PROMTOOL" || "$(cat "$PROMTOOL_STAMP" 2>/dev/null)" != "$PROMETHEUS_DEB" ]]; then
+  command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 \
+    || die "promtool comes from Debian's $PROMETHEUS_DEB: apt-get and dpkg-deb are required"
+  echo "install-tools: promtool from Debian's $PROMETHEUS_DEB (.tools/prometheus)" >&2
+  deb_dir="$(mktemp -d)"
+  if ! (cd "$deb_dir" && quiet apt-get download "$PROMETHEUS_DEB"); then
+    (( EUID == 0 )) || die "apt cannot fetch $PROMETHEUS_DEB (its package lists lack it): run \`sudo apt-get update\` (or this script as root) and try again"
+    quiet apt-get update || die "apt-get update failed"
+    (cd "$deb_dir" && quiet apt-get download "$PROMETHEUS_DEB") \
+      || die "apt-get download $PROMETHEUS_DEB failed (is this Debian bookworm with its main archive?)"
+  fi
+  rm -rf "$PROMTOOL_DIR"
+  mkdir -p "$PROMTOOL_DIR"
+  dpkg-deb --fsys-tarfile "$deb_dir"/prometheus_*.deb | tar -x -C "$PROMTOOL_DIR" ./usr/bin/promtool \
+    || die "could not unpack promtool from $deb_dir/prometheus_*.deb"
+  rm -rf "$deb_dir"
+  "$PROMTOOL" --version 2>&1 | grep -qF "revision: ${PROMETHEUS_DEB#prometheus=})" \
+    || die "$PROMTOOL is not from $PROMETHEUS_DEB: $("$PROMTOOL" --version 2>&1 | head -1)"
+  printf '%s' "$PROMETHEUS_DEB" >"$PROMTOOL_STAMP"
+fi
+
 [[ -x "$SOLC_WRAPPER" ]] || die "$SOLC_WRAPPER is missing or not executable"
 
 if (( PRINT )); then
-  printf 'FORGE=%s\nANVIL=%s\nCAST=%s\nSLITHER=%s\nHALMOS=%s\nSOLC_WRAPPER=%s\nAAVE_CORE=%s\nUNISWAP_V2_CORE=%s\n' \
-    "$FORGE" "$ANVIL" "$CAST" "$SLITHER" "$HALMOS" "$SOLC_WRAPPER" "$AAVE_CORE" "$UNISWAP_V2_CORE"
+  printf 'FORGE=%s\nANVIL=%s\nCAST=%s\nSLITHER=%s\nHALMOS=%s\nSOLC_WRAPPER=%s\nAAVE_CORE=%s\nUNISWAP_V2_CORE=%s\nPROMTOOL=%s\n' \
+    "$FORGE" "$ANVIL" "$CAST" "$SLITHER" "$HALMOS" "$SOLC_WRAPPER" "$AAVE_CORE" "$UNISWAP_V2_CORE" "$PROMTOOL"
 fi

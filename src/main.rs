@@ -11,6 +11,7 @@ use backstop_chain::{
 };
 use backstop_keeper::{
     keeper::{Keeper, KeeperConfig, Mechanism, RunOptions, poll_interval},
+    metrics::{HealthPolicy, MetricsServer},
     operator::{Connection, KEY_ENV, KeySource},
 };
 use clap::{Args, Parser, Subcommand};
@@ -138,9 +139,17 @@ enum Command {
         /// Log what would be sent; send nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9100).
+        /// Serve Prometheus metrics (`/metrics`) and a health check (`/healthz`) on this
+        /// address (e.g. 127.0.0.1:9100).
         #[arg(long)]
         metrics: Option<std::net::SocketAddr>,
+        /// `/healthz` answers 503 when the keeper has seen no new block for this long: seconds
+        /// (`60s`) or blocks (`5blocks`, of --block-time seconds each).
+        #[arg(long, default_value = "60s", requires = "metrics")]
+        healthz_max_age: String,
+        /// Seconds per block, for a --healthz-max-age given in blocks.
+        #[arg(long, default_value_t = 12.0, requires = "metrics")]
+        block_time: f64,
         /// Seconds between steps when the node has no subscriptions (HTTP), 0.001 to 86,400.
         #[arg(long, default_value_t = 1.0)]
         interval: f64,
@@ -510,6 +519,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             until_cleared,
             dry_run,
             metrics,
+            healthz_max_age,
+            block_time,
             interval,
             ws_url,
         } => {
@@ -519,6 +530,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 bail!("--ws-url {url}: expected a ws:// or wss:// URL");
             }
             let interval = poll_interval(interval)?;
+            let health = HealthPolicy::parse(&healthz_max_age, block_time)?;
+            // Bound before connecting: a taken or foreign address is an error up front.
+            let metrics = match metrics {
+                Some(addr) => Some(
+                    MetricsServer::bind(addr, health)
+                        .await
+                        .with_context(|| format!("--metrics {addr}"))?,
+                ),
+                None => None,
+            };
             let text =
                 std::fs::read_to_string(&config).with_context(|| config.display().to_string())?;
             let mut cfg: KeeperConfig =
@@ -783,7 +804,7 @@ fn print_status(
 struct KeeperRun {
     until_cleared: bool,
     interval: Duration,
-    metrics: Option<std::net::SocketAddr>,
+    metrics: Option<MetricsServer>,
     ws_url: Option<String>,
 }
 
@@ -815,8 +836,8 @@ async fn run_keeper<A: backstop_chain::Adapter>(
             Err(e) => return Err(e).context("attaching to the deployment"),
         }
     };
-    if let Some(addr) = run.metrics {
-        tokio::spawn(keeper.metrics().serve(addr));
+    if let Some(server) = run.metrics {
+        tokio::spawn(server.serve(keeper.metrics()));
     }
     // New heads from --ws-url when given (a read-only connection, checked to be the same
     // chain), else from --rpc-url when it is a WebSocket, else none (poll).

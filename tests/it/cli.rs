@@ -236,3 +236,29 @@ fn the_flash_demo_names_a_missing_uniswap_package() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("--dutch"), "{err}");
 }
+
+/// `--healthz-max-age` and `--block-time` are checked, and the `--metrics` address bound, before
+/// the keeper reads its configuration or connects; the health flags need `--metrics`.
+#[test]
+fn keeper_health_flags_and_a_taken_metrics_address_are_refused_up_front() {
+    let good = [("k.toml", "budget = \"1000\"\n")];
+    let keeper = ["keeper", "--config", "k.toml", "--rpc-url", "http://127.0.0.1:1"];
+    let with =
+        |extra: &[&'static str]| [&keeper[..], &["--metrics", "127.0.0.1:0"], extra].concat();
+    refused(&good, &with(&["--healthz-max-age", "0s"]), &["--healthz-max-age", "above 0"]);
+    refused(&good, &with(&["--healthz-max-age", "soon"]), &["--healthz-max-age", "soon"]);
+    let bt = with(&["--healthz-max-age", "5blocks", "--block-time", "0"]);
+    refused(&good, &bt, &["--block-time"]);
+    // Checked before the configuration is read: a missing file is not what is reported.
+    refused(&[], &with(&["--healthz-max-age", "2days"]), &["--healthz-max-age", "2days"]);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let args = [&keeper[..], &["--metrics", addr.as_str()]].concat();
+    let err = refused(&[], &args, &["--metrics", &addr, "in use"]);
+    assert!(!err.contains("k.toml"), "bound before the configuration is read: {err}");
+    let out =
+        backstop().args([&keeper[..], &["--healthz-max-age", "60s"]].concat()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--metrics"), "{err}");
+}

@@ -109,6 +109,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             );
             return Ok(0);
         }
+        self.ops.note_need(left.min(self.available()));
         let mut sent = 0;
         if !self.ensure_allowance(&mut sent).await? {
             self.note(key, "waiting for the approval to be mined");

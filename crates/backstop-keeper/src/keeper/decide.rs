@@ -4,6 +4,7 @@
 use super::{Keeper, SaturatingAddWad};
 use crate::{
     keeper::Mechanism,
+    metrics::BidFailure,
     price::AuctionStatus,
     strategy::{Bidder, NoBid, NoTake, dutch_take, english_bid},
     tx::{SubmitError, TxKind},
@@ -49,6 +50,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 Ok(true)
             }
             Err(e) if e.is_above_cap() => {
+                self.bid_failed(kind, BidFailure::FeeCap);
                 // A base fee above the cap: nothing goes out until it falls (the manager asks
                 // again at a later block); the rest of the step goes on.
                 let cap = self.cfg.gas.max_fee_gwei.unwrap_or_default();
@@ -60,17 +62,22 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             }
             Err(e) if e.is_race_lost() => {
                 self.stats.races_lost += 1;
+                self.bid_failed(kind, BidFailure::RaceLost);
                 tracing::debug!(keeper = %self.cfg.name, %label, reason = %e, "race lost");
                 Ok(false)
             }
             Err(e @ SubmitError::Rejected { .. }) => {
+                self.bid_failed(kind, BidFailure::Reverted);
                 // Once per label: the same refusal is not repeated every step.
                 if self.refused.insert(label.clone()) {
                     tracing::warn!(keeper = %self.cfg.name, %label, reason = %e, "not sent");
                 }
                 Ok(false)
             }
-            Err(e) => Err(ChainError::backend(e)),
+            Err(e) => {
+                self.bid_failed(kind, BidFailure::Node);
+                Err(ChainError::backend(e))
+            }
         }
     }
 
@@ -254,6 +261,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             let bidder = Bidder { me: self.me, limit, budget, mode: self.cfg.english_mode };
             match english_bid(id, &a, &self.model.english.params, &bidder, self.now) {
                 Ok(b) => {
+                    self.ops.note_need(b.bid);
                     if !self.ensure_allowance(&mut sent).await? {
                         self.note(format!("english:{id}"), "waiting for the approval to be mined");
                         continue;
@@ -341,6 +349,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 continue;
             };
             let limit = value.wmul(Wad::ONE.saturating_sub(self.cfg.margin)).unwrap_or_default();
+            self.need_dutch(id, limit);
             let reserved = self.reserved_total();
             let budget = self.available().min(self.balance().await?.saturating_sub(reserved));
             match dutch_take(&self.model.dutch, id, self.me, limit, budget, self.now) {

@@ -15,8 +15,8 @@
 //!
 //! The keeper knows no contract set: it speaks the core's actions and events and reaches the
 //! chain through an [`Adapter`] (Backstop's own contracts by default). The module is split along
-//! the loop: [`config`] (what it is told), `sync` (what it reads), `decide` (what it sends), and
-//! `flash` (Dutch takes paid by the pool).
+//! the loop: [`config`] (what it is told), `sync` (what it reads), `decide` (what it sends),
+//! `flash` (Dutch takes paid by the pool), and `observe` (what it tells its metrics).
 //!
 //! State lives on the chain: a restarted keeper rebuilds it from events and reads, and sends no bid
 //! while transactions of a previous process are still pending, so it loses nothing and bids nothing
@@ -24,7 +24,7 @@
 //! ever started.
 
 use crate::{
-    metrics::Metrics,
+    metrics::{BidFailure, Metrics},
     price::PriceSource,
     tx::{Confirmed, FeePolicy, TxKind, TxManager},
 };
@@ -40,6 +40,7 @@ pub mod config;
 mod cover;
 mod decide;
 mod flash;
+mod observe;
 mod sync;
 
 pub use config::{GasConfig, KeeperConfig, Stats, StepReport, poll_interval};
@@ -81,6 +82,8 @@ pub struct Keeper<S, A = Deployment> {
     flash: Option<flash::Flash>,
     /// Latest block timestamp seen, seconds.
     pub now: Timestamp,
+    /// What the metrics are told each step (module `observe`).
+    ops: observe::Observer,
 }
 
 impl<S, A> std::fmt::Debug for Keeper<S, A> {
@@ -136,7 +139,9 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             balance_cache: None,
             flash,
             now: live.timestamp,
+            ops: observe::Observer::at(live.block),
         };
+        k.metrics.observe_block(live.block, live.timestamp);
         k.stats.auctions_seen = (k.ids.english.len() + k.ids.dutch.len()) as u64;
         // Standing high bids of ours (a restart mid-auction) count as committed.
         for (_, a) in k.model.english.auctions() {
@@ -165,7 +170,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         self.tx.pending().map(|(n, p)| (*n, p.hashes.clone())).collect()
     }
 
-    /// The metrics (serve them with [`Metrics::serve`]).
+    /// The metrics (serve them with [`crate::metrics::MetricsServer`]).
     pub fn metrics(&self) -> Metrics {
         self.metrics.clone()
     }
@@ -229,6 +234,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             self.refresh_accountant(true, true).await?;
             self.full_resync().await?;
         }
+        self.observe_chain().await?;
         if !self.tx.drained(&*self.chain).await.map_err(ChainError::backend)? {
             report.draining = true;
             return Ok(report);
@@ -242,6 +248,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         }
         report.sent += self.english().await?;
         report.sent += self.dutch().await?;
+        self.observe_funds().await?;
         Ok(report)
     }
 
@@ -259,6 +266,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         if !c.receipt.status {
             // Another keeper's transaction landed first in the same block: a lost race.
             self.stats.races_lost += 1;
+            self.bid_failed(c.kind, BidFailure::RaceLost);
             tracing::info!(keeper = %self.cfg.name, label = %c.label, "mined but reverted: the state moved on (a lost race)");
         }
     }

@@ -145,6 +145,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 self.metrics.auctions_seen.inc();
             }
             Event::English(EnglishEvent::Dent { id, guy, bid, lot, tic }) => {
+                self.ops.saw_bid(id, guy);
                 let prev = self.model.english.auction(id).copied();
                 // Events of one poll are applied in order, so the next Dent sees this one's bidder.
                 if let Some(a) = prev {
