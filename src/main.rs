@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::{io::Write, sync::Arc, time::Duration};
 
 mod admin;
+mod against;
 
 /// Recapitalize a protocol after bad debt with on-chain debt auctions.
 #[derive(Debug, Parser)]
@@ -104,8 +105,14 @@ enum Command {
     },
     /// Monte Carlo runs of a scenario (built-in name or TOML file): numbers, CSV, JSON, plots.
     Sim(backstop_sim::cli::SimArgs),
-    /// Search auction parameters against an objective; write the best as a deployment file.
-    Sweep(backstop_sim::cli::SweepArgs),
+    /// Search auction parameters against an objective; write the best as a deployment file;
+    /// with --against, compare them with a deployment's and print (or --safe-batch) the calls.
+    Sweep {
+        #[command(flatten)]
+        sweep: backstop_sim::cli::SweepArgs,
+        #[command(flatten)]
+        against: against::AgainstArgs,
+    },
     /// Run the property suite and adversarial scenarios against one parameter set.
     Check(backstop_sim::cli::CheckArgs),
     /// Run a keeper against a deployment: discover, bid within limits, settle.
@@ -198,7 +205,8 @@ enum Command {
         anvil: bool,
     },
     /// Operate a deployment by hand: fess, flog, heal, kiss, file, rely, deny, cage, yank, poke,
-    /// mint; on a dev chain (--dev) fund, warp, mine. Checked before sending; --dry-run.
+    /// mint; on a dev chain (--dev) fund, warp, mine. Checked before sending; --dry-run; or
+    /// --safe-batch FILE --safe ADDRESS to write the calls as a Safe Transaction Builder batch.
     Admin(admin::AdminArgs),
     /// Start the pinned Anvil on loopback (optionally forking a network) and wait for Ctrl-C.
     Anvil {
@@ -386,10 +394,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sim(args) => {
             tokio::task::spawn_blocking(move || args.run()).await??;
         }
-        Command::Sweep(args) => {
-            let report = tokio::task::spawn_blocking(move || args.run()).await??;
+        Command::Sweep { sweep, against } => {
+            // Everything --against needs is checked and read before the sweep runs.
+            let against = against.prepare(&sweep).await?;
+            let report = tokio::task::spawn_blocking(move || sweep.run()).await??;
             // No valid and feasible point: exit 1, with each point's reason.
             report.require_best()?;
+            if let Some(a) = against {
+                a.propose(&report).await?;
+            }
         }
         Command::Check(args) => {
             let report = tokio::task::spawn_blocking(move || args.run()).await??;
