@@ -269,7 +269,9 @@ impl From<WardedArg> for Warded {
 impl AdminArgs {
     pub(crate) async fn run(self) -> anyhow::Result<()> {
         match self.command {
-            AdminCommand::Fess { tab, target } => single(&target, "fess", Action::Fess { tab }).await,
+            AdminCommand::Fess { tab, target } => {
+                single(&target, "fess", Action::Fess { tab }).await
+            }
             AdminCommand::Flog { era, target } => {
                 let mut s = Session::open(&target, "backstop admin flog").await?;
                 let eras = match era {
@@ -691,9 +693,7 @@ fn batch_transaction(d: &Deployment, call: &Call) -> anyhow::Result<BatchTransac
         .inputs
         .iter()
         .map(|p| ContractInput {
-            internal_type: p
-                .internal_type()
-                .map_or_else(|| p.ty.clone(), |t| t.to_string()),
+            internal_type: p.internal_type().map_or_else(|| p.ty.clone(), |t| t.to_string()),
             name: p.name.clone(),
             ty: p.ty.clone(),
         })

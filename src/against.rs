@@ -25,11 +25,14 @@
 //! `--safe-batch` the calls are printed and nothing is sent; with it, the Safe must be a ward of
 //! each contract changed and the calls are written as its batch.
 
-use crate::admin::{Mode, Session, SafeArgs, parse_setting, read_only};
+use crate::admin::{Mode, SafeArgs, Session, parse_setting, read_only};
 use anyhow::{Context, bail};
 use backstop_chain::Deployment;
 use backstop_core::{Action, DeploymentParams, System, Timestamp};
-use backstop_sim::{cli::SweepArgs, sweep::{Axis, SweepReport}};
+use backstop_sim::{
+    cli::SweepArgs,
+    sweep::{Axis, SweepReport},
+};
 use clap::Args;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -121,8 +124,9 @@ impl Against {
             .iter()
             .filter(|r| r.current != r.proposed)
             .map(|r| {
-                parse_setting(&format!("{}={}", r.path, r.proposed))
-                    .map_err(|e| anyhow::anyhow!("{}: no call sets the proposed value: {e}", r.path))
+                parse_setting(&format!("{}={}", r.path, r.proposed)).map_err(|e| {
+                    anyhow::anyhow!("{}: no call sets the proposed value: {e}", r.path)
+                })
             })
             .collect::<anyhow::Result<_>>()?;
         if changes.is_empty() {
@@ -161,7 +165,11 @@ fn compare(current: &System, proposed: &DeploymentParams) -> anyhow::Result<Vec<
         };
         for (field, c) in &cur {
             let p = prop.get(field).with_context(|| format!("{section}.{field}: not proposed"))?;
-            rows.push(Row { path: format!("{section}.{field}"), current: text(c), proposed: text(p) });
+            rows.push(Row {
+                path: format!("{section}.{field}"),
+                current: text(c),
+                proposed: text(p),
+            });
         }
     }
     Ok(rows)
@@ -192,10 +200,17 @@ fn order(system: &System, now: Timestamp, changes: Vec<Action>) -> anyhow::Resul
                 .iter()
                 .map(|a| {
                     let e = model.clone().apply(a, now).err().map(|e| e.to_string());
-                    format!("{}: {}", serde_json::to_string(a).unwrap_or_default(), e.unwrap_or_default())
+                    format!(
+                        "{}: {}",
+                        serde_json::to_string(a).unwrap_or_default(),
+                        e.unwrap_or_default()
+                    )
                 })
                 .collect();
-            bail!("no order of the proposed changes is valid: each remaining one is refused: {}", why.join("; "));
+            bail!(
+                "no order of the proposed changes is valid: each remaining one is refused: {}",
+                why.join("; ")
+            );
         };
         let a = pending.remove(i);
         model.apply(&a, now).context("applying a change the model accepted")?;
@@ -222,7 +237,9 @@ fn contract_paths(params: &[String]) -> anyhow::Result<Vec<String>> {
     for spec in params {
         let path = Axis::parse(spec)?.path;
         let settable = path.split_once('.').and_then(|(section, field)| {
-            SECTIONS.contains(&section).then(|| (section, fields(section).contains(&field.to_owned())))
+            SECTIONS
+                .contains(&section)
+                .then(|| (section, fields(section).contains(&field.to_owned())))
         });
         match settable {
             Some((_, true)) => out.push(path),
@@ -250,14 +267,21 @@ mod tests {
 
     const NOW: Timestamp = 1_000_000;
 
-    fn params(accountant: AccountantParams, english: EnglishParams, dutch: DutchParams) -> SystemParams {
+    fn params(
+        accountant: AccountantParams,
+        english: EnglishParams,
+        dutch: DutchParams,
+    ) -> SystemParams {
         SystemParams { accountant, english, dutch, oracle: Default::default() }
     }
 
     #[test]
     fn the_changes_turn_the_current_parameters_into_the_proposed_exactly() {
-        let accountant =
-            AccountantParams { wait: 561_600, sump: "50000".parse().unwrap(), dump: "250".parse().unwrap() };
+        let accountant = AccountantParams {
+            wait: 561_600,
+            sump: "50000".parse().unwrap(),
+            dump: "250".parse().unwrap(),
+        };
         let current = params(accountant, EnglishParams::default(), DutchParams::default());
         let current =
             System::new(current, "100".parse().unwrap(), Addresses::default(), NOW).unwrap();

@@ -252,7 +252,9 @@ pub fn canonical(v: &Value) -> String {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
             let mut out = String::from("{");
-            out.push_str(&Value::from(keys.iter().map(|k| k.as_str()).collect::<Vec<_>>()).to_string());
+            out.push_str(
+                &Value::from(keys.iter().map(|k| k.as_str()).collect::<Vec<_>>()).to_string(),
+            );
             for k in keys {
                 out.push_str(&canonical(&map[k]));
                 out.push(',');
@@ -322,7 +324,8 @@ pub fn parse_safe_address(s: &str) -> Result<Address, String> {
             hex.len()
         ));
     }
-    let mixed = hex.bytes().any(|b| b.is_ascii_lowercase()) && hex.bytes().any(|b| b.is_ascii_uppercase());
+    let mixed =
+        hex.bytes().any(|b| b.is_ascii_lowercase()) && hex.bytes().any(|b| b.is_ascii_uppercase());
     let address = if mixed {
         Address::parse_checksummed(s, None).map_err(|_| {
             format!("`{s}`: the EIP-55 checksum (the letters' case) does not match: a typo?")

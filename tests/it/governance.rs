@@ -130,11 +130,13 @@ async fn safe_batches_of_admin_and_sweep_yield_exactly_the_proposed_parameters()
     let before = n.status();
 
     // admin: no key, no --dev; checked for the Safe, written, nothing sent.
-    let out = n.ok(&["admin", "file", "english.beg=1.04", "--safe-batch", "file.json", "--safe", SAFE]);
+    let out =
+        n.ok(&["admin", "file", "english.beg=1.04", "--safe-batch", "file.json", "--safe", SAFE]);
     assert!(out.contains("batch: call 1, nothing sent"), "{out}");
     assert!(out.contains("expected  english.beg 1.03 → 1.04"), "{out}");
     assert!(out.contains("wrote 1 call(s) to file.json"), "{out}");
-    let out = n.ok(&["admin", "deny", "english", DEPLOYER, "--safe-batch", "deny.json", "--safe", SAFE]);
+    let out =
+        n.ok(&["admin", "deny", "english", DEPLOYER, "--safe-batch", "deny.json", "--safe", SAFE]);
     assert!(out.contains("is no longer a ward of the english"), "{out}");
     assert_eq!(chain.nonce(deployer).await.unwrap(), nonce, "a batch sent a transaction");
     assert_eq!(n.status(), before, "a batch changed the state");
@@ -145,11 +147,17 @@ async fn safe_batches_of_admin_and_sweep_yield_exactly_the_proposed_parameters()
     let tx = &file.transactions[0];
     let beg = Action::FileEnglish { change: EnglishParam::Beg("1.04".parse().unwrap()) };
     let call = d.encode(&beg).unwrap();
-    assert_eq!((tx.to.parse::<Address>().unwrap(), tx.data.as_str()), (d.english, call.data.to_string().as_str()));
+    assert_eq!(
+        (tx.to.parse::<Address>().unwrap(), tx.data.as_str()),
+        (d.english, call.data.to_string().as_str())
+    );
     let method = tx.contract_method.as_ref().unwrap();
     assert_eq!(method.name, "file");
     let inputs = tx.contract_inputs_values.as_ref().unwrap();
-    assert_eq!(inputs["what"], format!("0x{}{}", alloy_primitives::hex::encode("beg"), "00".repeat(29)));
+    assert_eq!(
+        inputs["what"],
+        format!("0x{}{}", alloy_primitives::hex::encode("beg"), "00".repeat(29))
+    );
     assert_eq!(inputs["data"], "1040000000000000000");
     let deny = read_batch(&n.dir.path().join("deny.json"), d.chain_id);
     assert_eq!(deny.transactions[0].data, d.deny_call(Warded::English, deployer).data.to_string());
@@ -164,9 +172,22 @@ async fn safe_batches_of_admin_and_sweep_yield_exactly_the_proposed_parameters()
     std::fs::write(n.dir.path().join("s.toml"), SCENARIO).unwrap();
     let nonce = chain.nonce(deployer).await.unwrap();
     let sweep = [
-        "sweep", "s.toml", "--param", "english.beg=1.02,1.06", "--param",
-        "english.ttl=3600,7200", "--runs", "2", "--min-prob", "0", "--out", "sw", "-q",
-        "--no-plots", "--against", "deployment.json",
+        "sweep",
+        "s.toml",
+        "--param",
+        "english.beg=1.02,1.06",
+        "--param",
+        "english.ttl=3600,7200",
+        "--runs",
+        "2",
+        "--min-prob",
+        "0",
+        "--out",
+        "sw",
+        "-q",
+        "--no-plots",
+        "--against",
+        "deployment.json",
     ];
     let out = n.ok(&[&sweep[..], &["--safe-batch", "sweep.json", "--safe", SAFE]].concat());
     assert!(out.contains("the sweep's best parameters and the deployment's"), "{out}");
@@ -219,7 +240,10 @@ async fn safe_batch_bad_input_is_refused_before_anything_is_written_or_sent() {
     refused(&["--safe", "treasury.eth"], &["ENS"]);
     refused(&[], &["--safe"]);
     // A Safe that is no ward of the English house.
-    refused(&["--safe", "0x00000000000000000000000000000000000000b0"], &["NotAuthorized", "not a ward of the english"]);
+    refused(
+        &["--safe", "0x00000000000000000000000000000000000000b0"],
+        &["NotAuthorized", "not a ward of the english"],
+    );
     // Unwritable paths: a missing directory, a directory.
     let e = n.refused(&["admin", "fess", "1", "--safe-batch", "missing/b.json", "--safe", SAFE]);
     assert!(e.contains("--safe-batch missing/b.json") && e.contains("does not exist"), "{e}");
@@ -228,17 +252,39 @@ async fn safe_batch_bad_input_is_refused_before_anything_is_written_or_sent() {
     // Dev-chain helpers are node methods, not calls: nothing to batch.
     let e = n.refused(&["admin", "warp", "60", "--dev", "--safe-batch", "w.json", "--safe", SAFE]);
     assert!(e.contains("nothing a Safe could execute"), "{e}");
-    let e = n.refused(&["admin", "poke", "1", "--dry-run", "--safe-batch", "w.json", "--safe", SAFE]);
+    let e =
+        n.refused(&["admin", "poke", "1", "--dry-run", "--safe-batch", "w.json", "--safe", SAFE]);
     assert!(e.contains("choose one"), "{e}");
     // sweep: a swept parameter no contract call sets, --safe-batch without --against; refused
     // before the sweep runs (no output directory).
     std::fs::write(n.dir.path().join("s.toml"), SCENARIO).unwrap();
     let sweep = ["sweep", "s.toml", "--runs", "2", "--out", "sw", "-q", "--no-plots"];
-    let e = n.refused(&[&sweep[..], &["--param", "bidders[0].capital=1000,2000", "--against", "deployment.json"]].concat());
+    let e = n.refused(
+        &[&sweep[..], &["--param", "bidders[0].capital=1000,2000", "--against", "deployment.json"]]
+            .concat(),
+    );
     assert!(e.contains("`bidders[0].capital`") && e.contains("no contract call sets it"), "{e}");
-    let e = n.refused(&[&sweep[..], &["--param", "english.beg=1.02", "--safe-batch", "s.json", "--safe", SAFE]].concat());
+    let e = n.refused(
+        &[&sweep[..], &["--param", "english.beg=1.02", "--safe-batch", "s.json", "--safe", SAFE]]
+            .concat(),
+    );
     assert!(e.contains("--safe-batch needs --against"), "{e}");
-    let e = n.refused(&[&sweep[..], &["--param", "english.beg=1.02", "--against", "deployment.json", "--safe-batch", "missing/s.json", "--safe", SAFE]].concat());
+    let e = n.refused(
+        &[
+            &sweep[..],
+            &[
+                "--param",
+                "english.beg=1.02",
+                "--against",
+                "deployment.json",
+                "--safe-batch",
+                "missing/s.json",
+                "--safe",
+                SAFE,
+            ],
+        ]
+        .concat(),
+    );
     assert!(e.contains("does not exist"), "{e}");
     assert!(!n.dir.path().join("sw").exists(), "a refused sweep ran");
     for f in ["w.json", "s.json"] {

@@ -94,11 +94,13 @@ fn artifact_abi(c: Warded) -> Result<&'static JsonAbi, String> {
     macro_rules! artifact {
         ($name:literal) => {{
             static ABI: OnceLock<Result<JsonAbi, String>> = OnceLock::new();
-            ABI.get_or_init(|| parse_artifact(include_str!(concat!(
-                "../../../../contracts-abi/artifacts/",
-                $name,
-                ".json"
-            ))))
+            ABI.get_or_init(|| {
+                parse_artifact(include_str!(concat!(
+                    "../../../../contracts-abi/artifacts/",
+                    $name,
+                    ".json"
+                )))
+            })
             .as_ref()
             .map_err(Clone::clone)
         }};
@@ -155,8 +157,7 @@ mod tests {
     #[test]
     fn a_file_call_reads_back_as_its_method_and_inputs() {
         let d = deployment();
-        let action =
-            Action::FileEnglish { change: EnglishParam::Beg("1.03".parse().unwrap()) };
+        let action = Action::FileEnglish { change: EnglishParam::Beg("1.03".parse().unwrap()) };
         let call = crate::Adapter::encode(&d, &action).unwrap();
         let abi = d.describe_call(&call).unwrap();
         assert_eq!(abi.contract, Warded::English);
