@@ -324,7 +324,7 @@ mod tests {
         assert!(current.clone().apply(&changes[0], NOW).is_err());
         // … ordered, every change passes and the result is exactly the proposal.
         let ordered = order(&current, NOW, changes).unwrap();
-        let mut model = current.clone();
+        let mut model = current;
         for a in &ordered {
             model.apply(a, NOW).unwrap();
         }

@@ -46,7 +46,7 @@ impl Deployment {
         let contract = self
             .warded_at(call.to)
             .ok_or_else(|| unknown("not one of the deployment's contracts".into()))?;
-        let abi = artifact_abi(contract).map_err(|e| unknown(e.to_string()))?;
+        let abi = artifact_abi(contract).map_err(unknown)?;
         let selector: [u8; 4] = call
             .data
             .get(..4)
