@@ -168,6 +168,25 @@ async fn safe_batches_of_admin_and_sweep_yield_exactly_the_proposed_parameters()
     assert_eq!(live(&chain, &d).await.system.english.params.beg, "1.04".parse().unwrap());
     assert!(!d.is_ward(&chain, Warded::English, deployer).await.unwrap());
 
+    // A command of several calls: `flog` of every ready era, in era order.
+    n.ok(&["admin", "fess", "1000", "--dev"]);
+    n.ok(&["admin", "warp", "10", "--dev"]);
+    n.ok(&["admin", "fess", "2000", "--dev"]);
+    n.ok(&["admin", "warp", "561600", "--dev"]);
+    let queued = live(&chain, &d).await.system.accountant;
+    let eras: Vec<u64> = queued.queue().map(|(era, _)| era).collect();
+    assert_eq!(eras.len(), 2, "two eras queued");
+    let out = n.ok(&["admin", "flog", "--safe-batch", "flog.json", "--safe", SAFE]);
+    assert!(out.contains("wrote 2 call(s) to flog.json"), "{out}");
+    let flog = read_batch(&n.dir.path().join("flog.json"), d.chain_id);
+    let expected: Vec<String> =
+        eras.iter().map(|&era| d.encode(&Action::Flog { era }).unwrap().data.to_string()).collect();
+    let written: Vec<String> = flog.transactions.iter().map(|t| t.data.clone()).collect();
+    assert_eq!(written, expected, "the flogs, in era order");
+    execute_as_safe(&chain, &flog).await;
+    let s = n.status();
+    assert_eq!((s["queued"].as_str(), s["free"].as_str()), (Some("0"), Some("3000")));
+
     // sweep --against: the best point's parameters against the live ones, as a batch.
     std::fs::write(n.dir.path().join("s.toml"), SCENARIO).unwrap();
     let nonce = chain.nonce(deployer).await.unwrap();
