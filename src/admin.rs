@@ -10,10 +10,20 @@
 //! Backstop adapter, the only place that knows the contracts' ABI), checks it against the live
 //! state with the core's rules before anything is sent, and prints what it did in plain words.
 //! The dev-chain helpers (`fund`, `warp`, `mine`) need `--dev` and refuse to run without it.
+//!
+//! ## Through a multisig: `--safe-batch FILE --safe ADDRESS`
+//! A protocol governed by a Safe does not send from a key. With `--safe-batch`, every check above
+//! is made for the Safe as the sender (it must be the ward where one is needed), and the calls the
+//! command would have sent, in the same order, are written as a Safe Transaction Builder batch
+//! ([`backstop::safe`]) instead of being sent: no key is read and nothing is signed. The chain id
+//! is the node's. The path and the address are checked before the node is asked anything; a
+//! refused call leaves no file. `sweep --against` ([`crate::against`]) builds its calls through
+//! the same [`Session`].
 
 use crate::ConnArgs;
 use alloy_primitives::Address;
 use anyhow::{Context, anyhow, bail};
+use backstop::safe::{BatchFile, BatchTransaction, ContractInput, ContractMethod};
 use backstop_chain::{
     Adapter, Call, Deployment, DevChain, Receipt, RpcChain, RpcConfig, Settlement, SystemClient,
     backstop::Warded,
@@ -45,6 +55,67 @@ struct Target {
     /// Check and print the target contract, the calldata and the decoded action; send nothing.
     #[arg(long)]
     dry_run: bool,
+    #[command(flatten)]
+    safe: SafeArgs,
+}
+
+/// Write the calls as a Safe Transaction Builder batch instead of sending them.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct SafeArgs {
+    /// Write the checked calls to FILE as a Safe{Wallet} Transaction Builder batch (JSON) instead
+    /// of sending them; no key is needed. Needs --safe.
+    #[arg(long, value_name = "FILE", requires = "safe")]
+    pub(crate) safe_batch: Option<PathBuf>,
+    /// The Safe that executes the batch (0x and 40 hex digits; EIP-55 checked when mixed-case):
+    /// every check is made with it as the sender.
+    #[arg(long, value_name = "ADDRESS", requires = "safe_batch",
+          value_parser = backstop::safe::parse_safe_address)]
+    pub(crate) safe: Option<Address>,
+    /// The batch's name as the Transaction Builder lists it (default: the command).
+    #[arg(long, value_name = "NAME", requires = "safe_batch")]
+    pub(crate) batch_name: Option<String>,
+}
+
+impl SafeArgs {
+    /// The batch to write, if any: the path checked writable up front (nothing is asked of the
+    /// node before).
+    pub(crate) fn batch(&self, default_name: &str) -> anyhow::Result<Option<Batch>> {
+        let (Some(path), Some(safe)) = (&self.safe_batch, self.safe) else {
+            return Ok(None);
+        };
+        backstop::safe::check_writable(path)?;
+        let name = self.batch_name.clone().unwrap_or_else(|| default_name.to_owned());
+        Ok(Some(Batch { path: path.clone(), safe, name, calls: Vec::new() }))
+    }
+}
+
+/// A Safe batch being collected: the checked calls and what each does.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    path: PathBuf,
+    safe: Address,
+    name: String,
+    calls: Vec<(Call, String)>,
+}
+
+impl Batch {
+    /// The Safe that executes the batch.
+    pub(crate) fn safe(&self) -> Address {
+        self.safe
+    }
+}
+
+/// What a [`Session`] does with a checked call.
+#[derive(Debug)]
+pub(crate) enum Mode {
+    /// Sign and send it.
+    Send,
+    /// Print it; send nothing.
+    DryRun,
+    /// Add it to a Safe batch; send nothing.
+    Batch(Batch),
+    /// Print it as call N of a proposal (no sender known); send nothing.
+    Propose(usize),
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,10 +270,10 @@ impl AdminArgs {
     pub(crate) async fn run(self) -> anyhow::Result<()> {
         match self.command {
             AdminCommand::Fess { tab, target } => {
-                Session::open(&target).await?.submit(&Action::Fess { tab }, None).await
+                single(&target, "fess", Action::Fess { tab }).await
             }
             AdminCommand::Flog { era, target } => {
-                let mut s = Session::open(&target).await?;
+                let mut s = Session::open(&target, "backstop admin flog").await?;
                 let eras = match era {
                     Some(e) => vec![e],
                     None => ready_eras(&s.live)?,
@@ -210,35 +281,35 @@ impl AdminArgs {
                 for era in eras {
                     s.submit(&Action::Flog { era }, None).await?;
                 }
-                Ok(())
+                s.finish()
             }
             AdminCommand::Heal { amount, target } => {
-                Session::open(&target).await?.submit(&Action::Heal { amount }, None).await
+                single(&target, "heal", Action::Heal { amount }).await
             }
             AdminCommand::Kiss { amount, target } => {
-                Session::open(&target).await?.submit(&Action::Kiss { amount }, None).await
+                single(&target, "kiss", Action::Kiss { amount }).await
             }
-            AdminCommand::File { setting, target } => {
-                Session::open(&target).await?.submit(&setting, None).await
-            }
-            AdminCommand::Cage { target } => {
-                Session::open(&target).await?.submit(&Action::Cage, None).await
-            }
+            AdminCommand::File { setting, target } => single(&target, "file", setting).await,
+            AdminCommand::Cage { target } => single(&target, "cage", Action::Cage).await,
             AdminCommand::Yank { id, dutch, target } => {
                 let action = if dutch { Action::YankDutch { id } } else { Action::Yank { id } };
-                Session::open(&target).await?.submit(&action, None).await
+                single(&target, "yank", action).await
             }
             AdminCommand::Poke { price, target } => {
-                Session::open(&target).await?.submit(&Action::Poke { price }, None).await
+                single(&target, "poke", Action::Poke { price }).await
             }
             AdminCommand::Mint { to, amount, target } => {
-                Session::open(&target).await?.submit(&Action::Mint { to, amount }, None).await
+                single(&target, "mint", Action::Mint { to, amount }).await
             }
             AdminCommand::Rely { contract, who, target } => {
-                Session::open(&target).await?.ward(true, contract.into(), who, false).await
+                let mut s = Session::open(&target, "backstop admin rely").await?;
+                s.ward(true, contract.into(), who, false).await?;
+                s.finish()
             }
             AdminCommand::Deny { contract, who, force, target } => {
-                Session::open(&target).await?.ward(false, contract.into(), who, force).await
+                let mut s = Session::open(&target, "backstop admin deny").await?;
+                s.ward(false, contract.into(), who, force).await?;
+                s.finish()
             }
             AdminCommand::Fund { account, eth, stablecoin, target } => {
                 require_dev(&target, "fund")?;
@@ -247,9 +318,9 @@ impl AdminArgs {
                         "admin fund: nothing to do: give --eth AMOUNT and/or --stablecoin AMOUNT"
                     );
                 }
-                let mut s = Session::open(&target).await?;
+                let mut s = Session::open(&target, "backstop admin fund").await?;
                 if let Some(eth) = eth {
-                    if s.dry_run {
+                    if matches!(s.mode, Mode::DryRun) {
                         println!(
                             "dry run: would set the ether balance of {account} to {} ETH (anvil_setBalance)",
                             human(eth)
@@ -309,8 +380,22 @@ impl AdminArgs {
     }
 }
 
-/// Dev-chain helpers refuse to run without `--dev`, before any connection.
+/// One checked action of `backstop admin LABEL`: sent, printed or batched.
+async fn single(target: &Target, label: &str, action: Action) -> anyhow::Result<()> {
+    let mut s = Session::open(target, &format!("backstop admin {label}")).await?;
+    s.submit(&action, None).await?;
+    s.finish()
+}
+
+/// Dev-chain helpers refuse to run without `--dev`, before any connection, and refuse
+/// `--safe-batch`: they are node methods, not contract calls a Safe could execute.
 fn require_dev(t: &Target, what: &str) -> anyhow::Result<()> {
+    if t.safe.safe_batch.is_some() {
+        bail!(
+            "admin {what} uses dev-chain node methods (anvil_setBalance, evm_increaseTime, evm_mine), \
+             not contract calls: there is nothing a Safe could execute; --safe-batch refused"
+        );
+    }
     if !t.conn.dev {
         bail!(
             "admin {what} uses dev-chain powers (Anvil's anvil_setBalance, evm_increaseTime, evm_mine): \
@@ -351,42 +436,115 @@ fn ready_eras(live: &LiveState) -> anyhow::Result<Vec<u64>> {
     Ok(ready.into_iter().map(|(era, _)| era).collect())
 }
 
-/// A connection to a deployment with its live state, for validating and sending actions.
-struct Session {
+/// A connection to a deployment with its live state, for validating actions and sending,
+/// printing or batching their calls.
+pub(crate) struct Session {
     chain: RpcChain,
-    d: Deployment,
+    pub(crate) d: Deployment,
+    /// The sender every check is made for: the key's account, or the Safe of a batch.
     from: Address,
-    live: LiveState,
-    dry_run: bool,
+    pub(crate) live: LiveState,
+    mode: Mode,
+    /// Check that the sender is a ward where one is needed (off only where no sender is known:
+    /// `sweep --against` printing its proposal).
+    check_wards: bool,
 }
 
 impl Session {
-    async fn open(t: &Target) -> anyhow::Result<Self> {
+    /// Opens `t`'s deployment: with `--safe-batch`, keyless and with the Safe as the sender
+    /// (the batch path checked before the node is asked anything); else with the key.
+    async fn open(t: &Target, label: &str) -> anyhow::Result<Self> {
+        if t.dry_run && t.safe.safe_batch.is_some() {
+            bail!("--dry-run and --safe-batch: choose one (a batch sends nothing either)");
+        }
         let d = Deployment::load(&t.deployment)?;
+        if let Some(batch) = t.safe.batch(label)? {
+            let chain = read_only(&t.conn.rpc_url, t.conn.chain_id, t.conn.dev).await?;
+            let from = batch.safe;
+            return Self::attach(chain, &t.deployment, d, from, Mode::Batch(batch)).await;
+        }
         let (chain, from) = t.conn.connection(0, "admin").await?.open().await?;
+        let mode = if t.dry_run { Mode::DryRun } else { Mode::Send };
+        Self::attach(chain, &t.deployment, d, from, mode).await
+    }
+
+    /// A session over `chain` for deployment `d` (read from `path`), checked to be on the node's
+    /// chain, with its live state loaded.
+    pub(crate) async fn attach(
+        chain: RpcChain,
+        path: &std::path::Path,
+        d: Deployment,
+        from: Address,
+        mode: Mode,
+    ) -> anyhow::Result<Self> {
         if chain.chain_id() != d.chain_id {
             bail!(
-                "{} was deployed on chain {}, the node at {} is chain {}",
-                t.deployment.display(),
+                "{} was deployed on chain {}, the node is chain {}",
+                path.display(),
                 d.chain_id,
-                t.conn.rpc_url,
                 chain.chain_id()
             );
         }
         let live = load_live(&chain, &d).await.context("reading the deployment's state")?;
-        Ok(Self { chain, d, from, live, dry_run: t.dry_run })
+        Ok(Self { chain, d, from, live, mode, check_wards: true })
+    }
+
+    /// Checks no sender's authority (for a proposal printed without a Safe).
+    pub(crate) fn without_ward_checks(mut self) -> Self {
+        self.check_wards = false;
+        self
+    }
+
+    /// Ends the command: writes the batch, if one was collected, and says so.
+    pub(crate) fn finish(self) -> anyhow::Result<()> {
+        let Mode::Batch(b) = self.mode else { return Ok(()) };
+        if b.calls.is_empty() {
+            println!("no call to batch: {} not written", b.path.display());
+            return Ok(());
+        }
+        let mut txs = Vec::with_capacity(b.calls.len());
+        for (call, _) in &b.calls {
+            txs.push(batch_transaction(&self.d, call)?);
+        }
+        let description = b
+            .calls
+            .iter()
+            .enumerate()
+            .map(|(i, (_, what))| format!("{}. {what}", i + 1))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let created_at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let file = BatchFile::new(self.d.chain_id, b.safe, created_at, b.name, description, txs);
+        file.write(&b.path)?;
+        println!(
+            "wrote {} call(s) to {}: a Safe Transaction Builder batch for the Safe {} on chain {} \
+             (checksum {}); nothing sent",
+            b.calls.len(),
+            b.path.display(),
+            file.meta.created_from_safe_address,
+            self.d.chain_id,
+            file.meta.checksum.as_deref().unwrap_or_default()
+        );
+        Ok(())
     }
 
     /// Checks `action` against the live state (authority, then the core's rules on a copy of the
     /// model at the chain's time), then prints it (`--dry-run`) or sends it and says what it did.
     /// `sender` overrides the connected account (the dev helpers mint as the deployer).
-    async fn submit(&mut self, action: &Action, sender: Option<Address>) -> anyhow::Result<()> {
+    pub(crate) async fn submit(
+        &mut self,
+        action: &Action,
+        sender: Option<Address>,
+    ) -> anyhow::Result<()> {
         let from = sender.unwrap_or(self.from);
         let name = match file_target(action) {
             Some(_) => "file",
             None => backstop_chain::adapter::action_name(action),
         };
         if let Some(c) = Warded::needed_for(action)
+            && self.check_wards
             && !self.d.is_ward(&self.chain, c, from).await?
         {
             bail!(
@@ -407,11 +565,32 @@ impl Session {
             )
         })?;
         let call = self.d.encode(action)?;
-        if self.dry_run {
-            print_dry_run(&self.d, action, &call, from);
-            println!("  expected  {}", describe(action, &expected, &before));
-            self.live.system = model;
-            return Ok(());
+        let what = describe(action, &expected, &before);
+        match &mut self.mode {
+            Mode::Send => {}
+            Mode::DryRun => {
+                print_dry_run(&self.d, action, &call, from);
+                println!("  expected  {what}");
+                self.live.system = model;
+                return Ok(());
+            }
+            Mode::Propose(n) => {
+                *n += 1;
+                let target = self.d.warded_at(call.to).map_or("contract", Warded::name);
+                println!("call {n}: {name}, by a ward of the {target}");
+                println!("  to        {target} {}", call.to);
+                println!("  calldata  {}", call.data);
+                println!("  expected  {what}");
+                self.live.system = model;
+                return Ok(());
+            }
+            Mode::Batch(b) => {
+                print_batched(&self.d, b.calls.len(), action, &call, from);
+                println!("  expected  {what}");
+                b.calls.push((call, format!("{name}: {what}")));
+                self.live.system = model;
+                return Ok(());
+            }
         }
         let client = SystemClient::new(&self.chain, self.d);
         let (receipt, events) =
@@ -427,7 +606,7 @@ impl Session {
     /// `rely` (`grant`) or `deny` `who` on `contract`, checked: the sender must be a ward; a deny
     /// of the sender itself needs `force`.
     async fn ward(
-        &self,
+        &mut self,
         grant: bool,
         contract: Warded,
         who: Address,
@@ -457,14 +636,28 @@ impl Session {
             (false, false) => " (it was not one)",
             _ => "",
         };
-        if self.dry_run {
-            println!("dry run: nothing sent");
-            println!("  action    {name}({who}) on the {}", contract.name());
-            println!("  from      {}", self.from);
-            println!("  to        {} {at}", contract.name());
-            println!("  calldata  {}", call.data);
-            println!("  expected  {who} {verb} the {}{note}", contract.name());
-            return Ok(());
+        let expected = format!("{who} {verb} the {}{note}", contract.name());
+        match &mut self.mode {
+            Mode::Send => {}
+            Mode::DryRun | Mode::Propose(_) => {
+                println!("dry run: nothing sent");
+                println!("  action    {name}({who}) on the {}", contract.name());
+                println!("  from      {}", self.from);
+                println!("  to        {} {at}", contract.name());
+                println!("  calldata  {}", call.data);
+                println!("  expected  {expected}");
+                return Ok(());
+            }
+            Mode::Batch(b) => {
+                println!("batch: call {}, nothing sent", b.calls.len() + 1);
+                println!("  action    {name}({who}) on the {}", contract.name());
+                println!("  from      {} (the Safe)", self.from);
+                println!("  to        {} {at}", contract.name());
+                println!("  calldata  {}", call.data);
+                println!("  expected  {expected}");
+                b.calls.push((call, format!("{name}: {expected}")));
+                return Ok(());
+            }
         }
         let receipt = self.chain.send(call.tx(self.from)).await?;
         if !receipt.status {
@@ -478,6 +671,55 @@ impl Session {
         println!("{name}: {who} {verb} the {} {at}{note} ({})", contract.name(), tx_text(&receipt));
         Ok(())
     }
+}
+
+/// A call added to a Safe batch, as `--dry-run` prints one.
+fn print_batched(d: &Deployment, index: usize, action: &Action, call: &Call, safe: Address) {
+    let target = d.warded_at(call.to).map_or("contract", Warded::name);
+    let decoded = serde_json::to_string(action).unwrap_or_else(|_| format!("{action:?}"));
+    println!("batch: call {}, nothing sent", index + 1);
+    println!("  action    {decoded}");
+    println!("  from      {safe} (the Safe)");
+    println!("  to        {target} {}", call.to);
+    println!("  calldata  {}", call.data);
+}
+
+/// One call of a Safe batch: the exact calldata, and the method and inputs read back from it
+/// through the contract's ABI.
+fn batch_transaction(d: &Deployment, call: &Call) -> anyhow::Result<BatchTransaction> {
+    let abi = d.describe_call(call)?;
+    let f = &abi.function;
+    let inputs = f
+        .inputs
+        .iter()
+        .map(|p| ContractInput {
+            internal_type: p.internal_type().map_or_else(|| p.ty.clone(), |t| t.to_string()),
+            name: p.name.clone(),
+            ty: p.ty.clone(),
+        })
+        .collect();
+    let values = f.inputs.iter().map(|p| p.name.clone()).zip(abi.args).collect();
+    Ok(BatchTransaction {
+        to: call.to.to_checksum(None),
+        value: "0".to_owned(),
+        data: call.data.to_string(),
+        contract_method: Some(ContractMethod {
+            inputs,
+            name: f.name.clone(),
+            payable: f.state_mutability == alloy::json_abi::StateMutability::Payable,
+        }),
+        contract_inputs_values: Some(values),
+    })
+}
+
+/// A keyless connection for reading a deployment (a batch is written, nothing is sent).
+pub(crate) async fn read_only(
+    url: &str,
+    expect_chain_id: Option<u64>,
+    dev: bool,
+) -> anyhow::Result<RpcChain> {
+    let cfg = RpcConfig { dev, expect_chain_id, ..RpcConfig::dev(url) };
+    RpcChain::connect(cfg).await.with_context(|| format!("connecting to {url}"))
 }
 
 fn print_dry_run(d: &Deployment, action: &Action, call: &Call, from: Address) {
@@ -663,7 +905,7 @@ fn describe_file(action: &Action, before: &backstop_core::System) -> String {
 
 /// Parses `CONTRACT.NAME=VALUE` into the core's `file` action; the value in the parameter's
 /// unit as a human decimal (seconds for durations, a name or code for `sizing` and `calc`).
-fn parse_setting(s: &str) -> Result<Action, String> {
+pub(crate) fn parse_setting(s: &str) -> Result<Action, String> {
     let (path, value) =
         s.split_once('=').ok_or_else(|| format!("expected CONTRACT.NAME=VALUE, got `{s}`"))?;
     let (contract, name) = path.trim().split_once('.').ok_or_else(|| {

@@ -8,7 +8,7 @@
 //! - [`sim`] (`backstop-sim`): scenarios, agents, Monte Carlo, sweeps, reports.
 //!
 //! This package holds the `backstop` binary and what only it needs: the [`demo`] and the chain
-//! [`replay`] of simulated runs.
+//! [`replay`] of simulated runs, and the [`safe`] batches governance executes through a multisig.
 
 pub use backstop_chain as chain;
 pub use backstop_core as core;
@@ -19,4 +19,5 @@ pub mod aave_demo;
 pub mod aave_fork;
 pub mod demo;
 pub mod replay;
+pub mod safe;
 pub mod waterfall_demo;

@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use std::{io::Write, sync::Arc, time::Duration};
 
 mod admin;
+mod against;
 
 /// Recapitalize a protocol after bad debt with on-chain debt auctions.
 #[derive(Debug, Parser)]
@@ -105,8 +106,14 @@ enum Command {
     },
     /// Monte Carlo runs of a scenario (built-in name or TOML file): numbers, CSV, JSON, plots.
     Sim(backstop_sim::cli::SimArgs),
-    /// Search auction parameters against an objective; write the best as a deployment file.
-    Sweep(backstop_sim::cli::SweepArgs),
+    /// Search auction parameters against an objective; write the best as a deployment file;
+    /// with --against, compare them with a deployment's and print (or --safe-batch) the calls.
+    Sweep {
+        #[command(flatten)]
+        sweep: backstop_sim::cli::SweepArgs,
+        #[command(flatten)]
+        against: against::AgainstArgs,
+    },
     /// Put the shards of a sharded sim or sweep (`--shard I/N`) back together: exactly the
     /// unsharded run's files.
     Merge(backstop_sim::cli::MergeArgs),
@@ -210,7 +217,8 @@ enum Command {
         anvil: bool,
     },
     /// Operate a deployment by hand: fess, flog, heal, kiss, file, rely, deny, cage, yank, poke,
-    /// mint; on a dev chain (--dev) fund, warp, mine. Checked before sending; --dry-run.
+    /// mint; on a dev chain (--dev) fund, warp, mine. Checked before sending; --dry-run; or
+    /// --safe-batch FILE --safe ADDRESS to write the calls as a Safe Transaction Builder batch.
     Admin(admin::AdminArgs),
     /// Start the pinned Anvil on loopback (optionally forking a network) and wait for Ctrl-C.
     Anvil {
@@ -398,10 +406,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sim(args) => {
             tokio::task::spawn_blocking(move || args.run()).await??;
         }
-        Command::Sweep(args) => {
-            let report = tokio::task::spawn_blocking(move || args.run()).await??;
+        Command::Sweep { sweep, against } => {
+            // Everything --against needs is checked and read before the sweep runs.
+            let against = against.prepare(&sweep).await?;
+            let output = tokio::task::spawn_blocking(move || sweep.run()).await??;
             // No valid and feasible point: exit 1, with each point's reason.
-            report.require_best()?;
+            output.require_best()?;
+            // `--against` conflicts with `--shard` (clap), so a proposal always has the full sweep.
+            if let (Some(a), Some(report)) = (against, output.full()) {
+                a.propose(&report).await?;
+            }
         }
         Command::Merge(args) => {
             let merged = tokio::task::spawn_blocking(move || args.run()).await??;

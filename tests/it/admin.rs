@@ -19,20 +19,20 @@ use std::{
 use crate::SERIAL;
 
 /// Anvil's first dev account: the deployer (`--dev` without a key).
-const DEPLOYER: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+pub(crate) const DEPLOYER: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 /// Anvil's second dev key and its account: a keeper, and an account that is no ward.
 const KEY2: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const ADDR2: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
 /// A fresh Anvil, a temp dir as the working directory, and `backstop deploy --dev` of the Black
 /// Thursday parameters into it (`deployment.json`).
-struct Net {
-    node: AnvilNode,
-    dir: tempfile::TempDir,
+pub(crate) struct Net {
+    pub(crate) node: AnvilNode,
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Net {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let node = AnvilNode::spawn(&AnvilConfig::default()).expect("anvil");
         let dir = tempfile::tempdir().unwrap();
         let net = Self { node, dir };
@@ -42,7 +42,7 @@ impl Net {
     }
 
     /// Runs `backstop ARGS` in the temp dir against the node, without a key in the environment.
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.run_env(args, &[])
     }
 
@@ -61,7 +61,7 @@ impl Net {
     }
 
     /// Runs and requires success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         let (stdout, stderr) = texts(&out);
         assert!(out.status.success(), "{args:?} failed:\n{stdout}\n{stderr}");
@@ -69,7 +69,7 @@ impl Net {
     }
 
     /// Runs and requires a non-zero exit; returns stderr.
-    fn refused(&self, args: &[&str]) -> String {
+    pub(crate) fn refused(&self, args: &[&str]) -> String {
         self.refused_env(args, &[])
     }
 
@@ -84,15 +84,15 @@ impl Net {
         stderr
     }
 
-    fn status(&self) -> Value {
+    pub(crate) fn status(&self) -> Value {
         serde_json::from_str(&self.ok(&["status", "--dev", "--json"])).unwrap()
     }
 
-    fn deployment(&self) -> Deployment {
+    pub(crate) fn deployment(&self) -> Deployment {
         Deployment::load(&self.dir.path().join("deployment.json")).unwrap()
     }
 
-    async fn chain(&self) -> RpcChain {
+    pub(crate) async fn chain(&self) -> RpcChain {
         RpcChain::connect(RpcConfig::dev(self.node.endpoint())).await.unwrap()
     }
 }
@@ -101,7 +101,7 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn texts(out: &Output) -> (String, String) {
+pub(crate) fn texts(out: &Output) -> (String, String) {
     (String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 

@@ -1,7 +1,7 @@
-//! The root package's end-to-end tests, in one binary (one link instead of 16): the demo,
+//! The root package's end-to-end tests, in one binary (one link instead of 17): the demo,
 //! the command line, the keeper and `backstop admin` on Anvil, the Aave v3 recap, flash takes,
-//! the TWAP feeder, chain replay, dss, and the cluster examples (Slurm, Kubernetes) of sharded
-//! sweeps.
+//! the TWAP feeder, chain replay, dss, the cluster examples (Slurm, Kubernetes) of sharded sweeps,
+//! and governance batches for a Safe.
 //!
 //! Run one module with `cargo test -p backstop --test it <module>::` (e.g. `keeper_anvil::`).
 //! Every test that starts an Anvil of its own takes [`SERIAL`] first: the nodes are on free ports
@@ -20,6 +20,7 @@ mod demo;
 mod dss_anvil;
 mod flash;
 mod flash_anvil;
+mod governance;
 mod keeper_anvil;
 mod replay;
 mod twap;

@@ -92,6 +92,18 @@ pub enum ChainError {
     /// The backend failed (transport, node, EVM); the backend's error is the source.
     #[error("backend failed")]
     Backend(#[source] BoxError),
+    /// A call is not one the deployment's contracts' ABIs know
+    /// ([`crate::backstop::Deployment::describe_call`]).
+    #[error("the call to {to} with calldata {data} is unknown: {reason}")]
+    UnknownCall {
+        /// The address called.
+        to: alloy_primitives::Address,
+        /// The calldata.
+        data: Bytes,
+        /// Why it is unknown: not the deployment's contract, no such selector, inputs that do
+        /// not decode.
+        reason: String,
+    },
 }
 
 impl ChainError {

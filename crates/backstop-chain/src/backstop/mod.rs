@@ -1,5 +1,6 @@
 //! Backstop's own contracts: the first [`Adapter`], and the only module that knows their ABI.
 //!
+//! - [`abi`]: a call read back through its contract's JSON ABI (function and arguments).
 //! - [`bindings`]: `sol!` bindings generated from the compiled artifacts in `contracts-abi/`.
 //! - [`decode`]: revert data into [`backstop_core::Error`] (one-to-one with the contracts' custom
 //!   errors), logs into [`backstop_core::Event`].
@@ -21,6 +22,7 @@
 //! vault and the round ([`Deployment::waterfall_setup`], part of [`Adapter::bidder_setup`]); a
 //! keeper reads the whole waterfall back with [`Adapter::read_cover`].
 
+pub mod abi;
 pub mod bindings;
 pub mod decode;
 pub mod deploy;
