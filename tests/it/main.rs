@@ -1,6 +1,6 @@
 //! The root package's end-to-end tests, in one binary (one link instead of 14): the demo,
 //! the command line, the keeper and `backstop admin` on Anvil, the Aave v3 recap, flash takes,
-//! the TWAP feeder, chain replay, dss.
+//! the TWAP feeder, chain replay, dss, and the HTML reports in a headless Chromium.
 //!
 //! Run one module with `cargo test -p backstop --test it <module>::` (e.g. `keeper_anvil::`).
 //! Every test that starts an Anvil of its own takes [`SERIAL`] first: the nodes are on free ports
@@ -20,6 +20,7 @@ mod flash;
 mod flash_anvil;
 mod keeper_anvil;
 mod replay;
+mod report_html;
 mod twap;
 mod waterfall_demo;
 
