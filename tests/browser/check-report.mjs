@@ -147,10 +147,15 @@ async function checkReport(browser, file) {
   // Charts: a size, and something drawn.
   const charts = await page.$$eval("svg, canvas", (els) =>
     els.filter((e) => !e.parentElement.closest("svg")).map((e) => {
+      // The drawing area: the box less its borders and padding.
       const r = e.getBoundingClientRect();
+      const s = getComputedStyle(e);
+      const px = (...names) => names.reduce((a, n) => a + (parseFloat(s[n]) || 0), 0);
+      const width = r.width - px("borderLeftWidth", "borderRightWidth", "paddingLeft", "paddingRight");
+      const height = r.height - px("borderTopWidth", "borderBottomWidth", "paddingTop", "paddingBottom");
       const drawn = e.tagName.toLowerCase() === "canvas"
         ? 1 : e.querySelectorAll("polyline, path, rect, circle, line, text").length;
-      return { what: e.getAttribute("aria-label") || e.tagName, width: r.width, height: r.height, drawn };
+      return { what: e.getAttribute("aria-label") || e.tagName, width, height, drawn };
     }));
   for (const c of charts) {
     if (!(c.width > 0 && c.height > 0)) problems.push(`chart "${c.what}" is ${c.width}×${c.height}`);

@@ -207,6 +207,7 @@ fn run0_table(h: &mut Html, report: &SimReport) {
     for (label, field) in rows {
         let Some(v) = run0.get(field) else { continue };
         let shown = match v {
+            Value::Number(n) if n.is_u64() || n.is_i64() => n.to_string(),
             Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), show),
             Value::Null => "–".to_owned(),
             Value::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
@@ -443,7 +444,9 @@ fn sweep_curve(h: &mut Html, report: &SweepReport) {
         return;
     }
     rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let log_x = name == "market.pool.coin_reserve" && rows.iter().all(|r| r.0 > 0.0);
+    // A log axis when the values span a factor of 10 (as `curve.svg` draws it).
+    let (lo, hi) = (rows[0].0, rows[rows.len() - 1].0);
+    let log_x = lo > 0.0 && hi / lo >= 10.0;
     h.el("h2", &[], &format!("Against {name}"));
     line_chart(
         h,
@@ -522,6 +525,7 @@ pub fn write_check(json: &Path, report: &CheckReport) -> Result<PathBuf> {
         h.el("span", &[("class", if broken > 0 { "v broken" } else { "v" })], &broken.to_string());
         h.el("span", &[("class", "l")], "broken");
         h.close("div").close("div");
+        verdict_bars(h, report);
         if broken > 0 {
             h.el("h2", &[], "Broken, with counterexamples");
             for (i, r) in report.results.iter().enumerate().filter(|(_, r)| !r.held) {
@@ -572,6 +576,39 @@ pub fn write_check(json: &Path, report: &CheckReport) -> Result<PathBuf> {
         h.close("tbody").close("table");
     });
     write(&dir.join(REPORT_FILE), html)
+}
+
+/// Properties held and broken, per kind, as stacked bars.
+fn verdict_bars(h: &mut Html, report: &CheckReport) {
+    let mut kinds: Vec<&str> = Vec::new();
+    for r in &report.results {
+        if !kinds.contains(&r.kind) {
+            kinds.push(r.kind);
+        }
+    }
+    let count = |held: bool| -> Vec<f64> {
+        kinds
+            .iter()
+            .map(|k| report.results.iter().filter(|r| r.kind == *k && r.held == held).count() as f64)
+            .collect()
+    };
+    stacked_bars(
+        h,
+        &StackedBars {
+            title: "Verdicts by kind of property".into(),
+            y_label: "properties".into(),
+            categories: kinds.iter().map(|k| (*k).to_owned()).collect(),
+            layers: vec![
+                Layer { id: "held".into(), label: "held".into(), color: COLORS[2], values: count(true) },
+                Layer {
+                    id: "broken".into(),
+                    label: "broken".into(),
+                    color: COLORS[3],
+                    values: count(false),
+                },
+            ],
+        },
+    );
 }
 
 /// The comparison's page into `out/report.html`: who paid the loss per design (table and
