@@ -39,7 +39,8 @@ fn backstop(args: &[&str], out: &Path) {
 
 /// `node` (BACKSTOP_NODE, else the one on PATH), checked to run.
 fn node() -> PathBuf {
-    let node = std::env::var_os("BACKSTOP_NODE").map_or_else(|| PathBuf::from("node"), PathBuf::from);
+    let node =
+        std::env::var_os("BACKSTOP_NODE").map_or_else(|| PathBuf::from("node"), PathBuf::from);
     match Command::new(&node).arg("--version").output() {
         Ok(o) if o.status.success() => node,
         other => panic!(
@@ -81,7 +82,19 @@ fn sim_sweep_check_and_compare_reports_pass_in_a_browser() {
     let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    backstop(&["sim", "black-thursday-2020-counterfactual", "--runs", "40", "--seed", "3", "-q", "--no-plots"], &d.join("sim"));
+    backstop(
+        &[
+            "sim",
+            "black-thursday-2020-counterfactual",
+            "--runs",
+            "40",
+            "--seed",
+            "3",
+            "-q",
+            "--no-plots",
+        ],
+        &d.join("sim"),
+    );
     backstop(
         &[
             "sweep",
@@ -101,25 +114,34 @@ fn sim_sweep_check_and_compare_reports_pass_in_a_browser() {
     );
     // One parameter, numeric: the page also draws the objective against it.
     backstop(
-        &["sweep", "black-thursday-dutch", "--param", "dutch.cut=0.95:0.99:3", "--runs", "4", "-q", "--no-plots"],
+        &[
+            "sweep",
+            "black-thursday-dutch",
+            "--param",
+            "dutch.cut=0.95:0.99:3",
+            "--runs",
+            "4",
+            "-q",
+            "--no-plots",
+        ],
         &d.join("curve"),
     );
     // The 2020 flop parameters break properties: the page shows counterexamples.
     std::fs::create_dir_all(d.join("check")).unwrap();
-    backstop(&["check", "black-thursday-2020-counterfactual", "--cases", "16"], &d.join("check/check.json"));
-    backstop(&["sim", "aave-2026-waterfalls", "--runs", "4", "-q", "--no-plots"], &d.join("compare"));
+    backstop(
+        &["check", "black-thursday-2020-counterfactual", "--cases", "16"],
+        &d.join("check/check.json"),
+    );
+    backstop(
+        &["sim", "aave-2026-waterfalls", "--runs", "4", "-q", "--no-plots"],
+        &d.join("compare"),
+    );
 
-    let reports: Vec<PathBuf> = [
-        "sim",
-        "sweep",
-        "curve",
-        "check",
-        "compare",
-        "compare/aave-2026-umbrella-fleeing",
-    ]
-    .iter()
-    .map(|p| d.join(p).join("report.html"))
-    .collect();
+    let reports: Vec<PathBuf> =
+        ["sim", "sweep", "curve", "check", "compare", "compare/aave-2026-umbrella-fleeing"]
+            .iter()
+            .map(|p| d.join(p).join("report.html"))
+            .collect();
     for r in &reports {
         assert!(r.is_file(), "{} was not written", r.display());
     }
@@ -171,7 +193,12 @@ fn the_checker_fails_on_a_wrong_number_a_broken_script_a_request_or_a_dead_contr
             "sead: not in summary.json",
         ),
         (
-            variant(&report, "broken-script.html", "\"use strict\";", "\"use strict\"; this is not script;"),
+            variant(
+                &report,
+                "broken-script.html",
+                "\"use strict\";",
+                "\"use strict\"; this is not script;",
+            ),
             "page error",
         ),
         (
@@ -184,7 +211,12 @@ fn the_checker_fails_on_a_wrong_number_a_broken_script_a_request_or_a_dead_contr
             "request to http://example.invalid/logo.png",
         ),
         (
-            variant(&report, "empty-chart.html", "width=\"760\" height=\"320\"", "width=\"0\" height=\"320\""),
+            variant(
+                &report,
+                "empty-chart.html",
+                "width=\"760\" height=\"320\"",
+                "width=\"0\" height=\"320\"",
+            ),
             "\" is 0×",
         ),
         (variant(&report, "no-sort.html", "body.append(...rows);", ""), "did not sort it"),
@@ -193,7 +225,8 @@ fn the_checker_fails_on_a_wrong_number_a_broken_script_a_request_or_a_dead_contr
             "did not hide it",
         ),
     ];
-    let paths: Vec<PathBuf> = std::iter::once(report.clone()).chain(cases.iter().map(|c| c.0.clone())).collect();
+    let paths: Vec<PathBuf> =
+        std::iter::once(report).chain(cases.iter().map(|c| c.0.clone())).collect();
     let run = check_reports(&paths);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&run.stderr));
@@ -203,6 +236,10 @@ fn the_checker_fails_on_a_wrong_number_a_broken_script_a_request_or_a_dead_contr
     assert!(v[0].0.starts_with("ok "), "{stdout}");
     for ((path, why), (line, problems)) in cases.iter().zip(&v[1..]) {
         assert!(line.starts_with("FAILED ") && line.contains(&*path.to_string_lossy()), "{stdout}");
-        assert!(problems.iter().any(|p| p.contains(why)), "{}: `{why}` not in {problems:?}", path.display());
+        assert!(
+            problems.iter().any(|p| p.contains(why)),
+            "{}: `{why}` not in {problems:?}",
+            path.display()
+        );
     }
 }

@@ -141,7 +141,13 @@ impl Scale {
 
 /// Opens the figure: caption, a legend of toggle buttons for `legend` (`(id, label, colour)`),
 /// and the `<svg>`; returns the figure's id.
-fn open_figure(h: &mut Html, title: &str, legend: &[(&str, &str, &str)], w: f64, hh: f64) -> String {
+fn open_figure(
+    h: &mut Html,
+    title: &str,
+    legend: &[(&str, &str, &str)],
+    w: f64,
+    hh: f64,
+) -> String {
     let id = h.id("chart");
     h.open("figure", &[("class", "chart"), ("id", &id)]);
     h.el("figcaption", &[], title);
@@ -192,9 +198,19 @@ fn axes(h: &mut Html, x: &Scale, y: &Scale, y2: Option<&Scale>, xt: &[f64], labe
         let px = x.at(*v);
         h.void(
             "line",
-            &[("x1", &c(px)), ("x2", &c(px)), ("y1", &c(b)), ("y2", &c(b + 4.0)), ("stroke", "#999")],
+            &[
+                ("x1", &c(px)),
+                ("x2", &c(px)),
+                ("y1", &c(b)),
+                ("y2", &c(b + 4.0)),
+                ("stroke", "#999"),
+            ],
         );
-        h.el("text", &[("x", &c(px)), ("y", &c(b + 16.0)), ("text-anchor", "middle")], &short_number(*v));
+        h.el(
+            "text",
+            &[("x", &c(px)), ("y", &c(b + 16.0)), ("text-anchor", "middle")],
+            &short_number(*v),
+        );
     }
     for v in y.ticks(6) {
         let py = y.at(v);
@@ -202,7 +218,11 @@ fn axes(h: &mut Html, x: &Scale, y: &Scale, y2: Option<&Scale>, xt: &[f64], labe
             "line",
             &[("x1", &c(l)), ("x2", &c(r)), ("y1", &c(py)), ("y2", &c(py)), ("stroke", "#eee")],
         );
-        h.el("text", &[("x", &c(l - 5.0)), ("y", &c(py + 4.0)), ("text-anchor", "end")], &short_number(v));
+        h.el(
+            "text",
+            &[("x", &c(l - 5.0)), ("y", &c(py + 4.0)), ("text-anchor", "end")],
+            &short_number(v),
+        );
     }
     if let Some(y2) = y2 {
         for v in y2.ticks(6) {
@@ -216,7 +236,10 @@ fn axes(h: &mut Html, x: &Scale, y: &Scale, y2: Option<&Scale>, xt: &[f64], labe
     let mid = (t + b) / 2.0;
     h.el(
         "text",
-        &[("transform", &format!("translate(14 {}) rotate(-90)", c(mid))), ("text-anchor", "middle")],
+        &[
+            ("transform", &format!("translate(14 {}) rotate(-90)", c(mid))),
+            ("text-anchor", "middle"),
+        ],
         yl,
     );
     if y2.is_some() {
@@ -312,7 +335,12 @@ pub fn line_chart(h: &mut Html, chart: &LineChart) {
                 for p in s.points.iter().filter(ok) {
                     h.void(
                         "circle",
-                        &[("cx", &c(x.at(p.0))), ("cy", &c(ys.at(p.1))), ("r", "3"), ("fill", s.color)],
+                        &[
+                            ("cx", &c(x.at(p.0))),
+                            ("cy", &c(ys.at(p.1))),
+                            ("r", "3"),
+                            ("fill", s.color),
+                        ],
                     );
                 }
             }
@@ -369,7 +397,11 @@ pub fn histogram_chart(h: &mut Html, title: &str, x_label: &str, values: &[f64],
     }
     h.close("g");
     if finite.is_empty() {
-        h.el("text", &[("x", &c(w / 2.0)), ("y", &c(hh / 2.0)), ("text-anchor", "middle")], "no data");
+        h.el(
+            "text",
+            &[("x", &c(w / 2.0)), ("y", &c(hh / 2.0)), ("text-anchor", "middle")],
+            "no data",
+        );
     }
     close_figure(h);
 }
@@ -405,7 +437,8 @@ pub struct HeatMap {
 pub fn heat_map(h: &mut Html, map: &HeatMap) {
     let (nx, ny) = (map.x_labels.len().max(1), map.y_labels.len().max(1));
     let values = map.cells.iter().flatten().flatten().map(|c| c.value).filter(|v| v.is_finite());
-    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let (lo, hi) =
+        values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     let left = 110.0;
     let (cw, ch) = ((W - left - 16.0) / nx as f64, (44.0f64).max(240.0 / ny as f64).min(80.0));
     let hh = TOP + ch * ny as f64 + 52.0;
@@ -429,7 +462,13 @@ pub fn heat_map(h: &mut Html, map: &HeatMap) {
             };
             h.void(
                 "rect",
-                &[("x", &c(x0)), ("y", &c(y0)), ("width", &c(cw - 1.0)), ("height", &c(ch - 1.0)), ("fill", &fill)],
+                &[
+                    ("x", &c(x0)),
+                    ("y", &c(y0)),
+                    ("width", &c(cw - 1.0)),
+                    ("height", &c(ch - 1.0)),
+                    ("fill", &fill),
+                ],
             );
             let at = [
                 ("x", c(x0 + cw / 2.0)),
@@ -470,7 +509,10 @@ pub fn heat_map(h: &mut Html, map: &HeatMap) {
     );
     h.el(
         "text",
-        &[("transform", &format!("translate(14 {}) rotate(-90)", c(TOP + base / 2.0))), ("text-anchor", "middle")],
+        &[
+            ("transform", &format!("translate(14 {}) rotate(-90)", c(TOP + base / 2.0))),
+            ("text-anchor", "middle"),
+        ],
         &map.y_name,
     );
     close_figure(h);
@@ -518,7 +560,11 @@ pub fn stacked_bars(h: &mut Html, bars: &StackedBars) {
     for (i, name) in bars.categories.iter().enumerate() {
         h.el(
             "text",
-            &[("x", &c(x.from + slot * (i as f64 + 0.5))), ("y", &c(y.from + 16.0)), ("text-anchor", "middle")],
+            &[
+                ("x", &c(x.from + slot * (i as f64 + 0.5))),
+                ("y", &c(y.from + 16.0)),
+                ("text-anchor", "middle"),
+            ],
             name,
         );
     }
@@ -562,8 +608,8 @@ mod tests {
 
     #[test]
     fn thinning_keeps_the_ends_and_the_extremes() {
-        let pts: Vec<(f64, f64)> = (0..100_000).map(|i| (i as f64, (i % 977) as f64)).collect();
-        let mut spike = pts.clone();
+        let mut spike: Vec<(f64, f64)> =
+            (0..100_000).map(|i| (i as f64, (i % 977) as f64)).collect();
         spike[54_321].1 = 1e9;
         let thin = thin(&spike);
         assert!(thin.len() <= MAX_POINTS, "{}", thin.len());
@@ -579,7 +625,7 @@ mod tests {
         line_chart(&mut h, &LineChart { title: "empty".into(), ..LineChart::default() });
         histogram_chart(&mut h, "none", "x", &[f64::NAN], 10);
         let out = h.finish();
-        assert_eq!(out.matches("width=\"").count() >= 2, true);
+        assert!(out.matches("width=\"").count() >= 2);
         assert!(out.contains("no data"));
         assert!(!out.contains("NaN") && !out.contains("inf"), "{out}");
     }

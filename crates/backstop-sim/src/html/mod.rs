@@ -121,7 +121,12 @@ impl Html {
     }
 
     /// `<tag attrs>text</tag>`.
-    pub fn el(&mut self, tag: &'static str, attrs: &[(&'static str, &str)], text: &str) -> &mut Self {
+    pub fn el(
+        &mut self,
+        tag: &'static str,
+        attrs: &[(&'static str, &str)],
+        text: &str,
+    ) -> &mut Self {
         self.open(tag, attrs).text(text).close(tag)
     }
 
@@ -270,7 +275,9 @@ mod tests {
         let html = page("t <1>", "summary.json", |h| {
             h.el("h1", &[], "x");
         });
-        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"));
+        assert!(
+            html.starts_with("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+        );
         assert!(html.contains("<title>t &lt;1&gt;</title>"));
         assert!(html.contains("<meta name=\"backstop-data\" content=\"summary.json\">"));
         for external in ["src=", "href=", "url(", "@import", "http"] {

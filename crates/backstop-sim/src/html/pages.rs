@@ -127,7 +127,8 @@ fn run_charts(h: &mut Html, run: &Run) {
             style: Style::Line,
         });
     }
-    let done = || run.auctions.iter().filter(|a| a.price > 0.0).filter_map(|a| Some((a, a.finished?)));
+    let done =
+        || run.auctions.iter().filter(|a| a.price > 0.0).filter_map(|a| Some((a, a.finished?)));
     series.push(Series {
         id: "auctions".into(),
         label: "auction price".into(),
@@ -236,7 +237,12 @@ pub fn write_sim(out: &Path, report: &SimReport, run0: &Run, agg: &Aggregate) ->
         h.text(" · ");
         h.marked("span", "threads", report.threads as u64, &report.threads.to_string());
         h.text(" threads · ");
-        h.marked("span", "wall_seconds", report.wall_seconds, &format!("{:.2}", report.wall_seconds));
+        h.marked(
+            "span",
+            "wall_seconds",
+            report.wall_seconds,
+            &format!("{:.2}", report.wall_seconds),
+        );
         h.text(" s");
         h.close("p");
         if !report.description.is_empty() {
@@ -244,7 +250,13 @@ pub fn write_sim(out: &Path, report: &SimReport, run0: &Run, agg: &Aggregate) ->
         }
         h.el("h2", &[], "Headline");
         h.open("div", &[("class", "tiles")]);
-        tile(h, "runs cleared within the horizon", "cleared_rate", report.cleared_rate, &pct(report.cleared_rate));
+        tile(
+            h,
+            "runs cleared within the horizon",
+            "cleared_rate",
+            report.cleared_rate,
+            &pct(report.cleared_rate),
+        );
         for (label, name) in [
             ("mean time to clear (hours)", "time_to_clear_hours"),
             ("mean dilution (% of supply)", "dilution_pct"),
@@ -306,7 +318,9 @@ fn files_list(h: &mut Html, files: &[PathBuf]) {
     h.el("h2", &[], "Files");
     h.open("ul", &[]);
     for f in files {
-        let name = f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name = f
+            .file_name()
+            .map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned());
         h.el("li", &[], &name);
     }
     h.close("ul");
@@ -338,12 +352,28 @@ pub fn write_sweep(out: &Path, report: &SweepReport, random: bool) -> Result<Pat
                 for (i, (name, v)) in report.params.iter().zip(&p.values).enumerate() {
                     tile(h, name, &format!("points.{b}.values.{i}"), v.as_str(), v);
                 }
-                tile(h, "objective (mean)", &format!("points.{b}.objective"), p.objective, &show(p.objective));
-                tile(h, "P(constraint)", &format!("points.{b}.p_clear"), p.p_clear, &pct(p.p_clear));
+                tile(
+                    h,
+                    "objective (mean)",
+                    &format!("points.{b}.objective"),
+                    p.objective,
+                    &show(p.objective),
+                );
+                tile(
+                    h,
+                    "P(constraint)",
+                    &format!("points.{b}.p_clear"),
+                    p.p_clear,
+                    &pct(p.p_clear),
+                );
                 h.close("div");
             }
             None => {
-                h.el("p", &[("class", "broken")], "No point is valid and feasible (see the table).");
+                h.el(
+                    "p",
+                    &[("class", "broken")],
+                    "No point is valid and feasible (see the table).",
+                );
             }
         }
         if !random && !report.params.is_empty() {
@@ -356,7 +386,14 @@ pub fn write_sweep(out: &Path, report: &SweepReport, random: bool) -> Result<Pat
         h.open("table", &[("class", "sortable")]);
         let mut headers: Vec<&str> = vec!["point"];
         headers.extend(report.params.iter().map(String::as_str));
-        headers.extend(["objective", "P(constraint)", "feasible", "mean time to clear (h)", "mean dilution (%)", "why not"]);
+        headers.extend([
+            "objective",
+            "P(constraint)",
+            "feasible",
+            "mean time to clear (h)",
+            "mean dilution (%)",
+            "why not",
+        ]);
         head(h, &headers);
         h.open("tbody", &[]);
         for (i, p) in report.points.iter().enumerate() {
@@ -370,7 +407,12 @@ pub fn write_sweep(out: &Path, report: &SweepReport, random: bool) -> Result<Pat
             }
             h.marked("td", &format!("points.{i}.objective"), p.objective, &show(p.objective));
             h.marked("td", &format!("points.{i}.p_clear"), p.p_clear, &pct(p.p_clear));
-            h.marked("td", &format!("points.{i}.feasible"), p.feasible, if p.feasible { "yes" } else { "no" });
+            h.marked(
+                "td",
+                &format!("points.{i}.feasible"),
+                p.feasible,
+                if p.feasible { "yes" } else { "no" },
+            );
             for name in ["time_to_clear_hours", "dilution_pct"] {
                 match p.means.get(name) {
                     Some(v) => h.marked("td", &format!("points.{i}.means.{name}"), *v, &show(*v)),
@@ -408,16 +450,18 @@ fn sweep_heat_map(report: &SweepReport) -> HeatMap {
     let maximize = report.objective.starts_with("maximise");
     let mut cells: Vec<Vec<Option<Cell>>> = vec![vec![None; xl.len()]; yl.len()];
     for (k, p) in report.points.iter().enumerate().filter(|(_, p)| p.feasible) {
-        let Some(i) = p.values.first().and_then(|v| xl.iter().position(|x| x == v)) else { continue };
+        let Some(i) = p.values.first().and_then(|v| xl.iter().position(|x| x == v)) else {
+            continue;
+        };
         let j = match p.values.get(1) {
             Some(v) => yl.iter().position(|y| y == v),
             None => Some(0),
         };
         let Some(j) = j else { continue };
         let slot = &mut cells[j][i];
-        let better = slot.as_ref().is_none_or(|c| {
-            if maximize { p.objective > c.value } else { p.objective < c.value }
-        });
+        let better = slot
+            .as_ref()
+            .is_none_or(|c| if maximize { p.objective > c.value } else { p.objective < c.value });
         if better {
             *slot = Some(Cell { value: p.objective, key: format!("points.{k}.objective") });
         }
@@ -501,7 +545,8 @@ fn leaves(prefix: &str, value: &Value, out: &mut Vec<(String, Value)>) {
 /// counterexamples and failed assertions, and the parameters checked.
 pub fn write_check(json: &Path, report: &CheckReport) -> Result<PathBuf> {
     let dir = json.parent().unwrap_or(Path::new(""));
-    let data = json.file_name().map_or_else(|| "check.json".into(), |n| n.to_string_lossy().into_owned());
+    let data =
+        json.file_name().map_or_else(|| "check.json".into(), |n| n.to_string_lossy().into_owned());
     let title = format!("Backstop check: {}", report.origin);
     let broken = report.broken().count();
     let html = page(&title, &data, |h| {
@@ -589,7 +634,9 @@ fn verdict_bars(h: &mut Html, report: &CheckReport) {
     let count = |held: bool| -> Vec<f64> {
         kinds
             .iter()
-            .map(|k| report.results.iter().filter(|r| r.kind == *k && r.held == held).count() as f64)
+            .map(|k| {
+                report.results.iter().filter(|r| r.kind == *k && r.held == held).count() as f64
+            })
             .collect()
     };
     stacked_bars(
@@ -599,7 +646,12 @@ fn verdict_bars(h: &mut Html, report: &CheckReport) {
             y_label: "properties".into(),
             categories: kinds.iter().map(|k| (*k).to_owned()).collect(),
             layers: vec![
-                Layer { id: "held".into(), label: "held".into(), color: COLORS[2], values: count(true) },
+                Layer {
+                    id: "held".into(),
+                    label: "held".into(),
+                    color: COLORS[2],
+                    values: count(true),
+                },
                 Layer {
                     id: "broken".into(),
                     label: "broken".into(),
@@ -610,6 +662,9 @@ fn verdict_bars(h: &mut Html, report: &CheckReport) {
         },
     );
 }
+
+/// A column of the comparison's table: header, metric name, how its mean is shown.
+type Column = (&'static str, &'static str, fn(f64) -> String);
 
 /// The comparison's page into `out/report.html`: who paid the loss per design (table and
 /// stacked bars), the mean outstanding debt over time, and a link to each design's own report.
@@ -635,7 +690,7 @@ pub fn write_compare(out: &Path, report: &CompareReport) -> Result<PathBuf> {
              outstanding; stand-off: ∫ outstanding debt dt, stablecoin·days (millions). Click a \
              header to sort.",
         );
-        let cols: [(&str, &str, fn(f64) -> String); 13] = [
+        let cols: [Column; 13] = [
             ("treasury", "treasury_paid", millions),
             ("stakers", "stakers_paid", millions),
             ("pledgers", "pledgers_paid", millions),
@@ -663,7 +718,12 @@ pub fn write_compare(out: &Path, report: &CompareReport) -> Result<PathBuf> {
             h.marked("td", &format!("rows.{i}.covered_rate"), r.covered_rate, &pct(r.covered_rate));
             for (_, name, fmt) in &cols {
                 match r.metrics.get(name) {
-                    Some(m) => h.marked("td", &format!("rows.{i}.metrics.{name}.mean"), m.mean, &fmt(m.mean)),
+                    Some(m) => h.marked(
+                        "td",
+                        &format!("rows.{i}.metrics.{name}.mean"),
+                        m.mean,
+                        &fmt(m.mean),
+                    ),
                     None => h.el("td", &[], "–"),
                 };
             }
@@ -677,12 +737,13 @@ pub fn write_compare(out: &Path, report: &CompareReport) -> Result<PathBuf> {
             h.text(": ").text(&r.description).close("li");
         }
         h.close("ul");
-        let payer = |id: &str, label: &str, color, f: &dyn Fn(&crate::compare::CompareRow) -> f64| Layer {
-            id: id.into(),
-            label: label.into(),
-            color,
-            values: report.rows.iter().map(|r| f(r) / 1e6).collect(),
-        };
+        let payer =
+            |id: &str, label: &str, color, f: &dyn Fn(&crate::compare::CompareRow) -> f64| Layer {
+                id: id.into(),
+                label: label.into(),
+                color,
+                values: report.rows.iter().map(|r| f(r) / 1e6).collect(),
+            };
         stacked_bars(
             h,
             &StackedBars {
@@ -696,8 +757,12 @@ pub fn write_compare(out: &Path, report: &CompareReport) -> Result<PathBuf> {
                     payer("stakers", "stakers (slashed)", COLORS[0], &|r| r.mean("stakers_paid")),
                     payer("pledgers", "pledgers", COLORS[4], &|r| r.mean("pledgers_paid")),
                     payer("buyers", "auction buyers", COLORS[1], &|r| r.mean("auctioned")),
-                    payer("socialised", "socialised (depositors)", COLORS[3], &|r| r.mean("socialised")),
-                    payer("outstanding", "outstanding at the end", "#3c3c3c", &|r| r.mean("residual_debt")),
+                    payer("socialised", "socialised (depositors)", COLORS[3], &|r| {
+                        r.mean("socialised")
+                    }),
+                    payer("outstanding", "outstanding at the end", "#3c3c3c", &|r| {
+                        r.mean("residual_debt")
+                    }),
                 ],
             },
         );
