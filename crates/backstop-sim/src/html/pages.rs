@@ -235,15 +235,8 @@ pub fn write_sim(out: &Path, report: &SimReport, run0: &Run, agg: &Aggregate) ->
         h.text(" runs · seed ");
         h.marked("span", "seed", report.seed, &report.seed.to_string());
         h.text(" · ");
-        h.marked("span", "threads", report.threads as u64, &report.threads.to_string());
-        h.text(" threads · ");
-        h.marked(
-            "span",
-            "wall_seconds",
-            report.wall_seconds,
-            &format!("{:.2}", report.wall_seconds),
-        );
-        h.text(" s");
+        // How it ran on this machine: not a result, and not marked (summary.json holds results).
+        h.text(&format!(" · {} threads · {:.2} s", report.threads, report.wall_seconds));
         h.close("p");
         if !report.description.is_empty() {
             h.el("p", &[], &report.description);
