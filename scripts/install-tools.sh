@@ -6,6 +6,11 @@
 #                       module; Uniswap V2 core 1.0.1's factory and pair bytecode from
 #                       @uniswap/v2-core, loaded by backstop-chain's uniswap module and the forge
 #                       tests; pins in tools/package-lock.json)
+#   tools/browser/node_modules  (npm ci in tools/browser/: @sparticuz/chromium 143.0.4, a headless
+#                       Chromium 143 for x86-64 Linux, and puppeteer-core 24.34.0, made for Chrome
+#                       143; pins in tools/browser/package-lock.json), with the Chromium unpacked
+#                       into tools/browser/chromium/ for the HTML report's browser test
+#                       (tests/browser/check-report.mjs)
 #   .tools/venv         (CPython 3.11 venv: slither-analyzer, halmos and every dependency pinned with
 #                       == in tools/requirements.txt, installed from wheels with --no-deps)
 #   .tools/prometheus   (promtool alone, from Debian bookworm's prometheus package, pinned at
@@ -22,6 +27,7 @@
 #                                            AAVE_CORE (the @aave/core-v3 package folder)
 #                                            UNISWAP_V2_CORE (the @uniswap/v2-core package folder)
 #                                            PROMTOOL
+#                                            CHROMIUM (the headless Chromium binary)
 #                                            (progress goes to stderr, so stdout is only the paths)
 #
 # Each part is skipped when its stamp (sha256 of the lock / requirements file, and the Python version
@@ -37,7 +43,7 @@ PRINT=0
 case "${1:-}" in
   "") ;;
   --print-paths) PRINT=1 ;;
-  -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}"; exit 0 ;;
+  -h|--help) sed -n '2,35p' "${BASH_SOURCE[0]}"; exit 0 ;;
   *) echo "install-tools: unknown argument: $1 (expected --print-paths)" >&2; exit 2 ;;
 esac
 
@@ -56,6 +62,9 @@ FOUNDRY_VERSION="1.7.1"
 PROMETHEUS_DEB="prometheus=2.42.0+ds-5+b6"
 PROMTOOL_DIR="$ROOT/.tools/prometheus"
 PROMTOOL="$PROMTOOL_DIR/usr/bin/promtool"
+BROWSER="$TOOLS/browser"
+CHROMIUM="$BROWSER/chromium/chromium"
+CHROMIUM_VERSION="143.0.7499"
 
 die() { echo "install-tools: $*" >&2; exit 1; }
 # Run a command quietly: its output is shown (on stderr) only if it fails.
@@ -92,6 +101,26 @@ if [[ ! -f "$NPM_STAMP" || "$(cat "$NPM_STAMP")" != "$npm_want" || ! -x "$FORGE"
   grep -q "\"version\": \"$UNISWAP_V2_CORE_VERSION\"" "$UNISWAP_V2_CORE/package.json" 2>/dev/null \
     || die "npm ci did not install @uniswap/v2-core $UNISWAP_V2_CORE_VERSION into $UNISWAP_V2_CORE"
   printf '%s' "$npm_want" >"$NPM_STAMP"
+fi
+
+# ---- npm: headless Chromium (@sparticuz/chromium) and puppeteer-core, for the report's browser test ----
+BROWSER_STAMP="$BROWSER/chromium/.backstop-lock-sha256"
+browser_want="$(sha256 "$BROWSER/package-lock.json")"
+if [[ ! -f "$BROWSER_STAMP" || "$(cat "$BROWSER_STAMP")" != "$browser_want" || ! -x "$CHROMIUM" \
+      || ! -f "$BROWSER/node_modules/puppeteer-core/package.json" ]]; then
+  echo "install-tools: npm ci (tools/browser/: @sparticuz/chromium, puppeteer-core), Chromium $CHROMIUM_VERSION into tools/browser/chromium" >&2
+  rm -rf "$BROWSER/chromium"
+  (cd "$BROWSER" && quiet npm ci --no-audit --no-fund --loglevel=error) \
+    || die "npm ci in tools/browser/ failed"
+  mkdir -p "$BROWSER/chromium"
+  # @sparticuz/chromium unpacks its brotli archives into the temporary folder: point it here.
+  (cd "$BROWSER" && TMPDIR="$BROWSER/chromium" quiet node -e \
+    "import('@sparticuz/chromium').then((m) => m.default.executablePath())") \
+    || die "unpacking @sparticuz/chromium into $BROWSER/chromium failed"
+  [[ -x "$CHROMIUM" ]] || die "@sparticuz/chromium did not unpack $CHROMIUM"
+  "$CHROMIUM" --headless --no-sandbox --version 2>/dev/null | grep -q "Chromium $CHROMIUM_VERSION" \
+    || die "$CHROMIUM does not run or is not Chromium $CHROMIUM_VERSION: $("$CHROMIUM" --headless --no-sandbox --version 2>&1 | head -1)"
+  printf '%s' "$browser_want" >"$BROWSER_STAMP"
 fi
 
 # ---- Python venv: slither, halmos ----
@@ -155,6 +184,6 @@ fi
 [[ -x "$SOLC_WRAPPER" ]] || die "$SOLC_WRAPPER is missing or not executable"
 
 if (( PRINT )); then
-  printf 'FORGE=%s\nANVIL=%s\nCAST=%s\nSLITHER=%s\nHALMOS=%s\nSOLC_WRAPPER=%s\nAAVE_CORE=%s\nUNISWAP_V2_CORE=%s\nPROMTOOL=%s\n' \
-    "$FORGE" "$ANVIL" "$CAST" "$SLITHER" "$HALMOS" "$SOLC_WRAPPER" "$AAVE_CORE" "$UNISWAP_V2_CORE" "$PROMTOOL"
+  printf 'FORGE=%s\nANVIL=%s\nCAST=%s\nSLITHER=%s\nHALMOS=%s\nSOLC_WRAPPER=%s\nAAVE_CORE=%s\nUNISWAP_V2_CORE=%s\nPROMTOOL=%s\nCHROMIUM=%s\n' \
+    "$FORGE" "$ANVIL" "$CAST" "$SLITHER" "$HALMOS" "$SOLC_WRAPPER" "$AAVE_CORE" "$UNISWAP_V2_CORE" "$PROMTOOL" "$CHROMIUM"
 fi

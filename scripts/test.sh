@@ -12,7 +12,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-echo "== tools: pinned Anvil, forge, cast (npm), slither, halmos (venv), promtool (deb), project-local ($(date -u +%T), ${SECONDS} s in)"
+echo "== tools: pinned Anvil, forge, cast, headless Chromium (npm), slither, halmos (venv), promtool (deb), project-local ($(date -u +%T), ${SECONDS} s in)"
 scripts/install-tools.sh
 # The Anvil tests find the project-local binary themselves; export it for any other consumer.
 ANVIL_BIN="$(scripts/install-tools.sh --print-paths | sed -n 's/^ANVIL=//p')"

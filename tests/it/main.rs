@@ -1,7 +1,7 @@
-//! The root package's end-to-end tests, in one binary (one link instead of 17): the demo,
+//! The root package's end-to-end tests, in one binary (one link instead of 18): the demo,
 //! the command line, the keeper and `backstop admin` on Anvil, the Aave v3 recap, flash takes,
 //! the TWAP feeder, chain replay, dss, the cluster examples (Slurm, Kubernetes) of sharded sweeps,
-//! and governance batches for a Safe.
+//! governance batches for a Safe, and the HTML reports in a headless Chromium.
 //!
 //! Run one module with `cargo test -p backstop --test it <module>::` (e.g. `keeper_anvil::`).
 //! Every test that starts an Anvil of its own takes [`SERIAL`] first: the nodes are on free ports
@@ -23,6 +23,7 @@ mod flash_anvil;
 mod governance;
 mod keeper_anvil;
 mod replay;
+mod report_html;
 mod twap;
 mod waterfall_demo;
 

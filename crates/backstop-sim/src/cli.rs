@@ -74,7 +74,7 @@ use crate::{
 use std::path::PathBuf;
 
 /// `sim`: a Monte Carlo of one scenario, written to a directory (summary JSON, per-run CSV, run 0
-/// in full with its action log, plots); or a comparison of several.
+/// in full with its action log, plots, `report.html`); or a comparison of several.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {
     /// A built-in scenario (black-thursday-2020-counterfactual, black-thursday-2020-fixed,
@@ -356,7 +356,7 @@ pub struct CheckArgs {
     /// Largest acceptable growth of an unbid lot through ticks (×, at least 1).
     #[arg(long, default_value_t = 2.0)]
     pub max_lot_growth: f64,
-    /// Also write the report as JSON here.
+    /// Also write the report as JSON here, and as a page (`report.html`) in the same folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Also check a loss waterfall (TOML with a `[waterfall]` table: order, offset,
@@ -396,6 +396,7 @@ impl CheckArgs {
                 reason: e.to_string(),
             })?;
             std::fs::write(path, text + "\n").map_err(|e| SimError::io("writing", path, e))?;
+            crate::html::write_check(path, &report)?;
         }
         show(&report);
         Ok(report)

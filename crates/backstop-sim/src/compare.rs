@@ -256,12 +256,14 @@ pub fn run_compare(
     }
     let json = out.join("compare.json");
     own.push(json.clone());
+    own.push(out.join(crate::html::REPORT_FILE));
     report.files = own;
     let text = serde_json::to_string_pretty(&report).map_err(|e| SimError::Serialize {
         what: json.display().to_string(),
         reason: e.to_string(),
     })?;
     std::fs::write(&json, text + "\n").map_err(|e| SimError::io("writing", &json, e))?;
+    crate::html::write_compare(out, &report)?;
     Ok(report)
 }
 

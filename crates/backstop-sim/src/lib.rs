@@ -100,6 +100,7 @@ pub mod compare;
 pub mod engine;
 mod error;
 pub mod history;
+pub mod html;
 pub mod limits;
 pub mod market;
 pub mod merge;

@@ -26,7 +26,7 @@
 //! directory that is a shard's own.
 
 use crate::{
-    engine::RunSummary,
+    engine::{Run, RunSummary},
     error::{Result, SimError},
     report::{SimReport, Timing, csv_writer, finish_sim},
     scenario::Scenario,
@@ -314,7 +314,24 @@ fn merge_sim(scenario: &Scenario, parts: &[Part], out: &Path) -> Result<SimRepor
     w.flush().map_err(|e| SimError::io("writing", &runs_csv, e))?;
     files.push(runs_csv);
     let run0 = run0.ok_or_else(|| SimError::Merge("no shard holds run 0".into()))?;
-    finish_sim(scenario, m.seed, &agg, run0, timing(parts, m.total), files, out, m.plots)
+    // Run 0 in full (its price and debt paths go on the HTML report), from its copied file.
+    let run0_json = out.join("run-0.json");
+    let text = std::fs::read_to_string(&run0_json).map_err(|e| SimError::Shard {
+        dir: parts[0].dir.clone(),
+        reason: format!("reading run 0 back from {}: {e}", run0_json.display()),
+    })?;
+    let run0_full: Run = serde_json::from_str(&text).map_err(|e| SimError::Shard {
+        dir: parts[0].dir.clone(),
+        reason: format!("run-0.json is not a run: {e}"),
+    })?;
+    if run0_full.summary != run0 {
+        return Err(SimError::Shard {
+            dir: parts[0].dir.clone(),
+            reason: "run-0.json does not match run 0's row in runs.csv".into(),
+        });
+    }
+    let timing = timing(parts, m.total);
+    finish_sim(scenario, m.seed, &agg, &run0_full, timing, files, out, m.plots)
 }
 
 fn merge_sweep(scenario: &Scenario, parts: &[Part], out: &Path) -> Result<SweepReport> {

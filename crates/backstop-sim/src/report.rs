@@ -9,6 +9,7 @@
 //! | `run-0-auctions.csv` | run 0, one row per auction |
 //! | `run-0.png`, `.svg` | run 0: market, oracle and clearing prices; bad debt and tokens minted |
 //! | `distributions.png`, `.svg` | histograms across runs |
+//! | `report.html` | all of it on one self-contained page ([`crate::html`]) |
 //!
 //! `summary.json` depends only on the scenario, the seed and the number of runs (its file list
 //! names the files, without the directory): the same bytes on any machine, with any number of
@@ -156,19 +157,19 @@ pub fn run_sim_with(
     w.flush().map_err(|e| SimError::io("writing", &runs_csv, e))?;
     files.push(runs_csv);
     let timing = Timing::new(pool.current_num_threads(), wall, agg.runs);
-    finish_sim(scenario, cfg.seed, &agg, run0.summary, timing, files, out, plots)
+    finish_sim(scenario, cfg.seed, &agg, &run0, timing, files, out, plots)
 }
 
 /// The end of a Monte Carlo whose runs (all of them, folded in run order) are in `agg`, run 0's
 /// files and `runs.csv` already in `files`: draws the distributions (with `plots`), writes
-/// `summary.json` and `timing.json` and returns the report. Shared by [`run_sim_with`] and
+/// `summary.json`, `timing.json` and `report.html` and returns the report. Shared by [`run_sim_with`] and
 /// `backstop merge` ([`crate::merge`]), so both write the same bytes.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn finish_sim(
     scenario: &Scenario,
     seed: u64,
     agg: &Aggregate,
-    run0: RunSummary,
+    run0: &Run,
     timing: Timing,
     mut files: Vec<PathBuf>,
     out: &Path,
@@ -181,6 +182,7 @@ pub(crate) fn finish_sim(
     let timing_json = out.join("timing.json");
     files.push(summary.clone());
     files.push(timing_json.clone());
+    files.push(out.join(crate::html::REPORT_FILE));
     let report = SimReport {
         scenario: scenario.name.clone(),
         description: scenario.description.clone(),
@@ -198,13 +200,14 @@ pub(crate) fn finish_sim(
             .waterfall_config()
             .map(|c| c.dangers(scenario.accountant.wait, scenario.english.tau))
             .unwrap_or_default(),
-        run0,
+        run0: run0.summary.clone(),
         wall_seconds: timing.wall_seconds,
         runs_per_minute: timing.runs_per_minute,
         files,
     };
     write_json(&summary, &report)?;
     write_json(&timing_json, &timing)?;
+    crate::html::write_sim(out, &report, run0, agg)?;
     Ok(report)
 }
 
@@ -226,35 +229,55 @@ pub fn write_run(run: &Run, out: &Path, plots: bool) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// The headline metrics, `(label, metric name)`, in report order (units in the labels).
+pub const HEADLINE: [(&str, &str); 20] = [
+    ("time to clear (h)", "time_to_clear_hours"),
+    ("tokens minted", "minted"),
+    ("tokens committed", "committed"),
+    ("tokens offered", "offered"),
+    ("dilution (%)", "dilution_pct"),
+    ("+ committed (%)", "dilution_committed_pct"),
+    ("avg price", "avg_price"),
+    ("price / market", "price_ratio"),
+    ("discount (%)", "discount_pct"),
+    ("auctions", "auctions"),
+    ("peak live", "peak_live"),
+    ("bids", "bids"),
+    ("restarts", "restarts"),
+    ("lone-bidder", "lone_bidder"),
+    ("unique bidders", "unique_bidders"),
+    ("failed", "failed"),
+    ("keeper profit", "keeper_profit"),
+    ("residual debt", "residual_debt"),
+    ("debt cleared (%)", "debt_cleared_pct"),
+    ("pool / market low", "pool_low"),
+];
+
+/// A loss waterfall's metrics, `(label, metric name)`: who paid (stablecoin), dilution, time
+/// to cover and the stand-off cost.
+pub const WATERFALL: [(&str, &str); 13] = [
+    ("treasury paid", "treasury_paid"),
+    ("stakers paid", "stakers_paid"),
+    ("pledgers paid", "pledgers_paid"),
+    ("auction buyers paid", "auctioned"),
+    ("socialised", "socialised"),
+    ("outstanding", "residual_debt"),
+    ("dilution value", "dilution_value"),
+    ("pledgers' gain", "pledgers_gain"),
+    ("stakers escaped", "escaped"),
+    ("paused (share)", "paused"),
+    ("rounds met", "rounds_met"),
+    ("time to cover (d)", "time_to_cover_days"),
+    ("stand-off (·days)", "standoff"),
+];
+
 /// One line per headline metric: mean and the 5–95% range.
 pub fn headline(
     agg_metrics: &BTreeMap<&'static str, MetricStats>,
     f: &mut fmt::Formatter<'_>,
 ) -> fmt::Result {
-    let rows = [
-        ("time to clear (h)", "time_to_clear_hours"),
-        ("tokens minted", "minted"),
-        ("tokens committed", "committed"),
-        ("tokens offered", "offered"),
-        ("dilution (%)", "dilution_pct"),
-        ("+ committed (%)", "dilution_committed_pct"),
-        ("avg price", "avg_price"),
-        ("price / market", "price_ratio"),
-        ("discount (%)", "discount_pct"),
-        ("auctions", "auctions"),
-        ("peak live", "peak_live"),
-        ("bids", "bids"),
-        ("restarts", "restarts"),
-        ("lone-bidder", "lone_bidder"),
-        ("unique bidders", "unique_bidders"),
-        ("failed", "failed"),
-        ("keeper profit", "keeper_profit"),
-        ("residual debt", "residual_debt"),
-        ("debt cleared (%)", "debt_cleared_pct"),
-        ("pool / market low", "pool_low"),
-    ];
     writeln!(f, "  {:<20} {:>14} {:>14} {:>14} {:>14}", "metric", "mean", "p5", "median", "p95")?;
-    for (label, key) in rows {
+    for (label, key) in HEADLINE {
         // The pool's low only when some run sold on a pool (it is 1 otherwise).
         if key == "pool_low" && agg_metrics.get(key).is_none_or(|m| m.min >= 1.0) {
             continue;
@@ -270,22 +293,7 @@ pub fn waterfall_lines(
     agg_metrics: &BTreeMap<&'static str, MetricStats>,
     f: &mut fmt::Formatter<'_>,
 ) -> fmt::Result {
-    let rows = [
-        ("treasury paid", "treasury_paid"),
-        ("stakers paid", "stakers_paid"),
-        ("pledgers paid", "pledgers_paid"),
-        ("auction buyers paid", "auctioned"),
-        ("socialised", "socialised"),
-        ("outstanding", "residual_debt"),
-        ("dilution value", "dilution_value"),
-        ("pledgers' gain", "pledgers_gain"),
-        ("stakers escaped", "escaped"),
-        ("paused (share)", "paused"),
-        ("rounds met", "rounds_met"),
-        ("time to cover (d)", "time_to_cover_days"),
-        ("stand-off (·days)", "standoff"),
-    ];
-    for (label, key) in rows {
+    for (label, key) in WATERFALL {
         metric_row(f, label, agg_metrics.get(key))?;
     }
     Ok(())

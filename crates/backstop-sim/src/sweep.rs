@@ -374,7 +374,8 @@ pub fn deployment_toml(params: &DeploymentParams, header: &str) -> Result<String
 }
 
 /// Runs the sweep and writes `sweep.csv`, `sweep.json`, `heatmap.png/.svg` (grid with ≥ 1 axis),
-/// `curve.png/.svg` (one numeric axis) and `best-params.toml` into `out`. The configuration ([`SweepConfig::validate`]) and every
+/// `curve.png/.svg` (one numeric axis), `best-params.toml` and `report.html` ([`crate::html`])
+/// into `out`. The configuration ([`SweepConfig::validate`]) and every
 /// point's scenario are validated first; if no point is valid, nothing is simulated or written
 /// and the error lists each point's reason ([`SimError::NoFeasiblePoint`]). A finished sweep
 /// without a feasible point is a report with no `best` ([`SweepReport::require_best`]).
@@ -551,10 +552,12 @@ pub(crate) fn finish_sweep(
         files,
     };
     let json = out.join("sweep.json");
+    let mut report = report;
+    report.files.push(out.join(crate::html::REPORT_FILE));
     let text = serde_json::to_string_pretty(&report)
         .map_err(|e| SimError::Serialize { what: "sweep".into(), reason: e.to_string() })?;
     std::fs::write(&json, text + "\n").map_err(|e| SimError::io("writing", &json, e))?;
-    let mut report = report;
+    crate::html::write_sweep(out, &report, cfg.random.is_some())?;
     report.files.push(json);
     Ok(report)
 }
