@@ -19,6 +19,7 @@ mod dss_anvil;
 mod flash;
 mod flash_anvil;
 mod keeper_anvil;
+mod keeper_send;
 mod replay;
 mod twap;
 mod waterfall_demo;
