@@ -360,19 +360,32 @@ async fn a_forwarding_relay_gets_every_transaction_and_the_pnl_adds_up() {
     assert_eq!(lines.iter().map(|p| p.gas_wei).sum::<u128>(), english_wei);
 }
 
+/// Waits until the node has mined every transaction of `who` it holds (automine answers a send
+/// before it mines).
+async fn until_mined(chain: &RpcChain, who: Address) {
+    for _ in 0..10_000 {
+        let pending = Broadcast::nonce(chain, who, true).await.unwrap();
+        if pending == Broadcast::nonce(chain, who, false).await.unwrap() {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the node never mined {who}'s transactions");
+}
+
 /// A per-auction gas cap below what one bid can cost: the capped keeper (the higher valuation)
-/// sends no bid, says why once per auction and counts it; its rival wins every auction. An
-/// hourly cap that one transaction fills: the keeper sends one, is held back, and sends again
-/// once an hour of chain time has passed.
+/// sends no bid, says why once per auction and counts it; its rival wins every auction; the
+/// capped keeper's kicks and deals are not stopped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn gas_caps_stop_bids() {
+async fn a_per_auction_gas_cap_stops_bids() {
     let _g = SERIAL.lock().await;
     let n = net(2).await;
     let capped_key = keyed(&n, 5, "200000").await;
     let rival_key = keyed(&n, 6, "200000").await;
     let mut capped = bidder("capped", "264", "200000");
-    // 10^12 wei: a bid's worst case (≥ 21,000 gas × ≥ 1 gwei = 2.1·10^13 wei) is above it.
-    capped.gas.max_spend_per_auction = Some(w("0.000001"));
+    // 20,000 wei: below any transaction's worst case (a gas limit above 21,000 × at least 1 wei
+    // a gas, the lowest priority fee an estimate gives), whatever the node's base fee.
+    capped.gas.max_spend_per_auction = Some(Wad::from_raw(U256::from(20_000u64)));
     let k1 = Keeper::start(
         signing(n.node.endpoint(), &capped_key).await,
         n.d,
@@ -393,37 +406,57 @@ async fn gas_caps_stop_bids() {
     run(&mut ks, &n.chain, 1_000).await;
     assert!(ks[1].is_cleared());
     assert_eq!(ks[0].stats.bids_sent, 0, "a capped keeper bid");
-    assert_eq!(ks[0].stats.gas_capped, 2, "one stop per auction");
+    // Once per auction (again only if another decision about the auction came in between).
+    assert!((2..=4).contains(&ks[0].stats.gas_capped), "{}", ks[0].stats.gas_capped);
     assert_eq!(ks[1].stats.won, 2);
     assert!(ks[0].stats.kicks + ks[0].stats.settlements > 0, "kicks and deals are not capped");
+    assert!(ks[0].closed().iter().all(|p| p.bids == 0 && p.outcome == "settled"));
+}
 
-    // The hourly cap: room for one transaction's worst case.
+const GWEI: u128 = 1_000_000_000;
+
+/// An hourly cap with room for the keeper's first transaction (a flog, about 33,000 gas) but
+/// not for it and the kick that follows (about 100,000 gas): the kick waits, counted, until an
+/// hour of chain time has passed; then it goes out. The fees are pinned so the worst cases are
+/// known: the last blocks tipped 10 gwei, so the estimate asks more than the 4-gwei fee cap, and
+/// every transaction offers exactly 4 gwei (the base fee is far below it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_hourly_gas_cap_holds_back_until_the_window_rolls_over() {
+    let _g = SERIAL.lock().await;
     let n = net(1).await;
+    let tipper = Address::repeat_byte(0x7c);
+    n.chain.set_balance(tipper, U256::from(10u64).pow(U256::from(21))).await.unwrap();
+    let tip = backstop_chain::Fees { max_fee: 20 * GWEI, priority: 10 * GWEI };
+    for _ in 0..10 {
+        let nonce = Broadcast::nonce(&*n.chain, tipper, true).await.unwrap();
+        let mut tx = backstop_chain::TxRequest::call(tipper, tipper, Vec::new());
+        tx.gas_limit = Some(21_000);
+        n.chain.broadcast(&tx, nonce, tip).await.unwrap();
+    }
+    until_mined(&n.chain, tipper).await;
     let key = keyed(&n, 7, "100000").await;
-    let chain = signing(n.node.endpoint(), &key).await;
-    let fees = Broadcast::fees(&*chain).await.unwrap();
-    // One flog (about 60,000 gas with the margin) fits, two do not.
-    let one = Wad::from_raw(U256::from(150_000u128 * fees.max_fee));
+    let me = key.address();
     let mut cfg = bidder("hourly", "260", "100000");
-    cfg.gas.max_spend_per_hour = Some(one);
-    let mut k = Keeper::start(chain, n.d, key.address(), cfg).await.unwrap();
+    cfg.gas.max_fee_gwei = Some(4);
+    // 140,000 gas at 4 gwei: a flog (≈ 41,000 gas limit) fits; the flog mined (≈ 33,000 gas)
+    // and a kick (≈ 124,000 gas limit) do not; a kick alone does.
+    cfg.gas.max_spend_per_hour = Some(Wad::from_raw(U256::from(140_000 * 4 * GWEI)));
+    let mut k = Keeper::start(signing(n.node.endpoint(), &key).await, n.d, me, cfg).await.unwrap();
     assert_eq!(k.step().await.unwrap().sent, 1, "the flog");
-    // The flog is mined (automine); the kick would take the hour's charges above the cap.
-    let mut sent = 0;
-    for _ in 0..3 {
-        sent += k.step().await.unwrap().sent;
-    }
-    assert_eq!(sent, 0, "sent beyond the hourly cap");
-    assert!(k.stats.gas_capped >= 1);
-    assert!(k.tx().ledger.hour_total(k.now) > 0);
-    // An hour of chain time later the window has rolled over.
-    n.chain.increase_time(3_601).await.unwrap();
+    until_mined(&n.chain, me).await;
+    assert_eq!(k.step().await.unwrap().sent, 0, "the kick went out beyond the hourly cap");
+    assert_eq!(k.stats.gas_capped, 1);
+    let spent = k.tx().ledger.hour_total(k.now);
+    assert_eq!(spent, u128::from(k.stats.gas_used) * 4 * GWEI, "the flog at what it cost");
+    // Nothing goes out while the window holds the flog.
+    n.chain.increase_time(1_800).await.unwrap();
     n.chain.mine().await.unwrap();
-    let mut sent = 0;
-    for _ in 0..3 {
-        sent += k.step().await.unwrap().sent;
-    }
-    assert!(sent >= 1, "nothing sent after the window rolled over");
+    assert_eq!(k.step().await.unwrap().sent, 0);
+    // An hour after the flog was sent, it is out of the window: the kick goes.
+    n.chain.increase_time(1_801).await.unwrap();
+    n.chain.mine().await.unwrap();
+    assert_eq!(k.step().await.unwrap().sent, 1, "nothing sent after the window rolled over");
+    assert_eq!(k.stats.kicks, 1);
 }
 
 /// Anvil's second dev key: the `backstop` binary's account.
