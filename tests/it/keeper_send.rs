@@ -75,9 +75,7 @@ async fn keyed(n: &Net, i: usize, stablecoin: &str) -> PrivateKeySigner {
     let key = n.node.private_keys()[i];
     let signer = PrivateKeySigner::from_bytes(&B256::from(key)).unwrap();
     let c = SystemClient::new(&*n.chain, n.d);
-    c.apply(DEPLOYER, &Action::Mint { to: signer.address(), amount: w(stablecoin) })
-        .await
-        .unwrap();
+    c.apply(DEPLOYER, &Action::Mint { to: signer.address(), amount: w(stablecoin) }).await.unwrap();
     signer
 }
 
@@ -476,9 +474,8 @@ async fn the_binary_sends_privately_and_logs_the_pnl_as_json() {
     p.english.tau = 3_600;
     let node = AnvilNode::spawn(&AnvilConfig::default()).expect("anvil");
     let chain = Arc::new(RpcChain::connect(RpcConfig::dev(node.endpoint())).await.unwrap());
-    let d = deploy_system(&*chain, DEPLOYER, &p, r(ORACLE), Address::repeat_byte(0x5e))
-        .await
-        .unwrap();
+    let d =
+        deploy_system(&*chain, DEPLOYER, &p, r(ORACLE), Address::repeat_byte(0x5e)).await.unwrap();
     let c = SystemClient::new(&*chain, d);
     c.apply(DEPLOYER, &Action::Fess { tab: w(SUMP) }).await.unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -745,7 +745,8 @@ impl RpcRelay {
     /// Connects to `url` (`http(s)://` or `ws(s)://`; a WebSocket is opened at once, HTTP sends
     /// nothing until the first transaction).
     pub async fn connect(url: &str) -> Result<Self, RpcChainError> {
-        let scheme_ok = ["http://", "https://", "ws://", "wss://"].iter().any(|s| url.starts_with(s));
+        let scheme_ok =
+            ["http://", "https://", "ws://", "wss://"].iter().any(|s| url.starts_with(s));
         if !scheme_ok {
             return Err(RpcChainError::BadUrl {
                 url: url.to_owned(),
@@ -908,8 +909,14 @@ mod tests {
 
     #[test]
     fn an_endpoint_shows_no_credentials_path_or_query() {
-        assert_eq!(endpoint_of("https://rpc.flashbots.net/fast?hint=hash"), "https://rpc.flashbots.net");
-        assert_eq!(endpoint_of("wss://user:secret@relay.example:8546/v1/KEY"), "wss://relay.example:8546");
+        assert_eq!(
+            endpoint_of("https://rpc.flashbots.net/fast?hint=hash"),
+            "https://rpc.flashbots.net"
+        );
+        assert_eq!(
+            endpoint_of("wss://user:secret@relay.example:8546/v1/KEY"),
+            "wss://relay.example:8546"
+        );
         assert_eq!(endpoint_of("http://127.0.0.1:8545"), "http://127.0.0.1:8545");
         assert_eq!(endpoint_of("http://[::1]:8545#x"), "http://[::1]:8545");
     }

@@ -292,7 +292,9 @@ pub struct PrivateRoute {
 
 /// The sender has no local key: only a locally signed transaction can go to a relay.
 #[derive(Debug, thiserror::Error)]
-#[error("private submission needs the key of {0} (a local signer): the relay takes signed transactions only")]
+#[error(
+    "private submission needs the key of {0} (a local signer): the relay takes signed transactions only"
+)]
 pub struct NoLocalKey(pub Address);
 
 /// Fee policy.
@@ -883,10 +885,14 @@ impl TxManager {
                 };
                 self.fallbacks += 1;
                 match result {
-                    Ok(()) => tracing::info!(nonce = n, label = %p.label, fallback_blocks, "not included through the relay; sent to the public node"),
+                    Ok(()) => {
+                        tracing::info!(nonce = n, label = %p.label, fallback_blocks, "not included through the relay; sent to the public node")
+                    }
                     // Mined meanwhile: the next poll sees it.
                     Err(BroadcastError::NonceTooLow) => {}
-                    Err(e) => tracing::warn!(nonce = n, label = %p.label, error = %crate::ErrorChain(&e), "the public node refused the fallback; a replacement goes to it"),
+                    Err(e) => {
+                        tracing::warn!(nonce = n, label = %p.label, error = %crate::ErrorChain(&e), "the public node refused the fallback; a replacement goes to it")
+                    }
                 }
                 if let Some(e) = self.pending.get_mut(&n) {
                     e.private_since = None;
@@ -1283,7 +1289,8 @@ mod tests {
             nonce: u64,
             fees: Fees,
         ) -> Result<Option<backstop_chain::SignedTx>, BroadcastError> {
-            let raw = Bytes::from(format!("{nonce}:{}:{}", fees.max_fee, fees.priority).into_bytes());
+            let raw =
+                Bytes::from(format!("{nonce}:{}:{}", fees.max_fee, fees.priority).into_bytes());
             Ok(Some(backstop_chain::SignedTx { hash: alloy_primitives::keccak256(&raw), raw }))
         }
         async fn send_raw(&self, raw: &Bytes) -> Result<B256, BroadcastError> {

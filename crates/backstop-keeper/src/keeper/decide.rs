@@ -68,7 +68,10 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             return Ok(false);
         }
         let tx = call.tx(self.me);
-        match self.tx.submit_for(&*self.chain, &self.adapter, kind, label.clone(), tx, auction).await
+        match self
+            .tx
+            .submit_for(&*self.chain, &self.adapter, kind, label.clone(), tx, auction)
+            .await
         {
             Ok(nonce) => {
                 tracing::info!(keeper = %self.cfg.name, %label, nonce, "sent");

@@ -139,7 +139,8 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                     ),
                 });
             }
-            let relay = backstop_chain::RpcRelay::connect(url).await.map_err(ChainError::backend)?;
+            let relay =
+                backstop_chain::RpcRelay::connect(url).await.map_err(ChainError::backend)?;
             tracing::info!(keeper = %cfg.name, relay = %backstop_chain::RawRelay::endpoint(&relay), fallback_blocks = cfg.private.fallback_blocks, "private submission");
             tx.set_private(PrivateRoute {
                 relay: Arc::new(relay),
