@@ -465,7 +465,8 @@ const KEY2: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b
 /// JSON P&L line for the auction, with the numbers of the chain's own records (the tokens the
 /// deal minted to the keeper, the stablecoin it no longer holds, the gas of its transactions to
 /// the auction house). Without a key
-/// (`--dev`, an unlocked account) `--private-rpc-url` is refused up front.
+/// (`--dev`, an unlocked account) `--private-rpc-url` is refused up front, and so are a relay
+/// equal to `--rpc-url`, a relay that is not a URL and `--private-fallback-blocks 0`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_sends_privately_and_logs_the_pnl_as_json() {
     let _g = SERIAL.lock().await;
@@ -508,7 +509,30 @@ async fn the_binary_sends_privately_and_logs_the_pnl_as_json() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(err.contains("--private-rpc-url needs the keeper's key"), "{err}");
+    // Bad flags: refused before anything connects.
+    for (flags, says) in [
+        (["--private-rpc-url", public.url.as_str()], "is --rpc-url: give the relay's own endpoint"),
+        (
+            ["--private-rpc-url", "relay.example"],
+            "config --private-rpc-url: field `private.rpc_url`",
+        ),
+        (["--private-fallback-blocks", "0"], "field `private.fallback_blocks`: must be at least 1"),
+    ] {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_backstop"))
+            .args(["keeper", "--deployment", &dep.display().to_string()])
+            .args(["--config", &cfg.display().to_string(), "--rpc-url", &public.url])
+            .args(flags)
+            .env("BACKSTOP_PRIVATE_KEY", KEY2)
+            .env("RUST_BACKTRACE", "0")
+            .kill_on_drop(true)
+            .output()
+            .await
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(says), "{flags:?}: {err}");
+    }
     assert!(public.raw().is_empty() && relay.raw().is_empty());
+    assert_eq!(public.unsigned(), 0);
 
     let first = chain.block_number().await.unwrap() + 1;
     let out = tokio::time::timeout(Duration::from_secs(600), keeper(Some(KEY2)))

@@ -776,12 +776,19 @@ impl RawRelay for RpcRelay {
     }
 }
 
-/// `scheme://host[:port]` of a URL: what may be logged of it (no user info, path or query).
+/// `scheme://host[:port]` of a URL: what may be logged of it (no user info, path or query); the
+/// host alone for text without a scheme.
 pub fn endpoint_of(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    format!("{scheme}://{host}")
+    match scheme {
+        Some(scheme) => format!("{scheme}://{host}"),
+        None => host.to_owned(),
+    }
 }
 
 impl RpcChain {
@@ -919,5 +926,6 @@ mod tests {
         );
         assert_eq!(endpoint_of("http://127.0.0.1:8545"), "http://127.0.0.1:8545");
         assert_eq!(endpoint_of("http://[::1]:8545#x"), "http://[::1]:8545");
+        assert_eq!(endpoint_of("key@relay.example/path"), "relay.example");
     }
 }
