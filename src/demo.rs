@@ -532,6 +532,7 @@ fn add_stats(t: &mut Stats, s: &Stats) {
         pledged,
         refunded,
         pledge_tokens,
+        gas_capped,
     } = s;
     t.auctions_seen += auctions_seen;
     t.bids_sent += bids_sent;
@@ -553,6 +554,7 @@ fn add_stats(t: &mut Stats, s: &Stats) {
     t.pledged = add(t.pledged, *pledged);
     t.refunded = add(t.refunded, *refunded);
     t.pledge_tokens = add(t.pledge_tokens, *pledge_tokens);
+    t.gas_capped += gas_capped;
 }
 
 /// A keeper step's reply: transactions sent, nothing more to do, chain time, and the keeper's

@@ -165,6 +165,17 @@ enum Command {
         /// WebSocket (see the README). Must be the same chain.
         #[arg(long, env = "ETH_WS_URL")]
         ws_url: Option<String>,
+        /// Send signed transactions to this private relay (http(s):// or ws(s)://; only
+        /// `eth_sendRawTransaction` is asked of it) while reads, nonces, fees and receipts come
+        /// from --rpc-url. Needs the keeper's key (env var or keystore). Overrides the config's
+        /// `[private] rpc_url`.
+        #[arg(long, env = "BACKSTOP_PRIVATE_RPC_URL")]
+        private_rpc_url: Option<String>,
+        /// Blocks after which a transaction sent to the relay and not yet mined goes to
+        /// --rpc-url (the same signed bytes), at least 1; default 3. Overrides the config's
+        /// `[private] fallback_blocks`.
+        #[arg(long)]
+        private_fallback_blocks: Option<u64>,
     },
     /// Deploy and wire a whole system from a parameter file; write the addresses JSON.
     Deploy {
@@ -537,6 +548,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             block_time,
             interval,
             ws_url,
+            private_rpc_url,
+            private_fallback_blocks,
         } => {
             if let Some(url) = &ws_url
                 && !(url.starts_with("ws://") || url.starts_with("wss://"))
@@ -565,6 +578,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(g) = conn.max_fee_gwei {
                 cfg.gas.max_fee_gwei = Some(g);
             }
+            // The flags override the file's `[private]` table, and are checked the same way.
+            if let Some(url) = private_rpc_url {
+                cfg.private.rpc_url = Some(url);
+                cfg.validate("--private-rpc-url")?;
+            }
+            if let Some(n) = private_fallback_blocks {
+                cfg.private.fallback_blocks = n;
+                cfg.validate("--private-fallback-blocks")?;
+            }
+            if let Some(url) = &cfg.private.rpc_url
+                && url.trim_end_matches('/') == conn.rpc_url.trim_end_matches('/')
+            {
+                bail!(
+                    "the private relay {} is --rpc-url: give the relay's own endpoint",
+                    backstop_chain::rpc::endpoint_of(url)
+                );
+            }
             let run = KeeperRun { until_cleared, interval, metrics, ws_url };
             match protocol {
                 ContractSet::Backstop => {
@@ -573,6 +603,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                     let d = Deployment::load(&deployment)?;
                     let conn = conn.connection(1, "keeper").await?;
+                    check_private_key(&cfg, &conn)?;
                     let (chain, me) = conn.open().await?;
                     if chain.chain_id() != d.chain_id {
                         bail!(
@@ -596,6 +627,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         })?)),
                     };
                     let conn = conn.connection(1, "keeper").await?;
+                    check_private_key(&cfg, &conn)?;
                     let (chain, me) = conn.open().await?;
                     match exit {
                         Some(amount) => dss_exit(&chain, &d, me, amount).await?,
@@ -895,11 +927,35 @@ async fn run_keeper<A: backstop_chain::Adapter>(
         s.pnl_display()
     );
     println!(
-        "  transactions {}, gas {}, replacements {}",
+        "  transactions {}, gas {} ({} wei), replacements {}, held back by a gas cap {}",
         s.txs,
         s.gas_used,
-        keeper.replacements()
+        keeper.gas_paid(),
+        keeper.replacements(),
+        s.gas_capped
     );
+    let tx = keeper.tx();
+    if let Some(p) = tx.private() {
+        println!(
+            "  private relay {}: {} sent, {} fell back to the public node after {} blocks, {} refused by the relay",
+            backstop_chain::RawRelay::endpoint(&*p.relay),
+            tx.private_sent,
+            tx.fallbacks,
+            p.fallback_blocks,
+            tx.relay_failures
+        );
+    }
+    Ok(())
+}
+
+/// Private submission signs here: a keeper running as an unlocked dev account has no key to sign
+/// with.
+fn check_private_key(cfg: &KeeperConfig, conn: &Connection) -> anyhow::Result<()> {
+    if cfg.private.rpc_url.is_some() && matches!(conn.key, KeySource::Unlocked(_)) {
+        bail!(
+            "--private-rpc-url needs the keeper's key ({KEY_ENV} or --keystore): the relay takes signed transactions only, and an unlocked dev account cannot sign here"
+        );
+    }
     Ok(())
 }
 

@@ -22,6 +22,7 @@ mod flash;
 mod flash_anvil;
 mod governance;
 mod keeper_anvil;
+mod keeper_send;
 mod replay;
 mod report_html;
 mod twap;

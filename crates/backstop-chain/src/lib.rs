@@ -67,10 +67,10 @@ pub use client::{Answers, ReadBatch, SettlementExt, Slot, SystemClient};
 pub use config::DeployConfig;
 pub use error::{BoxError, ChainError, Result};
 pub use evm::{EmbeddedEvm, EvmError};
-pub use rpc::{RpcChain, RpcChainError, RpcConfig, RpcErrorKind};
+pub use rpc::{RpcChain, RpcChainError, RpcConfig, RpcErrorKind, RpcRelay};
 pub use settlement::{
-    AtBlock, Broadcast, BroadcastError, CallOutcome, ChainLog, DevChain, Fees, LogQuery, Receipt,
-    Settlement, TxRequest,
+    AtBlock, Broadcast, BroadcastError, CallOutcome, ChainLog, DevChain, Fees, LogQuery, RawRelay,
+    RawUnsupported, Receipt, Settlement, SignedTx, TxRequest,
 };
 pub use watch::{EventWatcher, WatchEvent};
 

@@ -10,19 +10,19 @@
 //! with `eth_call` on its parent block to recover its revert data.
 
 use crate::settlement::{
-    Broadcast, BroadcastError, CallOutcome, ChainLog, DevChain, Fees, LogQuery, Receipt,
-    Settlement, TxRequest,
+    Broadcast, BroadcastError, CallOutcome, ChainLog, DevChain, Fees, LogQuery, RawRelay, Receipt,
+    Settlement, SignedTx, TxRequest,
 };
 use alloy::{
     eips::{BlockId, BlockNumberOrTag},
-    network::{EthereumWallet, TransactionBuilder},
+    network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder},
     providers::{DynProvider, Provider, ProviderBuilder, ext::AnvilApi},
     rpc::types::{Filter, TransactionRequest},
     signers::local::PrivateKeySigner,
     transports::{RpcError, TransportErrorKind},
 };
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
-use std::{collections::HashSet, path::Path, sync::Mutex, time::Duration};
+use std::{collections::HashSet, future::Future, path::Path, sync::Mutex, time::Duration};
 
 /// What can go wrong talking to a node (a revert is not an error: see [`Receipt`]).
 #[derive(Debug, thiserror::Error)]
@@ -253,6 +253,8 @@ impl RpcConfig {
 #[derive(Debug)]
 pub struct RpcChain {
     signing: DynProvider,
+    /// The local signers, for transactions signed here and sent raw ([`Broadcast::sign`]).
+    wallet: Option<EthereumWallet>,
     raw: DynProvider,
     local: HashSet<Address>,
     impersonated: Mutex<HashSet<Address>>,
@@ -290,7 +292,7 @@ impl RpcChain {
             .await
             .map_err(bad_url)?
             .erased();
-        let signing = match wallet {
+        let signing = match wallet.clone() {
             Some(w) => ProviderBuilder::new()
                 .with_simple_nonce_management()
                 .wallet(w)
@@ -306,6 +308,7 @@ impl RpcChain {
         signing.client().set_poll_interval(poll);
         let mut chain = Self {
             signing,
+            wallet,
             raw,
             local,
             impersonated: Mutex::new(HashSet::new()),
@@ -685,6 +688,107 @@ impl Broadcast for RpcChain {
             .map_err(rpc_err("eth_getTransactionReceipt"))?;
         Ok(r.map(|r| to_receipt(&r, hash)))
     }
+
+    async fn sign(
+        &self,
+        tx: &TxRequest,
+        nonce: u64,
+        fees: Fees,
+    ) -> Result<Option<SignedTx>, BroadcastError> {
+        use alloy::eips::eip2718::Encodable2718;
+        let Some(wallet) = self.wallet.as_ref().filter(|_| self.local.contains(&tx.from)) else {
+            return Ok(None);
+        };
+        let mut req = Self::request(tx)
+            .with_nonce(nonce)
+            .with_max_fee_per_gas(fees.max_fee)
+            .with_max_priority_fee_per_gas(fees.priority)
+            .with_chain_id(self.chain_id);
+        if tx.gas_limit.is_none() {
+            req = req.with_gas_limit(GAS_LIMIT_CAP);
+        }
+        let envelope = req.build(wallet).await.map_err(BroadcastError::other)?;
+        Ok(Some(SignedTx { hash: *envelope.tx_hash(), raw: envelope.encoded_2718().into() }))
+    }
+
+    async fn send_raw(&self, raw: &Bytes) -> Result<B256, BroadcastError> {
+        send_raw_to(&self.raw, raw).await
+    }
+}
+
+/// `eth_sendRawTransaction` of `raw` to `provider`; a refusal classified as for
+/// [`Broadcast::broadcast`].
+async fn send_raw_to(provider: &DynProvider, raw: &Bytes) -> Result<B256, BroadcastError> {
+    match provider.send_raw_transaction(raw).await {
+        Ok(p) => Ok(*p.tx_hash()),
+        Err(e) => {
+            let e = RpcChainError::rpc("eth_sendRawTransaction", e);
+            Err(match e.rpc_kind() {
+                Some(RpcErrorKind::NonceTooLow) => BroadcastError::NonceTooLow,
+                Some(RpcErrorKind::Underpriced) => BroadcastError::Underpriced,
+                _ => BroadcastError::other(e),
+            })
+        }
+    }
+}
+
+/// A private relay over JSON-RPC (HTTP or WebSocket): it is only ever sent
+/// `eth_sendRawTransaction`, so an endpoint that answers nothing else (a builder's) will do.
+/// Connecting sends no request.
+#[derive(Debug)]
+pub struct RpcRelay {
+    provider: DynProvider,
+    endpoint: String,
+}
+
+impl RpcRelay {
+    /// Connects to `url` (`http(s)://` or `ws(s)://`; a WebSocket is opened at once, HTTP sends
+    /// nothing until the first transaction).
+    pub async fn connect(url: &str) -> Result<Self, RpcChainError> {
+        let scheme_ok =
+            ["http://", "https://", "ws://", "wss://"].iter().any(|s| url.starts_with(s));
+        if !scheme_ok {
+            return Err(RpcChainError::BadUrl {
+                url: url.to_owned(),
+                reason: "expected http(s):// or ws(s)://",
+            });
+        }
+        let provider = ProviderBuilder::new()
+            .connect(url)
+            .await
+            .map_err(|source| RpcChainError::Connect { url: url.to_owned(), source })?
+            .erased();
+        provider.client().set_poll_interval(default_poll_interval(url));
+        Ok(Self { provider, endpoint: endpoint_of(url) })
+    }
+}
+
+impl RawRelay for RpcRelay {
+    fn send_raw<'a>(
+        &'a self,
+        raw: &'a Bytes,
+    ) -> core::pin::Pin<Box<dyn Future<Output = Result<B256, BroadcastError>> + Send + 'a>> {
+        Box::pin(send_raw_to(&self.provider, raw))
+    }
+
+    fn endpoint(&self) -> String {
+        self.endpoint.clone()
+    }
+}
+
+/// `scheme://host[:port]` of a URL: what may be logged of it (no user info, path or query); the
+/// host alone for text without a scheme.
+pub fn endpoint_of(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    match scheme {
+        Some(scheme) => format!("{scheme}://{host}"),
+        None => host.to_owned(),
+    }
 }
 
 impl RpcChain {
@@ -803,5 +907,25 @@ impl DevChain for RpcChain {
             s.insert(who);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::endpoint_of;
+
+    #[test]
+    fn an_endpoint_shows_no_credentials_path_or_query() {
+        assert_eq!(
+            endpoint_of("https://rpc.flashbots.net/fast?hint=hash"),
+            "https://rpc.flashbots.net"
+        );
+        assert_eq!(
+            endpoint_of("wss://user:secret@relay.example:8546/v1/KEY"),
+            "wss://relay.example:8546"
+        );
+        assert_eq!(endpoint_of("http://127.0.0.1:8545"), "http://127.0.0.1:8545");
+        assert_eq!(endpoint_of("http://[::1]:8545#x"), "http://[::1]:8545");
+        assert_eq!(endpoint_of("key@relay.example/path"), "relay.example");
     }
 }

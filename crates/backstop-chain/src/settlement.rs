@@ -343,4 +343,56 @@ pub trait Broadcast: Settlement {
         &self,
         hash: B256,
     ) -> impl Future<Output = Result<Option<Receipt>, Self::Error>> + Send;
+
+    /// Signs `tx` at `nonce` with `fees` (and `tx.gas_limit`) with the sender's local key, without
+    /// sending it: what a private relay takes, and what the public node gets later, byte for byte.
+    /// `Ok(None)` when the backend holds no key for the sender (an impersonated account, the
+    /// embedded EVM): such a sender can only [`Self::broadcast`].
+    fn sign(
+        &self,
+        tx: &TxRequest,
+        nonce: u64,
+        fees: Fees,
+    ) -> impl Future<Output = Result<Option<SignedTx>, BroadcastError>> + Send {
+        let _ = (tx, nonce, fees);
+        async { Ok(None) }
+    }
+
+    /// Sends a transaction signed by [`Self::sign`] as it is (`eth_sendRawTransaction`); returns
+    /// its hash. A backend that cannot take signed transactions refuses with
+    /// [`BroadcastError::Other`].
+    fn send_raw(&self, raw: &Bytes) -> impl Future<Output = Result<B256, BroadcastError>> + Send {
+        let _ = raw;
+        async { Err(BroadcastError::other(RawUnsupported)) }
+    }
+}
+
+/// A transaction signed by a local key: its hash and its EIP-2718 encoding (the bytes
+/// `eth_sendRawTransaction` takes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedTx {
+    /// The transaction hash (keccak of `raw`).
+    pub hash: B256,
+    /// The EIP-2718 envelope.
+    pub raw: Bytes,
+}
+
+/// The refusal of a backend that takes no signed transactions.
+#[derive(Debug, thiserror::Error)]
+#[error("this backend takes no signed (raw) transactions")]
+pub struct RawUnsupported;
+
+/// Where signed transactions go instead of the public node: a private relay (a builder's or an
+/// order-flow auction's endpoint), which only has to answer `eth_sendRawTransaction`. Object safe,
+/// so a keeper holds any relay behind one pointer.
+pub trait RawRelay: Send + Sync + core::fmt::Debug {
+    /// Sends `raw` (an EIP-2718 envelope) to the relay; returns the hash it answered.
+    fn send_raw<'a>(
+        &'a self,
+        raw: &'a Bytes,
+    ) -> core::pin::Pin<Box<dyn Future<Output = Result<B256, BroadcastError>> + Send + 'a>>;
+
+    /// The endpoint for logs: scheme, host and port only (a relay URL's path or query may carry
+    /// an API key).
+    fn endpoint(&self) -> String;
 }

@@ -17,11 +17,64 @@ pub struct GasConfig {
     pub bump_percent: u64,
     /// Replace a transaction not mined after this many seconds (≥ 1).
     pub replace_after_secs: u64,
+    /// Cap on the gas of the transactions about one auction (bids, takes, deals, ticks, resets),
+    /// native token (ether: 18 decimals, the raw value is wei), > 0 when set. A bid or take that
+    /// could take the auction's total above it is not sent; each transaction counts at
+    /// `gas limit × maxFeePerGas` while in flight and at what it paid once mined.
+    pub max_spend_per_auction: Option<Wad>,
+    /// Cap on the gas of the transactions sent in the last hour of chain time (block timestamps,
+    /// a rolling window of 3,600 s), native token (ether), > 0 when set; counted as
+    /// `max_spend_per_auction`, and stops every kind of transaction.
+    pub max_spend_per_hour: Option<Wad>,
+    /// The native token's price, stablecoin per native token (WAD), for the P&L lines: with it
+    /// they also state the gas in stablecoin and the profit after gas.
+    pub native_price: Option<Wad>,
 }
 
 impl Default for GasConfig {
     fn default() -> Self {
-        Self { max_fee_gwei: None, bump_percent: 13, replace_after_secs: 30 }
+        Self {
+            max_fee_gwei: None,
+            bump_percent: 13,
+            replace_after_secs: 30,
+            max_spend_per_auction: None,
+            max_spend_per_hour: None,
+            native_price: None,
+        }
+    }
+}
+
+impl GasConfig {
+    /// The spending caps in wei.
+    pub fn caps(&self) -> crate::tx::GasCaps {
+        let wei = |w: Option<Wad>| w.map(|w| w.raw().saturating_to::<u128>());
+        crate::tx::GasCaps {
+            per_auction: wei(self.max_spend_per_auction),
+            per_hour: wei(self.max_spend_per_hour),
+        }
+    }
+}
+
+/// The default [`PrivateConfig::fallback_blocks`]: 3 blocks, 36 s on Ethereum mainnet, about the
+/// default `gas.replace_after_secs` (30 s). A relay that has not had a transaction included by
+/// then (no builder took the bundle) is unlikely to: the public mempool is the faster way in.
+pub const DEFAULT_FALLBACK_BLOCKS: u64 = 3;
+
+/// Private submission: signed transactions go to a relay instead of the public node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivateConfig {
+    /// The relay's JSON-RPC endpoint (`http(s)://` or `ws(s)://`; only ever sent
+    /// `eth_sendRawTransaction`); none: everything goes to the public node (`--rpc-url`).
+    pub rpc_url: Option<String>,
+    /// Blocks (≥ 1) after its first private send at which a transaction still not mined is sent
+    /// to the public node, the same signed bytes.
+    pub fallback_blocks: u64,
+}
+
+impl Default for PrivateConfig {
+    fn default() -> Self {
+        Self { rpc_url: None, fallback_blocks: DEFAULT_FALLBACK_BLOCKS }
     }
 }
 
@@ -69,6 +122,9 @@ pub struct KeeperConfig {
     /// Gas.
     #[serde(default)]
     pub gas: GasConfig,
+    /// Private submission (`[private]`).
+    #[serde(default)]
+    pub private: PrivateConfig,
     /// Log what would be sent; send nothing.
     #[serde(default)]
     pub dry_run: bool,
@@ -140,6 +196,29 @@ impl KeeperConfig {
         if g.max_fee_gwei == Some(0) {
             return Err(bad("field `gas.max_fee_gwei`: must be at least 1 gwei when set".into()));
         }
+        for (field, v) in [
+            ("gas.max_spend_per_auction", g.max_spend_per_auction),
+            ("gas.max_spend_per_hour", g.max_spend_per_hour),
+            ("gas.native_price", g.native_price),
+        ] {
+            if v.is_some_and(|v| v.is_zero()) {
+                return Err(bad(format!(
+                    "field `{field}`: must be above 0 when set (leave it out for none)"
+                )));
+            }
+        }
+        let p = &self.private;
+        if p.fallback_blocks == 0 {
+            return Err(bad("field `private.fallback_blocks`: must be at least 1 block".into()));
+        }
+        if let Some(url) = &p.rpc_url
+            && !["http://", "https://", "ws://", "wss://"].iter().any(|s| url.starts_with(s))
+        {
+            return Err(bad(format!(
+                "field `private.rpc_url`: {} is not an http(s):// or ws(s):// URL",
+                backstop_chain::rpc::endpoint_of(url)
+            )));
+        }
         Ok(())
     }
 
@@ -159,6 +238,7 @@ impl KeeperConfig {
             waterfall: true,
             pledge: false,
             gas: GasConfig::default(),
+            private: PrivateConfig::default(),
             dry_run: false,
             flash: None,
         }
@@ -218,6 +298,67 @@ pub struct Stats {
     pub refunded: Wad,
     /// Governance tokens claimed from successful rounds, WAD.
     pub pledge_tokens: Wad,
+    /// Transactions held back by a gas spending cap (once per auction, or per step for the
+    /// hourly cap on other transactions, while the cap binds).
+    pub gas_capped: u64,
+}
+
+/// What one auction brought a keeper: one JSON line in its log when the auction ends
+/// ([`super::Keeper::closed`]). Only auctions it sent a transaction about or bought from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuctionPnl {
+    /// The auction.
+    pub auction: crate::tx::AuctionKey,
+    /// `won` (it bought tokens), `lost` (it bid or took but bought nothing), `settled` (it only
+    /// settled: deal, tick, reset).
+    pub outcome: &'static str,
+    /// Bids and takes sent.
+    pub bids: u64,
+    /// Its transactions about the auction that were mined (reverted ones included).
+    pub txs: u64,
+    /// Governance tokens bought, WAD.
+    pub tokens: Wad,
+    /// Stablecoin paid for them, WAD.
+    pub paid: Wad,
+    /// The tokens at the oracle's price when each was bought, stablecoin WAD.
+    pub value: Wad,
+    /// Gas used by those transactions, gas units.
+    pub gas_used: u64,
+    /// What that gas cost, wei of the native token.
+    pub gas_wei: u128,
+}
+
+impl AuctionPnl {
+    /// Nothing yet, for `auction`.
+    pub fn new(auction: crate::tx::AuctionKey) -> Self {
+        Self {
+            auction,
+            outcome: "settled",
+            bids: 0,
+            txs: 0,
+            tokens: Wad::ZERO,
+            paid: Wad::ZERO,
+            value: Wad::ZERO,
+            gas_used: 0,
+            gas_wei: 0,
+        }
+    }
+
+    /// `value − paid`, stablecoin WAD, signed: (is it a loss, its size).
+    pub fn profit(&self) -> (bool, Wad) {
+        signed_sub(self.value, self.paid)
+    }
+
+    /// The gas in stablecoin at `native_price` (stablecoin per native token, WAD).
+    pub fn gas_in_stablecoin(&self, native_price: Wad) -> Wad {
+        let gas = Wad::from_raw(alloy_primitives::U256::from(self.gas_wei));
+        gas.wmul(native_price).unwrap_or(Wad::from_raw(alloy_primitives::U256::MAX))
+    }
+}
+
+/// `a − b` as (negative, magnitude).
+pub(crate) fn signed_sub(a: Wad, b: Wad) -> (bool, Wad) {
+    if a >= b { (false, a.saturating_sub(b)) } else { (true, b.saturating_sub(a)) }
 }
 
 impl Stats {
@@ -297,6 +438,67 @@ mod tests {
         assert!(c.validate("--max-fee-gwei").unwrap_err().to_string().contains("--max-fee-gwei"));
         c.gas.max_fee_gwei = Some(1);
         assert!(c.validate("k.toml").is_ok());
+    }
+
+    #[test]
+    fn caps_and_private_submission_are_checked_with_the_field_named() {
+        let good = KeeperConfig::bidder("k", "250".parse().unwrap(), "1000".parse().unwrap());
+        assert_eq!(good.private.fallback_blocks, DEFAULT_FALLBACK_BLOCKS);
+        assert_eq!(good.gas.caps(), crate::tx::GasCaps::default());
+        let mut c = good.clone();
+        c.gas.max_spend_per_auction = Some("0.05".parse().unwrap());
+        c.gas.max_spend_per_hour = Some("0.2".parse().unwrap());
+        assert!(c.validate("k.toml").is_ok());
+        // Ether as WAD: the raw value is wei.
+        let caps = c.gas.caps();
+        assert_eq!(caps.per_auction, Some(50_000_000_000_000_000));
+        assert_eq!(caps.per_hour, Some(200_000_000_000_000_000));
+        for field in ["max_spend_per_auction", "max_spend_per_hour", "native_price"] {
+            let mut c = good.clone();
+            let zero = Some(Wad::ZERO);
+            match field {
+                "max_spend_per_auction" => c.gas.max_spend_per_auction = zero,
+                "max_spend_per_hour" => c.gas.max_spend_per_hour = zero,
+                _ => c.gas.native_price = zero,
+            }
+            let e = reason(&c);
+            assert!(e.contains(&format!("field `gas.{field}`: must be above 0")), "{e}");
+        }
+        let mut c = good.clone();
+        c.private.fallback_blocks = 0;
+        let e = c.validate("--private-fallback-blocks").unwrap_err().to_string();
+        assert!(e.starts_with("config --private-fallback-blocks: field `private.fallback_blocks`"));
+        let mut c = good;
+        c.private.rpc_url = Some("https://relay.example/key?token=secret".into());
+        assert!(c.validate("k.toml").is_ok());
+        c.private.rpc_url = Some("ftp://user:secret@relay.example/path".into());
+        let e = reason(&c);
+        assert!(e.contains("field `private.rpc_url`: ftp://relay.example is not"), "{e}");
+        assert!(!e.contains("secret"), "the URL's credentials were shown: {e}");
+    }
+
+    /// The keys as the TOML file names them (through serde: the same attributes as the file's
+    /// parser sees).
+    #[test]
+    fn the_keys_parse() {
+        let c: KeeperConfig = serde_json::from_value(serde_json::json!({
+            "budget": "1000",
+            "gas": {
+                "max_spend_per_auction": "0.01",
+                "max_spend_per_hour": "0.1",
+                "native_price": "3000"
+            },
+            "private": { "rpc_url": "https://rpc.flashbots.net/fast", "fallback_blocks": 5 }
+        }))
+        .unwrap();
+        assert_eq!(c.gas.caps().per_auction, Some(10_000_000_000_000_000));
+        assert_eq!(c.gas.caps().per_hour, Some(100_000_000_000_000_000));
+        assert_eq!(c.private.fallback_blocks, 5);
+        assert!(c.validate("k.toml").is_ok());
+        let e = serde_json::from_value::<KeeperConfig>(
+            serde_json::json!({ "budget": "1", "private": { "fallback": 5 } }),
+        );
+        assert!(e.unwrap_err().to_string().contains("unknown field `fallback`"));
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! Deciding and sending: the balance sheet (flog, heal, kiss), kicks, English deals, ticks and
-//! bids, Dutch resets and takes, each within the keeper's limits, budget and balance.
+//! bids, Dutch resets and takes, each within the keeper's limits, budget, balance and gas caps;
+//! and the P&L line of each auction it took part in, once the auction ends.
 
-use super::{Keeper, SaturatingAddWad};
+use super::{AuctionPnl, Keeper, SaturatingAddWad, config::signed_sub};
 use crate::{
     keeper::Mechanism,
     metrics::BidFailure,
     price::AuctionStatus,
     strategy::{Bidder, NoBid, NoTake, dutch_take, english_bid},
-    tx::{SubmitError, TxKind},
+    tx::{AuctionKey, SubmitError, TxKind},
 };
 use alloy_primitives::U256;
 use backstop_chain::{Adapter, Broadcast, Call, ChainError};
@@ -15,6 +16,29 @@ use backstop_core::{Action, LotSizing, Wad};
 
 /// The key of the decision "waiting for the base fee to fall under the cap" in the log.
 const FEES_NOTE: &str = "fees";
+
+/// The key of the decision "held back by the hourly gas cap" for transactions about no auction.
+const GAS_CAP_NOTE: &str = "gas-cap";
+
+/// The log target of the per-auction P&L lines.
+pub const PNL_TARGET: &str = "backstop_keeper::pnl";
+
+/// The auction an action is about.
+fn auction_of(action: &Action) -> Option<AuctionKey> {
+    match *action {
+        Action::Dent { id, .. } | Action::Deal { id } | Action::Tick { id } => {
+            Some(AuctionKey::English(id))
+        }
+        Action::Take { id, .. } | Action::Redo { id, .. } => Some(AuctionKey::Dutch(id)),
+        _ => None,
+    }
+}
+
+/// A signed amount as text: `-1.5`, `2`.
+fn signed(negative: bool, magnitude: impl std::fmt::Display) -> String {
+    let m = magnitude.to_string();
+    if negative && m != "0" { format!("-{m}") } else { m }
+}
 
 impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
     /// Sends `action` (encoded by the adapter) unless the same label is in flight or this is a
@@ -26,14 +50,16 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         action: Action,
     ) -> Result<bool, ChainError> {
         let call = self.adapter.encode(&action)?;
-        self.send_call(kind, label, call).await
+        self.send_call(kind, label, call, auction_of(&action)).await
     }
 
+    /// Sends `call` (about `auction`, for the gas caps and the P&L); true if it went out.
     pub(super) async fn send_call(
         &mut self,
         kind: TxKind,
         label: String,
         call: Call,
+        auction: Option<AuctionKey>,
     ) -> Result<bool, ChainError> {
         if self.tx.in_flight(&label) {
             return Ok(false);
@@ -43,11 +69,31 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             return Ok(false);
         }
         let tx = call.tx(self.me);
-        match self.tx.submit(&*self.chain, &self.adapter, kind, label.clone(), tx).await {
+        match self
+            .tx
+            .submit_for(&*self.chain, &self.adapter, kind, label.clone(), tx, auction)
+            .await
+        {
             Ok(nonce) => {
                 tracing::info!(keeper = %self.cfg.name, %label, nonce, "sent");
                 self.notes.remove(FEES_NOTE);
+                if let Some(a) = auction {
+                    let p = self.pnl.entry(a).or_insert_with(|| AuctionPnl::new(a));
+                    p.bids += u64::from(kind == TxKind::Bid);
+                }
                 Ok(true)
+            }
+            Err(SubmitError::GasCap { hit, .. }) => {
+                // Logged and counted once per auction (or, for the hourly cap on transactions
+                // about no auction, once until something is sent) while the cap binds.
+                let key = auction.map_or_else(|| GAS_CAP_NOTE.to_owned(), |a| a.to_string());
+                let what = format!("not sent: the {} would be exceeded", hit.cap);
+                if self.notes.get(&key) != Some(&what) {
+                    self.stats.gas_capped += 1;
+                    tracing::info!(keeper = %self.cfg.name, %label, reason = %hit, "gas cap");
+                }
+                self.note(key, what);
+                Ok(false)
             }
             Err(e) if e.is_above_cap() => {
                 self.bid_failed(kind, BidFailure::FeeCap);
@@ -81,6 +127,87 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         }
     }
 
+    /// Counts a purchase of ours in `auction`'s P&L: `tokens` bought for `paid` stablecoin, worth
+    /// the oracle's price now.
+    pub(super) fn note_purchase(&mut self, auction: AuctionKey, tokens: Wad, paid: Wad) {
+        let value = tokens.rmul(self.model.oracle.price).unwrap_or_default();
+        let p = self.pnl.entry(auction).or_insert_with(|| AuctionPnl::new(auction));
+        p.tokens = p.tokens.saturating_add_wad(tokens);
+        p.paid = p.paid.saturating_add_wad(paid);
+        p.value = p.value.saturating_add_wad(value);
+    }
+
+    /// Marks `auction` ended (dealt, sold out, yanked): its P&L line is written once none of our
+    /// transactions about it is in flight. Auctions we took no part in are ignored.
+    pub(super) fn note_ended(&mut self, auction: AuctionKey) {
+        if self.pnl.contains_key(&auction) {
+            self.ended.insert(auction);
+        }
+    }
+
+    /// Writes the P&L line of every ended auction with nothing of ours in flight.
+    pub(super) fn close_ended(&mut self) {
+        let ready: Vec<AuctionKey> = self
+            .ended
+            .iter()
+            .copied()
+            .filter(|a| !self.tx.pending().any(|(_, p)| p.auction == Some(*a)))
+            .collect();
+        for a in ready {
+            self.ended.remove(&a);
+            self.tx.ledger.forget_auction(a);
+            let Some(mut p) = self.pnl.remove(&a) else { continue };
+            p.outcome = if !p.tokens.is_zero() {
+                "won"
+            } else if p.bids > 0 {
+                "lost"
+            } else {
+                "settled"
+            };
+            self.log_pnl(&p);
+            self.closed.push(p);
+        }
+    }
+
+    fn log_pnl(&self, p: &AuctionPnl) {
+        let (loss, profit) = p.profit();
+        let gas = Wad::from_raw(U256::from(p.gas_wei));
+        let after_gas = self.cfg.gas.native_price.map(|price| {
+            let gas_stable = p.gas_in_stablecoin(price);
+            let (neg, net) = match loss {
+                false => signed_sub(profit, gas_stable),
+                true => (true, profit.saturating_add_wad(gas_stable)),
+            };
+            (gas_stable.to_string(), signed(neg, net))
+        });
+        let (gas_stablecoin, profit_after_gas) = after_gas.unzip();
+        tracing::info!(
+            target: PNL_TARGET,
+            keeper = %self.cfg.name,
+            auction = %p.auction,
+            kind = p.auction.kind(),
+            id = p.auction.id(),
+            outcome = p.outcome,
+            bids = p.bids,
+            txs = p.txs,
+            tokens = %p.tokens,
+            tokens_wei = %p.tokens.raw(),
+            paid = %p.paid,
+            paid_wei = %p.paid.raw(),
+            gas_used = p.gas_used,
+            gas_wei = %p.gas_wei,
+            gas = %gas,
+            oracle_price = %self.model.oracle.price,
+            value = %p.value,
+            value_wei = %p.value.raw(),
+            profit = %signed(loss, profit),
+            profit_wei = %signed(loss, profit.raw()),
+            gas_stablecoin = gas_stablecoin.as_deref(),
+            profit_after_gas = profit_after_gas.as_deref(),
+            "auction P&L"
+        );
+    }
+
     pub(super) async fn balance_sheet(&mut self) -> Result<usize, ChainError> {
         if !self.cfg.balance_sheet {
             return Ok(0);
@@ -89,7 +216,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         let chain = self.chain.clone();
         for call in self.adapter.tidy_calls(&*chain).await? {
             let label = format!("tidy:{}:{}", call.to, call.data);
-            sent += usize::from(self.send_call(TxKind::Settle, label, call).await?);
+            sent += usize::from(self.send_call(TxKind::Settle, label, call, None).await?);
         }
         let a = self.model.accountant.clone();
         let wait = a.params.wait;
@@ -193,7 +320,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             let chain = self.chain.clone();
             for call in self.adapter.bidder_setup(&*chain, self.me, self.cfg.budget).await? {
                 let label = format!("setup:{}:{}", call.to, call.data);
-                *sent += usize::from(self.send_call(TxKind::Admin, label, call).await?);
+                *sent += usize::from(self.send_call(TxKind::Admin, label, call, None).await?);
             }
             self.approved = true;
         }

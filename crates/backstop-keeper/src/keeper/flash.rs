@@ -14,7 +14,7 @@
 use super::{Keeper, SaturatingAddWad};
 use crate::{
     strategy::{NoTake, flash_take},
-    tx::TxKind,
+    tx::{AuctionKey, TxKind},
 };
 use alloy::sol_types::SolInterface;
 use alloy_primitives::{Address, U256};
@@ -177,7 +177,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 continue;
             }
             let profit = plan.trade.profit().unwrap_or_default();
-            if self.send_call(TxKind::Bid, label, c).await? {
+            if self.send_call(TxKind::Bid, label, c, Some(AuctionKey::Dutch(id))).await? {
                 tracing::info!(
                     keeper = %self.cfg.name, auction = %key, slice = %plan.trade.slice,
                     owe = %plan.trade.owe, out = %plan.trade.out, %profit, "flash take sent"
@@ -194,7 +194,11 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
     /// A mined flash take of ours: its `FlashTake` event counts the slice (bought and sold in the
     /// same transaction), what the auction was paid for it (`owe`, from the pair's proceeds) and
     /// the profit.
-    pub(super) fn on_flash_receipt(&mut self, receipt: &backstop_chain::Receipt) {
+    pub(super) fn on_flash_receipt(
+        &mut self,
+        receipt: &backstop_chain::Receipt,
+        auction: Option<AuctionKey>,
+    ) {
         use alloy::sol_types::SolEvent;
         let Some(f) = self.flash else { return };
         for l in &receipt.logs {
@@ -210,6 +214,9 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 self.stats.flash_profit =
                     self.stats.flash_profit.saturating_add_wad(Wad::from_raw(e.profit));
                 self.metrics.bids_won.inc();
+                if let Some(a) = auction {
+                    self.note_purchase(a, Wad::from_raw(e.slice), Wad::from_raw(e.owe));
+                }
             }
         }
     }

@@ -18,6 +18,11 @@
 //! the loop: [`config`] (what it is told), `sync` (what it reads), `decide` (what it sends),
 //! `flash` (Dutch takes paid by the pool), and `observe` (what it tells its metrics).
 //!
+//! Each auction it took part in ends with one line in its log ([`AuctionPnl`], target
+//! `backstop_keeper::pnl`): what it bought, paid and spent on gas, the oracle's value of the tokens
+//! and the profit. Transactions go to a private relay when one is configured, and stay within the
+//! gas spending caps ([`crate::tx`]).
+//!
 //! State lives on the chain: a restarted keeper rebuilds it from events and reads, and sends no bid
 //! while transactions of a previous process are still pending, so it loses nothing and bids nothing
 //! twice. Discovery costs a constant number of requests per step, whatever the number of auctions
@@ -26,7 +31,7 @@
 use crate::{
     metrics::{BidFailure, Metrics},
     price::PriceSource,
-    tx::{Confirmed, FeePolicy, TxKind, TxManager},
+    tx::{AuctionKey, Confirmed, FeePolicy, PrivateRoute, TxKind, TxManager},
 };
 use alloy_primitives::{Address, B256, U256};
 use backstop_chain::{
@@ -43,7 +48,11 @@ mod flash;
 mod observe;
 mod sync;
 
-pub use config::{GasConfig, KeeperConfig, Stats, StepReport, poll_interval};
+pub use config::{
+    AuctionPnl, DEFAULT_FALLBACK_BLOCKS, GasConfig, KeeperConfig, PrivateConfig, Stats, StepReport,
+    poll_interval,
+};
+pub use decide::PNL_TARGET;
 pub use flash::{DEFAULT_FLASH_GAS, FlashConfig};
 
 /// Which auctions a keeper bids on and which it starts.
@@ -84,6 +93,12 @@ pub struct Keeper<S, A = Deployment> {
     pub now: Timestamp,
     /// What the metrics are told each step (module `observe`).
     ops: observe::Observer,
+    /// The P&L of each auction it took part in, until the auction ends.
+    pnl: std::collections::HashMap<AuctionKey, AuctionPnl>,
+    /// Auctions that ended, written out once none of our transactions about them is in flight.
+    ended: std::collections::BTreeSet<AuctionKey>,
+    /// The P&L of every auction that ended, in the order written.
+    closed: Vec<AuctionPnl>,
 }
 
 impl<S, A> std::fmt::Debug for Keeper<S, A> {
@@ -110,7 +125,31 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             bump_percent: cfg.gas.bump_percent.max(10),
             replace_after: Duration::from_secs(cfg.gas.replace_after_secs),
         };
-        let tx = TxManager::new(&*chain, me, policy).await.map_err(ChainError::backend)?;
+        let mut tx = TxManager::new(&*chain, me, policy).await.map_err(ChainError::backend)?;
+        tx.set_caps(cfg.gas.caps());
+        if let Some(url) = &cfg.private.rpc_url {
+            // Only a transaction signed here can go to a relay: an impersonated account cannot.
+            let probe = backstop_chain::TxRequest::call(me, me, alloy_primitives::Bytes::new());
+            let signs = chain
+                .sign(&probe, 0, backstop_chain::Fees::default())
+                .await
+                .map_err(ChainError::backend)?;
+            if signs.is_none() {
+                return Err(ChainError::Config {
+                    path: "private.rpc_url".into(),
+                    reason: format!(
+                        "private submission needs the key of {me} (env var or keystore): the relay takes signed transactions only"
+                    ),
+                });
+            }
+            let relay =
+                backstop_chain::RpcRelay::connect(url).await.map_err(ChainError::backend)?;
+            tracing::info!(keeper = %cfg.name, relay = %backstop_chain::RawRelay::endpoint(&relay), fallback_blocks = cfg.private.fallback_blocks, "private submission");
+            tx.set_private(PrivateRoute {
+                relay: Arc::new(relay),
+                fallback_blocks: cfg.private.fallback_blocks,
+            });
+        }
         let watcher = EventWatcher::new(live.block + 1, adapter.emitters());
         let metrics = Metrics::new(&cfg.name);
         let prices = PriceSource::new(cfg.price.clone());
@@ -140,8 +179,12 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             flash,
             now: live.timestamp,
             ops: observe::Observer::at(live.block),
+            pnl: Default::default(),
+            ended: Default::default(),
+            closed: Vec::new(),
         };
         k.metrics.observe_block(live.block, live.timestamp);
+        k.tx.set_clock(k.now);
         k.stats.auctions_seen = (k.ids.english.len() + k.ids.dutch.len()) as u64;
         // Standing high bids of ours (a restart mid-auction) count as committed.
         for (_, a) in k.model.english.auctions() {
@@ -185,6 +228,16 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         self.tx.replacements
     }
 
+    /// The transaction manager: nonces, fees, the gas ledger, private submission counters.
+    pub fn tx(&self) -> &TxManager {
+        &self.tx
+    }
+
+    /// The P&L of every auction it took part in that ended, in the order they were logged.
+    pub fn closed(&self) -> &[AuctionPnl] {
+        &self.closed
+    }
+
     /// True when no bad debt is left and no auction runs.
     pub fn is_cleared(&self) -> bool {
         self.model.is_cleared()
@@ -226,6 +279,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             self.reserved.remove(&label);
         }
         report.events = self.sync().await?;
+        self.tx.set_clock(self.now);
         if let Err(why) = self.model.check_invariants() {
             // The events and the state disagree (a node restored from a state dump without its
             // logs, say): read every auction id once and carry on from the chain's truth.
@@ -235,6 +289,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             self.full_resync().await?;
         }
         self.observe_chain().await?;
+        self.close_ended();
         if !self.tx.drained(&*self.chain).await.map_err(ChainError::backend)? {
             report.draining = true;
             return Ok(report);
@@ -257,10 +312,16 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
         self.stats.txs += 1;
         self.stats.gas_used += c.receipt.gas_used;
         self.metrics.gas_spent.inc_by(c.receipt.gas_used);
+        if let Some(a) = c.auction {
+            let p = self.pnl.entry(a).or_insert_with(|| AuctionPnl::new(a));
+            p.txs += 1;
+            p.gas_used += c.receipt.gas_used;
+            p.gas_wei = p.gas_wei.saturating_add(c.cost_wei);
+        }
         if c.kind == TxKind::Bid && c.receipt.status {
             self.metrics.bid_latency.observe(c.latency.as_secs_f64());
             if c.label.starts_with("flash:") {
-                self.on_flash_receipt(&c.receipt);
+                self.on_flash_receipt(&c.receipt, c.auction);
             }
         }
         if !c.receipt.status {

@@ -2,6 +2,7 @@
 //! bookkeeping of the events that concern this keeper.
 
 use super::{Keeper, SaturatingAddWad, f64_of};
+use crate::tx::AuctionKey;
 use backstop_chain::{Adapter, AtBlock, Broadcast, ChainError, WatchEvent, live};
 use backstop_core::{AccountantEvent, DutchEvent, EnglishEvent, Event, Ray};
 use std::collections::BTreeSet;
@@ -89,6 +90,8 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
             let s = self.adapter.read_dutch(&at, id).await?;
             if s.is_none() {
                 self.prices.forget(true, id);
+                // Sold out, or yanked: the sale is over.
+                self.note_ended(AuctionKey::Dutch(id));
             }
             self.model.dutch.set_sale(id, s);
         }
@@ -182,6 +185,11 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 self.metrics.bids_won.inc();
                 self.metrics.tokens_bought.set(f64_of(self.stats.tokens));
                 self.metrics.stablecoin_spent.set(f64_of(self.stats.spent));
+                self.note_purchase(AuctionKey::English(id), lot, bid);
+                self.note_ended(AuctionKey::English(id));
+            }
+            Event::English(EnglishEvent::Deal { id, .. } | EnglishEvent::Yank { id }) => {
+                self.note_ended(AuctionKey::English(id));
             }
             Event::Dutch(DutchEvent::Take { id, who, owe, slice, price, .. }) if who == self.me => {
                 self.stats.spent = self.stats.spent.saturating_add_wad(owe);
@@ -195,6 +203,7 @@ impl<S: Broadcast + 'static, A: Adapter> Keeper<S, A> {
                 self.metrics.bids_won.inc();
                 self.metrics.tokens_bought.set(f64_of(self.stats.tokens));
                 self.metrics.stablecoin_spent.set(f64_of(self.stats.spent));
+                self.note_purchase(AuctionKey::Dutch(id), slice, owe);
             }
             Event::Accountant(AccountantEvent::Fess { era, .. }) => {
                 self.ids.eras.insert(era);
