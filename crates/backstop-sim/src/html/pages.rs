@@ -234,9 +234,9 @@ pub fn write_sim(out: &Path, report: &SimReport, run0: &Run, agg: &Aggregate) ->
         h.marked("span", "runs", report.runs, &report.runs.to_string());
         h.text(" runs · seed ");
         h.marked("span", "seed", report.seed, &report.seed.to_string());
-        h.text(" · ");
-        // How it ran on this machine: not a result, and not marked (summary.json holds results).
-        h.text(&format!(" · {} threads · {:.2} s", report.threads, report.wall_seconds));
+        // How it ran on this machine (threads, wall time) is in timing.json, not here: the page
+        // depends only on the scenario, the seed and the runs, so a merge of shards
+        // (`backstop merge`) writes the same bytes as the unsharded run.
         h.close("p");
         if !report.description.is_empty() {
             h.el("p", &[], &report.description);
