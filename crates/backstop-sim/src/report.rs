@@ -157,19 +157,21 @@ pub fn run_sim_with(
     w.flush().map_err(|e| SimError::io("writing", &runs_csv, e))?;
     files.push(runs_csv);
     let timing = Timing::new(pool.current_num_threads(), wall, agg.runs);
-    finish_sim(scenario, cfg.seed, &agg, &run0, timing, files, out, plots)
+    finish_sim(scenario, cfg.seed, &agg, run0.summary.clone(), &run0, timing, files, out, plots)
 }
 
 /// The end of a Monte Carlo whose runs (all of them, folded in run order) are in `agg`, run 0's
 /// files and `runs.csv` already in `files`: draws the distributions (with `plots`), writes
-/// `summary.json`, `timing.json` and `report.html` and returns the report. Shared by [`run_sim_with`] and
+/// `summary.json`, `timing.json` and `report.html` and returns the report. `run0` is run 0's
+/// row (its numbers, in `summary.json` and on the page); `run0_full` gives the page its paths. Shared by [`run_sim_with`] and
 /// `backstop merge` ([`crate::merge`]), so both write the same bytes.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn finish_sim(
     scenario: &Scenario,
     seed: u64,
     agg: &Aggregate,
-    run0: &Run,
+    run0: RunSummary,
+    run0_full: &Run,
     timing: Timing,
     mut files: Vec<PathBuf>,
     out: &Path,
@@ -200,14 +202,14 @@ pub(crate) fn finish_sim(
             .waterfall_config()
             .map(|c| c.dangers(scenario.accountant.wait, scenario.english.tau))
             .unwrap_or_default(),
-        run0: run0.summary.clone(),
+        run0,
         wall_seconds: timing.wall_seconds,
         runs_per_minute: timing.runs_per_minute,
         files,
     };
     write_json(&summary, &report)?;
     write_json(&timing_json, &timing)?;
-    crate::html::write_sim(out, &report, run0, agg)?;
+    crate::html::write_sim(out, &report, run0_full, agg)?;
     Ok(report)
 }
 
