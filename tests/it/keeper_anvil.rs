@@ -910,102 +910,53 @@ fn quantity(v: &serde_json::Value) -> u128 {
     v.as_str().and_then(|s| u128::from_str_radix(s.trim_start_matches("0x"), 16).ok()).unwrap_or(0)
 }
 
+/// The proxy's hooks: fail one request in `fail_one_in`, log what the node answered to sends.
+struct FailAndLog {
+    fail_one_in: Option<u64>,
+    count: std::sync::atomic::AtomicU64,
+    failed: Arc<std::sync::atomic::AtomicU64>,
+    block: Arc<std::sync::atomic::AtomicU64>,
+    sent: Arc<std::sync::Mutex<Vec<Sent>>>,
+}
+
+impl crate::rpc_proxy::Hooks for FailAndLog {
+    fn intercept(&self, _: &serde_json::Value) -> Option<(&'static str, Vec<u8>)> {
+        use std::sync::atomic::Ordering;
+        let i = self.count.fetch_add(1, Ordering::SeqCst) + 1;
+        self.fail_one_in.is_some_and(|k| fails(i, k)).then(|| {
+            self.failed.fetch_add(1, Ordering::SeqCst);
+            ("500 Internal Server Error", b"injected".to_vec())
+        })
+    }
+
+    fn answered(&self, request: &serde_json::Value, status: &str, out: &[u8]) {
+        if request["method"] == "eth_sendTransaction" && status == "200 OK" {
+            let tx = &request["params"][0];
+            let answer: serde_json::Value = serde_json::from_slice(out).unwrap_or_default();
+            self.sent.lock().unwrap().push(Sent {
+                block: self.block.load(std::sync::atomic::Ordering::SeqCst),
+                from: tx["from"].as_str().unwrap_or_default().parse().unwrap(),
+                nonce: quantity(&tx["nonce"]) as u64,
+                max_fee: quantity(&tx["maxFeePerGas"]),
+                priority: quantity(&tx["maxPriorityFeePerGas"]),
+                accepted: answer.get("error").is_none(),
+            });
+        }
+    }
+}
+
 impl Proxy {
     async fn start(upstream: String, fail_one_in: Option<u64>) -> Self {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let count = Arc::new(AtomicU64::new(0));
-        let proxy = Self {
-            url,
-            failed: Arc::new(AtomicU64::new(0)),
-            block: Arc::new(AtomicU64::new(0)),
+        let hooks = FailAndLog {
+            fail_one_in,
+            count: Default::default(),
+            failed: Arc::default(),
+            block: Arc::default(),
             sent: Arc::default(),
         };
-        let client = alloy::transports::http::reqwest::Client::new();
-        let (f, blk, log) = (proxy.failed.clone(), proxy.block.clone(), proxy.sent.clone());
-        tokio::spawn(async move {
-            loop {
-                let Ok((sock, _)) = listener.accept().await else { return };
-                let (count, failed, client, upstream) =
-                    (count.clone(), f.clone(), client.clone(), upstream.clone());
-                let (blk, log) = (blk.clone(), log.clone());
-                tokio::spawn(async move {
-                    let (rd, mut wr) = sock.into_split();
-                    let mut rd = BufReader::new(rd);
-                    loop {
-                        // Request line and headers.
-                        let mut len = 0usize;
-                        let mut line = String::new();
-                        if rd.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        loop {
-                            line.clear();
-                            if rd.read_line(&mut line).await.unwrap_or(0) == 0 {
-                                return;
-                            }
-                            if line == "\r\n" {
-                                break;
-                            }
-                            let lower = line.to_ascii_lowercase();
-                            if let Some(v) = lower.strip_prefix("content-length:") {
-                                len = v.trim().parse().unwrap_or(0);
-                            }
-                        }
-                        let mut body = vec![0u8; len];
-                        if rd.read_exact(&mut body).await.is_err() {
-                            return;
-                        }
-                        let request: serde_json::Value =
-                            serde_json::from_slice(&body).unwrap_or_default();
-                        let i = count.fetch_add(1, Ordering::SeqCst) + 1;
-                        let (status, out) = if fail_one_in.is_some_and(|k| fails(i, k)) {
-                            failed.fetch_add(1, Ordering::SeqCst);
-                            ("500 Internal Server Error", b"injected".to_vec())
-                        } else {
-                            let resp = client
-                                .post(&upstream)
-                                .header("content-type", "application/json")
-                                .body(body)
-                                .send()
-                                .await;
-                            match resp {
-                                Ok(r) => (
-                                    "200 OK",
-                                    r.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
-                                ),
-                                Err(_) => ("502 Bad Gateway", b"upstream".to_vec()),
-                            }
-                        };
-                        if request["method"] == "eth_sendTransaction" && status == "200 OK" {
-                            let tx = &request["params"][0];
-                            let answer: serde_json::Value =
-                                serde_json::from_slice(&out).unwrap_or_default();
-                            log.lock().unwrap().push(Sent {
-                                block: blk.load(Ordering::SeqCst),
-                                from: tx["from"].as_str().unwrap_or_default().parse().unwrap(),
-                                nonce: quantity(&tx["nonce"]) as u64,
-                                max_fee: quantity(&tx["maxFeePerGas"]),
-                                priority: quantity(&tx["maxPriorityFeePerGas"]),
-                                accepted: answer.get("error").is_none(),
-                            });
-                        }
-                        let head = format!(
-                            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-                            out.len()
-                        );
-                        if wr.write_all(head.as_bytes()).await.is_err()
-                            || wr.write_all(&out).await.is_err()
-                        {
-                            return;
-                        }
-                    }
-                });
-            }
-        });
-        proxy
+        let (failed, block, sent) = (hooks.failed.clone(), hooks.block.clone(), hooks.sent.clone());
+        let url = crate::rpc_proxy::start(upstream, hooks).await;
+        Self { url, failed, block, sent }
     }
 
     /// Requests that got an injected HTTP 500.

@@ -126,81 +126,28 @@ struct Recorder {
     seen: Arc<Mutex<Seen>>,
 }
 
+/// Records every transaction a proxy is sent, before it is forwarded: what was sent there,
+/// whatever the upstream makes of it.
+struct Record(Arc<Mutex<Seen>>);
+
+impl crate::rpc_proxy::Hooks for Record {
+    fn intercept(&self, request: &serde_json::Value) -> Option<(&'static str, Vec<u8>)> {
+        match request["method"].as_str() {
+            Some("eth_sendRawTransaction") => {
+                let raw = request["params"][0].as_str().unwrap_or_default();
+                self.0.lock().unwrap().raw.push(raw.parse().unwrap());
+            }
+            Some("eth_sendTransaction") => self.0.lock().unwrap().unsigned += 1,
+            _ => {}
+        }
+        None
+    }
+}
+
 impl Recorder {
     async fn start(upstream: String) -> Self {
-        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let seen: Arc<Mutex<Seen>> = Arc::default();
-        let log = seen.clone();
-        let client = alloy::transports::http::reqwest::Client::new();
-        tokio::spawn(async move {
-            loop {
-                let Ok((sock, _)) = listener.accept().await else { return };
-                let (client, upstream, log) = (client.clone(), upstream.clone(), log.clone());
-                tokio::spawn(async move {
-                    let (rd, mut wr) = sock.into_split();
-                    let mut rd = BufReader::new(rd);
-                    loop {
-                        let mut len = 0usize;
-                        let mut line = String::new();
-                        if rd.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        loop {
-                            line.clear();
-                            if rd.read_line(&mut line).await.unwrap_or(0) == 0 {
-                                return;
-                            }
-                            if line == "\r\n" {
-                                break;
-                            }
-                            let lower = line.to_ascii_lowercase();
-                            if let Some(v) = lower.strip_prefix("content-length:") {
-                                len = v.trim().parse().unwrap_or(0);
-                            }
-                        }
-                        let mut body = vec![0u8; len];
-                        if rd.read_exact(&mut body).await.is_err() {
-                            return;
-                        }
-                        let request: serde_json::Value =
-                            serde_json::from_slice(&body).unwrap_or_default();
-                        // Recorded before it is forwarded: what was sent here, whatever the
-                        // upstream makes of it.
-                        match request["method"].as_str() {
-                            Some("eth_sendRawTransaction") => {
-                                let raw = request["params"][0].as_str().unwrap_or_default();
-                                log.lock().unwrap().raw.push(raw.parse().unwrap());
-                            }
-                            Some("eth_sendTransaction") => log.lock().unwrap().unsigned += 1,
-                            _ => {}
-                        }
-                        let resp = client
-                            .post(&upstream)
-                            .header("content-type", "application/json")
-                            .body(body)
-                            .send()
-                            .await;
-                        let (status, out) = match resp {
-                            Ok(r) => {
-                                ("200 OK", r.bytes().await.map(|b| b.to_vec()).unwrap_or_default())
-                            }
-                            Err(_) => ("502 Bad Gateway", b"upstream".to_vec()),
-                        };
-                        let head = format!(
-                            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-                            out.len()
-                        );
-                        if wr.write_all(head.as_bytes()).await.is_err()
-                            || wr.write_all(&out).await.is_err()
-                        {
-                            return;
-                        }
-                    }
-                });
-            }
-        });
+        let url = crate::rpc_proxy::start(upstream, Record(seen.clone())).await;
         Self { url, seen }
     }
 

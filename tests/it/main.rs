@@ -25,6 +25,7 @@ mod keeper_anvil;
 mod keeper_send;
 mod replay;
 mod report_html;
+mod rpc_proxy;
 mod twap;
 mod waterfall_demo;
 

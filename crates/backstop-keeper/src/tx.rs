@@ -1050,33 +1050,41 @@ mod tests {
         }
     }
 
-    impl Settlement for RefusingNode {
-        type Error = Unserved;
-        fn chain_id(&self) -> u64 {
-            31337
-        }
-        async fn call(&self, _: &TxRequest) -> Result<CallOutcome, Unserved> {
-            Err(Unserved)
-        }
-        async fn call_at(&self, _: &TxRequest, _: u64) -> Result<CallOutcome, Unserved> {
-            Err(Unserved)
-        }
-        async fn send(&self, _: TxRequest) -> Result<Receipt, Unserved> {
-            Err(Unserved)
-        }
-        async fn block_number(&self) -> Result<u64, Unserved> {
-            Ok(self.block.load(std::sync::atomic::Ordering::SeqCst))
-        }
-        async fn block_hash(&self, _: u64) -> Result<Option<B256>, Unserved> {
-            Ok(None)
-        }
-        async fn timestamp(&self) -> Result<u64, Unserved> {
-            Ok(1_700_000_000)
-        }
-        async fn logs(&self, _: &LogQuery) -> Result<Vec<ChainLog>, Unserved> {
-            Ok(vec![])
-        }
+    /// A node that mines nothing by itself and answers no call: its block number is its `block`
+    /// field, which the test advances.
+    macro_rules! idle_settlement {
+        ($node:ty) => {
+            impl Settlement for $node {
+                type Error = Unserved;
+                fn chain_id(&self) -> u64 {
+                    31337
+                }
+                async fn call(&self, _: &TxRequest) -> Result<CallOutcome, Unserved> {
+                    Err(Unserved)
+                }
+                async fn call_at(&self, _: &TxRequest, _: u64) -> Result<CallOutcome, Unserved> {
+                    Err(Unserved)
+                }
+                async fn send(&self, _: TxRequest) -> Result<Receipt, Unserved> {
+                    Err(Unserved)
+                }
+                async fn block_number(&self) -> Result<u64, Unserved> {
+                    Ok(self.block.load(std::sync::atomic::Ordering::SeqCst))
+                }
+                async fn block_hash(&self, _: u64) -> Result<Option<B256>, Unserved> {
+                    Ok(None)
+                }
+                async fn timestamp(&self) -> Result<u64, Unserved> {
+                    Ok(1_700_000_000)
+                }
+                async fn logs(&self, _: &LogQuery) -> Result<Vec<ChainLog>, Unserved> {
+                    Ok(vec![])
+                }
+            }
+        };
     }
+
+    idle_settlement!(RefusingNode);
 
     impl Broadcast for RefusingNode {
         async fn nonce(&self, _: Address, pending: bool) -> Result<u64, Unserved> {
@@ -1237,33 +1245,7 @@ mod tests {
         }
     }
 
-    impl Settlement for RawNode {
-        type Error = Unserved;
-        fn chain_id(&self) -> u64 {
-            31337
-        }
-        async fn call(&self, _: &TxRequest) -> Result<CallOutcome, Unserved> {
-            Err(Unserved)
-        }
-        async fn call_at(&self, _: &TxRequest, _: u64) -> Result<CallOutcome, Unserved> {
-            Err(Unserved)
-        }
-        async fn send(&self, _: TxRequest) -> Result<Receipt, Unserved> {
-            Err(Unserved)
-        }
-        async fn block_number(&self) -> Result<u64, Unserved> {
-            Ok(self.block.load(std::sync::atomic::Ordering::SeqCst))
-        }
-        async fn block_hash(&self, _: u64) -> Result<Option<B256>, Unserved> {
-            Ok(None)
-        }
-        async fn timestamp(&self) -> Result<u64, Unserved> {
-            Ok(1_700_000_000)
-        }
-        async fn logs(&self, _: &LogQuery) -> Result<Vec<ChainLog>, Unserved> {
-            Ok(vec![])
-        }
-    }
+    idle_settlement!(RawNode);
 
     impl Broadcast for RawNode {
         async fn nonce(&self, _: Address, pending: bool) -> Result<u64, Unserved> {
