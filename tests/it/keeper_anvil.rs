@@ -36,9 +36,11 @@ fn r(s: &str) -> Ray {
     s.parse().unwrap()
 }
 
-const SUMP: &str = "50000";
+pub(crate) const SUMP: &str = "50000";
+/// The oracle's price in the deployments of [`net_with`], stablecoin per token.
+pub(crate) const ORACLE: &str = "265";
 
-fn params() -> SystemParams {
+pub(crate) fn params() -> SystemParams {
     SystemParams {
         accountant: AccountantParams { wait: 0, sump: w(SUMP), dump: w("250") },
         english: EnglishParams {
@@ -53,13 +55,13 @@ fn params() -> SystemParams {
     }
 }
 
-struct Net {
-    node: AnvilNode,
-    chain: Arc<RpcChain>,
-    d: Deployment,
+pub(crate) struct Net {
+    pub(crate) node: AnvilNode,
+    pub(crate) chain: Arc<RpcChain>,
+    pub(crate) d: Deployment,
 }
 
-async fn net(auctions: u64) -> Net {
+pub(crate) async fn net(auctions: u64) -> Net {
     net_with(&params(), auctions).await
 }
 
@@ -68,7 +70,7 @@ async fn net_with(p: &SystemParams, auctions: u64) -> Net {
     let node = AnvilNode::spawn(&AnvilConfig::default().timestamp(1_700_000_000)).expect("anvil");
     let chain = Arc::new(RpcChain::connect(RpcConfig::dev(node.endpoint())).await.unwrap());
     let d =
-        deploy_system(&*chain, DEPLOYER, p, r("265"), Address::repeat_byte(0x5e)).await.unwrap();
+        deploy_system(&*chain, DEPLOYER, p, r(ORACLE), Address::repeat_byte(0x5e)).await.unwrap();
     let c = SystemClient::new(&*chain, d);
     let debt = Wad::from_raw(w(SUMP).raw() * U256::from(auctions));
     c.apply(DEPLOYER, &Action::Fess { tab: debt }).await.unwrap();

@@ -11,10 +11,10 @@ use alloy::{providers::Provider, signers::local::PrivateKeySigner};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use backstop::demo::next_moment;
 use backstop_chain::{
-    AnvilConfig, AnvilNode, Broadcast, Deployment, DevChain, RpcChain, RpcConfig, Settlement,
-    SystemClient, deploy_system, differential::DEPLOYER,
+    AnvilConfig, AnvilNode, Broadcast, DevChain, RpcChain, RpcConfig, Settlement, SystemClient,
+    deploy_system, differential::DEPLOYER,
 };
-use backstop_core::{AccountantParams, Action, EnglishParams, Ray, SystemParams, Wad};
+use backstop_core::{Action, Ray, Wad};
 use backstop_keeper::keeper::{AuctionPnl, Keeper, KeeperConfig, PrivateConfig};
 use backstop_keeper::tx::AuctionKey;
 use std::{
@@ -23,51 +23,16 @@ use std::{
     time::Duration,
 };
 
-use crate::SERIAL;
+use crate::{
+    SERIAL,
+    keeper_anvil::{Net, ORACLE, SUMP, net, params},
+};
 
 fn w(s: &str) -> Wad {
     s.parse().unwrap()
 }
 fn r(s: &str) -> Ray {
     s.parse().unwrap()
-}
-
-const SUMP: &str = "50000";
-/// The oracle's price in every deployment here, stablecoin per token.
-const ORACLE: &str = "265";
-
-fn params() -> SystemParams {
-    SystemParams {
-        accountant: AccountantParams { wait: 0, sump: w(SUMP), dump: w("250") },
-        english: EnglishParams {
-            beg: w("1.03"),
-            pad: w("1.2"),
-            ttl: 600,
-            tau: 86_400,
-            ..Default::default()
-        },
-        dutch: Default::default(),
-        oracle: Default::default(),
-    }
-}
-
-struct Net {
-    node: AnvilNode,
-    chain: Arc<RpcChain>,
-    d: Deployment,
-}
-
-/// A fresh node with a deployment and `auctions` × sump of bad debt booked.
-async fn net(auctions: u64) -> Net {
-    let node = AnvilNode::spawn(&AnvilConfig::default().timestamp(1_700_000_000)).expect("anvil");
-    let chain = Arc::new(RpcChain::connect(RpcConfig::dev(node.endpoint())).await.unwrap());
-    let d = deploy_system(&*chain, DEPLOYER, &params(), r(ORACLE), Address::repeat_byte(0x5e))
-        .await
-        .unwrap();
-    let c = SystemClient::new(&*chain, d);
-    let debt = Wad::from_raw(w(SUMP).raw() * U256::from(auctions));
-    c.apply(DEPLOYER, &Action::Fess { tab: debt }).await.unwrap();
-    Net { node, chain, d }
 }
 
 /// Anvil's dev key `i` (the same on every Anvil): its signer, funded with `stablecoin` on `n`.

@@ -136,27 +136,9 @@ mod tests {
     use alloy_primitives::{Address, U256};
     use backstop_core::{Action, EnglishParam};
 
-    fn deployment() -> Deployment {
-        let a = |n: u8| Address::with_last_byte(n);
-        Deployment {
-            chain_id: 31337,
-            accountant: a(1),
-            english: a(2),
-            dutch: a(3),
-            gov_token: a(4),
-            stablecoin: a(5),
-            oracle: a(6),
-            sink: a(7),
-            deployer: a(8),
-            from_block: 0,
-            aave: None,
-            waterfall: None,
-        }
-    }
-
     #[test]
     fn a_file_call_reads_back_as_its_method_and_inputs() {
-        let d = deployment();
+        let d = crate::backstop::tests::deployment(None);
         let action = Action::FileEnglish { change: EnglishParam::Beg("1.03".parse().unwrap()) };
         let call = crate::Adapter::encode(&d, &action).unwrap();
         let abi = d.describe_call(&call).unwrap();
@@ -170,7 +152,7 @@ mod tests {
 
     #[test]
     fn overloads_are_told_apart_by_selector_and_strangers_refused() {
-        let d = deployment();
+        let d = crate::backstop::tests::deployment(None);
         let who = Address::with_last_byte(0x99);
         let call = d.rely_call(Warded::Oracle, who);
         let abi = d.describe_call(&call).unwrap();

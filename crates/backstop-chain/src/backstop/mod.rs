@@ -766,7 +766,9 @@ impl Adapter for Deployment {
 mod tests {
     use super::*;
 
-    fn deployment(waterfall: Option<WaterfallContracts>) -> Deployment {
+    /// A deployment at made-up addresses (`0x0101…` for the accountant, `0x0202…` for the
+    /// English house, …), with or without a waterfall.
+    pub(super) fn deployment(waterfall: Option<WaterfallContracts>) -> Deployment {
         let a = |b: u8| Address::repeat_byte(b);
         Deployment {
             chain_id: 31_337,

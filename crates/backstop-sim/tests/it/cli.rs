@@ -5,14 +5,14 @@ use backstop_sim::cli::{CheckArgs, SimArgs, SweepArgs};
 use clap::Parser;
 
 #[derive(Parser)]
-struct Sim {
+pub(crate) struct Sim {
     #[command(flatten)]
-    args: SimArgs,
+    pub(crate) args: SimArgs,
 }
 #[derive(Parser)]
-struct Sweep {
+pub(crate) struct Sweep {
     #[command(flatten)]
-    args: SweepArgs,
+    pub(crate) args: SweepArgs,
 }
 #[derive(Parser)]
 struct Check {

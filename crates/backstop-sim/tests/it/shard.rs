@@ -2,27 +2,14 @@
 //! write exactly the unsharded run's files, byte for byte (all but `timing.json`), for N = 1, 2,
 //! 3 with blocks that do not divide evenly; and the merge refuses what is not one whole run.
 
-use backstop_sim::{
-    SimError,
-    cli::{MergeArgs, SimArgs, SweepArgs},
-    merge::Merged,
-};
+use crate::cli::{Sim, Sweep};
+use backstop_sim::{SimError, cli::MergeArgs, merge::Merged};
 use clap::Parser;
 use std::{
     collections::BTreeMap,
     path::{Path, PathBuf},
 };
 
-#[derive(Parser)]
-struct Sim {
-    #[command(flatten)]
-    args: SimArgs,
-}
-#[derive(Parser)]
-struct Sweep {
-    #[command(flatten)]
-    args: SweepArgs,
-}
 #[derive(Parser)]
 struct Merge {
     #[command(flatten)]
