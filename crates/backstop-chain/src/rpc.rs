@@ -377,6 +377,17 @@ impl RpcChain {
         req
     }
 
+    /// `tx` as sent at `nonce` with `fees` on this chain: the request to sign or send (gas limit
+    /// [`GAS_LIMIT_CAP`] where `tx` sets none).
+    fn priced(&self, tx: &TxRequest, nonce: u64, fees: Fees) -> TransactionRequest {
+        let req = Self::request(tx)
+            .with_nonce(nonce)
+            .with_max_fee_per_gas(fees.max_fee)
+            .with_max_priority_fee_per_gas(fees.priority)
+            .with_chain_id(self.chain_id);
+        if tx.gas_limit.is_none() { req.with_gas_limit(GAS_LIMIT_CAP) } else { req }
+    }
+
     async fn sender(&self, from: Address) -> Result<&DynProvider, RpcChainError> {
         if self.local.contains(&from) {
             return Ok(&self.signing);
@@ -699,14 +710,7 @@ impl Broadcast for RpcChain {
         let Some(wallet) = self.wallet.as_ref().filter(|_| self.local.contains(&tx.from)) else {
             return Ok(None);
         };
-        let mut req = Self::request(tx)
-            .with_nonce(nonce)
-            .with_max_fee_per_gas(fees.max_fee)
-            .with_max_priority_fee_per_gas(fees.priority)
-            .with_chain_id(self.chain_id);
-        if tx.gas_limit.is_none() {
-            req = req.with_gas_limit(GAS_LIMIT_CAP);
-        }
+        let req = self.priced(tx, nonce, fees);
         let envelope = req.build(wallet).await.map_err(BroadcastError::other)?;
         Ok(Some(SignedTx { hash: *envelope.tx_hash(), raw: envelope.encoded_2718().into() }))
     }
@@ -799,14 +803,7 @@ impl RpcChain {
         fees: Fees,
     ) -> Result<B256, BroadcastError> {
         let provider = self.sender(tx.from).await.map_err(BroadcastError::other)?;
-        let mut req = Self::request(tx)
-            .with_nonce(nonce)
-            .with_max_fee_per_gas(fees.max_fee)
-            .with_max_priority_fee_per_gas(fees.priority)
-            .with_chain_id(self.chain_id);
-        if tx.gas_limit.is_none() {
-            req = req.with_gas_limit(GAS_LIMIT_CAP);
-        }
+        let req = self.priced(tx, nonce, fees);
         match provider.send_transaction(req).await {
             Ok(p) => Ok(*p.tx_hash()),
             Err(e) => Err(broadcast_error(RpcChainError::rpc("eth_sendTransaction", e), tx.from)),
